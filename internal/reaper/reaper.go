@@ -1,0 +1,102 @@
+// Package reaper owns wait4(-1) for the whole podd process. Every child podd starts goes through
+// Start, which registers the pid under the same lock the reap loop takes, so the loop can never
+// reap a child before its owner is listening; children nobody registered (orphans reparented to
+// podd as PID 1 or as a subreaper) are reaped and dropped. Nothing else in podd may wait.
+package reaper
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exit is how a child ended.
+type Exit struct {
+	Pid    int
+	Status unix.WaitStatus
+	Time   time.Time
+}
+
+// Code is the shell-style exit code: the exit status, or 128+signal.
+func (e Exit) Code() int {
+	if e.Status.Signaled() {
+		return 128 + int(e.Status.Signal())
+	}
+	return e.Status.ExitStatus()
+}
+
+// Reaper dispatches exit statuses to the goroutines that started the children.
+type Reaper struct {
+	mu      sync.Mutex
+	waiters map[int]chan Exit
+	sigs    chan os.Signal
+}
+
+// New starts the reap loop. Only one Reaper may exist in a process.
+func New() *Reaper {
+	r := &Reaper{waiters: map[int]chan Exit{}, sigs: make(chan os.Signal, 64)}
+	signal.Notify(r.sigs, unix.SIGCHLD)
+	go r.loop()
+	return r
+}
+
+// Start starts cmd and returns a channel that receives its exit exactly once. cmd.Wait must not be
+// called. The process handle is released (its pidfd closed) once the child is registered.
+func (r *Reaper) Start(cmd *exec.Cmd) (<-chan Exit, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	ch := make(chan Exit, 1)
+	r.waiters[cmd.Process.Pid] = ch
+	_ = cmd.Process.Release()
+	return ch, nil
+}
+
+// Func registers a child started by fn (which returns its pid) under the reaper's lock.
+func (r *Reaper) Func(fn func() (int, error)) (<-chan Exit, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pid, err := fn()
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Exit, 1)
+	r.waiters[pid] = ch
+	return ch, nil
+}
+
+func (r *Reaper) loop() {
+	for range r.sigs {
+		r.reapAll()
+	}
+}
+
+// reapAll collects every exited child. SIGCHLD coalesces, so one signal may stand for many.
+func (r *Reaper) reapAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return
+		}
+		if ws.Stopped() || ws.Continued() {
+			continue
+		}
+		if ch, ok := r.waiters[pid]; ok {
+			delete(r.waiters, pid)
+			ch <- Exit{Pid: pid, Status: ws, Time: time.Now()}
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package reaper
+
+import (
+	"os/exec"
+	"testing"
+	"time"
+)
+
+func TestExitStatusReachesOwner(t *testing.T) {
+	r := shared
+	ch, err := r.Start(exec.Command("/bin/sh", "-c", "exit 7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ch:
+		if e.Code() != 7 {
+			t.Fatalf("exit code %d, want 7", e.Code())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no exit reported")
+	}
+}
+
+// Many children exiting at once coalesce their SIGCHLDs; every owner must still hear its own.
+func TestManyConcurrentChildren(t *testing.T) {
+	r := shared
+	chans := make([]<-chan Exit, 50)
+	for i := range chans {
+		ch, err := r.Start(exec.Command("/bin/sh", "-c", "exit $0", itoa(i%100)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chans[i] = ch
+	}
+	for i, ch := range chans {
+		select {
+		case e := <-ch:
+			if e.Code() != i%100 {
+				t.Fatalf("child %d: code %d", i, e.Code())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("child %d: no exit reported", i)
+		}
+	}
+}
+
+func TestSignalledCode(t *testing.T) {
+	r := shared
+	ch, err := r.Start(exec.Command("/bin/sh", "-c", "kill -9 $$"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := <-ch; e.Code() != 137 || !e.Status.Signaled() {
+		t.Fatalf("code %d, want 137", e.Code())
+	}
+}
+
+// shared is the one Reaper of the test binary: two would steal each other's children.
+var shared = New()
+
+func itoa(i int) string { return string(rune('0'+i/10)) + string(rune('0'+i%10)) }

@@ -1,0 +1,71 @@
+package manifest
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DefaultTerminationGracePeriodSeconds is the grace period of a pod that
+// does not set one.
+const DefaultTerminationGracePeriodSeconds int64 = 30
+
+// SetDefaults fills what the API server would: metadata.namespace
+// "default", spec.restartPolicy Always, spec.terminationGracePeriodSeconds
+// 30, spec.dnsPolicy ClusterFirst, and for each container
+// terminationMessagePath /dev/termination-log, terminationMessagePolicy
+// File, imagePullPolicy IfNotPresent, port protocol TCP, and a request for
+// each resource that only has a limit (request = limit).
+func SetDefaults(pod *corev1.Pod) {
+	if pod.Namespace == "" {
+		pod.Namespace = metav1.NamespaceDefault
+	}
+	setSpecDefaults(&pod.Spec)
+}
+
+func setSpecDefaults(spec *corev1.PodSpec) {
+	if spec.RestartPolicy == "" {
+		spec.RestartPolicy = corev1.RestartPolicyAlways
+	}
+	if spec.TerminationGracePeriodSeconds == nil {
+		grace := DefaultTerminationGracePeriodSeconds
+		spec.TerminationGracePeriodSeconds = &grace
+	}
+	if spec.DNSPolicy == "" {
+		spec.DNSPolicy = corev1.DNSClusterFirst
+	}
+	for i := range spec.Containers {
+		setContainerDefaults(&spec.Containers[i])
+	}
+}
+
+func setContainerDefaults(c *corev1.Container) {
+	if c.TerminationMessagePath == "" {
+		c.TerminationMessagePath = corev1.TerminationMessagePathDefault
+	}
+	if c.TerminationMessagePolicy == "" {
+		c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
+	}
+	if c.ImagePullPolicy == "" {
+		c.ImagePullPolicy = corev1.PullIfNotPresent
+	}
+	for i := range c.Ports {
+		if c.Ports[i].Protocol == "" {
+			c.Ports[i].Protocol = corev1.ProtocolTCP
+		}
+	}
+	setRequestDefaults(&c.Resources)
+}
+
+// setRequestDefaults sets the request of a resource that only has a limit
+// to the limit, as the API server does.
+func setRequestDefaults(r *corev1.ResourceRequirements) {
+	for name, limit := range r.Limits {
+		if _, ok := r.Requests[name]; ok {
+			continue
+		}
+		if r.Requests == nil {
+			r.Requests = corev1.ResourceList{}
+		}
+		r.Requests[name] = limit.DeepCopy()
+	}
+}

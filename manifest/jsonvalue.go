@@ -1,0 +1,102 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// jsonReader reads JSON values as map[string]any, []any, string,
+// json.Number, bool and nil, and records keys given twice in an object
+// (encoding/json would silently keep the last one).
+type jsonReader struct {
+	dec  *json.Decoder
+	dups field.ErrorList
+}
+
+func newJSONReader(data []byte) *jsonReader {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return &jsonReader{dec: dec}
+}
+
+// next reads the next value of the stream; io.EOF when there is none.
+func (r *jsonReader) next() (any, error) {
+	r.dups = nil
+	v, err := r.value(nil)
+	if err != nil && err != io.EOF {
+		return nil, r.syntaxError(err)
+	}
+	return v, err
+}
+
+func (r *jsonReader) value(p *field.Path) (any, error) {
+	tok, err := r.dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		return r.object(p)
+	case json.Delim('['):
+		return r.array(p)
+	}
+	return tok, nil
+}
+
+func (r *jsonReader) object(p *field.Path) (any, error) {
+	obj := map[string]any{}
+	for r.dec.More() {
+		tok, err := r.dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key := tok.(string) // the decoder only returns strings as keys
+		v, err := r.value(p.Child(key))
+		if err != nil {
+			return nil, unexpectedEOF(err)
+		}
+		if _, dup := obj[key]; dup {
+			r.dups = append(r.dups, duplicateField(p.Child(key)))
+		}
+		obj[key] = v
+	}
+	_, err := r.dec.Token() // '}'
+	return obj, unexpectedEOF(err)
+}
+
+func (r *jsonReader) array(p *field.Path) (any, error) {
+	list := []any{}
+	for r.dec.More() {
+		v, err := r.value(p.Index(len(list)))
+		if err != nil {
+			return nil, unexpectedEOF(err)
+		}
+		list = append(list, v)
+	}
+	_, err := r.dec.Token() // ']'
+	return list, unexpectedEOF(err)
+}
+
+// unexpectedEOF turns an EOF inside a value into io.ErrUnexpectedEOF.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+func (r *jsonReader) syntaxError(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("JSON syntax error at byte %d: %w", se.Offset, err)
+	}
+	if err == io.ErrUnexpectedEOF {
+		return errors.New("JSON syntax error: unexpected end of input")
+	}
+	return fmt.Errorf("JSON syntax error at byte %d: %w", r.dec.InputOffset(), err)
+}

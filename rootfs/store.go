@@ -1,0 +1,283 @@
+// Package rootfs resolves container images to overlayfs lower directories (the image store),
+// mounts the container root filesystem and pivots into it.
+package rootfs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+)
+
+// Config is the part of an image's configuration a container start needs.
+type Config struct {
+	Entrypoint []string `json:"entrypoint,omitempty"`
+	Cmd        []string `json:"cmd,omitempty"`
+	Env        []string `json:"env,omitempty"`
+	WorkingDir string   `json:"workingDir,omitempty"`
+	User       string   `json:"user,omitempty"`
+}
+
+// Image is a resolved image, ready to mount.
+type Image struct {
+	Lowers []string `json:"lowers"` // read-only dirs, top-most layer first (overlayfs lowerdir order)
+	Config Config   `json:"config"`
+	ID     string   `json:"id"` // the directory path, or the image manifest digest
+}
+
+// Store resolves images and keeps unpacked layers under Dir (<root>/images):
+// Dir/layers/sha256/<diffid-hex>/ holds one unpacked layer; Dir/images/<manifest-digest>.json
+// caches a resolved Image. A Store is safe for concurrent use and must not be copied.
+type Store struct {
+	Dir string
+
+	mu     sync.Mutex
+	images map[string]*Image      // manifest digest -> resolved image
+	locks  map[string]*sync.Mutex // diffID -> unpack lock
+}
+
+// Resolve returns the image ref names (see ParseRef). An OCI image's layers are unpacked once;
+// later calls for the same manifest are answered from memory or from Dir/images.
+// The returned Image is the caller's to modify.
+func (s *Store) Resolve(ref string) (*Image, error) {
+	r, err := ParseRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Kind == KindDir {
+		return resolveDir(r.Path)
+	}
+	img, err := s.resolveOCI(r)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", r, err)
+	}
+	return img.clone(), nil
+}
+
+func resolveDir(dir string) (*Image, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("image directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("image %s: not a directory", dir)
+	}
+	return &Image{Lowers: []string{dir}, ID: dir}, nil
+}
+
+func (img *Image) clone() *Image {
+	c := *img
+	c.Lowers = slices.Clone(img.Lowers)
+	c.Config.Entrypoint = slices.Clone(img.Config.Entrypoint)
+	c.Config.Cmd = slices.Clone(img.Config.Cmd)
+	c.Config.Env = slices.Clone(img.Config.Env)
+	return &c
+}
+
+func (s *Store) cached(digest string) *Image {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.images[digest]
+}
+
+func (s *Store) remember(img *Image) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.images == nil {
+		s.images = map[string]*Image{}
+	}
+	s.images[img.ID] = img
+}
+
+// lock takes the per-key mutex (one per diffID) and returns its unlock.
+func (s *Store) lock(key string) func() {
+	s.mu.Lock()
+	if s.locks == nil {
+		s.locks = map[string]*sync.Mutex{}
+	}
+	l := s.locks[key]
+	if l == nil {
+		l = &sync.Mutex{}
+		s.locks[key] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+func (s *Store) imageFile(digest string) string {
+	return filepath.Join(s.Dir, "images", digest+".json")
+}
+
+// loadImage reads the on-disk cache entry of digest; nil if absent, unreadable or if one of
+// its layers has gone.
+func (s *Store) loadImage(digest string) *Image {
+	b, err := os.ReadFile(s.imageFile(digest))
+	if err != nil {
+		return nil
+	}
+	var img Image
+	if json.Unmarshal(b, &img) != nil || img.ID != digest || len(img.Lowers) == 0 {
+		return nil
+	}
+	for _, l := range img.Lowers {
+		if fi, err := os.Stat(l); err != nil || !fi.IsDir() {
+			return nil
+		}
+	}
+	return &img
+}
+
+// saveImage writes the on-disk cache entry atomically (temp file + rename).
+func (s *Store) saveImage(img *Image) error {
+	b, err := json.Marshal(img)
+	if err != nil {
+		return fmt.Errorf("encode image cache: %w", err)
+	}
+	dir := filepath.Dir(s.imageFile(img.ID))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("image cache dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*.json")
+	if err != nil {
+		return fmt.Errorf("image cache: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), s.imageFile(img.ID))
+	}
+	if err != nil {
+		return fmt.Errorf("write image cache: %w", err)
+	}
+	return nil
+}
+
+// refNameAnnotation names an image in an OCI layout's index.json.
+const refNameAnnotation = "org.opencontainers.image.ref.name"
+
+func (s *Store) resolveOCI(r Ref) (*Image, error) {
+	idx, desc, err := findManifest(r)
+	if err != nil {
+		return nil, err
+	}
+	digest := desc.Digest.String()
+	if img := s.cached(digest); img != nil {
+		return img, nil
+	}
+	img := s.loadImage(digest)
+	if img == nil {
+		if img, err = s.unpackImage(idx, desc); err != nil {
+			return nil, err
+		}
+	}
+	s.remember(img)
+	return img, nil
+}
+
+// findManifest finds the manifest tagged r.Tag in the layout's index.json; a tagged image
+// index resolves to its linux/GOARCH manifest.
+func findManifest(r Ref) (v1.ImageIndex, v1.Descriptor, error) {
+	idx, err := layout.Path(r.Path).ImageIndex() // reads index.json; no separate stat
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("open OCI layout: %w", err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("read index.json: %w", err)
+	}
+	var tags []string
+	for _, d := range im.Manifests {
+		name := d.Annotations[refNameAnnotation]
+		if name != r.Tag {
+			tags = append(tags, name)
+			continue
+		}
+		if d.MediaType.IsIndex() {
+			return platformManifest(idx, d)
+		}
+		return idx, d, nil
+	}
+	return nil, v1.Descriptor{}, fmt.Errorf("no image tagged %q in index.json (tags: %q)", r.Tag, tags)
+}
+
+func platformManifest(parent v1.ImageIndex, d v1.Descriptor) (v1.ImageIndex, v1.Descriptor, error) {
+	idx, err := parent.ImageIndex(d.Digest)
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("open nested index %s: %w", d.Digest, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("read nested index %s: %w", d.Digest, err)
+	}
+	want := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	for _, m := range im.Manifests {
+		if m.Platform != nil && m.Platform.OS == want.OS &&
+			m.Platform.Architecture == want.Architecture && m.MediaType.IsImage() {
+			return idx, m, nil
+		}
+	}
+	return nil, v1.Descriptor{}, fmt.Errorf("index %s has no %s image", d.Digest, want)
+}
+
+// unpackImage unpacks every layer of the image (each at most once per store) and records the
+// result on disk.
+func (s *Store) unpackImage(idx v1.ImageIndex, desc v1.Descriptor) (*Image, error) {
+	img, err := idx.Image(desc.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("open image %s: %w", desc.Digest, err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("read image config: %w", err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("read image layers: %w", err)
+	}
+	lowers, err := s.unpackLayers(layers)
+	if err != nil {
+		return nil, err
+	}
+	res := &Image{Lowers: lowers, Config: configOf(cfg), ID: desc.Digest.String()}
+	if err := s.saveImage(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// unpackLayers returns the layer directories top-most first. A diffID that occurs more than
+// once is kept only at its top-most position: overlayfs refuses a repeated lowerdir, and the
+// upper copy hides everything the lower one would show.
+func (s *Store) unpackLayers(layers []v1.Layer) ([]string, error) {
+	if len(layers) == 0 {
+		return nil, errors.New("image has no layers")
+	}
+	var lowers []string
+	for i := len(layers) - 1; i >= 0; i-- {
+		dir, err := s.layer(layers[i])
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		if !slices.Contains(lowers, dir) {
+			lowers = append(lowers, dir)
+		}
+	}
+	return lowers, nil
+}
+
+func configOf(cf *v1.ConfigFile) Config {
+	c := cf.Config
+	return Config{Entrypoint: c.Entrypoint, Cmd: c.Cmd, Env: c.Env, WorkingDir: c.WorkingDir,
+		User: c.User}
+}
