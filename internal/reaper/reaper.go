@@ -45,18 +45,25 @@ func New() *Reaper {
 	return r
 }
 
-// Start starts cmd and returns a channel that receives its exit exactly once. cmd.Wait must not be
-// called. The process handle is released (its pidfd closed) once the child is registered.
-func (r *Reaper) Start(cmd *exec.Cmd) (<-chan Exit, error) {
+// Child is a started child process.
+type Child struct {
+	Pid  int
+	Exit <-chan Exit // receives the exit exactly once
+}
+
+// Start starts cmd and registers it. cmd.Wait must not be called; the process handle is
+// released (its pidfd closed) once the child is registered, so use Child.Pid.
+func (r *Reaper) Start(cmd *exec.Cmd) (Child, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return Child{}, err
 	}
+	pid := cmd.Process.Pid
 	ch := make(chan Exit, 1)
-	r.waiters[cmd.Process.Pid] = ch
+	r.waiters[pid] = ch
 	_ = cmd.Process.Release()
-	return ch, nil
+	return Child{Pid: pid, Exit: ch}, nil
 }
 
 // Func registers a child started by fn (which returns its pid) under the reaper's lock.

@@ -8,10 +8,11 @@ import (
 
 func TestExitStatusReachesOwner(t *testing.T) {
 	r := shared
-	ch, err := r.Start(exec.Command("/bin/sh", "-c", "exit 7"))
+	c, err := r.Start(exec.Command("/bin/sh", "-c", "exit 7"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	ch := c.Exit
 	select {
 	case e := <-ch:
 		if e.Code() != 7 {
@@ -27,10 +28,11 @@ func TestManyConcurrentChildren(t *testing.T) {
 	r := shared
 	chans := make([]<-chan Exit, 50)
 	for i := range chans {
-		ch, err := r.Start(exec.Command("/bin/sh", "-c", "exit $0", itoa(i%100)))
+		c, err := r.Start(exec.Command("/bin/sh", "-c", "exit $0", itoa(i%100)))
 		if err != nil {
 			t.Fatal(err)
 		}
+		ch := c.Exit
 		chans[i] = ch
 	}
 	for i, ch := range chans {
@@ -47,10 +49,11 @@ func TestManyConcurrentChildren(t *testing.T) {
 
 func TestSignalledCode(t *testing.T) {
 	r := shared
-	ch, err := r.Start(exec.Command("/bin/sh", "-c", "kill -9 $$"))
+	c, err := r.Start(exec.Command("/bin/sh", "-c", "kill -9 $$"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	ch := c.Exit
 	if e := <-ch; e.Code() != 137 || !e.Status.Signaled() {
 		t.Fatalf("code %d, want 137", e.Code())
 	}

@@ -1,0 +1,221 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Client talks to podd over its unix socket.
+type Client struct {
+	socket string
+	http   *http.Client
+}
+
+// baseURL is a placeholder host: every connection goes to the socket.
+const baseURL = "http://podd"
+
+// NewClient returns a client for the API socket at socketPath; it connects on first use.
+func NewClient(socketPath string) *Client {
+	c := &Client{socket: socketPath}
+	c.http = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socketPath)
+		},
+		DisableCompression: true,
+	}}
+	return c
+}
+
+// Health returns nil when podd answers GET /healthz with "ok".
+func (c *Client) Health(ctx context.Context) error {
+	resp, err := c.do(ctx, http.MethodGet, "/healthz", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read health answer: %w", err)
+	}
+	if string(body) != "ok" {
+		return fmt.Errorf("podd health check answered %q", body)
+	}
+	return nil
+}
+
+// Apply sends one pod manifest as JSON to be created or updated in namespace (the server checks
+// the manifest: unknown fields are reported by path). It reports whether the pod was created
+// (false: it existed and was left unchanged or updated).
+func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*corev1.Pod, bool, error) {
+	resp, err := c.do(ctx, http.MethodPost, podsPath(namespace), nil, podJSON)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	var pod corev1.Pod
+	if err := decodeBody(resp, &pod); err != nil {
+		return nil, false, err
+	}
+	return &pod, resp.StatusCode == http.StatusCreated, nil
+}
+
+// Get returns one pod.
+func (c *Client) Get(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	resp, err := c.do(ctx, http.MethodGet, podPath(namespace, name), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var pod corev1.Pod
+	if err := decodeBody(resp, &pod); err != nil {
+		return nil, err
+	}
+	return &pod, nil
+}
+
+// List returns the pods of namespace, or of all namespaces when namespace is "".
+func (c *Client) List(ctx context.Context, namespace string) ([]corev1.Pod, error) {
+	path := "/api/v1/pods"
+	if namespace != "" {
+		path = podsPath(namespace)
+	}
+	resp, err := c.do(ctx, http.MethodGet, path, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var list corev1.PodList
+	if err := decodeBody(resp, &list); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// Delete deletes a pod and returns when it is gone; grace nil means the pod's own grace period.
+func (c *Client) Delete(ctx context.Context, namespace, name string, grace *int64) error {
+	q := url.Values{}
+	if grace != nil {
+		q.Set("gracePeriodSeconds", strconv.FormatInt(*grace, 10))
+	}
+	resp, err := c.do(ctx, http.MethodDelete, podPath(namespace, name), q, nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// Logs copies a container's log to w; with opts.Follow it returns when ctx is done (ctx.Err())
+// or the server ends the stream.
+func (c *Client) Logs(ctx context.Context, namespace, name string, opts LogOptions, w io.Writer) error {
+	resp, err := c.do(ctx, http.MethodGet, podPath(namespace, name)+"/log", logQuery(opts), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("read log stream: %w", err)
+	}
+	return nil
+}
+
+func logQuery(opts LogOptions) url.Values {
+	q := url.Values{}
+	if opts.Container != "" {
+		q.Set("container", opts.Container)
+	}
+	if opts.Follow {
+		q.Set("follow", "true")
+	}
+	if opts.Previous {
+		q.Set("previous", "true")
+	}
+	if opts.TailLines >= 0 {
+		q.Set("tailLines", strconv.FormatInt(opts.TailLines, 10))
+	}
+	return q
+}
+
+// Shutdown asks podd to stop all pods and exit; it returns once podd has accepted.
+func (c *Client) Shutdown(ctx context.Context) error {
+	resp, err := c.do(ctx, http.MethodPost, "/podd/v1/shutdown", nil, nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// do sends a request; any answer outside 2xx (and 101) becomes an *Error.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, path, q, body)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(req)
+}
+
+func (c *Client) newRequest(ctx context.Context, method, path string, q url.Values, body []byte) (*http.Request, error) {
+	u := baseURL + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, r)
+	if err != nil {
+		return nil, fmt.Errorf("build request %s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("podd API at %s: %s %s: %w", c.socket, req.Method, req.URL.Path, err)
+	}
+	if resp.StatusCode < 300 || resp.StatusCode == http.StatusSwitchingProtocols {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	return nil, errorFromStatus(resp.StatusCode, body)
+}
+
+func decodeBody(resp *http.Response, v any) error {
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decode answer to %s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
+	}
+	return nil
+}
+
+func podsPath(namespace string) string {
+	return "/api/v1/namespaces/" + url.PathEscape(namespace) + "/pods"
+}
+
+func podPath(namespace, name string) string {
+	return podsPath(namespace) + "/" + url.PathEscape(name)
+}

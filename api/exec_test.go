@@ -1,0 +1,162 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestExecRoundTrip(t *testing.T) {
+	b, c, _ := startServer(t)
+	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
+		t.Fatal(err)
+	}
+	b.exec = func(_ context.Context, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+		in, err := io.ReadAll(stdin) // ends at the client's zero-length stdin frame
+		if err != nil {
+			return -1, err
+		}
+		fmt.Fprintf(stdout, "out:%s:%s", strings.Join(opts.Command, " "), in)
+		fmt.Fprintf(stderr, "err:%s", opts.Container)
+		return 3, nil
+	}
+	var stdout, stderr bytes.Buffer
+	opts := ExecOptions{Container: "web", Command: []string{"sh", "-c", "x"}, Stdin: true}
+	code, err := c.Exec(context.Background(), "default", "web", opts, strings.NewReader("hello"), &stdout, &stderr)
+	if err != nil || code != 3 {
+		t.Fatalf("code %d err %v", code, err)
+	}
+	if stdout.String() != "out:sh -c x:hello" || stderr.String() != "err:web" {
+		t.Fatalf("stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+}
+
+func TestExecLargeOutput(t *testing.T) {
+	b, c, _ := startServer(t)
+	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("0123456789"), 100_000)
+	b.exec = func(_ context.Context, _ ExecOptions, stdin io.Reader, stdout, _ io.Writer) (int, error) {
+		if stdin != nil {
+			return -1, errors.New("stdin given without opts.Stdin")
+		}
+		stdout.Write(big)
+		return 0, nil
+	}
+	var stdout bytes.Buffer
+	code, err := c.Exec(context.Background(), "default", "web", ExecOptions{Command: []string{"cat"}}, nil, &stdout, nil)
+	if err != nil || code != 0 || !bytes.Equal(stdout.Bytes(), big) {
+		t.Fatalf("code %d err %v, %d bytes", code, err, stdout.Len())
+	}
+}
+
+func TestExecErrors(t *testing.T) {
+	b, c, _ := startServer(t)
+	opts := ExecOptions{Command: []string{"true"}}
+	_, err := c.Exec(context.Background(), "default", "web", opts, nil, io.Discard, io.Discard)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != 404 {
+		t.Fatalf("missing pod: %v", err)
+	}
+	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
+		t.Fatal(err)
+	}
+	b.exec = func(context.Context, ExecOptions, io.Reader, io.Writer, io.Writer) (int, error) {
+		return -1, errors.New(`container "nope" not found`)
+	}
+	_, err = c.Exec(context.Background(), "default", "web", opts, nil, io.Discard, io.Discard)
+	if err == nil || err.Error() != `container "nope" not found` {
+		t.Fatalf("backend error: %v", err)
+	}
+	_, err = c.Exec(context.Background(), "default", "web", ExecOptions{}, nil, io.Discard, io.Discard)
+	if !errors.As(err, &e) || e.Code != 400 {
+		t.Fatalf("no command: %v", err)
+	}
+}
+
+func TestFrames(t *testing.T) {
+	var buf bytes.Buffer
+	for _, f := range []struct {
+		stream byte
+		p      string
+	}{{streamStdout, "a"}, {streamStdin, ""}, {streamExit, "3"}} {
+		if err := writeFrame(&buf, f.stream, []byte(f.p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := buf.Bytes()[:6]; !bytes.Equal(got, []byte{1, 0, 0, 0, 1, 'a'}) {
+		t.Fatalf("wire bytes %v", got)
+	}
+	for _, want := range []string{"1:a", "0:", "3:3"} {
+		s, p, err := readFrame(&buf)
+		if err != nil || fmt.Sprintf("%d:%s", s, p) != want {
+			t.Fatalf("frame %d:%q %v, want %s", s, p, err, want)
+		}
+	}
+	if _, _, err := readFrame(&buf); err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
+}
+
+// TestNonRootPeerRejected connects as uid 65534 and expects 403. The connecting thread alone
+// takes euid 65534 (raw setresuid acts on one thread, unlike syscall.Setresuid); SO_PEERCRED
+// records the credentials of the thread that called connect. The thread is never unlocked, so
+// the runtime discards it when the goroutine ends.
+func TestNonRootPeerRejected(t *testing.T) {
+	_, _, path := startServer(t)
+	openToAll(t, path)
+	c := &http.Client{Transport: &http.Transport{
+		DialContext: func(context.Context, string, string) (net.Conn, error) { return dialAsUID(path, 65534) },
+	}}
+	resp, err := c.Get(baseURL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "uid 65534") {
+		t.Fatalf("got %d %s, want 403", resp.StatusCode, body)
+	}
+}
+
+// openToAll lets any user reach the socket, so that only the peer check stands in the way.
+func openToAll(t *testing.T, sock string) {
+	t.Helper()
+	for p := sock; p != "/" && p != os.TempDir(); p = filepath.Dir(p) {
+		if err := os.Chmod(p, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func dialAsUID(path string, uid int) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: this thread keeps the foreign uid until it dies
+		keep := ^uintptr(0)    // -1: leave unchanged
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, keep, uintptr(uid), keep); e != 0 {
+			ch <- result{nil, fmt.Errorf("setresuid: %w", e)}
+			return
+		}
+		c, err := net.Dial("unix", path)
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/podd/podd/manifest"
+)
+
+// maxBody bounds a request body (a pod manifest or delete options).
+const maxBody = 4 << 20
+
+// ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
+// by the status code, 201 or 200).
+const ApplyResultHeader = "Podd-Apply-Result"
+
+var podTypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
+
+func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
+	pod, err := decodePod(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, created, err := h.b.Apply(r.Context(), pod)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	code, result := http.StatusOK, "unchanged"
+	if created {
+		code, result = http.StatusCreated, "created"
+	}
+	w.Header().Set(ApplyResultHeader, result)
+	writeJSON(w, code, withPodType(out))
+}
+
+// decodePod reads the body with manifest.DecodeJSON (which reports unknown and unsupported fields
+// by path) and gives the pod the namespace of the path, which the manifest may only repeat.
+func decodePod(r *http.Request) (*corev1.Pod, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, BadRequest(fmt.Sprintf("read body: %v", err))
+	}
+	if len(body) > maxBody {
+		return nil, &Error{http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge, "request body too large"}
+	}
+	ns := r.PathValue("ns")
+	if err := checkNamespace(ns, manifestNamespace(body)); err != nil {
+		return nil, err
+	}
+	pod, err := manifest.DecodeJSON(body)
+	if err != nil {
+		return nil, Invalid(err.Error())
+	}
+	pod.Namespace = ns // DecodeJSON defaults an absent namespace to "default"
+	return pod, nil
+}
+
+// manifestNamespace is metadata.namespace as written in the manifest ("" if absent or unreadable:
+// DecodeJSON then reports what is wrong).
+func manifestNamespace(body []byte) string {
+	var m struct {
+		Metadata struct {
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(body, &m)
+	return m.Metadata.Namespace
+}
+
+func checkNamespace(path, manifest string) error {
+	if errs := validation.IsDNS1123Label(path); len(errs) > 0 {
+		return BadRequest(fmt.Sprintf("namespace %q: %s", path, strings.Join(errs, "; ")))
+	}
+	if manifest != "" && manifest != path {
+		return BadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	return nil
+}
+
+func (h *handlers) getPod(w http.ResponseWriter, r *http.Request) {
+	pod, err := h.b.Get(r.PathValue("ns"), r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, withPodType(pod))
+}
+
+// listPods serves both /api/v1/pods (all namespaces: ns is "") and a namespace's pods, sorted by
+// namespace and name like the API server's.
+func (h *handlers) listPods(w http.ResponseWriter, r *http.Request) {
+	pods, err := h.b.List(r.PathValue("ns"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	sort.SliceStable(pods, func(i, j int) bool {
+		if pods[i].Namespace != pods[j].Namespace {
+			return pods[i].Namespace < pods[j].Namespace
+		}
+		return pods[i].Name < pods[j].Name
+	})
+	if pods == nil {
+		pods = []corev1.Pod{}
+	}
+	list := &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: pods}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (h *handlers) deletePod(w http.ResponseWriter, r *http.Request) {
+	grace, err := gracePeriod(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("name")
+	if err := h.b.Delete(r.Context(), r.PathValue("ns"), name, grace); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, successStatus("pods", name))
+}
+
+// gracePeriod reads ?gracePeriodSeconds=N, or else the gracePeriodSeconds of a DeleteOptions
+// body (what kubectl sends); nil when neither is given.
+func gracePeriod(r *http.Request) (*int64, error) {
+	if v := r.URL.Query().Get("gracePeriodSeconds"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return nil, BadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %q", v))
+		}
+		return &n, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil || len(body) == 0 {
+		return nil, nil
+	}
+	var opts metav1.DeleteOptions
+	if err := json.Unmarshal(body, &opts); err != nil {
+		return nil, BadRequest(fmt.Sprintf("decode DeleteOptions: %v", err))
+	}
+	if opts.GracePeriodSeconds != nil && *opts.GracePeriodSeconds < 0 {
+		return nil, BadRequest("gracePeriodSeconds must not be negative")
+	}
+	return opts.GracePeriodSeconds, nil
+}
+
+// shutdown answers first, then asks the backend to stop everything (which may end the process).
+func (h *handlers) shutdown(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, successStatus("podd", "shutdown"))
+	http.NewResponseController(w).Flush()
+	go h.b.Shutdown()
+}
+
+func withPodType(p *corev1.Pod) *corev1.Pod {
+	if p == nil {
+		return nil
+	}
+	out := *p
+	out.TypeMeta = podTypeMeta
+	return &out
+}

@@ -1,0 +1,180 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+)
+
+// ExecProtocol is the Upgrade token of an exec connection.
+const ExecProtocol = "podd-exec"
+
+func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
+	opts, err := logOptions(r.URL.Query())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	fw := &flushWriter{w: w, rc: http.NewResponseController(w)}
+	err = h.b.Logs(r.Context(), r.PathValue("ns"), r.PathValue("name"), opts, fw)
+	if err != nil && !fw.wrote {
+		writeError(w, err)
+	}
+	// An error after output has started can only end the stream early.
+}
+
+func logOptions(q url.Values) (LogOptions, error) {
+	opts := LogOptions{Container: q.Get("container"), TailLines: -1}
+	var err error
+	if opts.Follow, err = boolParam(q, "follow"); err != nil {
+		return opts, err
+	}
+	if opts.Previous, err = boolParam(q, "previous"); err != nil {
+		return opts, err
+	}
+	if v := q.Get("tailLines"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return opts, BadRequest(fmt.Sprintf("tailLines: invalid value %q", v))
+		}
+		opts.TailLines = n
+	}
+	return opts, nil
+}
+
+func boolParam(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, BadRequest(fmt.Sprintf("%s: invalid value %q", name, v))
+	}
+	return b, nil
+}
+
+// flushWriter sends each write to the client at once. Headers go out with the first write, so an
+// error before any output still gets its own status code.
+type flushWriter struct {
+	w     http.ResponseWriter
+	rc    *http.ResponseController
+	wrote bool
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) {
+	if !f.wrote {
+		f.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		f.wrote = true
+	}
+	n, err := f.w.Write(p)
+	if err != nil {
+		return n, err
+	}
+	return n, f.rc.Flush()
+}
+
+func (h *handlers) exec(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	opts, err := execOptions(r)
+	if err == nil {
+		_, err = h.b.Get(ns, name)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		writeError(w, fmt.Errorf("hijack connection: %w", err))
+		return
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, switchingProtocols); err != nil {
+		return
+	}
+	s := &execSession{conn: conn, in: brw.Reader}
+	s.run(r.Context(), h.b, ns, name, opts)
+}
+
+const switchingProtocols = "HTTP/1.1 101 Switching Protocols\r\n" +
+	"Upgrade: " + ExecProtocol + "\r\nConnection: Upgrade\r\n\r\n"
+
+func execOptions(r *http.Request) (ExecOptions, error) {
+	q := r.URL.Query()
+	opts := ExecOptions{Container: q.Get("container"), Command: q["command"]}
+	if len(opts.Command) == 0 {
+		return opts, BadRequest("you must specify at least one command for the container")
+	}
+	if r.Header.Get("Upgrade") != ExecProtocol {
+		return opts, BadRequest("exec needs a connection upgrade to " + ExecProtocol)
+	}
+	var err error
+	if opts.Stdin, err = boolParam(q, "stdin"); err != nil {
+		return opts, err
+	}
+	opts.TTY, err = boolParam(q, "tty")
+	return opts, err
+}
+
+// execSession is the server side of an upgraded exec connection.
+type execSession struct {
+	conn net.Conn
+	in   *bufio.Reader
+	mu   sync.Mutex // one frame at a time on conn
+}
+
+func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts ExecOptions) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	defer pr.Close() // unblocks readInput if the command stopped reading stdin
+	var stdin io.Reader
+	if opts.Stdin {
+		stdin = pr
+	}
+	go s.readInput(pw, opts.Stdin, cancel)
+	stdout := &frameWriter{s: s, stream: streamStdout}
+	stderr := &frameWriter{s: s, stream: streamStderr}
+	code, err := b.Exec(ctx, ns, name, opts, stdin, stdout, stderr)
+	if err != nil {
+		s.send(streamError, []byte(err.Error()))
+		return
+	}
+	s.send(streamExit, []byte(strconv.Itoa(code)))
+}
+
+// readInput copies stdin frames into pw until a zero-length stdin frame (EOF); it keeps reading
+// frames after that, and cancels the exec when the connection breaks.
+func (s *execSession) readInput(pw *io.PipeWriter, wanted bool, cancel context.CancelFunc) {
+	defer cancel()
+	for {
+		stream, p, err := readFrame(s.in)
+		if err != nil {
+			pw.CloseWithError(fmt.Errorf("exec connection: %w", err))
+			return
+		}
+		if stream != streamStdin {
+			continue
+		}
+		if len(p) == 0 || !wanted {
+			pw.Close()
+			continue
+		}
+		if _, err := pw.Write(p); err != nil {
+			wanted = false // the command closed its stdin: drop the rest
+		}
+	}
+}
+
+func (s *execSession) send(stream byte, p []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return writeFrame(s.conn, stream, p)
+}

@@ -1,0 +1,202 @@
+// Package api is podd's API: HTTP/1.1 over a root-only unix socket, on Kubernetes-shaped paths
+// (/api/v1/namespaces/{ns}/pods/...), plus the client podctl uses.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// LogOptions selects the log stream of one container.
+type LogOptions struct {
+	Container string
+	Follow    bool
+	Previous  bool
+	TailLines int64 // -1: all lines
+}
+
+// ExecOptions describes a command to run in a container.
+type ExecOptions struct {
+	Container string
+	Command   []string
+	Stdin     bool
+	TTY       bool
+}
+
+// Backend is implemented by podd's runtime. Errors of type *Error choose the HTTP status;
+// any other error is a 500.
+type Backend interface {
+	// Apply creates or updates a pod; it returns when the containers are started (or failed).
+	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, created bool, err error)
+	Get(namespace, name string) (*corev1.Pod, error)
+	// List returns the pods of a namespace, or of all namespaces when namespace is "".
+	List(namespace string) ([]corev1.Pod, error)
+	// Delete returns when the pod is gone; grace nil means the pod's own grace period.
+	Delete(ctx context.Context, namespace, name string, grace *int64) error
+	Logs(ctx context.Context, namespace, name string, opts LogOptions, w io.Writer) error
+	Exec(ctx context.Context, namespace, name string, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
+	// Shutdown stops all pods and exits (or powers off as PID 1).
+	Shutdown()
+}
+
+// Listen removes a stale socket at path and listens there; the socket is created under umask
+// 0177 and chmod'ed 0600 before anything can be accepted.
+func Listen(path string) (net.Listener, error) {
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	old := syscall.Umask(0o177)
+	l, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("chmod %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// removeStale removes a socket left by a previous podd; it refuses to remove anything that is
+// not a socket, or a socket someone still answers on.
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", path, err)
+	}
+	if fi.Mode().Type() != os.ModeSocket {
+		return fmt.Errorf("%s exists and is not a socket", path)
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return fmt.Errorf("%s: another server is listening", path)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("remove stale socket: %w", err)
+	}
+	return nil
+}
+
+// Serve starts serving the API on l in a goroutine and returns the server (Shutdown/Close it to
+// stop). Only peers with uid 0 (SO_PEERCRED) are served; others get 403.
+func Serve(l net.Listener, b Backend) *http.Server {
+	srv := &http.Server{
+		Handler:           requireRoot(routes(b)),
+		ConnContext:       withPeerCred,
+		ReadHeaderTimeout: 30 * time.Second,
+	}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Printf("api: serve: %v", err)
+		}
+	}()
+	return srv
+}
+
+func routes(b Backend) *http.ServeMux {
+	h := &handlers{b: b}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /api/v1/pods", h.listPods)
+	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods", h.listPods)
+	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods", h.applyPod)
+	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}", h.getPod)
+	mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/pods/{name}", h.deletePod)
+	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/log", h.logs)
+	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", h.exec)
+	mux.HandleFunc("POST /podd/v1/shutdown", h.shutdown)
+	mux.HandleFunc("/", notFound)
+	return mux
+}
+
+type handlers struct{ b Backend }
+
+func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	io.WriteString(w, "ok")
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, &Error{http.StatusNotFound, "NotFound", "the server could not find the requested resource"})
+}
+
+type peerCredKey struct{}
+
+// withPeerCred stores the connecting process's credentials (SO_PEERCRED) in the connection's
+// context; it stores nothing when they cannot be read.
+func withPeerCred(ctx context.Context, c net.Conn) context.Context {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return ctx
+	}
+	cred, err := peerCred(uc)
+	if err != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, peerCredKey{}, cred)
+}
+
+func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var cred *unix.Ucred
+	var credErr error
+	err = raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cred, credErr
+}
+
+// checkPeer allows only root peers; cred is nil when the credentials are unknown.
+func checkPeer(cred *unix.Ucred) error {
+	if cred == nil {
+		return Forbidden("podd: cannot read the peer credentials of this connection")
+	}
+	if cred.Uid != 0 {
+		return Forbidden(fmt.Sprintf("podd: uid %d may not use the API (root only)", cred.Uid))
+	}
+	return nil
+}
+
+func requireRoot(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cred, _ := r.Context().Value(peerCredKey{}).(*unix.Ucred)
+		if err := checkPeer(cred); err != nil {
+			writeError(w, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // the peer may be gone; nothing to do then
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	e := asError(err)
+	writeJSON(w, e.Code, failureStatus(e))
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podd/podd/api"
+)
+
+func applyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "create or update pods from manifest files",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+		},
+		Action: applyAction,
+	}
+}
+
+func applyAction(c *cli.Context) error {
+	a := &applier{
+		client:     newClient(c),
+		namespace:  c.String("namespace"),
+		explicitNS: c.IsSet("namespace"),
+		out:        c.App.Writer,
+		errOut:     c.App.ErrWriter,
+	}
+	failed := false
+	for _, file := range c.StringSlice("filename") {
+		if !a.applyFile(c.Context, file, c.App.Reader) {
+			failed = true
+		}
+	}
+	if failed {
+		return exitError{1}
+	}
+	return nil
+}
+
+type applier struct {
+	client     *api.Client
+	namespace  string
+	explicitNS bool // -n given: a manifest naming another namespace is an error, like kubectl
+	out        io.Writer
+	errOut     io.Writer
+}
+
+// applyFile applies every document of file, going on after a failure; it reports success.
+func (a *applier) applyFile(ctx context.Context, file string, stdin io.Reader) bool {
+	data, err := readFile(file, stdin)
+	if err != nil {
+		fmt.Fprintln(a.errOut, errorText(err, "read manifest"))
+		return false
+	}
+	docs := splitManifest(data)
+	if len(docs) == 0 {
+		fmt.Fprintf(a.errOut, "error: no objects passed to apply (%s)\n", file)
+		return false
+	}
+	ok := true
+	for _, d := range docs {
+		if err := a.applyDocument(ctx, d); err != nil {
+			fmt.Fprintln(a.errOut, errorText(err, fmt.Sprintf("error when applying %q", file)))
+			ok = false
+		}
+	}
+	return ok
+}
+
+func (a *applier) applyDocument(ctx context.Context, d document) error {
+	if d.err != nil {
+		return d.err
+	}
+	ns, err := documentNamespace(d.meta(), a.namespace, a.explicitNS)
+	if err != nil {
+		return err
+	}
+	pod, created, err := a.client.Apply(ctx, ns, d.json)
+	if err != nil {
+		return err
+	}
+	result := "unchanged"
+	if created {
+		result = "created"
+	}
+	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, result)
+	return nil
+}
+
+// documentNamespace is the manifest's namespace, else the -n one; both given must agree.
+func documentNamespace(m objectMeta, flagNS string, explicit bool) (string, error) {
+	if m.Metadata.Namespace == "" {
+		return flagNS, nil
+	}
+	if explicit && m.Metadata.Namespace != flagNS {
+		return "", fmt.Errorf("the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation",
+			m.Metadata.Namespace, flagNS, m.Metadata.Namespace)
+	}
+	return m.Metadata.Namespace, nil
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	corev1 "k8s.io/api/core/v1"
+)
+
+func describeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "describe",
+		Usage:     "show the details of pods",
+		ArgsUsage: "pod [NAME...]",
+		Action:    describeAction,
+	}
+}
+
+func describeAction(c *cli.Context) error {
+	names, err := podNames("describe", c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	req := getRequest{namespace: c.String("namespace"), names: names}
+	pods, fetchErr := fetchPods(c.Context, newClient(c), req, c.App.ErrWriter)
+	if !partial(fetchErr) {
+		return fetchErr
+	}
+	if len(pods) == 0 && len(names) == 0 {
+		fmt.Fprintln(c.App.ErrWriter, noResources(req))
+	}
+	for i := range pods {
+		if i > 0 {
+			fmt.Fprint(c.App.Writer, "\n\n")
+		}
+		if err := describePod(c.App.Writer, &pods[i]); err != nil {
+			return err
+		}
+	}
+	return fetchErr
+}
+
+// describer writes kubectl describe's layout: two spaces per level, "Key:\tvalue" lines aligned
+// by a tabwriter.
+type describer struct{ w io.Writer }
+
+func (d describer) line(level int, format string, a ...any) {
+	fmt.Fprintf(d.w, strings.Repeat("  ", level)+format, a...)
+}
+
+// describePod prints a pod like `kubectl describe pod`.
+func describePod(w io.Writer, pod *corev1.Pod) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	d := describer{tw}
+	describeHeader(d, pod)
+	if len(pod.Spec.InitContainers) > 0 {
+		describeContainers(d, "Init Containers", pod.Spec.InitContainers, pod.Status.InitContainerStatuses)
+	}
+	describeContainers(d, "Containers", pod.Spec.Containers, pod.Status.ContainerStatuses)
+	describeConditions(d, pod.Status.Conditions)
+	describeVolumes(d, pod.Spec.Volumes)
+	d.line(0, "QoS Class:\t%s\n", qosOf(pod))
+	describeMap(d, "Node-Selectors", pod.Spec.NodeSelector, "=")
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("describe pod %s: %w", pod.Name, err)
+	}
+	return nil
+}
+
+func describeHeader(d describer, pod *corev1.Pod) {
+	d.line(0, "Name:\t%s\n", pod.Name)
+	d.line(0, "Namespace:\t%s\n", pod.Namespace)
+	d.line(0, "Node:\t%s\n", nodeText(pod))
+	if pod.Status.StartTime != nil {
+		d.line(0, "Start Time:\t%s\n", pod.Status.StartTime.Format(time.RFC1123Z))
+	}
+	describeMap(d, "Labels", pod.Labels, "=")
+	describeMap(d, "Annotations", pod.Annotations, ": ")
+	if pod.DeletionTimestamp != nil {
+		d.line(0, "Status:\tTerminating (lasts %s)\n", age(*pod.DeletionTimestamp, time.Now()))
+	} else {
+		d.line(0, "Status:\t%s\n", pod.Status.Phase)
+	}
+	if pod.Status.Reason != "" {
+		d.line(0, "Reason:\t%s\n", pod.Status.Reason)
+	}
+	if pod.Status.Message != "" {
+		d.line(0, "Message:\t%s\n", pod.Status.Message)
+	}
+	d.line(0, "IP:\t%s\n", pod.Status.PodIP)
+	describeIPs(d, pod.Status.PodIPs)
+}
+
+func nodeText(pod *corev1.Pod) string {
+	if pod.Spec.NodeName == "" {
+		return "<none>"
+	}
+	return pod.Spec.NodeName + "/" + pod.Status.HostIP
+}
+
+func describeIPs(d describer, ips []corev1.PodIP) {
+	if len(ips) == 0 {
+		d.line(0, "IPs:\t<none>\n")
+		return
+	}
+	d.line(0, "IPs:\n")
+	for _, ip := range ips {
+		d.line(1, "IP:\t%s\n", ip.IP)
+	}
+}
+
+// describeMap prints labels (sep "=") or annotations (sep ": "), one per line, sorted.
+func describeMap(d describer, title string, m map[string]string, sep string) {
+	if len(m) == 0 {
+		d.line(0, "%s:\t<none>\n", title)
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		label := ""
+		if i == 0 {
+			label = title + ":"
+		}
+		d.line(0, "%s\t%s%s%s\n", label, k, sep, m[k])
+	}
+}
+
+func describeConditions(d describer, conds []corev1.PodCondition) {
+	if len(conds) == 0 {
+		return
+	}
+	d.line(0, "Conditions:\n  Type\tStatus\n")
+	for _, c := range conds {
+		d.line(1, "%v \t%v \n", c.Type, c.Status)
+	}
+}

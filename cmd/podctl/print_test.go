@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var now = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func ago(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
+
+func TestAge(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{5 * time.Second, "5s"},
+		{3*time.Minute + 2*time.Second, "3m2s"},
+		{10*time.Minute + 5*time.Second, "10m"},
+		{3*time.Hour + 20*time.Minute, "3h20m"},
+		{50 * time.Hour, "2d2h"},
+		{9 * 24 * time.Hour, "9d"},
+		{400 * 24 * time.Hour, "400d"},
+	} {
+		if got := age(ago(c.d), now); got != c.want {
+			t.Errorf("age(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	if got := age(metav1.Time{}, now); got != "<unknown>" {
+		t.Errorf("zero time: %q", got)
+	}
+}
+
+func running(name string, ready bool, restarts int32) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, Ready: ready, RestartCount: restarts,
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ago(time.Minute)}}}
+}
+
+func waiting(name, reason string) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
+}
+
+func terminated(name, reason string, code int32) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{
+		Terminated: &corev1.ContainerStateTerminated{Reason: reason, ExitCode: code}}}
+}
+
+func pod(name string, phase corev1.PodPhase, statuses ...corev1.ContainerStatus) corev1.Pod {
+	p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", CreationTimestamp: ago(5 * time.Second)}}
+	p.Status.Phase = phase
+	for _, s := range statuses {
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: s.Name})
+	}
+	p.Status.ContainerStatuses = statuses
+	return p
+}
+
+func TestSummarize(t *testing.T) {
+	crashed := waiting("a", "CrashLoopBackOff")
+	crashed.RestartCount = 4
+	crashed.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, FinishedAt: ago(2 * time.Minute)}
+	deleting := pod("d", corev1.PodRunning, running("a", true, 0))
+	deleting.DeletionTimestamp = &metav1.Time{Time: now}
+	for _, c := range []struct {
+		pod  corev1.Pod
+		want podSummary
+	}{
+		{pod("p", corev1.PodRunning, running("a", true, 0), running("b", false, 1)), podSummary{"1/2", "Running", "1"}},
+		{pod("p", corev1.PodPending, waiting("a", "ContainerCreating")), podSummary{"0/1", "ContainerCreating", "0"}},
+		{pod("p", corev1.PodPending, waiting("a", "CreateContainerError")), podSummary{"0/1", "CreateContainerError", "0"}},
+		{pod("p", corev1.PodRunning, crashed), podSummary{"0/1", "CrashLoopBackOff", "4 (2m ago)"}},
+		{pod("p", corev1.PodFailed, terminated("a", "OOMKilled", 137)), podSummary{"0/1", "OOMKilled", "0"}},
+		{pod("p", corev1.PodFailed, terminated("a", "Error", 1)), podSummary{"0/1", "Error", "0"}},
+		{pod("p", corev1.PodSucceeded, terminated("a", "Completed", 0)), podSummary{"0/1", "Completed", "0"}},
+		{pod("p", corev1.PodFailed, terminated("a", "", 2)), podSummary{"0/1", "ExitCode:2", "0"}},
+		{pod("p", corev1.PodRunning, terminated("a", "Completed", 0), running("b", true, 0)), podSummary{"1/2", "NotReady", "0"}},
+		{pod("p", corev1.PodPending), podSummary{"0/0", "Pending", "0"}},
+		{deleting, podSummary{"1/1", "Terminating", "0"}},
+	} {
+		if got := summarize(&c.pod, now); got != c.want {
+			t.Errorf("%v: got %+v, want %+v", c.pod.Status.ContainerStatuses, got, c.want)
+		}
+	}
+}
+
+func TestSummarizeInit(t *testing.T) {
+	p := pod("p", corev1.PodPending, waiting("a", "PodInitializing"))
+	p.Spec.InitContainers = []corev1.Container{{Name: "i1"}, {Name: "i2"}}
+	p.Status.InitContainerStatuses = []corev1.ContainerStatus{terminated("i1", "Completed", 0), running("i2", false, 0)}
+	if got := summarize(&p, now).Status; got != "Init:1/2" {
+		t.Errorf("running init: %q", got)
+	}
+	p.Status.InitContainerStatuses[1] = terminated("i2", "Error", 1)
+	if got := summarize(&p, now).Status; got != "Init:Error" {
+		t.Errorf("failed init: %q", got)
+	}
+}
+
+func TestPodTable(t *testing.T) {
+	pods := []corev1.Pod{
+		pod("web-sync", corev1.PodRunning, running("web", true, 0), running("sync", true, 0)),
+		pod("batch", corev1.PodSucceeded, terminated("job", "Completed", 0)),
+	}
+	pods[0].Status.PodIPs = []corev1.PodIP{{IP: "10.88.0.2"}}
+	pods[0].Spec.NodeName = "host"
+	var buf bytes.Buffer
+	if err := printPodTable(&buf, pods, tableOptions{Wide: true, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"NAME       READY   STATUS      RESTARTS   AGE   IP          NODE\n" +
+		"web-sync   2/2     Running     0          5s    10.88.0.2   host\n" +
+		"batch      0/1     Completed   0          5s    <none>      <none>\n"
+	if buf.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
+	}
+	buf.Reset()
+	printPodTable(&buf, pods[:1], tableOptions{Namespace: true, Now: now})
+	if !strings.HasPrefix(buf.String(), "NAMESPACE   NAME       READY") || !strings.Contains(buf.String(), "default     web-sync") {
+		t.Errorf("-A table:\n%s", buf.String())
+	}
+}
+
+func TestPrintObjects(t *testing.T) {
+	pods := []corev1.Pod{pod("a", corev1.PodRunning), pod("b", corev1.PodRunning)}
+	var buf bytes.Buffer
+	if err := printObjects(&buf, pods[:1], "yaml", true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "apiVersion: v1\nkind: Pod\nmetadata:\n") {
+		t.Errorf("single yaml:\n%s", buf.String())
+	}
+	buf.Reset()
+	printObjects(&buf, pods, "json", false)
+	s := buf.String()
+	if !strings.Contains(s, `"kind": "List"`) || strings.Count(s, `"kind": "Pod"`) != 2 || !strings.HasPrefix(s, "{\n    \"apiVersion\": \"v1\"") {
+		t.Errorf("list json:\n%s", s)
+	}
+}
+
+func resources(req, lim map[corev1.ResourceName]string) corev1.ResourceRequirements {
+	r := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
+	for k, v := range req {
+		r.Requests[k] = resource.MustParse(v)
+	}
+	for k, v := range lim {
+		r.Limits[k] = resource.MustParse(v)
+	}
+	return r
+}
+
+func TestQOS(t *testing.T) {
+	cpuMem := func(cpu, mem string) map[corev1.ResourceName]string {
+		return map[corev1.ResourceName]string{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
+	}
+	for _, c := range []struct {
+		name string
+		res  []corev1.ResourceRequirements
+		want corev1.PodQOSClass
+	}{
+		{"none", []corev1.ResourceRequirements{{}}, corev1.PodQOSBestEffort},
+		{"equal", []corev1.ResourceRequirements{resources(cpuMem("500m", "64Mi"), cpuMem("0.5", "64Mi"))}, corev1.PodQOSGuaranteed},
+		{"limits only", []corev1.ResourceRequirements{resources(nil, cpuMem("1", "1Gi"))}, corev1.PodQOSGuaranteed},
+		{"lower request", []corev1.ResourceRequirements{resources(cpuMem("100m", "64Mi"), cpuMem("1", "64Mi"))}, corev1.PodQOSBurstable},
+		{"request only", []corev1.ResourceRequirements{resources(map[corev1.ResourceName]string{corev1.ResourceCPU: "1"}, nil)}, corev1.PodQOSBurstable},
+		{"one of two", []corev1.ResourceRequirements{resources(nil, cpuMem("1", "1Gi")), {}}, corev1.PodQOSBurstable},
+	} {
+		var p corev1.Pod
+		for _, r := range c.res {
+			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Resources: r})
+		}
+		if got := qosOf(&p); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}

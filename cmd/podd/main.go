@@ -1,0 +1,34 @@
+// Command podd is the pod supervisor: it runs Kubernetes Pods on this machine and serves podctl
+// on a root-only unix socket. Run as PID 1 it also sets the machine up and powers it off.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/podd/podd/internal/pid1"
+	"github.com/podd/podd/nsinit"
+)
+
+func main() {
+	if nsinit.IsChild() {
+		nsinit.Main() // a container being born: never returns
+	}
+	args := os.Args
+	isInit := os.Getpid() == 1
+	if isInit {
+		if err := pid1.Setup(); err != nil {
+			fmt.Fprintf(os.Stderr, "podd: %v\n", err)
+		}
+		os.Setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")
+		args = append(args, pid1.CmdlineFlags()...)
+	}
+	err := app(isInit).Run(args)
+	if isInit {
+		pid1.PowerOff()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "podd: %v\n", err)
+		os.Exit(1)
+	}
+}

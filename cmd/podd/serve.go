@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/podd/podd/api"
+	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/manifest"
+	"github.com/podd/podd/runtime"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+)
+
+// daemon is the runtime as the API sees it: Shutdown asks main to stop everything and exit.
+type daemon struct {
+	*runtime.Runtime
+	quit chan struct{}
+	once sync.Once
+}
+
+func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
+
+func serve(c *cli.Context, isInit bool) error {
+	log.SetPrefix("podd: ")
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	opts, err := options(c)
+	if err != nil {
+		return err
+	}
+	r := reaper.New()
+	if !isInit {
+		// Orphans of exec'd processes come back to podd, not to the host's init.
+		_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	}
+	rt, err := runtime.New(opts, r)
+	if err != nil {
+		return err
+	}
+	d := &daemon{Runtime: rt, quit: make(chan struct{})}
+	l, err := api.Listen(socketPath(c))
+	if err != nil {
+		return err
+	}
+	srv := api.Serve(l, d)
+	log.Printf("serving on %s (root %s, cgroup %s)", socketPath(c), opts.Root, opts.CgroupRoot)
+	applyDir(rt, c.String("manifests"))
+	status := waitForEnd(d, r, c.String("run"))
+	rt.Shutdown()
+	_ = srv.Close()
+	if c.String("run") != "" {
+		fmt.Printf("\nPODD_RUN_EXIT=%d\n", status)
+	}
+	if status != 0 && !isInit {
+		return cli.Exit("", status)
+	}
+	return nil
+}
+
+// waitForEnd blocks until SIGTERM/SIGINT, an API shutdown, or the --run script's exit (whose
+// status it returns).
+func waitForEnd(d *daemon, r *reaper.Reaper, script string) int {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
+	done := make(chan int, 1)
+	if script != "" {
+		go func() { done <- runScript(r, script) }()
+	}
+	select {
+	case s := <-sigs:
+		log.Printf("%v: stopping all pods", s)
+		return 0
+	case <-d.quit:
+		log.Printf("shutdown requested: stopping all pods")
+		return 0
+	case status := <-done:
+		return status
+	}
+}
+
+func runScript(r *reaper.Reaper, script string) int {
+	cmd := exec.Command("/bin/sh", script)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = []string{"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root", "TERM=dumb"}
+	cmd.Dir = "/"
+	child, err := r.Start(cmd)
+	if err != nil {
+		log.Printf("run %s: %v", script, err)
+		return 127
+	}
+	return (<-child.Exit).Code()
+}
+
+// applyDir applies the manifests found in dir at start (PID 1 boots, static pods).
+func applyDir(rt *runtime.Runtime, dir string) {
+	if dir == "" {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		log.Printf("manifests: %v", err)
+		return
+	}
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if e.IsDir() || !strings.Contains(".yaml .yml .json", ext) || ext == "" {
+			continue
+		}
+		applyFile(rt, filepath.Join(dir, e.Name()))
+	}
+}
+
+func applyFile(rt *runtime.Runtime, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		log.Printf("manifests: %v", err)
+		return
+	}
+	pods, err := manifest.Decode(data)
+	if err != nil {
+		log.Printf("%s: %v", path, err)
+		return
+	}
+	for _, p := range pods {
+		if _, _, err := rt.Apply(context.Background(), p); err != nil {
+			log.Printf("%s: pod %s: %v", path, p.Name, err)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+// Package pid1 does what podd must do when the kernel starts it as init: leave the initramfs
+// rootfs (pivot_root refuses it), mount the early filesystems, load kernel modules, read its
+// flags from the kernel command line, and power the machine off at the end.
+package pid1
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Mount is one early filesystem, a small typed value so the set reads as a table.
+type Mount struct {
+	Source, Target, Type string
+	Flags                uintptr
+	Data                 string
+}
+
+const nosuidNodevNoexec = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+
+// EarlyMounts are mounted in order before anything else runs.
+var EarlyMounts = []Mount{
+	{"proc", "/proc", "proc", nosuidNodevNoexec, ""},
+	{"sysfs", "/sys", "sysfs", nosuidNodevNoexec, ""},
+	{"devtmpfs", "/dev", "devtmpfs", unix.MS_NOSUID, "mode=0755"},
+	{"devpts", "/dev/pts", "devpts", unix.MS_NOSUID | unix.MS_NOEXEC, "mode=0620,ptmxmode=0666"},
+	{"tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777"},
+	{"tmpfs", "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755"},
+	{"tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777"},
+	{"cgroup2", "/sys/fs/cgroup", "cgroup2", nosuidNodevNoexec, "nsdelegate"},
+}
+
+// Setup prepares the machine for podd as PID 1.
+func Setup() error {
+	if err := leaveRootfs(); err != nil {
+		return err
+	}
+	for _, m := range EarlyMounts {
+		if err := m.mount(); err != nil {
+			return err
+		}
+	}
+	LoadModules("/etc/podd/modules")
+	return nil
+}
+
+func (m Mount) mount() error {
+	if err := os.MkdirAll(m.Target, 0o755); err != nil {
+		return fmt.Errorf("early mount: %w", err)
+	}
+	if err := unix.Mount(m.Source, m.Target, m.Type, m.Flags, m.Data); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", m.Type, m.Target, err)
+	}
+	return nil
+}
+
+// leaveRootfs moves a bind mount of the initramfs over / and chroots into it, so containers'
+// mount namespaces have a real mount to pivot_root away from.
+func leaveRootfs() error {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/", &st); err != nil {
+		return fmt.Errorf("statfs /: %w", err)
+	}
+	if st.Type != unix.RAMFS_MAGIC && st.Type != unix.TMPFS_MAGIC {
+		return nil // a real root filesystem: nothing to leave
+	}
+	const dir = "/.podd-root"
+	steps := []struct {
+		what string
+		do   func() error
+	}{
+		{"mkdir " + dir, func() error { return os.MkdirAll(dir, 0o700) }},
+		{"bind / on " + dir, func() error { return unix.Mount("/", dir, "", unix.MS_BIND|unix.MS_REC, "") }},
+		{"chdir " + dir, func() error { return unix.Chdir(dir) }},
+		{"move . to /", func() error { return unix.Mount(".", "/", "", unix.MS_MOVE, "") }},
+		{"chroot .", func() error { return unix.Chroot(".") }},
+		{"chdir /", func() error { return unix.Chdir("/") }},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			return fmt.Errorf("leave initramfs: %s: %w", s.what, err)
+		}
+	}
+	_ = os.Remove(dir)
+	return nil
+}
+
+// LoadModules loads each .ko listed in path (one a line, in dependency order). Already loaded
+// is fine; other failures are logged and the rest still tried.
+func LoadModules(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		ko := strings.TrimSpace(sc.Text())
+		if ko == "" || strings.HasPrefix(ko, "#") {
+			continue
+		}
+		if err := loadModule(ko); err != nil {
+			fmt.Fprintf(os.Stderr, "podd: %v\n", err)
+		}
+	}
+}
+
+func loadModule(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("load module: %w", err)
+	}
+	defer f.Close()
+	if err := unix.FinitModule(int(f.Fd()), "", 0); err != nil && err != unix.EEXIST {
+		return fmt.Errorf("load module %s: %w", path, err)
+	}
+	return nil
+}
+
+// CmdlineFlags turns every podd.KEY=VALUE on the kernel command line into --KEY=VALUE (the kernel
+// keeps dotted names out of init's argv and environment).
+func CmdlineFlags() []string {
+	data, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		return nil
+	}
+	return parseCmdline(string(data))
+}
+
+func parseCmdline(s string) []string {
+	var flags []string
+	for _, w := range strings.Fields(s) {
+		if kv, ok := strings.CutPrefix(w, "podd."); ok {
+			flags = append(flags, "--"+kv)
+		}
+	}
+	return flags
+}
+
+// PowerOff kills what is left, syncs and powers the machine off.
+func PowerOff() {
+	_ = unix.Kill(-1, unix.SIGKILL)
+	unix.Sync()
+	_ = unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	select {}
+}

@@ -1,0 +1,14 @@
+package pid1
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseCmdline(t *testing.T) {
+	got := parseCmdline("console=ttyS0 quiet podd.run=/test/script podd.manifests=/etc/podd/manifests panic=-1\n")
+	want := []string{"--run=/test/script", "--manifests=/etc/podd/manifests"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,73 @@
+// Package mounts places filesystems inside a container's root: volumes as bind mounts and the
+// pseudo filesystems (/proc, /dev, /sys) every container gets. Every target inside the root is
+// resolved with filepath-securejoin's pathrs-lite and mounted through its file handle, so a
+// symlink planted in the image or a shared volume can never redirect a mount onto the host.
+package mounts
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"golang.org/x/sys/unix"
+)
+
+// Root is a container root directory opened once; all targets are resolved beneath it.
+type Root struct{ f *os.File }
+
+// OpenRoot opens dir as the root that targets are resolved in.
+func OpenRoot(dir string) (*Root, error) {
+	f, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open container root: %w", err)
+	}
+	return &Root{f: f}, nil
+}
+
+// Close releases the root handle.
+func (r *Root) Close() error { return r.f.Close() }
+
+// Dir opens (creating as needed) the directory target inside the root.
+func (r *Root) Dir(target string) (*os.File, error) {
+	h, err := pathrs.MkdirAllHandle(r.f, target, 0o755)
+	if err != nil {
+		return nil, fmt.Errorf("mkdir %s in container root: %w", target, err)
+	}
+	return h, nil
+}
+
+// File opens (creating an empty one as needed) the regular file target inside the root, for
+// bind-mounting a file over it.
+func (r *Root) File(target string) (*os.File, error) {
+	parent, err := r.Dir(filepath.Dir(target))
+	if err != nil {
+		return nil, err
+	}
+	defer parent.Close()
+	base := filepath.Base(target)
+	fd, err := unix.Openat(int(parent.Fd()), base, unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_RDONLY, 0o644)
+	if err != nil && err != unix.EISDIR {
+		return nil, fmt.Errorf("create %s in container root: %w", target, err)
+	}
+	if err == nil {
+		unix.Close(fd)
+	}
+	return r.Open(target)
+}
+
+// Open resolves an existing target inside the root, as an O_PATH handle.
+func (r *Root) Open(target string) (*os.File, error) {
+	h, err := pathrs.OpenatInRoot(r.f, target)
+	if err != nil {
+		return nil, fmt.Errorf("open %s in container root: %w", target, err)
+	}
+	return h, nil
+}
+
+// mountOn mounts onto the object behind handle h (through its /proc/thread-self/fd link).
+func mountOn(h *os.File, src, fstype string, flags uintptr, data string) error {
+	return unix.Mount(src, fdPath(h), fstype, flags, data)
+}
+
+func fdPath(h *os.File) string { return fmt.Sprintf("/proc/thread-self/fd/%d", h.Fd()) }

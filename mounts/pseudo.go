@@ -1,0 +1,128 @@
+package mounts
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// FS is one filesystem mounted inside every container, a small typed value so the set reads as
+// a table.
+type FS struct {
+	Target string
+	Type   string
+	Flags  uintptr
+	Data   string
+}
+
+const (
+	nosuidNodevNoexec = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+)
+
+// Pseudo is what a container gets besides its image and volumes, in mount order (runc's
+// defaults). /sys/fs/cgroup shows the container's own cgroup (a cgroup namespace is unshared
+// first).
+var Pseudo = []FS{
+	{"/proc", "proc", nosuidNodevNoexec, ""},
+	{"/dev", "tmpfs", unix.MS_NOSUID | unix.MS_STRICTATIME, "mode=755,size=65536k"},
+	{"/dev/pts", "devpts", unix.MS_NOSUID | unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+	{"/dev/shm", "tmpfs", nosuidNodevNoexec, "mode=1777,size=65536k"},
+	{"/dev/mqueue", "mqueue", nosuidNodevNoexec, ""},
+	{"/sys", "sysfs", nosuidNodevNoexec | unix.MS_RDONLY, ""},
+	{"/sys/fs/cgroup", "cgroup2", nosuidNodevNoexec | unix.MS_RDONLY, ""},
+}
+
+// Device is a character device node created in the container's /dev.
+type Device struct {
+	Path         string
+	Major, Minor uint32
+}
+
+// Devices are the nodes every container gets (the OCI default set).
+var Devices = []Device{
+	{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+}
+
+// Links are the symlinks of a standard /dev.
+var Links = [][2]string{
+	{"pts/ptmx", "/dev/ptmx"}, {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+	{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"}, {"/proc/kcore", "/dev/core"},
+}
+
+// MountPseudo mounts the pseudo filesystems, device nodes and /dev links inside the root.
+func (r *Root) MountPseudo() error {
+	for _, fs := range Pseudo {
+		if err := r.mountFS(fs); err != nil {
+			return err
+		}
+	}
+	for _, d := range Devices {
+		if err := r.mknod(d); err != nil {
+			return err
+		}
+	}
+	for _, l := range Links {
+		if err := r.symlink(l[0], l[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Root) mountFS(fs FS) error {
+	h, err := r.Dir(fs.Target)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := mountOn(h, fs.Type, fs.Type, fs.Flags, fs.Data); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", fs.Type, fs.Target, err)
+	}
+	return nil
+}
+
+// mknod creates a device node in the container's fresh /dev tmpfs.
+func (r *Root) mknod(d Device) error {
+	dev, err := r.Open("/dev")
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	name := d.Path[len("/dev/"):]
+	devFD, err := reopenDir(dev)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(devFD)
+	if err := unix.Mknodat(devFD, name, unix.S_IFCHR|0o666, int(unix.Mkdev(d.Major, d.Minor))); err != nil {
+		return fmt.Errorf("mknod %s: %w", d.Path, err)
+	}
+	return unix.Fchmodat(devFD, name, 0o666, 0)
+}
+
+func (r *Root) symlink(oldname, newname string) error {
+	dev, err := r.Open("/dev")
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	devFD, err := reopenDir(dev)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(devFD)
+	if err := unix.Symlinkat(oldname, devFD, newname[len("/dev/"):]); err != nil {
+		return fmt.Errorf("symlink %s -> %s: %w", newname, oldname, err)
+	}
+	return nil
+}
+
+// reopenDir turns an O_PATH handle into a real directory fd usable with the *at calls.
+func reopenDir(h interface{ Fd() uintptr }) (int, error) {
+	fd, err := unix.Open(fmt.Sprintf("/proc/thread-self/fd/%d", h.Fd()), unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("reopen directory: %w", err)
+	}
+	return fd, nil
+}

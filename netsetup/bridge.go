@@ -1,0 +1,85 @@
+package netsetup
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Network is one Linux bridge on the host side, one veth pair per pod and host-local IPAM.
+type Network struct {
+	Bridge  string     // e.g. "podd0"
+	Subnet  *net.IPNet // e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge
+	IPAMDir string     // one file per allocated address, named by it, holding the owner id
+}
+
+// Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It
+// is idempotent.
+func (n *Network) Setup() error {
+	gw, err := n.gateway()
+	if err != nil {
+		return fmt.Errorf("set up bridge %q: %w", n.Bridge, err)
+	}
+	br, err := n.ensureBridge()
+	if err != nil {
+		return err
+	}
+	if err := netlink.AddrReplace(br, &netlink.Addr{IPNet: gw}); err != nil {
+		return fmt.Errorf("add address %s to bridge %q: %w", gw, n.Bridge, err)
+	}
+	if err := netlink.LinkSetUp(br); err != nil {
+		return fmt.Errorf("set bridge %q up: %w", n.Bridge, err)
+	}
+	return nil
+}
+
+// ensureBridge returns the bridge, creating it if it does not exist.
+func (n *Network) ensureBridge() (netlink.Link, error) {
+	link, err := netlink.LinkByName(n.Bridge)
+	if isNotFound(err) {
+		add := &netlink.Bridge{LinkAttrs: netlink.NewLinkAttrs()}
+		add.Name = n.Bridge
+		if err := netlink.LinkAdd(add); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("create bridge %q: %w", n.Bridge, err)
+		}
+		link, err = netlink.LinkByName(n.Bridge)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find bridge %q: %w", n.Bridge, err)
+	}
+	if link.Type() != "bridge" {
+		return nil, fmt.Errorf("bridge %q: exists as a %s link", n.Bridge, link.Type())
+	}
+	return link, nil
+}
+
+// Teardown deletes the bridge; a missing bridge is fine.
+func (n *Network) Teardown() error {
+	if err := deleteLink(n.Bridge); err != nil {
+		return fmt.Errorf("delete bridge %q: %w", n.Bridge, err)
+	}
+	return nil
+}
+
+// deleteLink deletes the named link of the current network namespace, if it exists.
+func deleteLink(name string) error {
+	link, err := netlink.LinkByName(name)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := netlink.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) {
+		return err
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var nf netlink.LinkNotFoundError
+	return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
+}

@@ -1,0 +1,170 @@
+package netsetup
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ErrSubnetExhausted is returned (wrapped) by Attach when every address of the subnet is taken.
+var ErrSubnetExhausted = errors.New("no free address")
+
+// hostRange is the IPv4 subnet's gateway (first address) and its last usable address (the one
+// before broadcast), as integers.
+func (n *Network) hostRange() (gw, last uint32, err error) {
+	if n.Subnet == nil {
+		return 0, 0, errors.New("network has no subnet")
+	}
+	ip4 := n.Subnet.IP.To4()
+	ones, bits := n.Subnet.Mask.Size()
+	if ip4 == nil || bits != 32 {
+		return 0, 0, fmt.Errorf("subnet %s: only IPv4 is supported", n.Subnet)
+	}
+	if ones > 30 {
+		return 0, 0, fmt.Errorf("subnet %s: too small for a gateway and a pod (max /30)", n.Subnet)
+	}
+	network := binary.BigEndian.Uint32(ip4) &^ (1<<(32-ones) - 1)
+	return network + 1, network | (1<<(32-ones) - 1) - 1, nil
+}
+
+// gateway is the subnet's first address with the subnet's prefix length, as put on the bridge.
+func (n *Network) gateway() (*net.IPNet, error) {
+	gw, _, err := n.hostRange()
+	if err != nil {
+		return nil, err
+	}
+	return &net.IPNet{IP: uint32ToIP(gw), Mask: n.Subnet.Mask}, nil
+}
+
+func uint32ToIP(a uint32) net.IP {
+	return net.IPv4(byte(a>>24), byte(a>>16), byte(a>>8), byte(a)).To4()
+}
+
+// allocate reserves the lowest free address after the gateway for owner: the file
+// IPAMDir/<ip>, created with O_EXCL, holds the owner id.
+func (n *Network) allocate(owner string) (net.IP, error) {
+	gw, last, err := n.hostRange()
+	if err != nil {
+		return nil, fmt.Errorf("allocate address for %q: %w", owner, err)
+	}
+	if owner == "" || strings.ContainsAny(owner, "\n/") {
+		return nil, fmt.Errorf("allocate address: invalid owner %q", owner)
+	}
+	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
+		return nil, fmt.Errorf("allocate address for %q: %w", owner, err)
+	}
+	used, err := n.usedNames()
+	if err != nil {
+		return nil, err
+	}
+	for a := gw + 1; a <= last; a++ {
+		ip := uint32ToIP(a)
+		if used[ip.String()] {
+			continue
+		}
+		err := n.reserve(ip, owner)
+		if errors.Is(err, fs.ErrExist) { // taken since usedNames
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return ip, nil
+	}
+	return nil, fmt.Errorf("allocate address for %q in %s: %w", owner, n.Subnet, ErrSubnetExhausted)
+}
+
+// usedNames lists the file names in IPAMDir: a hint to skip taken addresses; O_EXCL decides.
+func (n *Network) usedNames() (map[string]bool, error) {
+	entries, err := os.ReadDir(n.IPAMDir)
+	if err != nil {
+		return nil, fmt.Errorf("read ipam dir: %w", err)
+	}
+	used := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		used[e.Name()] = true
+	}
+	return used, nil
+}
+
+func (n *Network) reserve(ip net.IP, owner string) error {
+	path := filepath.Join(n.IPAMDir, ip.String())
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("reserve %s: %w", ip, err)
+	}
+	_, err = f.WriteString(owner)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("reserve %s: %w", ip, err)
+	}
+	return nil
+}
+
+// free removes ip's file if owner holds it.
+func (n *Network) free(ip net.IP, owner string) error {
+	path := filepath.Join(n.IPAMDir, ip.String())
+	if holder, err := os.ReadFile(path); err != nil || string(holder) != owner {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("free %s: %w", ip, err)
+	}
+	return nil
+}
+
+// owned lists the addresses of the subnet held by owner, lowest first.
+func (n *Network) owned(owner string) ([]net.IP, error) {
+	entries, err := os.ReadDir(n.IPAMDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read ipam dir: %w", err)
+	}
+	var ips []net.IP
+	for _, e := range entries {
+		ip := net.ParseIP(e.Name()).To4()
+		if ip == nil || n.Subnet == nil || !n.Subnet.Contains(ip) {
+			continue
+		}
+		holder, err := os.ReadFile(filepath.Join(n.IPAMDir, e.Name()))
+		if err == nil && string(holder) == owner {
+			ips = append(ips, ip)
+		}
+	}
+	slices.SortFunc(ips, func(a, b net.IP) int { return bytes.Compare(a, b) })
+	return ips, nil
+}
+
+// releaseAddrs frees every address owner holds.
+func (n *Network) releaseAddrs(owner string) error {
+	ips, err := n.owned(owner)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ip := range ips {
+		errs = append(errs, n.free(ip, owner))
+	}
+	return errors.Join(errs...)
+}
+
+// Lookup returns the address allocated to owner (for a restarted podd).
+func (n *Network) Lookup(owner string) (net.IP, bool) {
+	ips, err := n.owned(owner)
+	if err != nil || len(ips) == 0 {
+		return nil, false
+	}
+	return ips[0], true
+}

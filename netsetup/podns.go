@@ -1,0 +1,233 @@
+// Package netsetup holds a pod's network side: its net, IPC and UTS namespaces pinned by bind
+// mounts (no pause process), one Linux bridge on the host, one veth pair per pod and a
+// host-local IPAM that keeps one file per allocated address.
+//
+// Namespace work runs on a fresh OS thread that is locked and never unlocked, so the Go runtime
+// discards it when the work is done: no thread of the caller ever changes namespace.
+package netsetup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// pins are the namespaces a pod shares, by their name under /proc/<tid>/ns, with their
+// CLONE_NEW* type.
+var pins = [...]struct {
+	name  string
+	flags int
+}{
+	{"net", unix.CLONE_NEWNET},
+	{"ipc", unix.CLONE_NEWIPC},
+	{"uts", unix.CLONE_NEWUTS},
+}
+
+// loopbackIndex is the ifindex of "lo" in every network namespace (LOOPBACK_IFINDEX).
+const loopbackIndex = 1
+
+// PodNS is a pod's shared network, IPC and UTS namespaces, pinned by bind mounts at Dir/net,
+// Dir/ipc and Dir/uts (no pause process).
+type PodNS struct {
+	Dir string
+}
+
+// CreatePodNS makes new network, IPC and UTS namespaces with the given hostname and "lo" up, and
+// pins them under dir (created if missing). Dir's parent becomes a private mount (bound onto
+// itself if it is not a mount point yet) so the pins do not propagate. On failure nothing is
+// left behind.
+func CreatePodNS(dir, hostname string) (*PodNS, error) {
+	p := &PodNS{Dir: dir}
+	created, err := p.makeDir()
+	if err != nil {
+		return nil, err
+	}
+	err = onNewThread(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS); err != nil {
+			return fmt.Errorf("unshare net, ipc, uts: %w", err)
+		}
+		if err := unix.Sethostname([]byte(hostname)); err != nil {
+			return fmt.Errorf("set hostname %q: %w", hostname, err)
+		}
+		lo := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: loopbackIndex, Name: "lo"}}
+		if err := netlink.LinkSetUp(lo); err != nil {
+			return fmt.Errorf("set \"lo\" up: %w", err)
+		}
+		return p.pinThread()
+	})
+	if err != nil {
+		if created {
+			os.Remove(dir)
+		}
+		return nil, fmt.Errorf("create pod namespaces %q: %w", dir, err)
+	}
+	return p, nil
+}
+
+// OpenPodNS returns the pod namespaces pinned under dir, checking that every pin is a mounted
+// namespace (for a restarted podd).
+func OpenPodNS(dir string) (*PodNS, error) {
+	p := &PodNS{Dir: dir}
+	for _, ns := range pins {
+		var st unix.Statfs_t
+		path := p.path(ns.name)
+		if err := unix.Statfs(path, &st); err != nil {
+			return nil, fmt.Errorf("open pod namespace %q: %w", path, err)
+		}
+		if st.Type != unix.NSFS_MAGIC {
+			return nil, fmt.Errorf("open pod namespace %q: not a mounted namespace", path)
+		}
+	}
+	return p, nil
+}
+
+// NetPath is the pin of the pod's network namespace.
+func (p *PodNS) NetPath() string { return p.path("net") }
+
+func (p *PodNS) path(ns string) string { return filepath.Join(p.Dir, ns) }
+
+// Do runs fn on a locked OS thread that has joined the pod's net, IPC and UTS namespaces. The
+// thread is discarded afterwards, so the caller's threads are untouched; a child cloned from it
+// (exec.Cmd.Start inside fn) inherits the namespaces. Goroutines started by fn do not.
+func (p *PodNS) Do(fn func() error) error {
+	var files [len(pins)]*os.File
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	for i, ns := range pins {
+		f, err := os.Open(p.path(ns.name))
+		if err != nil {
+			return fmt.Errorf("open pod namespace: %w", err)
+		}
+		files[i] = f
+	}
+	return onNewThread(func() error {
+		for i, ns := range pins {
+			if err := unix.Setns(int(files[i].Fd()), ns.flags); err != nil {
+				return fmt.Errorf("join pod namespace %q: %w", files[i].Name(), err)
+			}
+		}
+		return fn()
+	})
+}
+
+// Remove unmounts (lazily) and deletes the pins and Dir; what is already gone is fine. Once no
+// process, thread or socket uses the namespaces any more, the kernel destroys them, and with the
+// network namespace the pod's veth pair.
+func (p *PodNS) Remove() error {
+	var errs []error
+	for _, ns := range pins {
+		errs = append(errs, unpin(p.path(ns.name)))
+	}
+	if err := os.Remove(p.Dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("remove pod namespaces: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// makeDir creates Dir if needed, reporting whether it did, and makes its parent a private mount.
+func (p *PodNS) makeDir() (created bool, err error) {
+	parent := filepath.Dir(p.Dir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return false, fmt.Errorf("create pod namespaces: %w", err)
+	}
+	if err := makePrivate(parent); err != nil {
+		return false, err
+	}
+	err = os.Mkdir(p.Dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("create pod namespaces: %w", err)
+	}
+	return true, nil
+}
+
+// makePrivate makes dir a private mount, first binding it onto itself if it is not a mount
+// point (like `ip netns add` does with /run/netns). Pins made below a private mount do not
+// propagate to other mount namespaces.
+func makePrivate(dir string) error {
+	err := unix.Mount("", dir, "", unix.MS_PRIVATE, "")
+	if err == unix.EINVAL { // not a mount point
+		if err := unix.Mount(dir, dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind %q onto itself: %w", dir, err)
+		}
+		err = unix.Mount("", dir, "", unix.MS_PRIVATE, "")
+	}
+	if err != nil {
+		return fmt.Errorf("make %q a private mount: %w", dir, err)
+	}
+	return nil
+}
+
+// pinThread bind-mounts the calling thread's namespaces onto new files under Dir, undoing its
+// own pins on failure (an existing pin is an error and is left alone).
+func (p *PodNS) pinThread() error {
+	for i, ns := range pins {
+		if err := pin("/proc/thread-self/ns/"+ns.name, p.path(ns.name)); err != nil {
+			for _, done := range pins[:i] {
+				unpin(p.path(done.name))
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func pin(src, path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
+	if err != nil {
+		return fmt.Errorf("create pin: %w", err)
+	}
+	f.Close()
+	if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("pin %q: %w", path, err)
+	}
+	return nil
+}
+
+// unpin detaches the namespace mounted at path and removes the file; a missing or unmounted
+// pin is fine.
+func unpin(path string) error {
+	err := unix.Unmount(path, unix.MNT_DETACH)
+	if err != nil && err != unix.EINVAL && err != unix.ENOENT {
+		return fmt.Errorf("unmount pin %q: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove pin: %w", err)
+	}
+	return nil
+}
+
+// onNewThread runs fn on a goroutine locked to its OS thread and never unlocked, so the runtime
+// discards the thread (whatever namespaces fn joined) when fn returns.
+//
+// The main thread is never used: /proc/<pid>/ns shows its namespaces, and the runtime wedges it
+// rather than ending it, which would pin the pod's namespaces for good. Landing there, the
+// goroutine holds the main thread while another one does the work.
+func onNewThread(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			err := onNewThread(fn)
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}

@@ -1,0 +1,345 @@
+package netsetup
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// newPodNS creates pod namespaces under a fresh temp dir and removes them at the end of the test.
+func newPodNS(t testing.TB, hostname string) *PodNS {
+	t.Helper()
+	root := t.TempDir()
+	// CreatePodNS binds root onto itself; undo it before the temp dir is removed.
+	t.Cleanup(func() { unix.Unmount(root, unix.MNT_DETACH) })
+	p, err := CreatePodNS(filepath.Join(root, "pod"), hostname)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Remove() })
+	return p
+}
+
+func inode(t testing.TB, path string) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+func hostname(t testing.TB) string {
+	t.Helper()
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	return unix.ByteSliceToString(u.Nodename[:])
+}
+
+// threadView is what a thread sees of its namespaces inside Do.
+type threadView struct {
+	tid           int
+	net, ipc, uts uint64
+	hostname      string
+	loUp          bool
+	err           error
+}
+
+// lookAround runs inside Do; it reports errors in the view (no t.Fatal off the test goroutine).
+func lookAround() threadView {
+	v := threadView{tid: unix.Gettid()}
+	var u unix.Utsname
+	var st [3]unix.Stat_t
+	errs := []error{
+		unix.Uname(&u),
+		unix.Stat("/proc/thread-self/ns/net", &st[0]),
+		unix.Stat("/proc/thread-self/ns/ipc", &st[1]),
+		unix.Stat("/proc/thread-self/ns/uts", &st[2]),
+	}
+	v.hostname = unix.ByteSliceToString(u.Nodename[:])
+	v.net, v.ipc, v.uts = st[0].Ino, st[1].Ino, st[2].Ino
+	lo, err := netlink.LinkByName("lo")
+	v.err = errors.Join(append(errs, err)...)
+	v.loUp = err == nil && lo.Attrs().RawFlags&unix.IFF_UP != 0
+	return v
+}
+
+func TestPodNSDo(t *testing.T) {
+	requireNS(t)
+	hostBefore := hostname(t)
+	ownNet := ownNetNS
+	p := newPodNS(t, "web-0")
+
+	// Two threads inside at once: both see the pinned namespaces.
+	var views [2]threadView
+	var inside, errs sync.WaitGroup
+	inside.Add(2)
+	for i := range views {
+		errs.Add(1)
+		go func() {
+			defer errs.Done()
+			err := p.Do(func() error {
+				views[i] = lookAround()
+				inside.Done()
+				inside.Wait() // keep both threads alive together
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	errs.Wait()
+
+	pinNet := inode(t, p.NetPath())
+	if pinNet == ownNet {
+		t.Fatalf("pinned netns is the test's own (%d)", ownNet)
+	}
+	if views[0].tid == views[1].tid {
+		t.Errorf("both Do calls ran on thread %d", views[0].tid)
+	}
+	for i, v := range views {
+		if v.err != nil {
+			t.Errorf("thread %d: %v", i, v.err)
+		}
+		if v.net != pinNet || v.ipc != inode(t, filepath.Join(p.Dir, "ipc")) || v.uts != inode(t, filepath.Join(p.Dir, "uts")) {
+			t.Errorf("thread %d sees namespaces %+v, pins are net %d", i, v, pinNet)
+		}
+		if v.hostname != "web-0" {
+			t.Errorf("thread %d: hostname %q, want web-0", i, v.hostname)
+		}
+		if !v.loUp {
+			t.Errorf("thread %d: lo is not up", i)
+		}
+	}
+	if got := hostname(t); got != hostBefore {
+		t.Errorf("test's hostname changed from %q to %q", hostBefore, got)
+	}
+	if got := inode(t, "/proc/thread-self/ns/net"); got != ownNet {
+		t.Errorf("test thread's netns changed to %d", got)
+	}
+}
+
+func TestOpenPodNS(t *testing.T) {
+	requireNS(t)
+	p := newPodNS(t, "a")
+	q, err := OpenPodNS(p.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.NetPath() != p.NetPath() {
+		t.Fatalf("NetPath %q, want %q", q.NetPath(), p.NetPath())
+	}
+	if _, err := OpenPodNS(t.TempDir()); err == nil {
+		t.Error("OpenPodNS of an empty dir succeeded")
+	}
+	// An existing pin is never stacked over.
+	if _, err := CreatePodNS(p.Dir, "b"); err == nil {
+		t.Fatal("CreatePodNS over live pins succeeded")
+	}
+	if _, err := OpenPodNS(p.Dir); err != nil {
+		t.Fatalf("pins damaged by a failed CreatePodNS: %v", err)
+	}
+}
+
+func TestCreatePodNSFailureLeavesNothing(t *testing.T) {
+	requireNS(t)
+	root := t.TempDir()
+	t.Cleanup(func() { unix.Unmount(root, unix.MNT_DETACH) })
+	dir := filepath.Join(root, "pod")
+	// Too long for sethostname: fails after unshare, before any pin.
+	if _, err := CreatePodNS(dir, strings.Repeat("h", 100)); err == nil {
+		t.Fatal("CreatePodNS with a 100-byte hostname succeeded")
+	} else {
+		t.Log(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("%s left behind: %v", dir, err)
+	}
+	// A stale file where the ipc pin goes: net is pinned first, then undone.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ipc"), nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreatePodNS(dir, "x"); err == nil {
+		t.Fatal("CreatePodNS over a stale pin file succeeded")
+	} else {
+		t.Log(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "net")); !os.IsNotExist(err) {
+		t.Fatalf("net pin left behind: %v", err)
+	}
+	if m := mountsUnder(t, dir); len(m) != 0 {
+		t.Fatalf("mounts left behind: %v", m)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	requireNS(t)
+	p := newPodNS(t, "a")
+	if m := mountsUnder(t, p.Dir); len(m) != 3 {
+		t.Fatalf("mounts under %s: %v, want the 3 pins", p.Dir, m)
+	}
+	parent := filepath.Dir(p.Dir)
+	if opt, ok := mountOptional(t, parent); !ok || strings.Contains(opt, "shared:") {
+		t.Fatalf("%s: mount point %v, propagation %q; want a private mount", parent, ok, opt)
+	}
+	if err := p.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.Dir); !os.IsNotExist(err) {
+		t.Fatalf("%s still there: %v", p.Dir, err)
+	}
+	if m := mountsUnder(t, p.Dir); len(m) != 0 {
+		t.Fatalf("mounts left: %v", m)
+	}
+	if err := p.Remove(); err != nil {
+		t.Fatalf("second Remove: %v", err)
+	}
+}
+
+// mountsUnder lists the mount points at or below dir in /proc/self/mountinfo.
+func mountsUnder(t testing.TB, dir string) []string {
+	t.Helper()
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var found []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) > 4 && (fields[4] == dir || strings.HasPrefix(fields[4], dir+"/")) {
+			found = append(found, fields[4])
+		}
+	}
+	return found
+}
+
+// mountOptional returns the optional fields (propagation) of the mount at dir.
+func mountOptional(t testing.TB, dir string) (string, bool) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 6 && fields[4] == dir {
+			opt, _, _ := strings.Cut(strings.Join(fields[6:], " "), "-")
+			return strings.TrimSpace(opt), true
+		}
+	}
+	return "", false
+}
+
+// waitGone polls up to 1s for the named link of the current netns to disappear.
+func waitGone(t testing.TB, name string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < time.Second {
+		if _, err := netlink.LinkByName(name); isNotFound(err) {
+			return time.Since(start)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("link %q still there after 1s", name)
+	return 0
+}
+
+// TestPinsDoNotPropagate puts the pod dir under a shared mount with a peer elsewhere: the pins
+// must not show up at the peer.
+func TestPinsDoNotPropagate(t *testing.T) {
+	requireNS(t)
+	root, peer := t.TempDir(), t.TempDir()
+	must(t, unix.Mount(root, root, "", unix.MS_BIND, ""))
+	t.Cleanup(func() { unix.Unmount(root, unix.MNT_DETACH) })
+	must(t, unix.Mount("", root, "", unix.MS_SHARED, ""))
+	must(t, unix.Mount(root, peer, "", unix.MS_BIND, ""))
+	t.Cleanup(func() { unix.Unmount(peer, unix.MNT_DETACH) })
+
+	p, err := CreatePodNS(filepath.Join(root, "ns", "pod"), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove()
+	if m := mountsUnder(t, filepath.Join(peer, "ns", "pod")); len(m) != 0 {
+		t.Errorf("pins propagated to the peer: %v", m)
+	}
+	if opt, ok := mountOptional(t, filepath.Join(root, "ns")); !ok || strings.Contains(opt, "shared:") {
+		t.Fatalf("%s/ns: mount point %v, propagation %q; want a private mount", root, ok, opt)
+	}
+	if m := mountsUnder(t, p.Dir); len(m) != 3 {
+		t.Fatalf("pins: %v", m)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestThreadsStayClean: after many Do and CreatePodNS calls, every thread left in the process,
+// the main thread included, is in the test's own network namespace.
+func TestThreadsStayClean(t *testing.T) {
+	requireNS(t)
+	p := newPodNS(t, "a")
+	for range 200 {
+		if err := p.Do(func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		q := newPodNS(t, "b")
+		if i%2 == 0 {
+			q.Remove()
+		}
+	}
+	if got := inode(t, "/proc/self/ns/net"); got != ownNetNS {
+		t.Fatalf("main thread is in netns %d, not the test's %d", got, ownNetNS)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		stray := strayThreads(t)
+		if len(stray) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("threads outside the test's netns: %v", stray)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// strayThreads lists the threads of this process outside ownNetNS (discarded threads still
+// exiting count).
+func strayThreads(t testing.TB) []string {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stray []string
+	for _, task := range tasks {
+		var st unix.Stat_t
+		err := unix.Stat("/proc/self/task/"+task.Name()+"/ns/net", &st)
+		if err == nil && st.Ino != ownNetNS {
+			stray = append(stray, task.Name())
+		}
+	}
+	return stray
+}

@@ -1,0 +1,150 @@
+package netsetup
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// podIfName is the name of the pod's end of its veth pair.
+const podIfName = "eth0"
+
+// vethGrace is how long Release gives the kernel to take the veth pair away with the pod's
+// network namespace (after PodNS.Remove the netns is destroyed asynchronously, in ~20-40 ms)
+// before deleting it itself, which costs as much again and competes for rtnl.
+const vethGrace = 100 * time.Millisecond
+
+// vethName is the host end's name: "vp" and the owner's first 8 hex digits (a pod uid starts
+// with them).
+func vethName(owner string) (string, error) {
+	if len(owner) < 8 || strings.Trim(owner[:8], "0123456789abcdefABCDEF") != "" {
+		return "", fmt.Errorf("veth name for %q: owner must start with 8 hex digits", owner)
+	}
+	return "vp" + strings.ToLower(owner[:8]), nil
+}
+
+// Attach allocates an address for owner (the pod uid) and connects the pod to the bridge with a
+// veth pair: the host end "vp"+owner[:8] on the bridge, the pod end "eth0" with the address and
+// a default route via the gateway. On failure it releases what it made.
+func (n *Network) Attach(pod *PodNS, owner string) (_ net.IP, err error) {
+	name, err := vethName(owner)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := n.gateway()
+	if err != nil {
+		return nil, err
+	}
+	br, err := netlink.LinkByName(n.Bridge)
+	if err != nil {
+		return nil, fmt.Errorf("find bridge %q: %w", n.Bridge, err)
+	}
+	ip, err := n.allocate(owner)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			n.free(ip, owner)
+		}
+	}()
+	if err := createVeth(name, br, pod); err != nil {
+		return nil, err
+	}
+	if err := pod.Do(func() error { return configurePodIf(ip, gw) }); err != nil {
+		deleteLink(name)
+		return nil, fmt.Errorf("attach %q: %w", owner, err)
+	}
+	return ip, nil
+}
+
+// createVeth creates the pair with the host end up on the bridge and its peer "eth0" made
+// directly in the pod's network namespace (no move, no rename).
+func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
+	ns, err := os.Open(pod.NetPath())
+	if err != nil {
+		return fmt.Errorf("create veth %q: %w", name, err)
+	}
+	defer ns.Close()
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.NewLinkAttrs(),
+		PeerName:      podIfName,
+		PeerNamespace: netlink.NsFd(ns.Fd()),
+	}
+	veth.Name = name
+	veth.Flags = net.FlagUp
+	veth.MasterIndex = bridge.Attrs().Index
+	err = netlink.LinkAdd(veth)
+	if err != nil && !errors.Is(err, os.ErrExist) {
+		deleteLink(name) // created but not put on the bridge
+	}
+	if errors.Is(err, unix.EXFULL) {
+		return fmt.Errorf("create veth %q: bridge %q has all its 1024 ports taken: %w", name, bridge.Attrs().Name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("create veth %q: %w", name, err)
+	}
+	return nil
+}
+
+// configurePodIf runs in the pod's network namespace: eth0 up with ip, default route via gw.
+func configurePodIf(ip net.IP, gw *net.IPNet) error {
+	link, err := netlink.LinkByName(podIfName)
+	if err != nil {
+		return fmt.Errorf("find %q: %w", podIfName, err)
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("set %q up: %w", podIfName, err)
+	}
+	addr := &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: gw.Mask}}
+	if err := netlink.AddrAdd(link, addr); err != nil {
+		return fmt.Errorf("add address %s to %q: %w", addr.IPNet, podIfName, err)
+	}
+	route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw.IP}
+	if err := netlink.RouteAdd(route); err != nil {
+		return fmt.Errorf("add default route via %s on %q: %w", gw.IP, podIfName, err)
+	}
+	return nil
+}
+
+// Release deletes the host end of owner's veth pair if it is still there after vethGrace, then
+// frees owner's addresses. Call it after PodNS.Remove: destroying the pod's network namespace
+// takes the veth pair with it, more cheaply than deleting it.
+func (n *Network) Release(owner string) error {
+	name, err := vethName(owner)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if err := awaitLinkGone(name, vethGrace); err != nil {
+		errs = append(errs, fmt.Errorf("delete veth %q: %w", name, err))
+	}
+	if err := n.releaseAddrs(owner); err != nil {
+		errs = append(errs, fmt.Errorf("release addresses of %q: %w", owner, err))
+	}
+	return errors.Join(errs...)
+}
+
+// awaitLinkGone waits up to grace for the named link to disappear, then deletes it.
+func awaitLinkGone(name string, grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	for {
+		_, err := netlink.LinkByName(name)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return deleteLink(name)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -1,0 +1,28 @@
+// Package nsinit is everything between clone and execve of a container process. podd re-executes
+// itself as `podd nsinit` inside new mount and PID namespaces, already in the container's cgroup
+// and in the pod's network, IPC and UTS namespaces; the child reads its Config, builds the
+// container's root and execs the container command. Setup errors come back on a pipe that
+// closes on exec, so the parent knows "running" the moment execve succeeds.
+package nsinit
+
+import (
+	"github.com/podd/podd/mounts"
+	"github.com/podd/podd/rootfs"
+)
+
+// Config is what the child needs to turn itself into the container.
+type Config struct {
+	Overlay rootfs.Overlay `json:"overlay"`
+	Binds   []mounts.Bind  `json:"binds,omitempty"`
+	Args    []string       `json:"args"`
+	Env     []string       `json:"env"`
+	Cwd     string         `json:"cwd"`
+}
+
+// Arg is the argv[1] that selects the nsinit entry point of the podd binary.
+const Arg = "nsinit"
+
+const (
+	configFD = 3 // the child reads its Config here
+	errorFD  = 4 // and reports a setup error here; closed by execve on success
+)

@@ -1,0 +1,55 @@
+package rootfs
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Overlay is a container's writable root: the image's read-only layers under a per-container
+// upper directory.
+type Overlay struct {
+	Lowers []string // top-most first, as Image.Lowers
+	Upper  string
+	Work   string
+	Target string
+}
+
+// Options is the overlayfs mount data. Commas and colons in paths would change its meaning,
+// so they are escaped the way overlayfs parses them.
+func (o Overlay) Options() string {
+	lowers := make([]string, len(o.Lowers))
+	for i, l := range o.Lowers {
+		lowers[i] = escapeOverlay(l)
+	}
+	return fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s",
+		strings.Join(lowers, ":"), escapeOverlay(o.Upper), escapeOverlay(o.Work))
+}
+
+func escapeOverlay(p string) string {
+	return strings.NewReplacer(`\`, `\\`, `,`, `\,`, `:`, `\:`).Replace(p)
+}
+
+// Prepare creates the upper, work and target directories (on the host, before clone).
+func (o Overlay) Prepare() error {
+	for _, d := range []string{o.Upper, o.Work, o.Target} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("overlay: %w", err)
+		}
+	}
+	return nil
+}
+
+// Mount mounts the overlay on Target. Called inside the container's mount namespace, so the
+// mount vanishes with the container and nothing is left on the host.
+func (o Overlay) Mount() error {
+	if len(o.Lowers) == 0 {
+		return fmt.Errorf("overlay on %s: image has no layers", o.Target)
+	}
+	if err := unix.Mount("overlay", o.Target, "overlay", 0, o.Options()); err != nil {
+		return fmt.Errorf("mount overlay on %s (%s): %w", o.Target, o.Options(), err)
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package runtime
+
+import (
+	"log"
+	"sort"
+
+	"github.com/podd/podd/api"
+	"github.com/podd/podd/cgroupfs"
+	corev1 "k8s.io/api/core/v1"
+)
+
+var _ api.Backend = (*Runtime)(nil)
+
+func logf(format string, args ...any) { log.Printf(format, args...) }
+
+func (rt *Runtime) lookup(namespace, name string) *pod {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.pods[key(namespace, name)]
+}
+
+// Get returns a copy of the pod with its current status.
+func (rt *Runtime) Get(namespace, name string) (*corev1.Pod, error) {
+	p := rt.lookup(namespace, name)
+	if p == nil {
+		return nil, api.NotFound("pods", name)
+	}
+	return p.snapshot(), nil
+}
+
+// List returns the pods of a namespace ("" for all), sorted by namespace and name.
+func (rt *Runtime) List(namespace string) ([]corev1.Pod, error) {
+	rt.mu.Lock()
+	pods := make([]*pod, 0, len(rt.pods))
+	for _, p := range rt.pods {
+		if namespace == "" || p.obj.Namespace == namespace {
+			pods = append(pods, p)
+		}
+	}
+	rt.mu.Unlock()
+	out := make([]corev1.Pod, 0, len(pods))
+	for _, p := range pods {
+		out = append(out, *p.snapshot())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Namespace != out[j].Namespace {
+			return out[i].Namespace < out[j].Namespace
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// containerResources are the cgroup values of a container. Without a cpu request a container
+// gets kubelet's minimum (2 shares, weight 1) where the cpu controller exists.
+func (rt *Runtime) containerResources(c *corev1.Container) cgroupfs.Resources {
+	r := cgroupfs.ContainerResources(c)
+	if r.CPUWeight == 0 && rt.avail["cpu"] {
+		r.CPUWeight = cgroupfs.WeightFromShares(cgroupfs.SharesFromMilliCPU(0))
+	}
+	return r
+}
+
+func (rt *Runtime) pidsLimit() int64 {
+	if !rt.avail["pids"] {
+		return 0
+	}
+	return rt.opts.PidsLimit
+}

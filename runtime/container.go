@@ -1,0 +1,182 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/mounts"
+	"github.com/podd/podd/nsinit"
+	"github.com/podd/podd/rootfs"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// container is one container of a pod and its supervisor's state.
+type container struct {
+	p         *pod
+	idx       int
+	spec      *corev1.Container
+	img       *rootfs.Image
+	proc      *nsinit.Process
+	stop      chan time.Time // receives the kill deadline when the pod is deleted
+	restarts  int32
+	oomSeen   uint64
+	startedAt time.Time
+}
+
+func (c *container) name() string   { return c.spec.Name }
+func (c *container) cgroup() string { return filepath.Join(c.p.cgroup(), c.spec.Name) }
+func (c *container) dir() string    { return filepath.Join(c.p.dir(), "containers", c.spec.Name) }
+func (c *container) logPath(restart int32) string {
+	return filepath.Join(c.p.logDir(), c.spec.Name, strconv.Itoa(int(restart))+".log")
+}
+
+// fieldPath names the container in errors the way the manifest does.
+func (c *container) fieldPath() string { return fmt.Sprintf("spec.containers[%d]", c.idx) }
+
+// config builds what nsinit needs from the pod spec and the image.
+func (c *container) config() (*nsinit.Config, error) {
+	args := argv(c.spec, c.img.Config)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("%s.command: Required value: the image has no entrypoint or cmd", c.fieldPath())
+	}
+	binds, err := c.binds()
+	if err != nil {
+		return nil, err
+	}
+	d := c.dir()
+	return &nsinit.Config{
+		Overlay: rootfs.Overlay{Lowers: c.img.Lowers, Upper: filepath.Join(d, "upper"),
+			Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")},
+		Binds: binds,
+		Args:  args,
+		Env:   c.env(),
+		Cwd:   firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir, "/"),
+	}, nil
+}
+
+// argv applies Kubernetes' rules: command replaces the image entrypoint (and drops its cmd),
+// args replace the image cmd.
+func argv(c *corev1.Container, img rootfs.Config) []string {
+	switch {
+	case len(c.Command) > 0:
+		return append(append([]string{}, c.Command...), c.Args...)
+	case len(c.Args) > 0:
+		return append(append([]string{}, img.Entrypoint...), c.Args...)
+	default:
+		return append(append([]string{}, img.Entrypoint...), img.Cmd...)
+	}
+}
+
+// env is the image's environment overridden by the pod's, plus HOSTNAME and a default PATH.
+func (c *container) env() []string {
+	vars := map[string]string{}
+	var order []string
+	set := func(k, v string) {
+		if _, ok := vars[k]; !ok {
+			order = append(order, k)
+		}
+		vars[k] = v
+	}
+	set("PATH", nsinit.DefaultPath)
+	set("HOSTNAME", c.p.hostname())
+	for _, kv := range c.img.Config.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
+	}
+	for _, e := range c.spec.Env {
+		set(e.Name, e.Value)
+	}
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		out = append(out, k+"="+vars[k])
+	}
+	return out
+}
+
+// binds turns volumeMounts into bind mounts of the pod's volume directories.
+func (c *container) binds() ([]mounts.Bind, error) {
+	var out []mounts.Bind
+	for i, vm := range c.spec.VolumeMounts {
+		src, err := c.p.volumeSource(vm.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%s.volumeMounts[%d]: %w", c.fieldPath(), i, err)
+		}
+		out = append(out, mounts.Bind{Source: src, Dest: vm.MountPath, ReadOnly: vm.ReadOnly})
+	}
+	return out, nil
+}
+
+// prepare creates the container's cgroup (with its limits), overlay dirs and log file.
+func (c *container) prepare() (*os.File, error) {
+	cg := c.cgroup()
+	if err := cgroupfs.Create(cg); err != nil {
+		return nil, err
+	}
+	if err := cgroupfs.Set(cg, c.p.rt.containerResources(c.spec)); err != nil {
+		return nil, fmt.Errorf("%s.resources: %w", c.fieldPath(), err)
+	}
+	d := c.dir()
+	ov := rootfs.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
+	if err := ov.Prepare(); err != nil {
+		return nil, err
+	}
+	return c.openLog()
+}
+
+func (c *container) openLog() (*os.File, error) {
+	path := c.logPath(c.restarts)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("log directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	return f, nil
+}
+
+// start clones the container process into the pod's namespaces and its cgroup, returning once
+// the command has been exec'd.
+func (c *container) start() error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	log, err := c.prepare()
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cgfd, err := cgroupfs.Open(c.cgroup())
+	if err != nil {
+		return err
+	}
+	defer cgfd.Close()
+	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
+		c.oomSeen = n["oom_kill"]
+	}
+	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: log, Name: c.p.obj.Name + "/" + c.name()}
+	return c.p.ns.Do(func() error {
+		proc, err := nsinit.Start(c.p.rt.reaper, spec)
+		if err != nil {
+			return fmt.Errorf("container %q: %w", c.name(), err)
+		}
+		c.proc = proc
+		c.startedAt = time.Now()
+		return nil
+	})
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,112 @@
+// Package runtime runs pods: it turns a validated v1.Pod into pinned namespaces, cgroups,
+// volumes and container processes, supervises them (restart policy, backoff, OOM), keeps their
+// record on disk and tears everything down on delete. It implements api.Backend.
+package runtime
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/netsetup"
+	"github.com/podd/podd/rootfs"
+)
+
+// Options are podd's directories and limits.
+type Options struct {
+	Root       string // state: pods, images, ipam
+	Run        string // runtime: socket, pinned namespaces
+	LogDir     string // container logs (/var/log/pods)
+	CgroupRoot string // podd's cgroup subtree
+	Bridge     string // host bridge name; "" disables pod networking
+	PodCIDR    string // pod subnet
+	PidsLimit  int64  // pids.max of every pod
+}
+
+// Runtime owns every pod.
+type Runtime struct {
+	opts    Options
+	reaper  *reaper.Reaper
+	images  *rootfs.Store
+	net     *netsetup.Network
+	avail   map[string]bool // cgroup controllers podd can enable for pods
+	podsCg  string          // <cgroup root>/pods
+	mu      sync.Mutex
+	pods    map[string]*pod // key namespace/name
+	closing bool
+}
+
+// New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
+func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
+	rt := &Runtime{opts: opts, reaper: r, pods: map[string]*pod{},
+		images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")}}
+	for _, d := range []string{opts.Root, rt.podsDir(), opts.Run, rt.nsDir(), opts.LogDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	if err := rt.setupCgroups(); err != nil {
+		return nil, err
+	}
+	if err := rt.setupNetwork(); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+func (rt *Runtime) podsDir() string { return filepath.Join(rt.opts.Root, "pods") }
+func (rt *Runtime) nsDir() string   { return filepath.Join(rt.opts.Run, "ns") }
+
+// setupCgroups builds <root>/{supervisor,pods}, moves podd into the supervisor leaf (the
+// no-internal-processes rule) and enables every controller pods may need.
+func (rt *Runtime) setupCgroups() error {
+	root := rt.opts.CgroupRoot
+	rt.podsCg = filepath.Join(root, "pods")
+	sup := filepath.Join(root, "supervisor")
+	for _, d := range []string{root, sup, rt.podsCg} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("cgroup %s: %w", d, err)
+		}
+	}
+	if err := cgroupfs.MoveSelf(sup); err != nil {
+		return fmt.Errorf("move podd into its cgroup: %w", err)
+	}
+	want := []string{"cpu", "memory", "pids"}
+	// The parent (the v2 root when podd is PID 1) must delegate them first; a parent that holds
+	// processes refuses, and then pods simply do not get those controllers.
+	_ = cgroupfs.EnableControllers(filepath.Dir(root), want)
+	for _, d := range []string{root, rt.podsCg} {
+		if err := cgroupfs.EnableControllers(d, want); err != nil {
+			return err
+		}
+	}
+	avail, err := cgroupfs.Controllers(rt.podsCg)
+	if err != nil {
+		return err
+	}
+	rt.avail = avail
+	return nil
+}
+
+func (rt *Runtime) setupNetwork() error {
+	if rt.opts.Bridge == "" {
+		return nil
+	}
+	_, subnet, err := net.ParseCIDR(rt.opts.PodCIDR)
+	if err != nil {
+		return fmt.Errorf("--pod-cidr %q: %w", rt.opts.PodCIDR, err)
+	}
+	rt.net = &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
+		IPAMDir: filepath.Join(rt.opts.Root, "ipam")}
+	if err := os.MkdirAll(rt.net.IPAMDir, 0o700); err != nil {
+		return err
+	}
+	return rt.net.Setup()
+}
+
+// Controllers reports which cgroup controllers pods get.
+func (rt *Runtime) Controllers() map[string]bool { return rt.avail }

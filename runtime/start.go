@@ -1,0 +1,205 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/podd/podd/api"
+	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/netsetup"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Apply starts a new pod and returns once every container has been exec'd, or fails leaving
+// nothing behind. Applying an identical spec again is a no-op; a changed spec is refused (pod
+// specs are immutable, as in Kubernetes).
+func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool, error) {
+	k := key(in.Namespace, in.Name)
+	rt.mu.Lock()
+	if rt.closing {
+		rt.mu.Unlock()
+		return nil, false, api.Conflict("podd is shutting down")
+	}
+	if old, ok := rt.pods[k]; ok {
+		rt.mu.Unlock()
+		return unchanged(old, in)
+	}
+	p := rt.newPod(in)
+	rt.pods[k] = p
+	rt.mu.Unlock()
+	err := p.start()
+	close(p.started)
+	if err != nil {
+		rt.forget(p)
+		return nil, false, err
+	}
+	return p.snapshot(), true, nil
+}
+
+func unchanged(old *pod, in *corev1.Pod) (*corev1.Pod, bool, error) {
+	cur := old.snapshot()
+	if !apiequality.Semantic.DeepEqual(cur.Spec, in.Spec) {
+		return nil, false, api.Invalid(fmt.Sprintf("pod %q: spec: Forbidden: pod updates may not change fields; delete and apply again", in.Name))
+	}
+	return cur, false, nil
+}
+
+func (rt *Runtime) forget(p *pod) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.pods[key(p.obj.Namespace, p.obj.Name)] == p {
+		delete(rt.pods, key(p.obj.Namespace, p.obj.Name))
+	}
+}
+
+func (rt *Runtime) newPod(in *corev1.Pod) *pod {
+	obj := in.DeepCopy()
+	obj.UID = types.UID(newUID())
+	obj.CreationTimestamp = metav1.Now()
+	obj.ResourceVersion = "1"
+	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(obj)}
+	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
+	for i := range obj.Spec.Containers {
+		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stop: make(chan time.Time, 1)})
+	}
+	p.initStatuses()
+	return p
+}
+
+// start builds the pod's sandbox and starts its containers; on failure it undoes everything.
+func (p *pod) start() (err error) {
+	if err := cgroupfs.CheckPod(p.obj, p.rt.avail); err != nil {
+		return api.Invalid(err.Error())
+	}
+	if err := p.resolveImages(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			p.teardown()
+		}
+	}()
+	if err := p.createSandbox(); err != nil {
+		return err
+	}
+	if err := p.startContainers(); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.updatePhase()
+	p.mu.Unlock()
+	p.save()
+	p.supervised = true
+	for _, c := range p.ctrs {
+		p.wg.Add(1)
+		go c.supervise()
+	}
+	return nil
+}
+
+func (p *pod) resolveImages() error {
+	for _, c := range p.ctrs {
+		img, err := p.rt.images.Resolve(c.spec.Image)
+		if err != nil {
+			return api.Invalid(fmt.Sprintf("%s.image: %v", c.fieldPath(), err))
+		}
+		c.img = img
+	}
+	return nil
+}
+
+// createSandbox makes what the containers share: the record, volumes, namespaces, IP, cgroup.
+func (p *pod) createSandbox() error {
+	if err := os.MkdirAll(p.dir(), 0o700); err != nil {
+		return fmt.Errorf("pod directory: %w", err)
+	}
+	if err := p.saveSync(); err != nil {
+		return err
+	}
+	if err := p.createVolumes(); err != nil {
+		return err
+	}
+	ns, err := netsetup.CreatePodNS(p.nsDir(), p.hostname())
+	if err != nil {
+		return fmt.Errorf("pod namespaces: %w", err)
+	}
+	p.ns = ns
+	if err := p.attachNetwork(); err != nil {
+		return err
+	}
+	return p.createCgroup()
+}
+
+func (p *pod) attachNetwork() error {
+	if p.rt.net == nil {
+		return nil
+	}
+	ip, err := p.rt.net.Attach(p.ns, p.uid())
+	if err != nil {
+		return fmt.Errorf("pod network: %w", err)
+	}
+	p.mu.Lock()
+	p.obj.Status.PodIP = ip.String()
+	p.obj.Status.PodIPs = []corev1.PodIP{{IP: ip.String()}}
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *pod) createCgroup() error {
+	cg := p.cgroup()
+	if err := cgroupfs.Create(cg); err != nil {
+		return err
+	}
+	res := cgroupfs.PodResources(p.obj, p.rt.pidsLimit())
+	if err := cgroupfs.Set(cg, res); err != nil {
+		return fmt.Errorf("pod cgroup: %w", err)
+	}
+	return cgroupfs.EnableControllers(cg, []string{"cpu", "memory", "pids"})
+}
+
+// startContainers starts every container at once; if any fails, the caller tears down.
+func (p *pod) startContainers() error {
+	errs := make([]error, len(p.ctrs))
+	var wg sync.WaitGroup
+	for i, c := range p.ctrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.start()
+			if errs[i] == nil {
+				p.mu.Lock()
+				c.setRunning(time.Now())
+				p.mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (p *pod) hostname() string {
+	h := p.obj.Spec.Hostname
+	if h == "" {
+		h = p.obj.Name
+	}
+	if len(h) > 63 {
+		h = h[:63]
+	}
+	return h
+}
+
+func newUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

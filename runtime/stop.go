@@ -1,0 +1,157 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/podd/podd/api"
+	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/internal/reaper"
+	"golang.org/x/sys/unix"
+)
+
+// Delete stops the pod's containers within the grace period and removes every trace of the pod.
+// A container whose PID 1 has no SIGTERM handler is killed at once: the kernel drops SIGTERM
+// for a PID-namespace init without a handler, so waiting out the grace would be futile.
+func (rt *Runtime) Delete(ctx context.Context, namespace, name string, grace *int64) error {
+	p := rt.lookup(namespace, name)
+	if p == nil {
+		return api.NotFound("pods", name)
+	}
+	p.stop(p.graceFor(grace))
+	rt.forget(p)
+	return nil
+}
+
+func (p *pod) graceFor(grace *int64) time.Duration {
+	if grace != nil {
+		return time.Duration(*grace) * time.Second
+	}
+	if g := p.obj.Spec.TerminationGracePeriodSeconds; g != nil {
+		return time.Duration(*g) * time.Second
+	}
+	return 30 * time.Second
+}
+
+// stop is idempotent: a second caller waits for the first one's teardown.
+func (p *pod) stop(grace time.Duration) {
+	<-p.started
+	p.mu.Lock()
+	first := !p.deleting && p.supervised
+	p.deleting = true
+	p.mu.Unlock()
+	if first {
+		deadline := time.Now().Add(grace)
+		for _, c := range p.ctrs {
+			c.stop <- deadline
+		}
+		p.wg.Wait()
+		p.teardown()
+		close(p.gone)
+	}
+	if p.supervised {
+		<-p.gone
+	}
+}
+
+// kill ends the container process: SIGTERM when it can act on it, SIGKILL to the whole cgroup
+// at the deadline (or at once when SIGTERM would be ignored).
+func (c *container) kill(deadline time.Time) reaper.Exit {
+	pid := c.proc.Pid
+	if catchesSignal(pid, unix.SIGTERM) {
+		_ = unix.Kill(pid, unix.SIGTERM)
+		select {
+		case e := <-c.proc.Exit:
+			return e
+		case <-time.After(time.Until(deadline)):
+		}
+	}
+	if err := cgroupfs.Kill(c.cgroup()); err != nil {
+		_ = unix.Kill(pid, unix.SIGKILL)
+	}
+	return <-c.proc.Exit
+}
+
+// catchesSignal reads SigCgt from /proc/PID/status.
+func catchesSignal(pid int, sig unix.Signal) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && mask&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	return false
+}
+
+// teardown removes everything the pod had, in reverse order of creation, carrying on past
+// errors so as much as possible is gone; the record goes last so a failed teardown is retried.
+func (p *pod) teardown() {
+	var errs []error
+	add := func(what string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
+		}
+	}
+	cg := p.cgroup()
+	if _, err := os.Stat(cg); err == nil {
+		add("kill", cgroupfs.Kill(cg))
+		p.waitExits()
+		add("cgroup", cgroupfs.Remove(cg))
+	}
+	if p.ns != nil {
+		add("namespaces", p.ns.Remove())
+	}
+	if p.rt.net != nil {
+		add("network", p.rt.net.Release(p.uid()))
+	}
+	add("volumes", p.removeVolumes())
+	add("logs", os.RemoveAll(p.logDir()))
+	add("pod directory", os.RemoveAll(p.dir()))
+	if err := errors.Join(errs...); err != nil {
+		logf("pod %s/%s teardown: %v", p.obj.Namespace, p.obj.Name, err)
+	}
+}
+
+// waitExits reaps containers killed during a failed start (supervisors reap the others).
+func (p *pod) waitExits() {
+	for _, c := range p.ctrs {
+		if c.proc == nil || p.supervised {
+			continue
+		}
+		select {
+		case <-c.proc.Exit:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// Shutdown stops every pod (each with its own grace period) in parallel.
+func (rt *Runtime) Shutdown() {
+	rt.mu.Lock()
+	rt.closing = true
+	pods := make([]*pod, 0, len(rt.pods))
+	for _, p := range rt.pods {
+		pods = append(pods, p)
+	}
+	rt.mu.Unlock()
+	done := make(chan struct{}, len(pods))
+	for _, p := range pods {
+		go func() {
+			p.stop(p.graceFor(nil))
+			rt.forget(p)
+			done <- struct{}{}
+		}()
+	}
+	for range pods {
+		<-done
+	}
+}

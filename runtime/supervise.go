@@ -1,0 +1,130 @@
+package runtime
+
+import (
+	"time"
+
+	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/internal/reaper"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Restart backoff (kubelet's CrashLoopBackOff): the first restart is immediate, then 10 s
+// doubling to 300 s; a container that ran 10 minutes starts over.
+const (
+	backoffBase  = 10 * time.Second
+	backoffMax   = 300 * time.Second
+	backoffReset = 10 * time.Minute
+)
+
+// supervise waits for the container to exit or be stopped, records how it ended and restarts it
+// as the pod's restartPolicy says. It returns once the pod is being deleted and the container
+// is gone.
+func (c *container) supervise() {
+	defer c.p.wg.Done()
+	crashes := 0
+	for {
+		ran, stopped := c.wait()
+		if stopped {
+			return
+		}
+		if !c.shouldRestart() {
+			c.waitStop()
+			return
+		}
+		if ran >= backoffReset {
+			crashes = 0
+		}
+		crashes++
+		if !c.restartAfter(backoffDelay(crashes)) {
+			return
+		}
+	}
+}
+
+// wait returns how long the process ran, or stopped=true when the pod is being deleted (the
+// process is then killed and reaped first).
+func (c *container) wait() (ran time.Duration, stopped bool) {
+	select {
+	case e := <-c.proc.Exit:
+		c.exited(e)
+		return e.Time.Sub(c.startedAt), false
+	case deadline := <-c.stop:
+		c.exited(c.kill(deadline))
+		return 0, true
+	}
+}
+
+func (c *container) exited(e reaper.Exit) {
+	oom := false
+	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
+		oom = n["oom_kill"] > c.oomSeen
+		c.oomSeen = n["oom_kill"]
+	}
+	c.p.mu.Lock()
+	c.setTerminated(e, c.exitReason(e, oom))
+	c.p.updatePhase()
+	c.p.mu.Unlock()
+	c.p.save()
+}
+
+func (c *container) shouldRestart() bool {
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	t := c.status().State.Terminated
+	switch c.p.obj.Spec.RestartPolicy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return t != nil && t.ExitCode != 0
+	}
+	return true
+}
+
+// backoffDelay is the wait before the n-th restart in a row.
+func backoffDelay(n int) time.Duration {
+	if n <= 1 {
+		return 0
+	}
+	if n-2 >= 6 {
+		return backoffMax
+	}
+	return min(backoffBase<<(n-2), backoffMax)
+}
+
+// restartAfter waits out the backoff (CrashLoopBackOff) and starts the container again, retrying
+// failed starts with the same backoff. It returns false when the pod is deleted meanwhile.
+func (c *container) restartAfter(delay time.Duration) bool {
+	for {
+		if delay > 0 {
+			c.setWaitingLocked("CrashLoopBackOff", "back-off "+delay.String()+" restarting failed container="+c.name())
+			select {
+			case <-c.stop:
+				return false
+			case <-time.After(delay):
+			}
+		}
+		c.restarts++
+		err := c.start()
+		if err == nil {
+			c.p.mu.Lock()
+			c.setRunning(time.Now())
+			c.p.updatePhase()
+			c.p.mu.Unlock()
+			c.p.save()
+			return true
+		}
+		c.setWaitingLocked("CreateContainerError", err.Error())
+		delay = max(backoffBase, min(delay*2, backoffMax))
+	}
+}
+
+func (c *container) setWaitingLocked(reason, msg string) {
+	c.p.mu.Lock()
+	c.setWaiting(reason, msg)
+	c.p.updatePhase()
+	c.p.mu.Unlock()
+	c.p.save()
+}
+
+// waitStop parks a container that will not restart until the pod is deleted.
+func (c *container) waitStop() { <-c.stop }
