@@ -100,7 +100,7 @@ func (c *container) env() []string {
 
 // binds turns volumeMounts into bind mounts of the pod's volume directories.
 func (c *container) binds() ([]mounts.Bind, error) {
-	var out []mounts.Bind
+	out := c.etcBinds()
 	for i, vm := range c.spec.VolumeMounts {
 		src, err := c.p.volumeSource(vm.Name)
 		if err != nil {

@@ -135,6 +135,9 @@ func (p *pod) createSandbox() error {
 	if err := p.attachNetwork(); err != nil {
 		return err
 	}
+	if err := p.writeEtcFiles(); err != nil {
+		return err
+	}
 	return p.createCgroup()
 }
 

@@ -1,0 +1,68 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/podd/podd/mounts"
+)
+
+// Like kubelet, podd writes each pod's /etc/hosts, /etc/hostname and /etc/resolv.conf once and
+// binds them into every container, so images need not carry them and localhost always resolves.
+var etcFiles = []string{"hosts", "hostname", "resolv.conf"}
+
+func (p *pod) etcDir() string { return filepath.Join(p.dir(), "etc") }
+
+func (p *pod) writeEtcFiles() error {
+	if err := os.MkdirAll(p.etcDir(), 0o755); err != nil {
+		return fmt.Errorf("pod /etc files: %w", err)
+	}
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		resolv = nil // no resolver on the host: an empty file, as a container without DNS
+	}
+	content := map[string][]byte{
+		"hosts":       []byte(p.hostsFile()),
+		"hostname":    []byte(p.hostname() + "\n"),
+		"resolv.conf": resolv,
+	}
+	for _, name := range etcFiles {
+		if err := os.WriteFile(filepath.Join(p.etcDir(), name), content[name], 0o644); err != nil {
+			return fmt.Errorf("pod /etc files: %w", err)
+		}
+	}
+	return nil
+}
+
+func (p *pod) hostsFile() string {
+	s := "# Kubernetes-managed hosts file (podd).\n127.0.0.1\tlocalhost\n" +
+		"::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
+	ip := p.obj.Status.PodIP
+	if ip == "" {
+		ip = "127.0.1.1"
+	}
+	return s + ip + "\t" + p.hostname() + "\n"
+}
+
+// etcBinds are the managed files a container gets, except where it mounts a volume itself.
+func (c *container) etcBinds() []mounts.Bind {
+	var out []mounts.Bind
+	for _, name := range etcFiles {
+		dest := "/etc/" + name
+		if c.mountsAt(dest) {
+			continue
+		}
+		out = append(out, mounts.Bind{Source: filepath.Join(c.p.etcDir(), name), Dest: dest})
+	}
+	return out
+}
+
+func (c *container) mountsAt(dest string) bool {
+	for _, vm := range c.spec.VolumeMounts {
+		if filepath.Clean(vm.MountPath) == dest {
+			return true
+		}
+	}
+	return false
+}
