@@ -12,8 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 
+	"github.com/podd/podd/internal/nsthread"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -82,6 +82,30 @@ func OpenPodNS(dir string) (*PodNS, error) {
 		}
 		if st.Type != unix.NSFS_MAGIC {
 			return nil, fmt.Errorf("open pod namespace %q: not a mounted namespace", path)
+		}
+	}
+	return p, nil
+}
+
+// AdoptPodNS pins the net, IPC and UTS namespaces of a live process under dir: a restarted
+// podd whose pins were lost (their mount namespace went with the old podd) takes them back from
+// a container still running in them.
+func AdoptPodNS(dir string, pid int) (*PodNS, error) {
+	p := &PodNS{Dir: dir}
+	created, err := p.makeDir()
+	if err != nil {
+		return nil, err
+	}
+	for i, ns := range pins {
+		_ = unpin(p.path(ns.name))
+		if err := pin(fmt.Sprintf("/proc/%d/ns/%s", pid, ns.name), p.path(ns.name)); err != nil {
+			for _, done := range pins[:i] {
+				unpin(p.path(done.name))
+			}
+			if created {
+				os.Remove(dir)
+			}
+			return nil, fmt.Errorf("adopt pod namespaces of pid %d: %w", pid, err)
 		}
 	}
 	return p, nil
@@ -211,23 +235,4 @@ func unpin(path string) error {
 	return nil
 }
 
-// onNewThread runs fn on a goroutine locked to its OS thread and never unlocked, so the runtime
-// discards the thread (whatever namespaces fn joined) when fn returns.
-//
-// The main thread is never used: /proc/<pid>/ns shows its namespaces, and the runtime wedges it
-// rather than ending it, which would pin the pod's namespaces for good. Landing there, the
-// goroutine holds the main thread while another one does the work.
-func onNewThread(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if unix.Gettid() == unix.Getpid() {
-			err := onNewThread(fn)
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
-}
+func onNewThread(fn func() error) error { return nsthread.Run(fn) }

@@ -166,7 +166,9 @@ func (c *container) start() error {
 		if err != nil {
 			return fmt.Errorf("container %q: %w", c.name(), err)
 		}
+		c.p.mu.Lock()
 		c.proc = proc
+		c.p.mu.Unlock()
 		c.startedAt = time.Now()
 		return nil
 	})

@@ -6,12 +6,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	goruntime "runtime"
 	"sync"
 	"syscall"
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/internal/nsthread"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/nsinit"
 	"golang.org/x/sys/unix"
@@ -81,18 +81,12 @@ func (rt *Runtime) startExec(c *container, pid int, argv []string, x *execution)
 		return nil, err
 	}
 	defer cg.Close()
-	type result struct {
-		exit <-chan reaper.Exit
-		err  error
-	}
-	res := make(chan result, 1)
-	go func() {
-		goruntime.LockOSThread() // never unlocked: the thread dies with this goroutine
-		exit, err := rt.forkInNamespaces(fds, c, int(cg.Fd()), argv, x)
-		res <- result{exit, err}
-	}()
-	r := <-res
-	return r.exit, r.err
+	var exit <-chan reaper.Exit
+	err = nsthread.Run(func() (err error) {
+		exit, err = rt.forkInNamespaces(fds, c, int(cg.Fd()), argv, x)
+		return err
+	})
+	return exit, err
 }
 
 func openNamespaces(pid int) ([]int, error) {

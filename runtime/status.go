@@ -71,6 +71,8 @@ func (c *container) setWaiting(reason, msg string) {
 // Completed or Error by the exit code.
 func (c *container) exitReason(e reaper.Exit, oom bool) string {
 	switch {
+	case e.Unknown:
+		return "ContainerStatusUnknown"
 	case oom:
 		return "OOMKilled"
 	case e.Code() == 0:

@@ -41,8 +41,12 @@ func (p *pod) graceFor(grace *int64) time.Duration {
 // stop is idempotent: a second caller waits for the first one's teardown.
 func (p *pod) stop(grace time.Duration) {
 	<-p.started
+	if !p.supervised {
+		p.teardown() // a failed start or recovery: nothing runs, only remains to clear
+		return
+	}
 	p.mu.Lock()
-	first := !p.deleting && p.supervised
+	first := !p.deleting
 	p.deleting = true
 	p.mu.Unlock()
 	if first {
@@ -54,9 +58,7 @@ func (p *pod) stop(grace time.Duration) {
 		p.teardown()
 		close(p.gone)
 	}
-	if p.supervised {
-		<-p.gone
-	}
+	<-p.gone
 }
 
 // kill ends the container process: SIGTERM when it can act on it, SIGKILL to the whole cgroup

@@ -23,16 +23,18 @@ func (c *container) supervise() {
 	defer c.p.wg.Done()
 	crashes := 0
 	for {
-		ran, stopped := c.wait()
-		if stopped {
-			return
+		if c.proc != nil {
+			ran, stopped := c.wait()
+			if stopped {
+				return
+			}
+			if ran >= backoffReset {
+				crashes = 0
+			}
 		}
 		if !c.shouldRestart() {
 			c.waitStop()
 			return
-		}
-		if ran >= backoffReset {
-			crashes = 0
 		}
 		crashes++
 		if !c.restartAfter(backoffDelay(crashes)) {
@@ -61,6 +63,7 @@ func (c *container) exited(e reaper.Exit) {
 		c.oomSeen = n["oom_kill"]
 	}
 	c.p.mu.Lock()
+	c.proc = nil
 	c.setTerminated(e, c.exitReason(e, oom))
 	c.p.updatePhase()
 	c.p.mu.Unlock()

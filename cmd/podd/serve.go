@@ -44,6 +44,7 @@ func serve(c *cli.Context, isInit bool) error {
 	if err != nil {
 		return err
 	}
+	rt.Recover()
 	d := &daemon{Runtime: rt, quit: make(chan struct{})}
 	l, err := api.Listen(socketPath(c))
 	if err != nil {

@@ -17,13 +17,18 @@ import (
 
 // Exit is how a child ended.
 type Exit struct {
-	Pid    int
-	Status unix.WaitStatus
-	Time   time.Time
+	Pid     int
+	Status  unix.WaitStatus
+	Time    time.Time
+	Unknown bool // the process was not podd's child (see Watch): its status is lost
 }
 
-// Code is the shell-style exit code: the exit status, or 128+signal.
+// Code is the shell-style exit code: the exit status, or 128+signal; 137 when unknown (as
+// kubelet reports a container it lost track of).
 func (e Exit) Code() int {
+	if e.Unknown {
+		return 137
+	}
 	if e.Status.Signaled() {
 		return 128 + int(e.Status.Signal())
 	}

@@ -63,3 +63,24 @@ func TestSignalledCode(t *testing.T) {
 var shared = New()
 
 func itoa(i int) string { return string(rune('0'+i/10)) + string(rune('0'+i%10)) }
+
+// A process that is not our child: Watch must still see it go, without its status.
+func TestWatchNonChild(t *testing.T) {
+	c, err := shared.Start(exec.Command("/bin/sh", "-c", "sleep 0.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := Watch(c.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ch:
+		if !e.Unknown || e.Code() != 137 || e.Pid != c.Pid {
+			t.Fatalf("got %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("exit not seen")
+	}
+	<-c.Exit
+}
