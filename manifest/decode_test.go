@@ -34,7 +34,7 @@ func TestDecodeWebSync(t *testing.T) {
 	if web.Ports[0].ContainerPort != 8080 || web.Ports[0].Protocol != corev1.ProtocolTCP {
 		t.Errorf("unexpected web port: %+v", web.Ports[0])
 	}
-	wantArgs := []string{"while true; do date >> /html/index.html; sleep 1; done"}
+	wantArgs := []string{"while true; do date | tee -a /html/index.html; sleep 1; done"}
 	if !reflect.DeepEqual(sync.Args, wantArgs) || sync.VolumeMounts[0].ReadOnly {
 		t.Errorf("unexpected sync container: %+v", sync)
 	}
