@@ -18,6 +18,7 @@ all: build
 build:
 	@mkdir -p $(BUILD)
 	$(GO) build -trimpath -o $(BUILD)/podd ./cmd/podd
+	$(GO) build -trimpath -o $(BUILD)/podd-nsinit ./cmd/podd-nsinit
 	$(GO) build -trimpath -o $(BUILD)/podctl ./cmd/podctl
 
 # The busybox-based test image, as an OCI layout (+ a plain rootfs dir), installed where the

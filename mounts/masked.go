@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,27 +20,49 @@ var Masked = []string{
 // ReadOnly paths are bound over themselves read-only.
 var ReadOnly = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
 
-// Mask applies Masked and ReadOnly; paths the kernel does not have are passed over.
+// Mask applies Masked and ReadOnly inside the freshly mounted /proc and /sys; paths the kernel
+// does not have are passed over.
 func (r *Root) Mask() error {
+	fss := map[string]*os.File{}
+	for _, top := range []string{"/proc", "/sys", "/dev"} {
+		h, err := r.Open(top)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		fss[top] = h
+	}
+	null, err := Beneath(fss["/dev"], "null")
+	if err != nil {
+		return err
+	}
+	defer null.Close()
 	for _, p := range Masked {
-		if err := r.mask(p); err != nil {
+		if err := mask(fss, p, null); err != nil {
 			return err
 		}
 	}
 	for _, p := range ReadOnly {
-		if err := r.readOnly(p); err != nil {
+		if err := readOnly(fss, p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *Root) mask(p string) error {
-	h, err := r.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+// open resolves an absolute /proc/... or /sys/... path beneath the handle of its filesystem.
+func open(fss map[string]*os.File, p string) (*os.File, error) {
+	top, rel, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	h, err := Beneath(fss["/"+top], rel)
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil
 	}
-	if err != nil {
+	return h, err
+}
+
+func mask(fss map[string]*os.File, p string, null *os.File) error {
+	h, err := open(fss, p)
+	if err != nil || h == nil {
 		return err
 	}
 	defer h.Close()
@@ -50,7 +73,7 @@ func (r *Root) mask(p string) error {
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		err = mountOn(h, "tmpfs", "tmpfs", unix.MS_RDONLY|nosuidNodevNoexec, "size=0")
 	} else {
-		err = r.bindNull(h)
+		err = mountOn(h, fdPath(null), "", unix.MS_BIND, "")
 	}
 	if err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
@@ -58,21 +81,9 @@ func (r *Root) mask(p string) error {
 	return nil
 }
 
-func (r *Root) bindNull(h *os.File) error {
-	null, err := r.Open("/dev/null")
-	if err != nil {
-		return err
-	}
-	defer null.Close()
-	return mountOn(h, fdPath(null), "", unix.MS_BIND, "")
-}
-
-func (r *Root) readOnly(p string) error {
-	h, err := r.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+func readOnly(fss map[string]*os.File, p string) error {
+	h, err := open(fss, p)
+	if err != nil || h == nil {
 		return err
 	}
 	err = mountOn(h, fdPath(h), "", unix.MS_BIND|unix.MS_REC, "")
@@ -80,5 +91,10 @@ func (r *Root) readOnly(p string) error {
 	if err != nil {
 		return fmt.Errorf("bind %s: %w", p, err)
 	}
-	return r.remountRO(p)
+	top, err := open(fss, p) // the new mount, not the directory beneath it
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	return remountRO(top, p)
 }

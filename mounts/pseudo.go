@@ -57,14 +57,19 @@ func (r *Root) MountPseudo() error {
 			return err
 		}
 	}
+	dev, err := r.openDir("/dev")
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dev)
 	for _, d := range Devices {
-		if err := r.mknod(d); err != nil {
+		if err := mknod(dev, d); err != nil {
 			return err
 		}
 	}
 	for _, l := range Links {
-		if err := r.symlink(l[0], l[1]); err != nil {
-			return err
+		if err := unix.Symlinkat(l[0], dev, l[1][len("/dev/"):]); err != nil {
+			return fmt.Errorf("symlink %s -> %s: %w", l[1], l[0], err)
 		}
 	}
 	return nil
@@ -82,47 +87,25 @@ func (r *Root) mountFS(fs FS) error {
 	return nil
 }
 
-// mknod creates a device node in the container's fresh /dev tmpfs.
-func (r *Root) mknod(d Device) error {
-	dev, err := r.Open("/dev")
-	if err != nil {
-		return err
-	}
-	defer dev.Close()
+// mknod creates a device node in the container's fresh /dev tmpfs (dev is its directory fd).
+func mknod(dev int, d Device) error {
 	name := d.Path[len("/dev/"):]
-	devFD, err := reopenDir(dev)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(devFD)
-	if err := unix.Mknodat(devFD, name, unix.S_IFCHR|0o666, int(unix.Mkdev(d.Major, d.Minor))); err != nil {
+	if err := unix.Mknodat(dev, name, unix.S_IFCHR|0o666, int(unix.Mkdev(d.Major, d.Minor))); err != nil {
 		return fmt.Errorf("mknod %s: %w", d.Path, err)
 	}
-	return unix.Fchmodat(devFD, name, 0o666, 0)
+	return unix.Fchmodat(dev, name, 0o666, 0)
 }
 
-func (r *Root) symlink(oldname, newname string) error {
-	dev, err := r.Open("/dev")
+// openDir opens a directory inside the root as a real directory fd, for the *at calls.
+func (r *Root) openDir(target string) (int, error) {
+	h, err := r.Open(target)
 	if err != nil {
-		return err
+		return -1, err
 	}
-	defer dev.Close()
-	devFD, err := reopenDir(dev)
+	defer h.Close()
+	fd, err := unix.Open(fdPath(h), unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
-	}
-	defer unix.Close(devFD)
-	if err := unix.Symlinkat(oldname, devFD, newname[len("/dev/"):]); err != nil {
-		return fmt.Errorf("symlink %s -> %s: %w", newname, oldname, err)
-	}
-	return nil
-}
-
-// reopenDir turns an O_PATH handle into a real directory fd usable with the *at calls.
-func reopenDir(h interface{ Fd() uintptr }) (int, error) {
-	fd, err := unix.Open(fmt.Sprintf("/proc/thread-self/fd/%d", h.Fd()), unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("reopen directory: %w", err)
+		return -1, fmt.Errorf("open %s: %w", target, err)
 	}
 	return fd, nil
 }

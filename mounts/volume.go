@@ -49,6 +49,11 @@ func (r *Root) remountRO(dest string) error {
 		return err
 	}
 	defer h.Close()
+	return remountRO(h, dest)
+}
+
+// remountRO makes the mount behind handle h read-only, keeping its locked flags.
+func remountRO(h *os.File, dest string) error {
 	var st unix.Statfs_t
 	if err := unix.Fstatfs(int(h.Fd()), &st); err != nil {
 		return fmt.Errorf("statfs %s: %w", dest, err)

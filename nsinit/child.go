@@ -7,7 +7,7 @@ import (
 	"runtime"
 
 	"github.com/podd/podd/mounts"
-	"github.com/podd/podd/rootfs"
+	"github.com/podd/podd/rootfs/overlay"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,7 +18,8 @@ func init() {
 	}
 }
 
-// IsChild reports whether this process was started as the nsinit child.
+// IsChild reports whether this process was started as the nsinit child (podd re-executing
+// itself when podd-nsinit is missing).
 func IsChild() bool { return len(os.Args) > 1 && os.Args[1] == Arg }
 
 // Main runs the child side; it only returns by exiting.
@@ -54,7 +55,7 @@ func become(cfg *Config) error {
 		{"make mounts private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "") }},
 		{"mount rootfs", cfg.Overlay.Mount},
 		{"mount volumes", func() error { return mountInRoot(cfg) }},
-		{"pivot_root", func() error { return rootfs.PivotRoot(cfg.Overlay.Target) }},
+		{"pivot_root", func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {

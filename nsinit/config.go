@@ -7,16 +7,16 @@ package nsinit
 
 import (
 	"github.com/podd/podd/mounts"
-	"github.com/podd/podd/rootfs"
+	"github.com/podd/podd/rootfs/overlay"
 )
 
 // Config is what the child needs to turn itself into the container.
 type Config struct {
-	Overlay rootfs.Overlay `json:"overlay"`
-	Binds   []mounts.Bind  `json:"binds,omitempty"`
-	Args    []string       `json:"args"`
-	Env     []string       `json:"env"`
-	Cwd     string         `json:"cwd"`
+	Overlay overlay.Overlay `json:"overlay"`
+	Binds   []mounts.Bind   `json:"binds,omitempty"`
+	Args    []string        `json:"args"`
+	Env     []string        `json:"env"`
+	Cwd     string          `json:"cwd"`
 }
 
 // Arg is the argv[1] that selects the nsinit entry point of the podd binary.

@@ -21,6 +21,7 @@ type Process struct {
 
 // Spec is how to start one container process.
 type Spec struct {
+	Binary   *Binary
 	Config   *Config
 	CgroupFD int      // the container's cgroup, joined at clone time (CLONE_INTO_CGROUP)
 	Log      *os.File // stdout and stderr
@@ -60,7 +61,7 @@ func Start(r *reaper.Reaper, s Spec) (*Process, error) {
 
 func command(s Spec, cfgR, errW *os.File) *exec.Cmd {
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       s.Binary.Path,
 		Args:       []string{"podd", Arg, s.Name},
 		Env:        []string{},
 		Stdout:     s.Log,

@@ -12,6 +12,7 @@ import (
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
+	"github.com/podd/podd/rootfs/overlay"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -50,7 +51,7 @@ func (c *container) config() (*nsinit.Config, error) {
 	}
 	d := c.dir()
 	return &nsinit.Config{
-		Overlay: rootfs.Overlay{Lowers: c.img.Lowers, Upper: filepath.Join(d, "upper"),
+		Overlay: overlay.Overlay{Lowers: c.img.Lowers, Upper: filepath.Join(d, "upper"),
 			Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")},
 		Binds: binds,
 		Args:  args,
@@ -121,7 +122,7 @@ func (c *container) prepare() (*os.File, error) {
 		return nil, fmt.Errorf("%s.resources: %w", c.fieldPath(), err)
 	}
 	d := c.dir()
-	ov := rootfs.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
+	ov := overlay.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
 	if err := ov.Prepare(); err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func (c *container) start() error {
 	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
 		c.oomSeen = n["oom_kill"]
 	}
-	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: log, Name: c.p.obj.Name + "/" + c.name()}
+	spec := nsinit.Spec{Binary: c.p.rt.nsinit, Config: cfg, CgroupFD: int(cgfd.Fd()), Log: log, Name: c.p.obj.Name + "/" + c.name()}
 	return c.p.ns.Do(func() error {
 		proc, err := nsinit.Start(c.p.rt.reaper, spec)
 		if err != nil {

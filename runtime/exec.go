@@ -18,12 +18,16 @@ import (
 )
 
 // execNamespaces are joined in this order; mnt goes last because it changes what paths mean.
+// The cgroup namespace is not joined: with cgroup2's nsdelegate (systemd's default, podd's as
+// PID 1) a thread inside the container's cgroup namespace may not clone a child out of podd's
+// cgroup into the container's (CLONE_INTO_CGROUP fails with ENOENT). The child unshares one
+// instead once it is in the container's cgroup, which roots it at the same cgroup.
 var execNamespaces = []struct {
 	name string
 	flag int
 }{
 	{"ipc", unix.CLONE_NEWIPC}, {"uts", unix.CLONE_NEWUTS}, {"net", unix.CLONE_NEWNET},
-	{"cgroup", unix.CLONE_NEWCGROUP}, {"pid", unix.CLONE_NEWPID}, {"mnt", unix.CLONE_NEWNS},
+	{"pid", unix.CLONE_NEWPID}, {"mnt", unix.CLONE_NEWNS},
 }
 
 // Exec runs a command inside a running container and returns its exit code. No helper process:
@@ -127,7 +131,8 @@ func (rt *Runtime) forkInNamespaces(fds []int, c *container, cgfd int, argv []st
 	}
 	cmd := &exec.Cmd{Path: path, Args: argv, Env: c.env(), Dir: "/",
 		Stdin: x.childIn, Stdout: x.childOut, Stderr: x.childErr,
-		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cgfd, Setsid: true, Setctty: x.tty}}
+		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cgfd, Setsid: true, Setctty: x.tty,
+			Unshareflags: unix.CLONE_NEWCGROUP}}
 	if wd := firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir); wd != "" {
 		cmd.Dir = wd
 	}

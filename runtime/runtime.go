@@ -13,6 +13,7 @@ import (
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
+	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
 )
 
@@ -31,6 +32,7 @@ type Options struct {
 type Runtime struct {
 	opts    Options
 	reaper  *reaper.Reaper
+	nsinit  *nsinit.Binary
 	images  *rootfs.Store
 	net     *netsetup.Network
 	avail   map[string]bool // cgroup controllers podd can enable for pods
@@ -49,6 +51,12 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 			return nil, fmt.Errorf("create %s: %w", d, err)
 		}
 	}
+	bin, err := nsinit.LoadBinary()
+	if err != nil {
+		return nil, err
+	}
+	rt.nsinit = bin
+	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err
 	}

@@ -351,7 +351,9 @@ func (b *bench) scaleScenario() error {
 		return err
 	}
 
-	mb := func(name string, kb int64) row { return row{name: name, unit: "MB", samples: []float64{float64(kb) / 1024}} }
+	mb := func(name string, kb int64) row {
+		return row{name: name, unit: "MB", samples: []float64{float64(kb) / 1024}}
+	}
 	ap := durations(fmt.Sprintf("apply-at-%d-pods", b.pods), applies)
 	b.add(ap)
 	b.add(durations(fmt.Sprintf("reapply-at-%d-pods", b.pods), reapplies))

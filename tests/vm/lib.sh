@@ -85,7 +85,7 @@ jflat() {
 		line = $0
 		sub(/^[ \t]+/, "", line)
 		if (line == "") next
-		if (line ~ /^[}\]],?$/) { depth--; next }
+		if (line == "}" || line == "}," || line == "]" || line == "],") { depth--; next }
 		if (line ~ /^"[^"]*": /) {
 			k = key_of(line); v = line; sub(/^"[^"]*": /, "", v)
 		} else if (depth > 0 && isarr[depth]) {

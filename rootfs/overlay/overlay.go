@@ -1,4 +1,7 @@
-package rootfs
+// Package overlay mounts a container's root (image layers under a writable overlayfs upper) and
+// pivots into it. It is kept apart from package rootfs (the image store) so the small
+// podd-nsinit binary does not carry the registry code.
+package overlay
 
 import (
 	"fmt"

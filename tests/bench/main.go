@@ -1,0 +1,214 @@
+// Command bench measures podd end to end with real podctl invocations (whole-process wall
+// time, exec to exit) against a podd started in a fresh network and private mount namespace,
+// and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
+//
+//	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100]
+//
+// It needs root, the cgroup v2 hierarchy at /sys/fs/cgroup/unified (this hybrid host; pods get
+// no resources: no cpu/memory controllers there), unshare and ip, and the test image (make
+// image). Missed targets print MISSED; the exit status
+// is non-zero only when the harness itself fails (podd does not start, a pod is not Running...).
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	poddBin := flag.String("podd", "build/podd", "podd binary")
+	podctl := flag.String("podctl", "build/podctl", "podctl binary")
+	n := flag.Int("n", 30, "iterations per measurement")
+	pods := flag.Int("pods", 100, "pods for the scale measurement")
+	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
+	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
+	flag.Parse()
+	if *n < 1 || *pods < 1 {
+		fatal(fmt.Errorf("-n and -pods must be at least 1"))
+	}
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			fatal(err)
+		}
+		if _, err := os.Stat(a); err != nil {
+			fatal(err)
+		}
+		return a
+	}
+	e, err := newEnv(abs(*poddBin))
+	if err != nil {
+		fatal(err)
+	}
+	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods}
+	printHost(e.podd)
+	fmt.Printf("podd dir %s, cgroup %s\n\n", e.dir, e.cgroup)
+
+	stopOnSignal(b)
+	runErr := b.run()
+	if runErr == nil {
+		printTable(os.Stdout, b.rows)
+		fmt.Println()
+		for _, v := range b.verdicts {
+			fmt.Println(v)
+		}
+	} else if len(b.rows) > 0 {
+		printTable(os.Stdout, b.rows) // what was measured before the failure
+	}
+	if err := b.shutdown(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		fatal(runErr)
+	}
+}
+
+var mu sync.Mutex // guards bench.podd against the signal handler
+
+// run starts and stops podd n times (podd-start), then runs the scenarios on one podd and the
+// scale scenario on a fresh one.
+func (b *bench) run() error {
+	var starts, stops []time.Duration
+	for range b.n {
+		if err := b.startPodd(); err != nil {
+			return err
+		}
+		starts = append(starts, b.podd.start)
+		d, err := b.stopPodd()
+		if err != nil {
+			return err
+		}
+		stops = append(stops, d)
+	}
+	r := durations("podd-start", starts)
+	b.add(r)
+	b.add(durations("podd-stop-idle", stops))
+	b.info("podd-start", "median %.2f ms from execve of podd to /healthz answering", r.stats().median)
+
+	if err := b.startPodd(); err != nil {
+		return err
+	}
+	for _, s := range []func() error{b.webSyncScenario, b.execScenario, b.termScenario} {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	if _, err := b.stopPodd(); err != nil {
+		return err
+	}
+	if err := b.startPodd(); err != nil {
+		return err
+	}
+	if err := b.scaleScenario(); err != nil {
+		return err
+	}
+	_, err := b.stopPodd()
+	return err
+}
+
+func (b *bench) startPodd() error {
+	d, err := b.env.startPodd()
+	mu.Lock()
+	b.podd = d
+	mu.Unlock()
+	return err
+}
+
+func (b *bench) stopPodd() (time.Duration, error) {
+	mu.Lock()
+	d := b.podd
+	b.podd = nil
+	mu.Unlock()
+	if d == nil {
+		return 0, nil
+	}
+	return d.stop(60 * time.Second)
+}
+
+// shutdown stops podd if one runs and removes the temp dir and the cgroup subtree.
+func (b *bench) shutdown() error {
+	_, err := b.stopPodd()
+	if cerr := b.env.cleanup(); cerr != nil {
+		fmt.Fprintf(os.Stderr, "bench: cleanup: %v\n", cerr)
+		if err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func stopOnSignal(b *bench) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-ch
+		fmt.Fprintf(os.Stderr, "bench: %v: stopping podd and cleaning up\n", s)
+		_ = b.shutdown()
+		os.Exit(2)
+	}()
+}
+
+func fatal(err error) {
+	fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+	os.Exit(1)
+}
+
+// printHost prints the kernel, the CPUs and what podd binary this is.
+func printHost(podd string) {
+	var u syscall.Utsname
+	_ = syscall.Uname(&u)
+	fmt.Printf("kernel %s, %d CPUs (%s), %s\n", utsString(u.Release[:]), runtime.NumCPU(), cpuModel(), runtime.Version())
+	ver := "unknown build"
+	if bi, err := buildinfo.ReadFile(podd); err == nil {
+		ver = bi.GoVersion + " " + bi.Main.Path + "@" + bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" || s.Key == "vcs.time" {
+				ver += " " + s.Key + "=" + s.Value
+			}
+		}
+	}
+	sum := "?"
+	if data, err := os.ReadFile(podd); err == nil {
+		h := sha256.Sum256(data)
+		sum = hex.EncodeToString(h[:6])
+	}
+	fmt.Printf("podd %s (%s, sha256 %s...)\n", podd, ver, sum)
+}
+
+func utsString(b []int8) string {
+	var s strings.Builder
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		s.WriteByte(byte(c))
+	}
+	return s.String()
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
