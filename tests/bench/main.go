@@ -100,7 +100,7 @@ func (b *bench) run() error {
 	if err := b.startPodd(); err != nil {
 		return err
 	}
-	for _, s := range []func() error{b.webSyncScenario, b.execScenario, b.termScenario} {
+	for _, s := range []func() error{b.baselineScenario, b.webSyncScenario, b.execScenario, b.termScenario} {
 		if err := s(); err != nil {
 			return err
 		}

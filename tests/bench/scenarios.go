@@ -97,6 +97,34 @@ func checkRunning(p *corev1.Pod, containers int) error {
 	return nil
 }
 
+// baselineScenario measures two fixed costs that apply latency is made of: podctl's own (exec,
+// Go init, one API round trip: `podctl get pods` on an idle podd) and the re-exec of the podd
+// binary every container start pays before its mounts (`podd nsinit` given no config: exec, Go
+// runtime and package init, then it exits 1 at once).
+func (b *bench) baselineScenario() error {
+	var gets, reexecs []time.Duration
+	for range b.n {
+		d, _, err := b.ctl("get", "pods")
+		if err != nil {
+			return err
+		}
+		gets = append(gets, d)
+		cmd := exec.Command(b.env.podd, "nsinit", "bench")
+		t0 := time.Now()
+		err = cmd.Run()
+		reexecs = append(reexecs, time.Since(t0))
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			return fmt.Errorf("podd nsinit without config: want exit status 1, got %v", err)
+		}
+	}
+	g, r := durations("podctl-get-pods", gets), durations("podd-reexec-init", reexecs)
+	b.add(g)
+	b.add(r)
+	b.info("baselines", "podctl's fixed cost %.2f ms (get pods), podd re-exec + Go init %.2f ms (paid by each container start)", g.stats().median, r.stats().median)
+	return nil
+}
+
 // webSyncScenario: apply + verify + delete of the canonical 2-container pod, after a warm-up
 // that unpacks the image.
 func (b *bench) webSyncScenario() error {

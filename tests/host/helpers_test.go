@@ -754,3 +754,11 @@ func (s *stream) Wait(t testing.TB, timeout time.Duration) error {
 		return nil
 	}
 }
+
+// statIno is a file's inode number.
+func statIno(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
+}

@@ -1,0 +1,60 @@
+package nsinit
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestLookPath(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "tool")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LookPath("tool", []string{"PATH=/nonexistent:" + dir})
+	if err != nil || got != exe {
+		t.Fatalf("LookPath(tool) = %q, %v", got, err)
+	}
+	_, err = LookPath("data", []string{"PATH=" + dir})
+	if err == nil || !strings.Contains(err.Error(), `exec: "data": executable file not found in $PATH`) {
+		t.Fatalf("non-executable: %v", err)
+	}
+	if _, err := LookPath(filepath.Join(dir, "missing"), nil); err == nil {
+		t.Fatal("missing absolute path accepted")
+	}
+}
+
+// The binary containers start as must be immutable: a sealed memfd refuses writes.
+func TestSealedCopyRefusesWrites(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "bin")
+	if err := os.WriteFile(src, []byte("ELF-ish"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := sealedCopy(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Fd() < 100 {
+		t.Fatalf("memfd at fd %d, want >= 100", f.Fd())
+	}
+	if _, err := unix.Pwrite(int(f.Fd()), []byte("x"), 0); err != unix.EPERM {
+		t.Fatalf("write to sealed memfd: %v, want EPERM", err)
+	}
+	rw, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.O_RDWR, 0)
+	if err == nil {
+		_, werr := rw.Write([]byte("x"))
+		rw.Close()
+		if werr == nil {
+			t.Fatal("write through /proc/self/fd succeeded")
+		}
+	}
+}

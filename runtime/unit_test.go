@@ -1,0 +1,136 @@
+package runtime
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podd/podd/rootfs"
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+func TestArgvFollowsKubernetesRules(t *testing.T) {
+	img := rootfs.Config{Entrypoint: []string{"/ep"}, Cmd: []string{"cmd-arg"}}
+	cases := []struct {
+		cmd, args, want []string
+	}{
+		{nil, nil, []string{"/ep", "cmd-arg"}},
+		{[]string{"/bin/sh"}, nil, []string{"/bin/sh"}},
+		{nil, []string{"x"}, []string{"/ep", "x"}},
+		{[]string{"/bin/sh", "-c"}, []string{"echo"}, []string{"/bin/sh", "-c", "echo"}},
+	}
+	for _, c := range cases {
+		got := argv(&corev1.Container{Command: c.cmd, Args: c.args}, img)
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("command %q args %q: got %q, want %q", c.cmd, c.args, got, c.want)
+		}
+	}
+}
+
+func TestEnvPodOverridesImage(t *testing.T) {
+	p := &pod{obj: &corev1.Pod{}}
+	p.obj.Name = "web"
+	c := &container{p: p, spec: &corev1.Container{Env: []corev1.EnvVar{{Name: "A", Value: "pod"}, {Name: "PATH", Value: "/x"}}},
+		img: &rootfs.Image{Config: rootfs.Config{Env: []string{"A=image", "B=image"}}}}
+	got := strings.Join(c.env(), " ")
+	want := "PATH=/x HOSTNAME=web A=pod B=image"
+	if got != want {
+		t.Fatalf("env = %q, want %q", got, want)
+	}
+}
+
+func TestQOSClass(t *testing.T) {
+	q := func(s string) resource.Quantity { return resource.MustParse(s) }
+	rl := func(cpu, mem string) corev1.ResourceList {
+		l := corev1.ResourceList{}
+		if cpu != "" {
+			l[corev1.ResourceCPU] = q(cpu)
+		}
+		if mem != "" {
+			l[corev1.ResourceMemory] = q(mem)
+		}
+		return l
+	}
+	pod := func(req, lim corev1.ResourceList) *corev1.Pod {
+		return &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Resources: corev1.ResourceRequirements{Requests: req, Limits: lim}}}}}
+	}
+	cases := []struct {
+		pod  *corev1.Pod
+		want corev1.PodQOSClass
+	}{
+		{pod(nil, nil), corev1.PodQOSBestEffort},
+		{pod(rl("1", "1Gi"), rl("1", "1Gi")), corev1.PodQOSGuaranteed},
+		{pod(nil, rl("1", "1Gi")), corev1.PodQOSGuaranteed},
+		{pod(rl("500m", ""), rl("1", "1Gi")), corev1.PodQOSBurstable},
+		{pod(rl("500m", ""), nil), corev1.PodQOSBurstable},
+	}
+	for i, c := range cases {
+		if got := qosClass(c.pod); got != c.want {
+			t.Errorf("case %d: %s, want %s", i, got, c.want)
+		}
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	want := []time.Duration{0, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second,
+		160 * time.Second, 300 * time.Second, 300 * time.Second, 300 * time.Second}
+	for i, w := range want {
+		if got := backoffDelay(i + 1); got != w {
+			t.Errorf("restart %d: %v, want %v", i+1, got, w)
+		}
+	}
+}
+
+func TestSkipToTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	if err := os.WriteFile(path, []byte("a\nb\nc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[int64]string{-1: "a\nb\nc\n", 0: "", 2: "b\nc\n", 5: "a\nb\nc\n"} {
+		f, _ := os.Open(path)
+		if err := skipToTail(f, n); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64)
+		k, _ := f.Read(buf)
+		f.Close()
+		if got := string(buf[:max(k, 0)]); got != want {
+			t.Errorf("tail %d: %q, want %q", n, got, want)
+		}
+	}
+}
+
+// catchesSignal decides whether a delete waits for SIGTERM; it must read the real SigCgt mask.
+func TestCatchesSignal(t *testing.T) {
+	for script, want := range map[string]bool{
+		"sleep 5":                            false,
+		"trap '' TERM; sleep 5":              false, // ignored, not caught
+		"trap 'exit 0' TERM; sleep 5 & wait": true,
+	} {
+		cmd := exec.Command("/bin/sh", "-c", script)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // let the shell install its trap
+		if got := catchesSignal(cmd.Process.Pid, unix.SIGTERM); got != want {
+			t.Errorf("%q: catches SIGTERM = %v, want %v", script, got, want)
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+}
+
+func TestPidFromID(t *testing.T) {
+	if got := pidFromID("podd://0f8e/web/4242"); got != 4242 {
+		t.Fatalf("pid %d", got)
+	}
+	if got := pidFromID(""); got != 0 {
+		t.Fatalf("empty id gave pid %d", got)
+	}
+}
