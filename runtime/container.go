@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/nsinit"
@@ -123,6 +124,12 @@ func (c *container) prepare() (*os.File, error) {
 	}
 	d := c.dir()
 	ov := overlay.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
+	// Every run starts from the image, as in Kubernetes: the last run's writes go.
+	for _, dir := range []string{ov.Upper, ov.Work} {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("reset writable layer: %w", err)
+		}
+	}
 	if err := ov.Prepare(); err != nil {
 		return nil, err
 	}
@@ -165,7 +172,7 @@ func (c *container) start() error {
 	return c.p.ns.Do(func() error {
 		proc, err := nsinit.Start(c.p.rt.reaper, spec)
 		if err != nil {
-			return fmt.Errorf("container %q: %w", c.name(), err)
+			return c.startError(err)
 		}
 		c.p.mu.Lock()
 		c.proc = proc
@@ -182,4 +189,13 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// startError names the field at fault where it can: a command the image does not have is the
+// manifest's error (422), anything else the container's.
+func (c *container) startError(err error) error {
+	if strings.HasPrefix(err.Error(), "exec: ") {
+		return api.Invalid(fmt.Sprintf("%s.command: Invalid value: %q: %v", c.fieldPath(), argv(c.spec, c.img.Config), err))
+	}
+	return fmt.Errorf("container %q: %w", c.name(), err)
 }

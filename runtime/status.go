@@ -27,6 +27,9 @@ func (c *container) status() *corev1.ContainerStatus { return &c.p.obj.Status.Co
 
 func (c *container) setRunning(at time.Time) {
 	s := c.status()
+	if s.State.Terminated != nil { // an immediate restart (no backoff wait) ends here, not in setWaiting
+		s.LastTerminationState = corev1.ContainerState{Terminated: s.State.Terminated}
+	}
 	s.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(at)}}
 	s.Ready = true
 	started := true

@@ -411,14 +411,18 @@ func (d *Podd) WaitPod(name string, timeout time.Duration, what string, cond fun
 // eventually polls f until it returns nil, failing the test with f's last error after timeout.
 func eventually(t testing.TB, timeout time.Duration, what string, f func() error) {
 	t.Helper()
+	if err := poll(timeout, f); err != nil {
+		t.Fatalf("%s: still not the case after %v: %v", what, timeout, err)
+	}
+}
+
+// poll calls f until it returns nil or timeout has passed, and returns its last error.
+func poll(timeout time.Duration, f func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not the case after %v: %v", what, timeout, err)
+		if err == nil || time.Now().After(deadline) {
+			return err
 		}
 		time.Sleep(25 * time.Millisecond)
 	}

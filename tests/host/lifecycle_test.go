@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -247,7 +248,7 @@ spec:
 		if p.Status.Phase != corev1.PodRunning {
 			t.Errorf("phase %s; want Running (restartPolicy Always)", p.Status.Phase)
 		}
-		if got := row(t, "always"); !regexp.MustCompile(`^always 0/1 \S+ [1-9]`).MatchString(got) {
+		if got := row(t, "always"); !regexp.MustCompile(`^always [01]/1 \S+ [1-9]`).MatchString(got) {
 			t.Errorf("podctl get pods: %q, want RESTARTS >= 1", got)
 		}
 	})
@@ -280,13 +281,14 @@ func TestPoddRestartKeepsPods(t *testing.T) {
 
 	d.Start()
 	var after *corev1.Pod
-	eventually(t, 5*time.Second, "restarted podd knows pod web-sync", func() error {
+	err := poll(5*time.Second, func() error {
 		var err error
 		after, err = d.GetPod("web-sync")
 		return err
 	})
-	if after == nil {
-		t.Fatal("restarted podd does not know pod web-sync: it does not reload pods from --root (re-adoption)")
+	if err != nil {
+		t.Fatalf("podd restarted with the same --root does not know pod web-sync (%v): "+
+			"it does not reload (re-adopt) the pods recorded under %s/pods", err, d.Root)
 	}
 	if after.UID != before.UID || after.Status.PodIP != before.Status.PodIP {
 		t.Errorf("after restart: uid %s podIP %s; before: uid %s podIP %s", after.UID, after.Status.PodIP, before.UID, before.Status.PodIP)
@@ -307,6 +309,40 @@ func TestPoddRestartKeepsPods(t *testing.T) {
 	}
 	if got := strings.TrimSpace(d.MustCtl("exec", "web-sync", "-c", "sync", "--", "hostname")); got != "web-sync" {
 		t.Errorf("exec after podd restart: hostname %q", got)
+	}
+
+	// A container that dies while podd is down is restarted (restartPolicy Always) when podd
+	// comes back; the other one is still adopted as it is.
+	d.Kill()
+	if err := syscall.Kill(pids["sync"], syscall.SIGKILL); err != nil {
+		t.Fatalf("kill sync: %v", err)
+	}
+	eventually(t, 5*time.Second, "sync container gone", func() error {
+		if alive(pids["sync"]) {
+			return fmt.Errorf("pid %d alive", pids["sync"])
+		}
+		return nil
+	})
+	d.Start()
+	after = d.WaitPod("web-sync", 5*time.Second, "sync restarted after podd came back", func(p *corev1.Pod) error {
+		cs, err := containerStatus(p, "sync")
+		if err != nil {
+			return err
+		}
+		if cs.RestartCount != 1 || cs.State.Running == nil {
+			return fmt.Errorf("sync: restartCount %d, state %+v", cs.RestartCount, cs.State)
+		}
+		return nil
+	})
+	now := containerPIDs(t, after)
+	if now["web"] != pids["web"] || !alive(now["web"]) {
+		t.Errorf("web: pid %d after the second podd restart, was %d", now["web"], pids["web"])
+	}
+	if now["sync"] == pids["sync"] || !alive(now["sync"]) {
+		t.Errorf("sync: pid %d (alive %v), was %d: want a new process", now["sync"], alive(now["sync"]), pids["sync"])
+	}
+	if cs, _ := containerStatus(after, "sync"); cs.LastTerminationState.Terminated == nil {
+		t.Errorf("sync: no lastState.terminated for the run lost while podd was down")
 	}
 	d.MustCtl("delete", "pod", "web-sync")
 	d.AssertPodGone(after)

@@ -38,8 +38,8 @@ var (
 	setupErr error
 )
 
-// TestMain builds podd and podctl from this tree (PODD_BIN and PODCTL_BIN name prebuilt ones
-// instead), and checks for root, cgroup v2 and the test image.
+// TestMain builds podd (with podd-nsinit beside it) and podctl from this tree (PODD_BIN and
+// PODCTL_BIN name prebuilt ones instead), and checks for root, cgroup v2 and the test image.
 func TestMain(m *testing.M) {
 	os.Exit(mainWithCleanup(m))
 }
@@ -77,6 +77,10 @@ func mainWithCleanup(m *testing.M) int {
 	if poddBin, err = binary("PODD_BIN", "./cmd/podd", filepath.Join(binDir, "podd")); err == nil {
 		podctlBin, err = binary("PODCTL_BIN", "./cmd/podctl", filepath.Join(binDir, "podctl"))
 	}
+	// podd starts containers as the podd-nsinit found beside it (as installed).
+	if _, statErr := os.Stat(filepath.Join(repoDir, "cmd", "podd-nsinit")); err == nil && statErr == nil && os.Getenv("PODD_BIN") == "" {
+		_, err = binary("", "./cmd/podd-nsinit", filepath.Join(binDir, "podd-nsinit"))
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tests/host: %v\n", err)
 		return 1
@@ -99,7 +103,7 @@ func findRepo() (string, error) {
 
 // binary returns $env if set, else builds pkg into out.
 func binary(env, pkg, out string) (string, error) {
-	if p := os.Getenv(env); p != "" {
+	if p := os.Getenv(env); env != "" && p != "" {
 		return filepath.Abs(p)
 	}
 	goBin, err := exec.LookPath("go")
