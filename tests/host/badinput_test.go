@@ -84,7 +84,7 @@ func TestBadInput(t *testing.T) {
   containers:
   - {name: ok, image: IMAGE, command: [testapp, sleep, "60"]}
   - {name: app, image: IMAGE, command: [no-such-command]}`,
-			want: []string{`container "app"`, `"no-such-command": executable file not found in $PATH`},
+			want: []string{`spec.containers[1].command: Invalid value`, `"no-such-command": executable file not found in $PATH`},
 		},
 		{
 			name: "memory limit without the memory controller",
