@@ -142,18 +142,7 @@ func (p *pod) rebuildSandbox() error {
 	if p.rt.net != nil {
 		_ = p.rt.net.Release(p.uid())
 	}
-	ns, err := netsetup.CreatePodNS(p.nsDir(), p.hostname())
-	if err != nil {
-		return fmt.Errorf("pod namespaces: %w", err)
-	}
-	p.ns = ns
-	if err := p.attachNetwork(); err != nil {
-		return err
-	}
-	if err := p.writeEtcFiles(); err != nil {
-		return err
-	}
-	return p.createCgroup()
+	return p.createNamespaces()
 }
 
 // adopt takes over a live container process, or records that it was lost while podd was down.

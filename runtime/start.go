@@ -127,6 +127,11 @@ func (p *pod) createSandbox() error {
 	if err := p.createVolumes(); err != nil {
 		return err
 	}
+	return p.createNamespaces()
+}
+
+// createNamespaces pins new pod namespaces, gives them an IP, /etc files and the pod cgroup.
+func (p *pod) createNamespaces() error {
 	ns, err := netsetup.CreatePodNS(p.nsDir(), p.hostname())
 	if err != nil {
 		return fmt.Errorf("pod namespaces: %w", err)
