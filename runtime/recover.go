@@ -149,7 +149,7 @@ func (p *pod) rebuildSandbox() error {
 // Called with p.mu held.
 func (p *pod) adopt(c *container, pid int) {
 	if pid != 0 {
-		if exit, err := reaper.Watch(pid); err == nil {
+		if exit, err := p.rt.watch(pid); err == nil {
 			c.proc = &nsinit.Process{Pid: pid, Exit: exit}
 			c.startedAt = c.status().State.Running.StartedAt.Time
 			return
@@ -158,4 +158,28 @@ func (p *pod) adopt(c *container, pid int) {
 	if c.status().State.Running != nil {
 		c.setTerminated(reaper.Exit{Time: time.Now(), Unknown: true}, "ContainerStatusUnknown")
 	}
+}
+
+// watch follows a container process podd did not start in this life: still its child after an
+// in-place re-exec (live upgrade), the reaper gets the real exit status; otherwise (podd
+// crashed or was restarted, the process was reparented) a pidfd reports the exit without it.
+func (rt *Runtime) watch(pid int) (<-chan reaper.Exit, error) {
+	if parentOf(pid) == os.Getpid() {
+		return rt.reaper.Claim(pid), nil
+	}
+	return reaper.Watch(pid)
+}
+
+// parentOf reads the parent pid from /proc/PID/stat (the field after the command's ")").
+func parentOf(pid int) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }

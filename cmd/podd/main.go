@@ -17,12 +17,15 @@ func main() {
 	args := os.Args
 	isInit := os.Getpid() == 1
 	if isInit {
-		if err := pid1.Setup(); err != nil {
-			fmt.Fprintf(os.Stderr, "podd: %v\n", err)
+		if os.Getenv(reexecEnv) == "" { // a live upgrade finds the machine set up
+			if err := pid1.Setup(); err != nil {
+				fmt.Fprintf(os.Stderr, "podd: %v\n", err)
+			}
 		}
 		os.Setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")
 		args = append(args, pid1.CmdlineFlags()...)
 	}
+	os.Unsetenv(reexecEnv)
 	err := app(isInit).Run(args)
 	if isInit {
 		pid1.PowerOff()

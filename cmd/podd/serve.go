@@ -53,7 +53,11 @@ func serve(c *cli.Context, isInit bool) error {
 	srv := api.Serve(l, d)
 	log.Printf("serving on %s (root %s, cgroup %s)", socketPath(c), opts.Root, opts.CgroupRoot)
 	applyDir(rt, c.String("manifests"))
-	status := waitForEnd(d, r, c.String("run"))
+	status, upgrade := waitForEnd(d, r, c.String("run"))
+	if upgrade {
+		_ = srv.Close()
+		return reexec()
+	}
 	rt.Shutdown()
 	_ = srv.Close()
 	if c.String("run") != "" {
@@ -66,25 +70,45 @@ func serve(c *cli.Context, isInit bool) error {
 }
 
 // waitForEnd blocks until SIGTERM/SIGINT, an API shutdown, or the --run script's exit (whose
-// status it returns).
-func waitForEnd(d *daemon, r *reaper.Reaper, script string) int {
+// status it returns); SIGHUP asks for a live upgrade instead.
+func waitForEnd(d *daemon, r *reaper.Reaper, script string) (status int, upgrade bool) {
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
 	done := make(chan int, 1)
 	if script != "" {
 		go func() { done <- runScript(r, script) }()
 	}
 	select {
 	case s := <-sigs:
+		if s == unix.SIGHUP {
+			log.Printf("hangup: re-executing %s, pods keep running", executable)
+			return 0, true
+		}
 		log.Printf("%v: stopping all pods", s)
-		return 0
+		return 0, false
 	case <-d.quit:
 		log.Printf("shutdown requested: stopping all pods")
-		return 0
+		return 0, false
 	case status := <-done:
-		return status
+		return status, false
 	}
 }
+
+// executable is podd's path as started, so a live upgrade runs the binary now at that path.
+var executable, _ = os.Executable()
+
+// reexec replaces podd in place (same pid): the containers stay its children, the new podd
+// reloads the records and claims them, and their exit statuses are not lost.
+func reexec() error {
+	env := append(os.Environ(), reexecEnv+"=1")
+	if err := unix.Exec(executable, os.Args, env); err != nil {
+		return fmt.Errorf("re-exec %s: %w", executable, err)
+	}
+	return nil
+}
+
+// reexecEnv tells a re-executed PID 1 that the machine is already set up.
+const reexecEnv = "PODD_REEXEC"
 
 func runScript(r *reaper.Reaper, script string) int {
 	cmd := exec.Command("/bin/sh", script)

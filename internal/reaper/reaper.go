@@ -37,14 +37,18 @@ func (e Exit) Code() int {
 
 // Reaper dispatches exit statuses to the goroutines that started the children.
 type Reaper struct {
-	mu      sync.Mutex
-	waiters map[int]chan Exit
-	sigs    chan os.Signal
+	mu        sync.Mutex
+	waiters   map[int]chan Exit
+	unclaimed map[int]Exit // exits of children nobody registered (yet): see Claim
+	sigs      chan os.Signal
 }
+
+// maxUnclaimed bounds what orphans (PID 1 reaps every process of the machine) can pile up.
+const maxUnclaimed = 4096
 
 // New starts the reap loop. Only one Reaper may exist in a process.
 func New() *Reaper {
-	r := &Reaper{waiters: map[int]chan Exit{}, sigs: make(chan os.Signal, 64)}
+	r := &Reaper{waiters: map[int]chan Exit{}, unclaimed: map[int]Exit{}, sigs: make(chan os.Signal, 64)}
 	signal.Notify(r.sigs, unix.SIGCHLD)
 	go r.loop()
 	return r
@@ -65,10 +69,26 @@ func (r *Reaper) Start(cmd *exec.Cmd) (Child, error) {
 		return Child{}, err
 	}
 	pid := cmd.Process.Pid
+	delete(r.unclaimed, pid) // a stale exit of an earlier process with this pid
 	ch := make(chan Exit, 1)
 	r.waiters[pid] = ch
 	_ = cmd.Process.Release()
 	return Child{Pid: pid, Exit: ch}, nil
+}
+
+// Claim registers a child this process did not start through Start: one it inherited across
+// an in-place re-exec (live upgrade). An exit reaped before the claim is delivered at once.
+func (r *Reaper) Claim(pid int) <-chan Exit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := make(chan Exit, 1)
+	if e, ok := r.unclaimed[pid]; ok {
+		delete(r.unclaimed, pid)
+		ch <- e
+		return ch
+	}
+	r.waiters[pid] = ch
+	return ch
 }
 
 // Func registers a child started by fn (which returns its pid) under the reaper's lock.
@@ -106,9 +126,15 @@ func (r *Reaper) reapAll() {
 		if ws.Stopped() || ws.Continued() {
 			continue
 		}
+		e := Exit{Pid: pid, Status: ws, Time: time.Now()}
 		if ch, ok := r.waiters[pid]; ok {
 			delete(r.waiters, pid)
-			ch <- Exit{Pid: pid, Status: ws, Time: time.Now()}
+			ch <- e
+			continue
 		}
+		if len(r.unclaimed) >= maxUnclaimed {
+			clear(r.unclaimed)
+		}
+		r.unclaimed[pid] = e
 	}
 }

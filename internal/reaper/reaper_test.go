@@ -84,3 +84,23 @@ func TestWatchNonChild(t *testing.T) {
 	}
 	<-c.Exit
 }
+
+// A child started outside Start (as one inherited across a re-exec) is claimed after it may
+// already have been reaped: its status must still arrive.
+func TestClaimAfterReap(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "exit 5")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	_ = cmd.Process.Release()
+	time.Sleep(200 * time.Millisecond) // reaped and parked as unclaimed by now
+	select {
+	case e := <-shared.Claim(pid):
+		if e.Code() != 5 {
+			t.Fatalf("code %d, want 5", e.Code())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("claimed exit never arrived")
+	}
+}
