@@ -205,7 +205,7 @@ expect_pod_gone() {
 		! alive "$_p" || fail "process $_p ($(cat /proc/$_p/comm 2>/dev/null)) still alive"
 	done
 	[ $# -eq 0 ] || ok "processes $* are gone"
-	if podctl get pods -A | grep -w -- "$_name"; then
+	if podctl get pods -A 2>/dev/null | grep -w -- "$_name"; then
 		fail "podctl get pods still lists $_name"
 	fi
 	ok "podctl get pods does not list $_name"
@@ -218,6 +218,6 @@ expect_clean() {
 	expect_eq "pod state dirs under $STATE" "$(ls -A "$STATE" 2>/dev/null)" ""
 	expect_eq "log dirs under $LOGS" "$(ls -A "$LOGS" 2>/dev/null)" ""
 	expect_eq "pinned namespaces under $NSDIR" "$(ls -A "$NSDIR" 2>/dev/null)" ""
-	expect_eq "podd mounts in mountinfo" "$(grep -E '/var/lib/podd/pods|/run/podd/ns' /proc/self/mountinfo || true)" ""
+	expect_eq "podd mounts in mountinfo" "$(grep -E '/var/lib/podd/pods/|/run/podd/ns/' /proc/self/mountinfo || true)" ""
 	expect_eq "podctl get pods -A" "$(podctl get pods -A 2>&1)" "No resources found"
 }
