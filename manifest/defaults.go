@@ -60,7 +60,7 @@ func setContainerDefaults(c *corev1.Container) {
 // to the limit, as the API server does.
 func setRequestDefaults(r *corev1.ResourceRequirements) {
 	for name, limit := range r.Limits {
-		if _, ok := r.Requests[name]; ok {
+		if _, ok := r.Requests[name]; ok || limit.Sign() < 0 { // a negative limit is reported once, as itself
 			continue
 		}
 		if r.Requests == nil {

@@ -12,6 +12,7 @@ type Bind struct {
 	Source   string // host path (emptyDir directory or hostPath)
 	Dest     string // path inside the container
 	ReadOnly bool
+	Field    string // the manifest field it comes from, named in errors ("" for podd's own)
 }
 
 // Bind mounts b inside the root, read-only when asked.

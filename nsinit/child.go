@@ -2,6 +2,7 @@ package nsinit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -58,7 +59,12 @@ func become(cfg *Config) error {
 		{"pivot_root", func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},
 	}
 	for _, s := range steps {
-		if err := s.do(); err != nil {
+		err := s.do()
+		var fe fieldError
+		if errors.As(err, &fe) && fe.field != "" {
+			return err // already names the manifest field at fault
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", s.what, err)
 		}
 	}
@@ -73,7 +79,7 @@ func mountInRoot(cfg *Config) error {
 	defer root.Close()
 	for _, b := range cfg.Binds {
 		if err := root.Bind(b); err != nil {
-			return err
+			return fieldError{b.Field, err}
 		}
 	}
 	if err := root.MountPseudo(); err != nil {
@@ -100,3 +106,18 @@ func execute(cfg *Config) error {
 	}
 	return nil
 }
+
+// fieldError is a setup error caused by one field of the manifest, reported as "field: reason".
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e fieldError) Error() string {
+	if e.field == "" {
+		return e.err.Error()
+	}
+	return e.field + ": " + e.err.Error()
+}
+
+func (e fieldError) Unwrap() error { return e.err }

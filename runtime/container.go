@@ -108,7 +108,8 @@ func (c *container) binds() ([]mounts.Bind, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s.volumeMounts[%d]: %w", c.fieldPath(), i, err)
 		}
-		out = append(out, mounts.Bind{Source: src, Dest: vm.MountPath, ReadOnly: vm.ReadOnly})
+		out = append(out, mounts.Bind{Source: src, Dest: vm.MountPath, ReadOnly: vm.ReadOnly,
+			Field: fmt.Sprintf("%s.volumeMounts[%d]", c.fieldPath(), i)})
 	}
 	return out, nil
 }
@@ -194,8 +195,12 @@ func firstNonEmpty(vals ...string) string {
 // startError names the field at fault where it can: a command the image does not have is the
 // manifest's error (422), anything else the container's.
 func (c *container) startError(err error) error {
-	if strings.HasPrefix(err.Error(), "exec: ") {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "exec: "):
 		return api.Invalid(fmt.Sprintf("%s.command: Invalid value: %q: %v", c.fieldPath(), argv(c.spec, c.img.Config), err))
+	case strings.HasPrefix(msg, c.fieldPath()+"."):
+		return api.Invalid(msg)
 	}
 	return fmt.Errorf("container %q: %w", c.name(), err)
 }

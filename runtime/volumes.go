@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/podd/podd/api"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -23,7 +24,7 @@ func (p *pod) createVolumes() error {
 			path += ".hostPath"
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return api.Invalid(fmt.Sprintf("%s: %v", path, err))
 		}
 	}
 	return nil

@@ -135,7 +135,7 @@ spec:
   containers:
   - {name: c, image: "oci:/var/lib/podd/images/nope:latest", command: [sleep, "10"]}
 EOF
-reject "hostPath of type Directory missing" 'spec.volumes[0].hostPath' '/no/such/dir' <<EOF
+reject "hostPath of type Directory missing" 'Error from server (Invalid)' 'spec.volumes[0].hostPath' '/no/such/dir' <<EOF
 apiVersion: v1
 kind: Pod
 metadata: {name: nohostpath}
@@ -159,7 +159,7 @@ EOF
 # Only the container's own setup can find this one out (a mount point below a file): the
 # first container is already running (sleep 4242, with a tmpfs emptyDir) when the second
 # fails, and both must be gone afterwards.
-reject "volume mount below a file" '"bad"' '/etc/passwd/x' <<EOF
+reject "volume mount below a file" 'spec.containers[1].volumeMounts[0]' '/etc/passwd/x' <<EOF
 apiVersion: v1
 kind: Pod
 metadata: {name: halfway}
