@@ -4,10 +4,17 @@
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100]
 //
+// Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
+// (SIGTERM to exit); podctl-get-pods and nsinit-exec-init (fixed costs, see baselineScenario);
+// apply-web-sync(-cold) and delete-web-sync (the example pod; cold = first apply, image
+// unpack); exec-latency (podctl exec -- true); delete-ignore-term / delete-catch-term (30 s
+// grace); apply/reapply/delete-at-N-* (per pod, N pods running), delete-all-N-* (total);
+// podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd).
+//
 // It needs root, the cgroup v2 hierarchy at /sys/fs/cgroup/unified (this hybrid host; pods get
 // no resources: no cpu/memory controllers there), unshare and ip, and the test image (make
-// image). Missed targets print MISSED; the exit status
-// is non-zero only when the harness itself fails (podd does not start, a pod is not Running...).
+// image). Missed targets print MISSED; the exit status is non-zero only when the harness itself
+// fails (podd does not start, a pod is not Running, cleanup fails...).
 package main
 
 import (
@@ -57,7 +64,9 @@ func main() {
 	fmt.Printf("podd dir %s, cgroup %s\n\n", e.dir, e.cgroup)
 
 	stopOnSignal(b)
+	load0 := loadavg()
 	runErr := b.run()
+	fmt.Printf("load average at start %s, at end %s (other work on the host skews the tails)\n\n", load0, loadavg())
 	if runErr == nil {
 		printTable(os.Stdout, b.rows)
 		fmt.Println()
@@ -91,11 +100,15 @@ func (b *bench) run() error {
 			return err
 		}
 		stops = append(stops, d)
+		// A quiet pause, as between real restarts: back to back, podd's move into its cgroup
+		// (an RCU grace period) and its bridge setup overlap the previous podd's namespace
+		// teardown, which makes the samples bimodal.
+		time.Sleep(250 * time.Millisecond)
 	}
 	r := durations("podd-start", starts)
 	b.add(r)
 	b.add(durations("podd-stop-idle", stops))
-	b.info("podd-start", "median %.2f ms from execve of podd to /healthz answering", r.stats().median)
+	b.info("podd-start", "median %.2f ms from execve of podd to /healthz answering (%s)", r.stats().median, b.env.containersStartAs())
 
 	if err := b.startPodd(); err != nil {
 		return err
@@ -185,6 +198,14 @@ func printHost(podd string) {
 		sum = hex.EncodeToString(h[:6])
 	}
 	fmt.Printf("podd %s (%s, sha256 %s...)\n", podd, ver, sum)
+}
+
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func utsString(b []int8) string {

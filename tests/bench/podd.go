@@ -129,6 +129,17 @@ func (d *daemon) stop(timeout time.Duration) (time.Duration, error) {
 	}
 }
 
+// containersStartAs is what podd logged about the program containers start as.
+func (e *env) containersStartAs() string {
+	data, _ := os.ReadFile(filepath.Join(e.dir, "podd.log"))
+	for _, line := range strings.Split(string(data), "\n") {
+		if _, after, ok := strings.Cut(line, "containers start as "); ok {
+			return "containers start as " + after
+		}
+	}
+	return "podd did not log what containers start as"
+}
+
 // tail is the end of podd's log, for error messages.
 func (e *env) tail() string {
 	data, _ := os.ReadFile(filepath.Join(e.dir, "podd.log"))
