@@ -49,11 +49,16 @@ test: build image vm-kernel
 test-unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
 
+# The verbose logs go to build/; the console shows the verdicts, and the whole log on a failure.
+SUMMARY = grep -E '^ *(--- |PASS|FAIL|ok|panic)'
+
 test-host: build image
-	$(GO) test -count=1 -p 1 -v ./tests/host/ 2>&1 | tee $(BUILD)/test-host.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
+	@$(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
+		$(SUMMARY) $(BUILD)/test-host.log; [ $$rc = 0 ] || cat $(BUILD)/test-host.log; exit $$rc
 
 test-vm: build image vm-kernel
-	$(GO) test -count=1 -p 1 -timeout 40m -v ./tests/vm/ 2>&1 | tee $(BUILD)/test-vm.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
+	@$(GO) test -count=1 -p 1 -timeout 40m -v ./tests/vm/ >$(BUILD)/test-vm.log 2>&1; rc=$$?; \
+		$(SUMMARY) $(BUILD)/test-vm.log; [ $$rc = 0 ] || cat $(BUILD)/test-vm.log; exit $$rc
 
 bench: build image
 	$(GO) test -run '^$$' -bench . -benchmem $(UNIT_PKGS)

@@ -148,12 +148,15 @@ func (rt *Runtime) Shutdown() {
 	done := make(chan struct{}, len(pods))
 	for _, p := range pods {
 		go func() {
+			start := time.Now()
 			p.stop(p.graceFor(nil))
 			rt.forget(p)
+			logf("stopped pod %s/%s in %v", p.obj.Namespace, p.obj.Name, time.Since(start).Round(time.Millisecond))
 			done <- struct{}{}
 		}()
 	}
 	for range pods {
 		<-done
 	}
+	logf("all pods stopped")
 }

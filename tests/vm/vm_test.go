@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,7 +27,9 @@ func envOr(key, def string) string {
 	return def
 }
 
-func TestScripts(t *testing.T) {
+// requireVM stops the test when the VM tier cannot run here (a failure under CI=true).
+func requireVM(t *testing.T) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("VM tier skipped with -short")
 	}
@@ -52,7 +55,30 @@ func TestScripts(t *testing.T) {
 			testutil.Unavailable(t, bin+" not built (static, CGO_ENABLED=0)")
 		}
 	}
+}
 
+// runVM boots a VM for script and returns the console output and run's error.
+func runVM(t *testing.T, script string) (string, error) {
+	ctx := t.Context()
+	if dl, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-5*time.Second))
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, "./run", script)
+	// SIGTERM lets tests/vm/run stop its qemu; SIGKILL only if that hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 15 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("tests/vm/run %s: %v", filepath.Base(script), time.Since(start).Round(time.Millisecond))
+	return out.String(), err
+}
+
+func TestScripts(t *testing.T) {
+	requireVM(t)
 	scripts, err := filepath.Glob("scripts/*.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -63,28 +89,49 @@ func TestScripts(t *testing.T) {
 	// Sequential on purpose: each VM takes both of the machine's cores.
 	for _, script := range scripts {
 		t.Run(filepath.Base(script), func(t *testing.T) {
-			ctx := t.Context()
-			if dl, ok := t.Deadline(); ok {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithDeadline(ctx, dl.Add(-5*time.Second))
-				defer cancel()
-			}
-			cmd := exec.CommandContext(ctx, "./run", script)
-			// SIGTERM lets tests/vm/run stop its qemu; SIGKILL only if that hangs.
-			cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-			cmd.WaitDelay = 15 * time.Second
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			start := time.Now()
-			err := cmd.Run()
-			elapsed := time.Since(start).Round(time.Millisecond)
+			out, err := runVM(t, script)
 			if err != nil {
-				t.Fatalf("tests/vm/run %s: %v after %v\n%s", script, err, elapsed, out.String())
+				t.Fatalf("tests/vm/run %s: %v\n%s", script, err, out)
 			}
-			t.Logf("passed in %v", elapsed)
 			if testing.Verbose() {
-				t.Logf("console:\n%s", out.String())
+				t.Logf("console:\n%s", out)
 			}
 		})
+	}
+}
+
+// podctl shutdown, as PID 1: podd stops every pod (SIGTERM reaches a container that handles it)
+// before it reports and powers the machine off.
+func TestShutdownStopsPodsThenPowersOff(t *testing.T) {
+	requireVM(t)
+	script := filepath.Join(t.TempDir(), "shutdown.sh")
+	body := `#!/bin/sh
+set -eu
+podctl run catcher --image=oci:/var/lib/podd/images/podd-test:latest -- testapp catch-term 0
+podctl run sleeper --image=oci:/var/lib/podd/images/podd-test:latest -- testapp sleep 600
+podctl get pods
+podctl shutdown
+sleep 60
+echo "still running after shutdown"
+exit 3
+`
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runVM(t, script)
+	if err != nil {
+		t.Fatalf("tests/vm/run: %v\n%s", err, out)
+	}
+	order := []string{"shutdown requested", "stopped pod default/", "stopped pod default/", "all pods stopped", "PODD_RUN_EXIT=0", "reboot: Power down"}
+	rest := out
+	for _, want := range order {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("console lacks %q (in order %q):\n%s", want, order, out)
+		}
+		rest = rest[i+len(want):]
+	}
+	if strings.Contains(out, "still running after shutdown") {
+		t.Fatalf("the script outlived the shutdown:\n%s", out)
 	}
 }
