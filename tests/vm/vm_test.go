@@ -31,7 +31,7 @@ func envOr(key, def string) string {
 func requireVM(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("VM tier skipped with -short")
+		t.Skip("VM tier skipped under testing.Short (-short)")
 	}
 	repo, err := filepath.Abs("../..")
 	if err != nil {
