@@ -57,6 +57,7 @@ test-host: build image
 		$(SUMMARY) $(BUILD)/test-host.log; [ $$rc = 0 ] || cat $(BUILD)/test-host.log; exit $$rc
 
 test-vm: build image vm-kernel
+	tests/vm/smoke.sh >$(BUILD)/vm-smoke.log 2>&1 || { cat $(BUILD)/vm-smoke.log; exit 1; }
 	@$(GO) test -count=1 -p 1 -timeout 40m -v ./tests/vm/ >$(BUILD)/test-vm.log 2>&1; rc=$$?; \
 		$(SUMMARY) $(BUILD)/test-vm.log; [ $$rc = 0 ] || cat $(BUILD)/test-vm.log; exit $$rc
 
