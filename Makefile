@@ -11,7 +11,7 @@ export CGO_ENABLED := 0
 # Unit tests (and the per-package root tests) first, then host integration, then the VM tier.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
-.PHONY: all build image install-image deps vm-kernel test test-unit test-host test-vm bench demo clean
+.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-vm bench demo clean
 
 all: build
 
@@ -23,7 +23,7 @@ build:
 
 # The busybox-based test image, as an OCI layout (+ a plain rootfs dir), installed where the
 # examples point (image: oci:/var/lib/podd/images/podd-test:latest).
-image: deps
+image: image-deps
 	tests/images/build.sh $(IMAGES)/podd-test
 	$(MAKE) install-image
 
@@ -34,11 +34,16 @@ install-image:
 		cp -a $(IMAGES)/podd-test $(IMAGES)/podd-test.rootfs $(IMAGE_DIR)/; \
 	fi
 
-deps:
-	@command -v busybox >/dev/null && ! ldd /bin/busybox >/dev/null 2>&1 && command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 busybox-static cpio; }
+# The image needs Debian's static busybox; the VM tier also qemu and cpio.
+image-deps:
+	@[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static; }
 
-vm-kernel: deps
+vm-deps: image-deps
+	@command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 cpio; }
+
+vm-kernel: vm-deps
 	tests/vm/fetch-kernel
 
 test: build image vm-kernel
