@@ -3,6 +3,9 @@ SHELL := /bin/bash
 # Everything needed (qemu, the Debian cloud kernel, busybox-static, cpio) is installed on demand.
 
 GO        ?= go
+# urfave_cli_no_docs drops the man-page generator (blackfriday): 0.35 ms of every start.
+GOFLAGS   += -tags=urfave_cli_no_docs
+export GOFLAGS
 BUILD     := build
 IMAGES    := $(BUILD)/images
 IMAGE_DIR := /var/lib/podd/images
