@@ -49,8 +49,16 @@ func (p *pod) stop(grace time.Duration) {
 	first := !p.deleting
 	p.deleting = true
 	p.mu.Unlock()
-	if first {
-		deadline := time.Now().Add(grace)
+	deadline := time.Now().Add(grace)
+	if !first {
+		// A later delete may shorten the grace (kubectl delete --grace-period=0), never extend it.
+		for _, c := range p.ctrs {
+			select {
+			case c.stop <- deadline:
+			default:
+			}
+		}
+	} else {
 		for _, c := range p.ctrs {
 			c.stop <- deadline
 		}
@@ -67,16 +75,34 @@ func (c *container) kill(deadline time.Time) reaper.Exit {
 	pid := c.proc.Pid
 	if catchesSignal(pid, unix.SIGTERM) {
 		_ = unix.Kill(pid, unix.SIGTERM)
-		select {
-		case e := <-c.proc.Exit:
+		if e, ok := c.awaitExit(deadline); ok {
 			return e
-		case <-time.After(time.Until(deadline)):
 		}
 	}
 	if err := cgroupfs.Kill(c.cgroup()); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)
 	}
 	return <-c.proc.Exit
+}
+
+// awaitExit waits for the process to exit until deadline, which a later, shorter delete moves
+// closer; ok is false when the deadline passed first.
+func (c *container) awaitExit(deadline time.Time) (reaper.Exit, bool) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		select {
+		case e := <-c.proc.Exit:
+			return e, true
+		case <-timer.C:
+			return reaper.Exit{}, false
+		case d := <-c.stop:
+			if d.Before(deadline) {
+				deadline = d
+				timer.Reset(time.Until(d))
+			}
+		}
+	}
 }
 
 // catchesSignal reads SigCgt from /proc/PID/status.

@@ -348,3 +348,33 @@ func TestPoddRestartKeepsPods(t *testing.T) {
 	d.AssertPodGone(after)
 	d.AssertNoPods()
 }
+
+// A second delete with a shorter grace period cuts the first one's wait short (kubectl
+// delete --grace-period=0 after a plain delete), as in Kubernetes.
+func TestShorterGraceWins(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: slow-term}
+spec:
+  terminationGracePeriodSeconds: 60
+  containers:
+  - name: c
+    image: ` + testImage + `
+    command: [testapp, catch-term, "600"]
+`)
+	pod := d.MustGetPod("slow-term")
+	logs := d.CtlStream("logs", "-f", "slow-term")
+	logs.WaitFor(t, "ready", 10*time.Second)
+	first := d.CtlStream("delete", "pod", "slow-term")
+	logs.WaitFor(t, "term", 10*time.Second) // SIGTERM delivered; the container now lingers
+	start := time.Now()
+	d.MustCtl("delete", "pod", "slow-term", "--grace-period", "1")
+	if err := first.Wait(t, 10*time.Second); err != nil {
+		t.Fatalf("first delete: %v\n%s", err, first.Output())
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("pod gone %v after the shorter delete, want about 1 s", took)
+	}
+	d.AssertPodGone(pod)
+}
