@@ -97,6 +97,9 @@ func execute(cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	if err := LimitCaps(DefaultCaps); err != nil {
+		return err
+	}
 	// CVE-2024-21626: no descriptor of podd's may survive into the container.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fmt.Errorf("close_range: %w", err)

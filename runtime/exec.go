@@ -122,6 +122,9 @@ func (rt *Runtime) forkInNamespaces(fds []int, c *container, cgfd int, argv []st
 			return nil, fmt.Errorf("exec: join %s namespace: %w", ns.name, err)
 		}
 	}
+	if err := nsinit.LimitCaps(nsinit.DefaultCaps); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
 	path, err := nsinit.LookPath(argv[0], c.env())
 	if err != nil {
 		return nil, api.BadRequest(err.Error())
