@@ -58,7 +58,7 @@ test-unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
 
 # The verbose logs go to build/; the console shows the verdicts, and the whole log on a failure.
-SUMMARY = grep -E '^ *(--- |PASS|FAIL|ok|panic)'
+SUMMARY = grep -E '^( *--- |PASS$$|FAIL|ok  |panic)'
 
 test-host: build image
 	@$(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
