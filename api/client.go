@@ -57,17 +57,28 @@ func (c *Client) Health(ctx context.Context) error {
 // Apply sends one pod manifest as JSON to be created or updated in namespace (the server checks
 // the manifest: unknown fields are reported by path). It reports whether the pod was created
 // (false: it existed and was left unchanged or updated).
-func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*corev1.Pod, bool, error) {
+func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*Applied, bool, error) {
 	resp, err := c.do(ctx, http.MethodPost, podsPath(namespace), nil, podJSON)
 	if err != nil {
 		return nil, false, err
 	}
 	defer resp.Body.Close()
-	var pod corev1.Pod
-	if err := decodeBody(resp, &pod); err != nil {
+	var reply struct {
+		Metadata Applied `json:"metadata"`
+	}
+	if err := decodeBody(resp, &reply); err != nil {
 		return nil, false, err
 	}
-	return &pod, resp.StatusCode == http.StatusCreated, nil
+	return &reply.Metadata, resp.StatusCode == http.StatusCreated, nil
+}
+
+// Applied identifies the pod an apply created or found unchanged. The server replies with the
+// whole v1.Pod, but the client reads only this: the first decode of a v1.Pod costs a fresh
+// podctl process ~1.2 ms of reflection, most of what apply needs besides the server's work.
+type Applied struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	UID       string `json:"uid"`
 }
 
 // Get returns one pod.

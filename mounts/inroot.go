@@ -28,8 +28,18 @@ func OpenRoot(dir string) (*Root, error) {
 // Close releases the root handle.
 func (r *Root) Close() error { return r.f.Close() }
 
-// Dir opens (creating as needed) the directory target inside the root.
+// Dir opens (creating as needed) the directory target inside the root. An existing target
+// costs one openat2 with RESOLVE_IN_ROOT (the kernel keeps every symlink inside the root);
+// only a missing one goes through pathrs-lite's MkdirAll.
 func (r *Root) Dir(target string) (*os.File, error) {
+	if h, err := r.inRoot(target); err == nil {
+		var st unix.Stat_t
+		if err := unix.Fstat(int(h.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			h.Close()
+			return nil, fmt.Errorf("mkdir %s in container root: %w", target, unix.ENOTDIR)
+		}
+		return h, nil
+	}
 	h, err := pathrs.MkdirAllHandle(r.f, target, 0o755)
 	if err != nil {
 		return nil, fmt.Errorf("mkdir %s in container root: %w", target, err)
@@ -45,8 +55,20 @@ func (r *Root) File(target string) (*os.File, error) {
 		return nil, err
 	}
 	defer parent.Close()
+	dir, err := reopenDir(parent)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dir)
 	base := filepath.Base(target)
-	fd, err := unix.Openat(int(parent.Fd()), base, unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_RDONLY, 0o644)
+	fd, err := unix.Openat(dir, base, unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_RDONLY, 0o644)
+	if err == unix.ELOOP {
+		// A symlink (say /etc/resolv.conf -> ../run/...): replace it with a plain file in the
+		// container's own writable layer rather than follow it anywhere.
+		if err = unix.Unlinkat(dir, base, 0); err == nil {
+			fd, err = unix.Openat(dir, base, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_RDONLY, 0o644)
+		}
+	}
 	if err != nil && err != unix.EISDIR {
 		return nil, fmt.Errorf("create %s in container root: %w", target, err)
 	}
@@ -56,13 +78,37 @@ func (r *Root) File(target string) (*os.File, error) {
 	return r.Open(target)
 }
 
+// reopenDir turns an O_PATH directory handle into a real directory fd for the *at calls.
+func reopenDir(h *os.File) (int, error) {
+	fd, err := unix.Open(fdPath(h), unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("reopen %s: %w", h.Name(), err)
+	}
+	return fd, nil
+}
+
 // Open resolves an existing target inside the root, as an O_PATH handle.
 func (r *Root) Open(target string) (*os.File, error) {
+	if h, err := r.inRoot(target); err == nil {
+		return h, nil
+	}
 	h, err := pathrs.OpenatInRoot(r.f, target)
 	if err != nil {
 		return nil, fmt.Errorf("open %s in container root: %w", target, err)
 	}
 	return h, nil
+}
+
+// inRoot resolves target as if the root were "/", in the kernel (openat2 RESOLVE_IN_ROOT):
+// ".." and absolute symlinks stop at the root, magic links are refused.
+func (r *Root) inRoot(target string) (*os.File, error) {
+	how := &unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err := unix.Openat2(int(r.f.Fd()), target, how)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), target), nil
 }
 
 // Beneath opens rel under dir without following any symlink, for paths inside filesystems podd

@@ -103,9 +103,5 @@ func (r *Root) openDir(target string) (int, error) {
 		return -1, err
 	}
 	defer h.Close()
-	fd, err := unix.Open(fdPath(h), unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("open %s: %w", target, err)
-	}
-	return fd, nil
+	return reopenDir(h)
 }

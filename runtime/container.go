@@ -28,6 +28,7 @@ type container struct {
 	restarts  int32
 	oomSeen   uint64
 	startedAt time.Time
+	log       *os.File // this run's log, from prepare to launch
 }
 
 func (c *container) name() string   { return c.spec.Name }
@@ -114,8 +115,15 @@ func (c *container) binds() ([]mounts.Bind, error) {
 	return out, nil
 }
 
-// prepare creates the container's cgroup (with its limits), overlay dirs and log file.
-func (c *container) prepare() (*os.File, error) {
+// prepare creates the container's cgroup (with its limits), a fresh writable layer and the log
+// file of this run; it needs the pod cgroup but not the pod's namespaces.
+func (c *container) prepare() error {
+	log, err := c.prepareFiles()
+	c.log = log
+	return err
+}
+
+func (c *container) prepareFiles() (*os.File, error) {
 	cg := c.cgroup()
 	if err := cgroupfs.Create(cg); err != nil {
 		return nil, err
@@ -149,18 +157,30 @@ func (c *container) openLog() (*os.File, error) {
 	return f, nil
 }
 
-// start clones the container process into the pod's namespaces and its cgroup, returning once
-// the command has been exec'd.
+// start prepares and launches the container (a restart).
 func (c *container) start() error {
+	if err := c.prepare(); err != nil {
+		c.closeLog()
+		return err
+	}
+	return c.launch()
+}
+
+func (c *container) closeLog() {
+	if c.log != nil {
+		c.log.Close()
+		c.log = nil
+	}
+}
+
+// launch clones the prepared container's process into the pod's namespaces and its cgroup,
+// returning once the command has been exec'd.
+func (c *container) launch() error {
+	defer c.closeLog()
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	log, err := c.prepare()
-	if err != nil {
-		return err
-	}
-	defer log.Close()
 	cgfd, err := cgroupfs.Open(c.cgroup())
 	if err != nil {
 		return err
@@ -169,7 +189,7 @@ func (c *container) start() error {
 	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
 		c.oomSeen = n["oom_kill"]
 	}
-	spec := nsinit.Spec{Binary: c.p.rt.nsinit, Config: cfg, CgroupFD: int(cgfd.Fd()), Log: log, Name: c.p.obj.Name + "/" + c.name()}
+	spec := nsinit.Spec{Binary: c.p.rt.nsinit, Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log, Name: c.p.obj.Name + "/" + c.name()}
 	return c.p.ns.Do(func() error {
 		proc, err := nsinit.Start(c.p.rt.reaper, spec)
 		if err != nil {

@@ -142,7 +142,10 @@ func (p *pod) rebuildSandbox() error {
 	if p.rt.net != nil {
 		_ = p.rt.net.Release(p.uid())
 	}
-	return p.createNamespaces()
+	if err := p.createNamespaces(); err != nil {
+		return err
+	}
+	return p.createCgroup()
 }
 
 // adopt takes over a live container process, or records that it was lost while podd was down.

@@ -121,16 +121,40 @@ func (p *pod) createSandbox() error {
 	if err := os.MkdirAll(p.dir(), 0o700); err != nil {
 		return fmt.Errorf("pod directory: %w", err)
 	}
-	if err := p.saveSync(); err != nil {
+	if err := p.write(false); err != nil {
 		return err
 	}
 	if err := p.createVolumes(); err != nil {
 		return err
 	}
-	return p.createNamespaces()
+	if err := p.createCgroup(); err != nil {
+		return err
+	}
+	// The network (~3 ms of netlink and namespace work), the record's fsync and the containers'
+	// cgroups, writable layers and log files do not depend on each other: do them side by side.
+	tasks := []func() error{p.createNamespaces, p.syncRecord}
+	for _, c := range p.ctrs {
+		tasks = append(tasks, c.prepare)
+	}
+	return parallel(tasks)
 }
 
-// createNamespaces pins new pod namespaces, gives them an IP, /etc files and the pod cgroup.
+// parallel runs the tasks at once and joins their errors.
+func parallel(tasks []func() error) error {
+	errs := make([]error, len(tasks))
+	var wg sync.WaitGroup
+	for i, task := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = task()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// createNamespaces pins new pod namespaces and gives them an IP and /etc files.
 func (p *pod) createNamespaces() error {
 	ns, err := netsetup.CreatePodNS(p.nsDir(), p.hostname())
 	if err != nil {
@@ -140,10 +164,7 @@ func (p *pod) createNamespaces() error {
 	if err := p.attachNetwork(); err != nil {
 		return err
 	}
-	if err := p.writeEtcFiles(); err != nil {
-		return err
-	}
-	return p.createCgroup()
+	return p.writeEtcFiles()
 }
 
 func (p *pod) attachNetwork() error {
@@ -173,24 +194,22 @@ func (p *pod) createCgroup() error {
 	return cgroupfs.EnableControllers(cg, []string{"cpu", "memory", "pids"})
 }
 
-// startContainers starts every container at once; if any fails, the caller tears down.
+// startContainers launches every prepared container at once; if any fails, the caller tears
+// down.
 func (p *pod) startContainers() error {
-	errs := make([]error, len(p.ctrs))
-	var wg sync.WaitGroup
+	tasks := make([]func() error, len(p.ctrs))
 	for i, c := range p.ctrs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = c.start()
-			if errs[i] == nil {
-				p.mu.Lock()
-				c.setRunning(time.Now())
-				p.mu.Unlock()
+		tasks[i] = func() error {
+			if err := c.launch(); err != nil {
+				return err
 			}
-		}()
+			p.mu.Lock()
+			c.setRunning(time.Now())
+			p.mu.Unlock()
+			return nil
+		}
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return parallel(tasks)
 }
 
 func (p *pod) hostname() string {

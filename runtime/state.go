@@ -15,9 +15,24 @@ func (p *pod) save() {
 	}
 }
 
-// saveSync writes the record durably; used when the pod is first recorded.
-func (p *pod) saveSync() error { return p.write(true) }
+// syncRecord makes the record written by write(false) durable: the file, then its directory
+// entry. Apply runs it beside the sandbox work (the rename alone already survives a podd crash).
+func (p *pod) syncRecord() error {
+	for _, path := range []string{p.stateFile(), p.dir()} {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("sync pod record: %w", err)
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("sync pod record %s: %w", path, err)
+		}
+	}
+	return nil
+}
 
+// write records the pod atomically; sync also fsyncs the file before the rename.
 func (p *pod) write(sync bool) error {
 	p.mu.Lock()
 	data, err := json.Marshal(p.obj)

@@ -129,6 +129,9 @@ func (p *pod) teardown() {
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
 	}
+	for _, c := range p.ctrs {
+		c.closeLog() // prepared but never launched
+	}
 	cg := p.cgroup()
 	if _, err := os.Stat(cg); err == nil {
 		add("kill", cgroupfs.Kill(cg))
