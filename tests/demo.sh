@@ -41,7 +41,7 @@ nsenter -t "$pid" -n busybox wget -qO- "http://$ip:8080/index.html" | tail -3
 step podctl exec web-sync -c sync -- wget -qO- http://localhost:8080/index.html
 "$podctl" exec web-sync -c sync -- wget -qO- http://localhost:8080/index.html | tail -1
 step podctl describe pod web-sync
-"$podctl" describe pod web-sync | head -12
+"$podctl" describe pod web-sync | sed -n 1,12p
 step podctl delete pod web-sync
 time "$podctl" delete pod web-sync
 step podctl get pods
