@@ -14,7 +14,7 @@ export CGO_ENABLED := 0
 # Unit tests (and the per-package root tests) first, then host integration, then the VM tier.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
-.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-vm bench demo clean
+.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-demo test-vm bench demo clean
 
 all: build
 
@@ -52,7 +52,14 @@ vm-kernel: vm-deps
 test: build image vm-kernel
 	$(MAKE) test-unit
 	$(MAKE) test-host
+	$(MAKE) test-demo
 	$(MAKE) test-vm
+
+# The README's first command must keep working: run it and require its last line.
+test-demo: build image
+	@tests/demo.sh $(BUILD)/podd $(BUILD)/podctl >$(BUILD)/demo.log 2>&1; rc=$$?; \
+		if [ $$rc = 0 ] && tail -n1 $(BUILD)/demo.log | grep -qx 'demo: OK'; then echo "demo: OK"; \
+		else cat $(BUILD)/demo.log; echo "demo: FAILED ($$rc)"; exit 1; fi
 
 test-unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
