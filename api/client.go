@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"syscall"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -205,6 +206,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
+		}
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("cannot reach podd at %s (is podd running? --socket or PODD_SOCKET names another): %w", c.socket, err)
 		}
 		return nil, fmt.Errorf("podd API at %s: %s %s: %w", c.socket, req.Method, req.URL.Path, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
+	"golang.org/x/sys/unix"
 )
 
 // Options are podd's directories and limits.
@@ -50,6 +51,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("create %s: %w", d, err)
 		}
+	}
+	if err := lockRoot(opts.Root); err != nil {
+		return nil, err
 	}
 	bin, err := nsinit.LoadBinary()
 	if err != nil {
@@ -118,3 +122,22 @@ func (rt *Runtime) setupNetwork() error {
 
 // Controllers reports which cgroup controllers pods get.
 func (rt *Runtime) Controllers() map[string]bool { return rt.avail }
+
+// lockRoot takes an exclusive lock on the state directory for the life of the process (the
+// descriptor is close-on-exec, so a live upgrade's new podd takes it again): two podds on one
+// --root would fight over the same pods.
+func lockRoot(root string) error {
+	path := filepath.Join(root, "podd.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return fmt.Errorf("another podd is using --root %s (%s is locked): %w", root, path, err)
+	}
+	rootLock = f // held until exit
+	return nil
+}
+
+var rootLock *os.File

@@ -2,6 +2,8 @@ package host
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,4 +52,19 @@ spec:
 	}
 	d.MustCtl("delete", "pod", "upgrade")
 	d.AssertPodGone(before)
+}
+
+// A second podd on the same --root is refused before it touches anything: two supervisors
+// would fight over the same pods.
+func TestSecondPoddOnSameRootRefused(t *testing.T) {
+	d := StartPodd(t)
+	out, err := exec.Command(poddBin, "--root", d.Root, "--run-dir", t.TempDir(), "--log-dir", t.TempDir(),
+		"--bridge", "", "--cgroup-root", "/sys/fs/cgroup/unified/podd-never-created").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another podd is using --root "+d.Root) {
+		t.Fatalf("second podd: err %v, output:\n%s", err, out)
+	}
+	if _, err := os.Stat("/sys/fs/cgroup/unified/podd-never-created"); err == nil {
+		t.Fatal("the refused podd created its cgroup")
+	}
+	d.MustCtl("get", "pods") // the first one still answers
 }
