@@ -14,7 +14,7 @@ export CGO_ENABLED := 0
 # Unit tests (and the per-package root tests) first, then host integration, then the VM tier.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
-.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-demo test-vm bench demo clean
+.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench demo clean
 
 all: build
 
@@ -52,8 +52,18 @@ vm-kernel: vm-deps
 test: build image vm-kernel
 	$(MAKE) test-unit
 	$(MAKE) test-host
+	$(MAKE) test-race
 	$(MAKE) test-demo
 	$(MAKE) test-vm
+
+# The host tests again against a podd built with the race detector (it exits 66 on a race, and
+# the tests require podd to exit 0).
+test-race: build image
+	@mkdir -p $(BUILD)/race
+	CGO_ENABLED=1 $(GO) build -race -o $(BUILD)/race/podd ./cmd/podd
+	cp $(BUILD)/podd-nsinit $(BUILD)/race/
+	@PODD_BIN=$(CURDIR)/$(BUILD)/race/podd $(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-race.log 2>&1; rc=$$?; \
+		$(SUMMARY) $(BUILD)/test-race.log; [ $$rc = 0 ] || cat $(BUILD)/test-race.log; exit $$rc
 
 # The README's first command must keep working: run it and require its last line.
 test-demo: build image
