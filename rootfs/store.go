@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/podd/podd/internal/atomicfile"
 )
 
 // Config is the part of an image's configuration a container start needs.
@@ -145,20 +146,8 @@ func (s *Store) saveImage(img *Image) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("image cache dir: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-*.json")
-	if err != nil {
+	if err := atomicfile.Write(s.imageFile(img.ID), b, false); err != nil {
 		return fmt.Errorf("image cache: %w", err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), s.imageFile(img.ID))
-	}
-	if err != nil {
-		return fmt.Errorf("write image cache: %w", err)
 	}
 	return nil
 }

@@ -121,7 +121,7 @@ func (p *pod) createSandbox() error {
 	if err := os.MkdirAll(p.dir(), 0o700); err != nil {
 		return fmt.Errorf("pod directory: %w", err)
 	}
-	if err := p.write(false); err != nil {
+	if err := p.write(); err != nil {
 		return err
 	}
 	if err := p.createVolumes(); err != nil {

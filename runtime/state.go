@@ -4,18 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/podd/podd/internal/atomicfile"
 )
 
 // save writes the pod record atomically (temp file + rename). Status updates do not fsync: a
 // podd crash keeps the page cache, and a power loss loses processes as well.
 func (p *pod) save() {
-	if err := p.write(false); err != nil {
+	if err := p.write(); err != nil {
 		logf("pod %s: %v", p.obj.Name, err)
 	}
 }
 
-// syncRecord makes the record written by write(false) durable: the file, then its directory
+// syncRecord makes the record written by write durable: the file, then its directory
 // entry. Apply runs it beside the sandbox work (the rename alone already survives a podd crash).
 func (p *pod) syncRecord() error {
 	for _, path := range []string{p.stateFile(), p.dir()} {
@@ -32,35 +33,13 @@ func (p *pod) syncRecord() error {
 	return nil
 }
 
-// write records the pod atomically; sync also fsyncs the file before the rename.
-func (p *pod) write(sync bool) error {
+// write records the pod atomically (syncRecord makes it durable where that matters).
+func (p *pod) write() error {
 	p.mu.Lock()
 	data, err := json.Marshal(p.obj)
 	p.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode pod record: %w", err)
 	}
-	return writeAtomic(p.stateFile(), data, sync)
-}
-
-func writeAtomic(path string, data []byte, sync bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pod-*.json")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil && sync {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(p.stateFile(), data, false)
 }
