@@ -48,7 +48,7 @@ func CreatePodNS(dir, hostname string) (*PodNS, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = onNewThread(func() error {
+	err = nsthread.Run(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS); err != nil {
 			return fmt.Errorf("unshare net, ipc, uts: %w", err)
 		}
@@ -135,7 +135,7 @@ func (p *PodNS) Do(fn func() error) error {
 		}
 		files[i] = f
 	}
-	return onNewThread(func() error {
+	return nsthread.Run(func() error {
 		for i, ns := range pins {
 			if err := unix.Setns(int(files[i].Fd()), ns.flags); err != nil {
 				return fmt.Errorf("join pod namespace %q: %w", files[i].Name(), err)
@@ -234,5 +234,3 @@ func unpin(path string) error {
 	}
 	return nil
 }
-
-func onNewThread(fn func() error) error { return nsthread.Run(fn) }

@@ -125,14 +125,15 @@ func (rt *Runtime) forkInNamespaces(fds []int, c *container, cgfd int, argv []st
 	if err := nsinit.LimitCaps(nsinit.DefaultCaps); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
-	path, err := nsinit.LookPath(argv[0], c.env())
+	env := c.env()
+	path, err := nsinit.LookPath(argv[0], env)
 	if err != nil {
 		return nil, api.BadRequest(err.Error())
 	}
 	if err := x.open(); err != nil {
 		return nil, err
 	}
-	cmd := &exec.Cmd{Path: path, Args: argv, Env: c.env(), Dir: "/",
+	cmd := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: "/",
 		Stdin: x.childIn, Stdout: x.childOut, Stderr: x.childErr,
 		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cgfd, Setsid: true, Setctty: x.tty,
 			Unshareflags: unix.CLONE_NEWCGROUP}}

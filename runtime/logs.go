@@ -12,22 +12,6 @@ import (
 	"github.com/podd/podd/api"
 )
 
-// container finds a container of the pod by name ("" picks the only one).
-func (p *pod) container(name string) (*container, error) {
-	if name == "" && len(p.ctrs) == 1 {
-		return p.ctrs[0], nil
-	}
-	for _, c := range p.ctrs {
-		if c.name() == name {
-			return c, nil
-		}
-	}
-	if name == "" {
-		return nil, api.BadRequest(fmt.Sprintf("a container name must be specified for pod %s", p.obj.Name))
-	}
-	return nil, api.BadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, p.obj.Name))
-}
-
 // Logs copies a container's log (its current or previous run) to w, following it when asked
 // until the container stops or ctx ends.
 func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts api.LogOptions, w io.Writer) error {

@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"fmt"
 	"path/filepath"
 	"sync"
 
+	"github.com/podd/podd/api"
 	"github.com/podd/podd/netsetup"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -39,4 +41,20 @@ func (p *pod) snapshot() *corev1.Pod {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.obj.DeepCopy()
+}
+
+// container finds a container of the pod by name ("" picks the only one).
+func (p *pod) container(name string) (*container, error) {
+	if name == "" && len(p.ctrs) == 1 {
+		return p.ctrs[0], nil
+	}
+	for _, c := range p.ctrs {
+		if c.name() == name {
+			return c, nil
+		}
+	}
+	if name == "" {
+		return nil, api.BadRequest(fmt.Sprintf("a container name must be specified for pod %s", p.obj.Name))
+	}
+	return nil, api.BadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, p.obj.Name))
 }
