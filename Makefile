@@ -62,7 +62,7 @@ test-race: build image
 	@mkdir -p $(BUILD)/race
 	CGO_ENABLED=1 $(GO) build -race -o $(BUILD)/race/podd ./cmd/podd
 	cp $(BUILD)/podd-nsinit $(BUILD)/race/
-	@PODD_BIN=$(CURDIR)/$(BUILD)/race/podd $(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-race.log 2>&1; rc=$$?; \
+	@$(HOST_BINS) PODD_BIN=$(CURDIR)/$(BUILD)/race/podd $(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-race.log 2>&1; rc=$$?; \
 		$(SUMMARY) $(BUILD)/test-race.log; [ $$rc = 0 ] || cat $(BUILD)/test-race.log; exit $$rc
 
 # The README's first command must keep working: run it and require its last line.
@@ -77,8 +77,11 @@ test-unit:
 # The verbose logs go to build/; the console shows the verdicts, and the whole log on a failure.
 SUMMARY = grep -E '^( *--- |PASS$$|FAIL|ok  |panic)'
 
+# The host tests take the binaries make built (the same ones the demo and the VM tier run).
+HOST_BINS = PODD_BIN=$(CURDIR)/$(BUILD)/podd PODCTL_BIN=$(CURDIR)/$(BUILD)/podctl
+
 test-host: build image
-	@$(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
+	@$(HOST_BINS) $(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
 		$(SUMMARY) $(BUILD)/test-host.log; [ $$rc = 0 ] || cat $(BUILD)/test-host.log; exit $$rc
 
 test-vm: build image vm-kernel
