@@ -51,10 +51,20 @@ func (rt *Runtime) List(namespace string) ([]corev1.Pod, error) {
 	return out, nil
 }
 
-// containerResources are the cgroup values of a container. Without a cpu request a container
-// gets kubelet's minimum (2 shares, weight 1) where the cpu controller exists.
+// containerResources are the cgroup values of a container.
 func (rt *Runtime) containerResources(c *corev1.Container) cgroupfs.Resources {
-	r := cgroupfs.ContainerResources(c)
+	return rt.minimumWeight(cgroupfs.ContainerResources(c))
+}
+
+// podResources are the cgroup values of the pod cgroup.
+func (rt *Runtime) podResources(pod *corev1.Pod) cgroupfs.Resources {
+	return rt.minimumWeight(cgroupfs.PodResources(pod, rt.pidsLimit()))
+}
+
+// minimumWeight gives a cgroup without any cpu request kubelet's minimum (2 shares, weight 1),
+// at pod and container level alike, where the cpu controller exists (elsewhere nothing is
+// written: the pod asked for nothing).
+func (rt *Runtime) minimumWeight(r cgroupfs.Resources) cgroupfs.Resources {
 	if r.CPUWeight == 0 && rt.avail["cpu"] {
 		r.CPUWeight = cgroupfs.WeightFromShares(cgroupfs.SharesFromMilliCPU(0))
 	}

@@ -187,8 +187,7 @@ func (p *pod) createCgroup() error {
 	if err := cgroupfs.Create(cg); err != nil {
 		return err
 	}
-	res := cgroupfs.PodResources(p.obj, p.rt.pidsLimit())
-	if err := cgroupfs.Set(cg, res); err != nil {
+	if err := cgroupfs.Set(cg, p.rt.podResources(p.obj)); err != nil {
 		return fmt.Errorf("pod cgroup: %w", err)
 	}
 	return cgroupfs.EnableControllers(cg, []string{"cpu", "memory", "pids"})

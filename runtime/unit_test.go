@@ -134,3 +134,25 @@ func TestPidFromID(t *testing.T) {
 		t.Fatalf("empty id gave pid %d", got)
 	}
 }
+
+// Without cpu requests, pod and containers both get kubelet's minimum weight where the cpu
+// controller exists, and nothing where it does not.
+func TestMinimumWeightAtBothLevels(t *testing.T) {
+	pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c"}}}}
+	full := &Runtime{avail: map[string]bool{"cpu": true, "pids": true}, opts: Options{PidsLimit: 4096}}
+	if w := full.podResources(pod).CPUWeight; w != 1 {
+		t.Errorf("pod cpu.weight %d, want 1", w)
+	}
+	if w := full.containerResources(&pod.Spec.Containers[0]).CPUWeight; w != 1 {
+		t.Errorf("container cpu.weight %d, want 1", w)
+	}
+	hybrid := &Runtime{avail: map[string]bool{}}
+	if w := hybrid.podResources(pod).CPUWeight; w != 0 {
+		t.Errorf("pod cpu.weight %d without a cpu controller, want 0 (not written)", w)
+	}
+	withRequest := pod.DeepCopy()
+	withRequest.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}
+	if w := full.podResources(withRequest).CPUWeight; w != 100 {
+		t.Errorf("pod cpu.weight %d for 1 CPU, want 100", w)
+	}
+}

@@ -51,6 +51,9 @@ alive "$SYNC" || fail "sync pid $SYNC not alive"
 expect_eq "web pid in its cgroup.procs" "$(grep -x "$WEB" "$PODS_CG/$UID_/web/cgroup.procs")" "$WEB"
 expect_eq "sync pid in its cgroup.procs" "$(grep -x "$SYNC" "$PODS_CG/$UID_/sync/cgroup.procs")" "$SYNC"
 expect_eq "/proc/$WEB/cgroup" "$(cat /proc/$WEB/cgroup)" "0::/podd/pods/$UID_/web"
+# No cpu requests anywhere (BestEffort): kubelet's minimum, 2 shares = weight 1, at both levels.
+expect_eq "pod cpu.weight" "$(cat "$PODS_CG/$UID_/cpu.weight")" "1"
+expect_eq "web cpu.weight" "$(cat "$PODS_CG/$UID_/web/cpu.weight")" "1"
 
 say "one hostname and one IP for both containers"
 expect_eq "hostname in web" "$(podctl exec web-sync -c web -- hostname)" web-sync
