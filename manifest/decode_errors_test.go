@@ -11,8 +11,6 @@ func podYAML(spec string) string {
 	return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n" + spec
 }
 
-const img = "oci:/images/test:latest"
-
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -41,6 +41,9 @@ type Runtime struct {
 	mu      sync.Mutex
 	pods    map[string]*pod // key namespace/name
 	closing bool
+	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
+	// its finalizer would close the descriptor and drop the lock.
+	rootLock *os.File
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -52,9 +55,11 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 			return nil, fmt.Errorf("create %s: %w", d, err)
 		}
 	}
-	if err := lockRoot(opts.Root); err != nil {
+	lock, err := lockRoot(opts.Root)
+	if err != nil {
 		return nil, err
 	}
+	rt.rootLock = lock
 	bin, err := nsinit.LoadBinary()
 	if err != nil {
 		return nil, err
@@ -126,18 +131,15 @@ func (rt *Runtime) Controllers() map[string]bool { return rt.avail }
 // lockRoot takes an exclusive lock on the state directory for the life of the process (the
 // descriptor is close-on-exec, so a live upgrade's new podd takes it again): two podds on one
 // --root would fight over the same pods.
-func lockRoot(root string) error {
+func lockRoot(root string) (*os.File, error) {
 	path := filepath.Join(root, "podd.lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return fmt.Errorf("lock %s: %w", path, err)
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		f.Close()
-		return fmt.Errorf("another podd is using --root %s (%s is locked): %w", root, path, err)
+		return nil, fmt.Errorf("another podd is using --root %s (%s is locked): %w", root, path, err)
 	}
-	rootLock = f // held until exit
-	return nil
+	return f, nil
 }
-
-var rootLock *os.File

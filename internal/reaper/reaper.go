@@ -91,19 +91,6 @@ func (r *Reaper) Claim(pid int) <-chan Exit {
 	return ch
 }
 
-// Func registers a child started by fn (which returns its pid) under the reaper's lock.
-func (r *Reaper) Func(fn func() (int, error)) (<-chan Exit, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	pid, err := fn()
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan Exit, 1)
-	r.waiters[pid] = ch
-	return ch, nil
-}
-
 func (r *Reaper) loop() {
 	for range r.sigs {
 		r.reapAll()

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -108,7 +107,7 @@ func binary(env, pkg, out string) (string, error) {
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(goruntime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("no go in PATH to build %s (or set %s): %w", pkg, env, err)
 	}
 	cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, pkg)
 	cmd.Dir = repoDir
