@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -112,6 +114,11 @@ func execOptions(r *http.Request) (ExecOptions, error) {
 	if len(opts.Command) == 0 {
 		return opts, BadRequest("you must specify at least one command for the container")
 	}
+	for i, arg := range opts.Command {
+		if strings.IndexByte(arg, 0) >= 0 {
+			return opts, BadRequest(fmt.Sprintf("command[%d]: must not contain a NUL byte", i))
+		}
+	}
 	if r.Header.Get("Upgrade") != ExecProtocol {
 		return opts, BadRequest("exec needs a connection upgrade to " + ExecProtocol)
 	}
@@ -154,6 +161,12 @@ func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts 
 // frames after that, and cancels the exec when the connection breaks.
 func (s *execSession) readInput(pw *io.PipeWriter, wanted bool, cancel context.CancelFunc) {
 	defer cancel()
+	defer func() { // not the handler's goroutine: net/http would not recover a panic here
+		if v := recover(); v != nil {
+			log.Printf("api: exec stdin: panic: %v", v)
+			pw.CloseWithError(fmt.Errorf("exec stdin: internal error"))
+		}
+	}()
 	for {
 		stream, p, err := readFrame(s.in)
 		if err != nil {

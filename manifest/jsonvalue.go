@@ -10,13 +10,24 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// MaxDepth bounds the nesting of objects and lists in a manifest. The
+// deepest field of a v1 Pod (an affinity's matchExpressions values) lies
+// about 10 levels down, 12 in a List; 100 leaves room and keeps every
+// recursive step of decoding, checking and converting a value shallow.
+const MaxDepth = 100
+
 // jsonReader reads JSON values as map[string]any, []any, string,
 // json.Number, bool and nil, and records keys given twice in an object
-// (encoding/json would silently keep the last one).
+// (encoding/json would silently keep the last one). It refuses values
+// nested deeper than MaxDepth, so reading never recurses without a bound.
 type jsonReader struct {
-	dec  *json.Decoder
-	dups field.ErrorList
+	dec   *json.Decoder
+	dups  field.ErrorList
+	depth int
 }
+
+// errTooDeep is the error of a value nested deeper than MaxDepth.
+var errTooDeep = fmt.Errorf("exceeds the maximum nesting depth of %d objects and lists", MaxDepth)
 
 func newJSONReader(data []byte) *jsonReader {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -26,7 +37,7 @@ func newJSONReader(data []byte) *jsonReader {
 
 // next reads the next value of the stream; io.EOF when there is none.
 func (r *jsonReader) next() (any, error) {
-	r.dups = nil
+	r.dups, r.depth = nil, 0
 	v, err := r.value(nil)
 	if err != nil && err != io.EOF {
 		return nil, r.syntaxError(err)
@@ -39,13 +50,17 @@ func (r *jsonReader) value(p *field.Path) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch tok {
-	case json.Delim('{'):
-		return r.object(p)
-	case json.Delim('['):
-		return r.array(p)
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return tok, nil
 	}
-	return tok, nil
+	if r.depth++; r.depth > MaxDepth {
+		return nil, errTooDeep
+	}
+	defer func() { r.depth-- }()
+	if tok == json.Delim('{') {
+		return r.object(p)
+	}
+	return r.array(p)
 }
 
 func (r *jsonReader) object(p *field.Path) (any, error) {
@@ -91,6 +106,9 @@ func unexpectedEOF(err error) error {
 }
 
 func (r *jsonReader) syntaxError(err error) error {
+	if errors.Is(err, errTooDeep) {
+		return fmt.Errorf("JSON at byte %d: %w", r.dec.InputOffset(), err)
+	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Errorf("JSON syntax error at byte %d: %w", se.Offset, err)
