@@ -41,25 +41,28 @@ const (
 )
 
 // validateProcess checks what becomes the execve of a container: no NUL byte (a C string ends
-// there, Go refuses it with EINVAL), each string under MAX_ARG_STRLEN, all of them together
-// under MaxArgEnvBytes.
+// there, Go refuses it with EINVAL), each string ("NAME=value" for env) under MAX_ARG_STRLEN,
+// all of them together under MaxArgEnvBytes.
 func validateProcess(c *corev1.Container, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	total := 0
 	add := func(s string, fp *field.Path) {
 		total += len(s) + 1 + 8
-		errs = append(errs, validateArgString(s, fp)...)
+		if len(s)+1 > MaxArgStrlen {
+			errs = append(errs, field.TooLong(fp, field.OmitValueType{}, MaxArgStrlen-1))
+		}
 	}
 	for i, s := range c.Command {
+		errs = append(errs, validateNoNUL(s, p.Child("command").Index(i))...)
 		add(s, p.Child("command").Index(i))
 	}
 	for i, s := range c.Args {
+		errs = append(errs, validateNoNUL(s, p.Child("args").Index(i))...)
 		add(s, p.Child("args").Index(i))
 	}
-	for i, e := range c.Env {
-		if !strings.ContainsRune(e.Name, 0) { // the name check reports it otherwise
-			add(e.Name+"="+e.Value, p.Child("env").Index(i).Child("value"))
-		}
+	for i, e := range c.Env { // a NUL in a name is refused by validateEnv
+		errs = append(errs, validateNoNUL(e.Value, p.Child("env").Index(i).Child("value"))...)
+		add(e.Name+"="+e.Value, p.Child("env").Index(i).Child("value"))
 	}
 	errs = append(errs, validateNoNUL(c.WorkingDir, p.Child("workingDir"))...)
 	if total > MaxArgEnvBytes {
@@ -68,16 +71,6 @@ func validateProcess(c *corev1.Container, p *field.Path) field.ErrorList {
 			total, MaxArgEnvBytes)))
 	}
 	return errs
-}
-
-func validateArgString(s string, p *field.Path) field.ErrorList {
-	if errs := validateNoNUL(s, p); errs != nil {
-		return errs
-	}
-	if len(s)+1 > MaxArgStrlen {
-		return field.ErrorList{field.TooLong(p, field.OmitValueType{}, MaxArgStrlen-1)}
-	}
-	return nil
 }
 
 // validateNoNUL refuses a string with a NUL byte: the kernel takes paths and arguments as C
