@@ -10,7 +10,7 @@ import (
 func TestDecodeDepthBounded(t *testing.T) {
 	deepObj := strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000)
 	inputs := map[string]func() error{
-		"DecodeJSON 2 MB of [": func() error { _, err := DecodeJSON([]byte(strings.Repeat("[", 2_000_000))); return err },
+		"DecodeJSON 2 MB of [":          func() error { _, err := DecodeJSON([]byte(strings.Repeat("[", 2_000_000))); return err },
 		"DecodeJSON 10000-deep objects": func() error { _, err := DecodeJSON([]byte(deepObj)); return err },
 		"Decode JSON 2 MB of {\"a\":[": func() error {
 			_, err := Decode([]byte(`{"a":` + strings.Repeat("[", 2_000_000)))
