@@ -51,12 +51,32 @@ func decodePod(w http.ResponseWriter, r *http.Request) (*corev1.Pod, error) {
 	if err := checkNamespace(ns, manifestNamespace(body)); err != nil {
 		return nil, err
 	}
+	release, err := decodeSlot(r)
+	if err != nil {
+		return nil, err
+	}
 	pod, err := manifest.DecodeJSON(body)
+	release()
 	if err != nil {
 		return nil, Invalid(err.Error())
 	}
 	pod.Namespace = ns // DecodeJSON defaults an absent namespace to "default"
 	return pod, nil
+}
+
+// decodeSlots bounds the manifests decoded at once: decoding a body of many small values
+// takes tens of times its size in memory for a moment, so this bounds podd's peak memory
+// whatever the number of clients. A usual pod decodes in well under a millisecond.
+var decodeSlots = make(chan struct{}, 4)
+
+// decodeSlot waits for a decoding slot (or for the client to go) and returns its release.
+func decodeSlot(r *http.Request) (release func(), err error) {
+	select {
+	case decodeSlots <- struct{}{}:
+		return func() { <-decodeSlots }, nil
+	case <-r.Context().Done():
+		return nil, fmt.Errorf("waiting to decode the manifest: %w", r.Context().Err())
+	}
 }
 
 // manifestNamespace is metadata.namespace as written in the manifest ("" if absent or unreadable:

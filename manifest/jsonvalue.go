@@ -24,6 +24,13 @@ type jsonReader struct {
 	dec   *json.Decoder
 	dups  field.ErrorList
 	depth int
+	path  []step // down to the value being read
+}
+
+// step is one step of a path: an object key, or a list index when index >= 0.
+type step struct {
+	key   string
+	index int
 }
 
 // errTooDeep is the error of a value nested deeper than MaxDepth.
@@ -37,15 +44,15 @@ func newJSONReader(data []byte) *jsonReader {
 
 // next reads the next value of the stream; io.EOF when there is none.
 func (r *jsonReader) next() (any, error) {
-	r.dups, r.depth = nil, 0
-	v, err := r.value(nil)
+	r.dups, r.depth, r.path = nil, 0, r.path[:0]
+	v, err := r.value()
 	if err != nil && err != io.EOF {
 		return nil, r.syntaxError(err)
 	}
 	return v, err
 }
 
-func (r *jsonReader) value(p *field.Path) (any, error) {
+func (r *jsonReader) value() (any, error) {
 	tok, err := r.dec.Token()
 	if err != nil {
 		return nil, err
@@ -58,12 +65,12 @@ func (r *jsonReader) value(p *field.Path) (any, error) {
 	}
 	defer func() { r.depth-- }()
 	if tok == json.Delim('{') {
-		return r.object(p)
+		return r.object()
 	}
-	return r.array(p)
+	return r.array()
 }
 
-func (r *jsonReader) object(p *field.Path) (any, error) {
+func (r *jsonReader) object() (any, error) {
 	obj := map[string]any{}
 	for r.dec.More() {
 		tok, err := r.dec.Token()
@@ -71,30 +78,48 @@ func (r *jsonReader) object(p *field.Path) (any, error) {
 			return nil, err
 		}
 		key := tok.(string) // the decoder only returns strings as keys
-		v, err := r.value(p.Child(key))
+		r.path = append(r.path, step{key: key, index: -1})
+		v, err := r.value()
 		if err != nil {
 			return nil, unexpectedEOF(err)
 		}
 		if _, dup := obj[key]; dup {
-			r.dups = append(r.dups, duplicateField(p.Child(key)))
+			r.dups = append(r.dups, duplicateField(r.fieldPath()))
 		}
+		r.path = r.path[:len(r.path)-1]
 		obj[key] = v
 	}
 	_, err := r.dec.Token() // '}'
 	return obj, unexpectedEOF(err)
 }
 
-func (r *jsonReader) array(p *field.Path) (any, error) {
+func (r *jsonReader) array() (any, error) {
 	list := []any{}
+	r.path = append(r.path, step{})
 	for r.dec.More() {
-		v, err := r.value(p.Index(len(list)))
+		r.path[len(r.path)-1].index = len(list)
+		v, err := r.value()
 		if err != nil {
 			return nil, unexpectedEOF(err)
 		}
 		list = append(list, v)
 	}
+	r.path = r.path[:len(r.path)-1]
 	_, err := r.dec.Token() // ']'
 	return list, unexpectedEOF(err)
+}
+
+// fieldPath is the path of the value being read, built only when an error needs it.
+func (r *jsonReader) fieldPath() *field.Path {
+	var p *field.Path
+	for _, s := range r.path {
+		if s.index >= 0 {
+			p = p.Index(s.index)
+		} else {
+			p = p.Child(s.key)
+		}
+	}
+	return p
 }
 
 // unexpectedEOF turns an EOF inside a value into io.ErrUnexpectedEOF.

@@ -46,23 +46,25 @@ const (
 func validateProcess(c *corev1.Container, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	total := 0
-	add := func(s string, fp *field.Path) {
+	// check counts s and checks value (s, or the value part of an env string); path is built
+	// only for an error, as lists may be long.
+	check := func(s, value string, path func() *field.Path) {
 		total += len(s) + 1 + 8
+		if strings.IndexByte(value, 0) >= 0 {
+			errs = append(errs, validateNoNUL(value, path())...)
+		}
 		if len(s)+1 > MaxArgStrlen {
-			errs = append(errs, field.TooLong(fp, field.OmitValueType{}, MaxArgStrlen-1))
+			errs = append(errs, field.TooLong(path(), field.OmitValueType{}, MaxArgStrlen-1))
 		}
 	}
 	for i, s := range c.Command {
-		errs = append(errs, validateNoNUL(s, p.Child("command").Index(i))...)
-		add(s, p.Child("command").Index(i))
+		check(s, s, func() *field.Path { return p.Child("command").Index(i) })
 	}
 	for i, s := range c.Args {
-		errs = append(errs, validateNoNUL(s, p.Child("args").Index(i))...)
-		add(s, p.Child("args").Index(i))
+		check(s, s, func() *field.Path { return p.Child("args").Index(i) })
 	}
 	for i, e := range c.Env { // a NUL in a name is refused by validateEnv
-		errs = append(errs, validateNoNUL(e.Value, p.Child("env").Index(i).Child("value"))...)
-		add(e.Name+"="+e.Value, p.Child("env").Index(i).Child("value"))
+		check(e.Name+"="+e.Value, e.Value, func() *field.Path { return p.Child("env").Index(i).Child("value") })
 	}
 	errs = append(errs, validateNoNUL(c.WorkingDir, p.Child("workingDir"))...)
 	if total > MaxArgEnvBytes {
