@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ExecProtocol is the Upgrade token of an exec connection.
@@ -24,6 +25,7 @@ func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fw := &flushWriter{w: w, rc: http.NewResponseController(w)}
+	defer fw.rc.SetWriteDeadline(time.Time{}) // the connection may serve another request
 	err = h.b.Logs(r.Context(), r.PathValue("ns"), r.PathValue("name"), opts, fw)
 	if err != nil && !fw.wrote {
 		writeError(w, err)
@@ -62,7 +64,8 @@ func boolParam(q url.Values, name string) (bool, error) {
 	return b, nil
 }
 
-// flushWriter sends each write to the client at once. Headers go out with the first write, so an
+// flushWriter sends each write to the client at once; a write the client does not take
+// within streamWriteTimeout fails, which ends the stream. Headers go out with the first write, so an
 // error before any output still gets its own status code.
 type flushWriter struct {
 	w     http.ResponseWriter
@@ -70,7 +73,11 @@ type flushWriter struct {
 	wrote bool
 }
 
+// streamWriteTimeout cuts a log stream whose client stopped reading (a variable for tests).
+var streamWriteTimeout = time.Minute
+
 func (f *flushWriter) Write(p []byte) (int, error) {
+	_ = f.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if !f.wrote {
 		f.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		f.wrote = true

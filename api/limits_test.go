@@ -161,3 +161,37 @@ func TestServerLimits(t *testing.T) {
 		t.Fatalf("global read/write timeouts %v/%v would cut exec and logs -f", srv.ReadTimeout, srv.WriteTimeout)
 	}
 }
+
+// TestLogsClientNotReading: a logs -f client that stops reading is cut after
+// streamWriteTimeout; the backend's writes fail instead of blocking for ever.
+func TestLogsClientNotReading(t *testing.T) {
+	old := streamWriteTimeout
+	streamWriteTimeout = 500 * time.Millisecond
+	t.Cleanup(func() { streamWriteTimeout = old })
+	b, c, sock := startServer(t)
+	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	b.logs = func(ctx context.Context, opts LogOptions, w io.Writer) error {
+		line := []byte(strings.Repeat("x", 1023) + "\n")
+		for {
+			if _, err := w.Write(line); err != nil {
+				done <- err
+				return err
+			}
+		}
+	}
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET %s/web/log?follow=true HTTP/1.1\r\nHost: podd\r\n\r\n", defaultPods)
+	select { // never read from conn
+	case err := <-done:
+		t.Logf("backend write failed as expected: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the backend is still writing to a client that reads nothing")
+	}
+}
