@@ -150,8 +150,6 @@ func TestDeleteGraceBounds(t *testing.T) {
 
 // TestServerLimits checks the slow-client settings of the server itself.
 func TestServerLimits(t *testing.T) {
-	_, _, sock := startServer(t)
-	_ = sock
 	srv := newServer(newFakeBackend())
 	if srv.ReadHeaderTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 || srv.MaxHeaderBytes > 1<<20 {
 		t.Fatalf("server limits: header timeout %v, idle %v, max header bytes %d",
