@@ -37,6 +37,8 @@ const (
 	// (linuxMinMemory). podd-nsinit is cloned straight into the container's cgroup and its Go
 	// runtime, stack and page tables are charged there before execve: below a few MiB the
 	// container would be OOM-killed before it runs, reported as an obscure start failure.
+	// Measured in the VM tier: memory.peak of a Go container (testapp sleep) 4.6 MiB, of
+	// busybox sh 3.0 MiB, both running at 6Mi without an OOM event.
 	MinMemoryLimit = 6 << 20
 )
 
