@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -16,9 +15,6 @@ import (
 	"github.com/podd/podd/manifest"
 )
 
-// maxBody bounds a request body (a pod manifest or delete options).
-const maxBody = 4 << 20
-
 // ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
 // by the status code, 201 or 200).
 const ApplyResultHeader = "Podd-Apply-Result"
@@ -26,7 +22,7 @@ const ApplyResultHeader = "Podd-Apply-Result"
 var podTypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
 
 func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
-	pod, err := decodePod(r)
+	pod, err := decodePod(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -46,24 +42,41 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 
 // decodePod reads the body with manifest.DecodeJSON (which reports unknown and unsupported fields
 // by path) and gives the pod the namespace of the path, which the manifest may only repeat.
-func decodePod(r *http.Request) (*corev1.Pod, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+func decodePod(w http.ResponseWriter, r *http.Request) (*corev1.Pod, error) {
+	body, err := readBody(w, r)
 	if err != nil {
-		return nil, BadRequest(fmt.Sprintf("read body: %v", err))
-	}
-	if len(body) > maxBody {
-		return nil, &Error{http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge, "request body too large"}
+		return nil, err
 	}
 	ns := r.PathValue("ns")
 	if err := checkNamespace(ns, manifestNamespace(body)); err != nil {
 		return nil, err
 	}
+	release, err := decodeSlot(r)
+	if err != nil {
+		return nil, err
+	}
 	pod, err := manifest.DecodeJSON(body)
+	release()
 	if err != nil {
 		return nil, Invalid(err.Error())
 	}
 	pod.Namespace = ns // DecodeJSON defaults an absent namespace to "default"
 	return pod, nil
+}
+
+// decodeSlots bounds the manifests decoded at once: decoding a body of many small values
+// takes tens of times its size in memory for a moment, so this bounds podd's peak memory
+// whatever the number of clients. A usual pod decodes in well under a millisecond.
+var decodeSlots = make(chan struct{}, 4)
+
+// decodeSlot waits for a decoding slot (or for the client to go) and returns its release.
+func decodeSlot(r *http.Request) (release func(), err error) {
+	select {
+	case decodeSlots <- struct{}{}:
+		return func() { <-decodeSlots }, nil
+	case <-r.Context().Done():
+		return nil, fmt.Errorf("waiting to decode the manifest: %w", r.Context().Err())
+	}
 }
 
 // manifestNamespace is metadata.namespace as written in the manifest ("" if absent or unreadable:
@@ -119,7 +132,7 @@ func (h *handlers) listPods(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) deletePod(w http.ResponseWriter, r *http.Request) {
-	grace, err := gracePeriod(r)
+	grace, err := gracePeriod(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -133,27 +146,36 @@ func (h *handlers) deletePod(w http.ResponseWriter, r *http.Request) {
 }
 
 // gracePeriod reads ?gracePeriodSeconds=N, or else the gracePeriodSeconds of a DeleteOptions
-// body (what kubectl sends); nil when neither is given.
-func gracePeriod(r *http.Request) (*int64, error) {
+// body (what kubectl sends); nil when neither is given. N must be between 0 and what a
+// time.Duration holds.
+func gracePeriod(w http.ResponseWriter, r *http.Request) (*int64, error) {
 	if v := r.URL.Query().Get("gracePeriodSeconds"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return nil, BadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %q", v))
+		if err != nil {
+			return nil, BadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %q: must be an integer", v))
 		}
-		return &n, nil
+		return &n, checkGrace(n)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	body, err := readBody(w, r)
 	if err != nil || len(body) == 0 {
-		return nil, nil
+		return nil, err
 	}
 	var opts metav1.DeleteOptions
 	if err := json.Unmarshal(body, &opts); err != nil {
 		return nil, BadRequest(fmt.Sprintf("decode DeleteOptions: %v", err))
 	}
-	if opts.GracePeriodSeconds != nil && *opts.GracePeriodSeconds < 0 {
-		return nil, BadRequest("gracePeriodSeconds must not be negative")
+	if g := opts.GracePeriodSeconds; g != nil {
+		return g, checkGrace(*g)
 	}
-	return opts.GracePeriodSeconds, nil
+	return nil, nil
+}
+
+func checkGrace(n int64) error {
+	if n < 0 || n > manifest.MaxGracePeriodSeconds {
+		return BadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %d: must be between 0 and %d",
+			n, manifest.MaxGracePeriodSeconds))
+	}
+	return nil
 }
 
 // shutdown answers first, then asks the backend to stop everything (which may end the process).

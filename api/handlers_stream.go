@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 )
 
 // ExecProtocol is the Upgrade token of an exec connection.
@@ -22,6 +25,7 @@ func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fw := &flushWriter{w: w, rc: http.NewResponseController(w)}
+	defer fw.rc.SetWriteDeadline(time.Time{}) // the connection may serve another request
 	err = h.b.Logs(r.Context(), r.PathValue("ns"), r.PathValue("name"), opts, fw)
 	if err != nil && !fw.wrote {
 		writeError(w, err)
@@ -60,7 +64,8 @@ func boolParam(q url.Values, name string) (bool, error) {
 	return b, nil
 }
 
-// flushWriter sends each write to the client at once. Headers go out with the first write, so an
+// flushWriter sends each write to the client at once; a write the client does not take
+// within streamWriteTimeout fails, which ends the stream. Headers go out with the first write, so an
 // error before any output still gets its own status code.
 type flushWriter struct {
 	w     http.ResponseWriter
@@ -68,7 +73,11 @@ type flushWriter struct {
 	wrote bool
 }
 
+// streamWriteTimeout cuts a log stream whose client stopped reading (a variable for tests).
+var streamWriteTimeout = time.Minute
+
 func (f *flushWriter) Write(p []byte) (int, error) {
+	_ = f.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if !f.wrote {
 		f.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		f.wrote = true
@@ -112,6 +121,11 @@ func execOptions(r *http.Request) (ExecOptions, error) {
 	if len(opts.Command) == 0 {
 		return opts, BadRequest("you must specify at least one command for the container")
 	}
+	for i, arg := range opts.Command {
+		if strings.IndexByte(arg, 0) >= 0 {
+			return opts, BadRequest(fmt.Sprintf("command[%d]: must not contain a NUL byte", i))
+		}
+	}
 	if r.Header.Get("Upgrade") != ExecProtocol {
 		return opts, BadRequest("exec needs a connection upgrade to " + ExecProtocol)
 	}
@@ -154,6 +168,12 @@ func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts 
 // frames after that, and cancels the exec when the connection breaks.
 func (s *execSession) readInput(pw *io.PipeWriter, wanted bool, cancel context.CancelFunc) {
 	defer cancel()
+	defer func() { // not the handler's goroutine: net/http would not recover a panic here
+		if v := recover(); v != nil {
+			log.Printf("api: exec stdin: panic: %v", v)
+			pw.CloseWithError(fmt.Errorf("exec stdin: internal error"))
+		}
+	}()
 	for {
 		stream, p, err := readFrame(s.in)
 		if err != nil {

@@ -96,17 +96,32 @@ func removeStale(path string) error {
 // Serve starts serving the API on l in a goroutine and returns the server (Shutdown/Close it to
 // stop). Only peers with uid 0 (SO_PEERCRED) are served; others get 403.
 func Serve(l net.Listener, b Backend) *http.Server {
-	srv := &http.Server{
-		Handler:           requireRoot(routes(b)),
-		ConnContext:       withPeerCred,
-		ReadHeaderTimeout: 30 * time.Second,
-	}
+	srv := newServer(b)
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Printf("api: serve: %v", err)
 		}
 	}()
 	return srv
+}
+
+// Limits for slow or hostile clients. There is no global ReadTimeout or WriteTimeout: exec
+// streams stdin in its request body and logs -f answers for as long as the container runs;
+// the bodies that are read whole (apply, delete options) get their own deadline (bodyTimeout).
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10 // the exec command line travels in the query
+)
+
+func newServer(b Backend) *http.Server {
+	return &http.Server{
+		Handler:           requireRoot(routes(b)),
+		ConnContext:       withPeerCred,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
 }
 
 func routes(b Backend) *http.ServeMux {

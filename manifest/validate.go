@@ -72,9 +72,10 @@ func validateAnnotations(annotations map[string]string, p *field.Path) field.Err
 func validateSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 	volumes, errs := validateVolumes(spec.Volumes, p.Child("volumes"))
 	errs = append(errs, validateContainers(spec.Containers, volumes, p.Child("containers"))...)
+	errs = append(errs, validatePodCPULimit(spec.Containers, p.Child("containers"))...)
 	errs = append(errs, validateEnum(spec.RestartPolicy, p.Child("restartPolicy"),
 		corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)...)
-	errs = append(errs, validateNonNegative(spec.TerminationGracePeriodSeconds, p.Child("terminationGracePeriodSeconds"))...)
+	errs = append(errs, validateGrace(spec.TerminationGracePeriodSeconds, p.Child("terminationGracePeriodSeconds"))...)
 	errs = append(errs, validateEnum(spec.DNSPolicy, p.Child("dnsPolicy"),
 		corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet, corev1.DNSDefault)...)
 	if spec.Hostname != "" {
@@ -101,11 +102,13 @@ func validateNonNegative(v *int64, p *field.Path) field.ErrorList {
 	return nil
 }
 
-// validateAbsPath checks a required absolute path without ".." elements.
+// validateAbsPath checks a required absolute path without ".." elements or NUL bytes.
 func validateAbsPath(s string, p *field.Path) field.ErrorList {
 	switch {
 	case s == "":
 		return field.ErrorList{field.Required(p, "")}
+	case strings.ContainsRune(s, 0):
+		return validateNoNUL(s, p)
 	case !path.IsAbs(s):
 		return field.ErrorList{field.Invalid(p, s, "must be an absolute path")}
 	case slices.Contains(strings.Split(s, "/"), ".."):

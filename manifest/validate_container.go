@@ -35,6 +35,7 @@ func validateContainer(c *corev1.Container, volumes map[string]bool, p *field.Pa
 		errs = append(errs, field.Invalid(p.Child("workingDir"), c.WorkingDir, "must be an absolute path"))
 	}
 	errs = append(errs, validateEnv(c.Env, p.Child("env"))...)
+	errs = append(errs, validateProcess(c, p)...)
 	errs = append(errs, validatePorts(c.Ports, p.Child("ports"))...)
 	errs = append(errs, validateResources(&c.Resources, p.Child("resources"))...)
 	errs = append(errs, validateMounts(c.VolumeMounts, volumes, p.Child("volumeMounts"))...)
@@ -56,6 +57,8 @@ func validateImage(image string, p *field.Path) field.ErrorList {
 	switch {
 	case image == "":
 		return field.ErrorList{field.Required(p, "")}
+	case strings.ContainsRune(image, 0):
+		return validateNoNUL(image, p)
 	case strings.TrimSpace(image) != image:
 		return field.ErrorList{field.Invalid(p, image, "must not have leading or trailing whitespace")}
 	case !validImage(image):
@@ -139,6 +142,7 @@ var resourceNames = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMem
 
 func validateResources(r *corev1.ResourceRequirements, p *field.Path) field.ErrorList {
 	errs := validateQuantities(r.Limits, p.Child("limits"))
+	errs = append(errs, validateLimitRange(r.Limits, p.Child("limits"))...)
 	errs = append(errs, validateQuantities(r.Requests, p.Child("requests"))...)
 	for _, name := range resourceNames {
 		req, hasReq := r.Requests[name]
@@ -186,6 +190,10 @@ func validateMounts(mounts []corev1.VolumeMount, volumes map[string]bool, p *fie
 			errs = append(errs, field.NotFound(mp.Child("name"), m.Name))
 		}
 		pathErrs := validateAbsPath(m.MountPath, mp.Child("mountPath"))
+		if len(pathErrs) == 0 && path.Clean(m.MountPath) == "/" {
+			pathErrs = field.ErrorList{field.Invalid(mp.Child("mountPath"), m.MountPath,
+				"must not be /: a volume cannot replace the container's root filesystem")}
+		}
 		errs = append(errs, pathErrs...)
 		if len(pathErrs) == 0 && paths[path.Clean(m.MountPath)] {
 			errs = append(errs, field.Duplicate(mp.Child("mountPath"), m.MountPath))

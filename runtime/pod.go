@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -32,7 +34,25 @@ func (p *pod) cgroup() string    { return filepath.Join(p.rt.podsCg, p.uid()) }
 func (p *pod) nsDir() string     { return filepath.Join(p.rt.nsDir(), p.uid()) }
 func (p *pod) stateFile() string { return filepath.Join(p.dir(), "pod.json") }
 func (p *pod) logDir() string {
-	return filepath.Join(p.rt.opts.LogDir, p.obj.Namespace+"_"+p.obj.Name+"_"+p.uid())
+	return filepath.Join(p.rt.opts.LogDir, logDirName(p.obj.Namespace, p.obj.Name, p.uid()))
+}
+
+// nameMax is the longest file name (NAME_MAX).
+const nameMax = 255
+
+// logDirName is kubelet's <ns>_<name>_<uid> when it fits in NAME_MAX. A longer one (a pod
+// name may have 253 characters) keeps the namespace, the uid and as much of the name as fits,
+// followed by "-" and 8 hex digits of the name's SHA-256, so that it stays readable, stable
+// and unique.
+func logDirName(ns, name, uid string) string {
+	full := ns + "_" + name + "_" + uid
+	if len(full) <= nameMax {
+		return full
+	}
+	sum := sha256.Sum256([]byte(name))
+	suffix := "-" + hex.EncodeToString(sum[:4])
+	keep := max(nameMax-len(ns)-len(uid)-2-len(suffix), 0)
+	return ns + "_" + name[:min(keep, len(name))] + suffix + "_" + uid
 }
 func (p *pod) volumeDir(name string) string { return filepath.Join(p.dir(), "volumes", name) }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -216,8 +217,8 @@ func (p *pod) hostname() string {
 	if h == "" {
 		h = p.obj.Name
 	}
-	if len(h) > 63 {
-		h = h[:63]
+	if len(h) > 63 { // as kubelet: cut, then drop what a hostname may not end with
+		h = strings.TrimRight(h[:63], "-.")
 	}
 	return h
 }

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/runtime"
@@ -49,4 +55,65 @@ func socketPath(c *cli.Context) string {
 		return s
 	}
 	return filepath.Join(c.String("run-dir"), "podd.sock")
+}
+
+// kernelFlags keeps the flags taken from the kernel command line (podd.KEY=VALUE as
+// --KEY=VALUE) that podd's flags accept, and reports and drops the others: as PID 1 an unknown
+// or malformed parameter must not stop the machine from booting.
+func kernelFlags(a *cli.App, flags []string, report io.Writer) []string {
+	var ok []string
+	for _, f := range flags {
+		if err := checkFlag(a, f); err != nil {
+			fmt.Fprintf(report, "podd: kernel parameter podd.%s ignored: %v\n", strings.TrimPrefix(f, "--"), err)
+			continue
+		}
+		ok = append(ok, f)
+	}
+	return ok
+}
+
+// checkFlag parses one --KEY=VALUE with the app's flags alone, then checks the values podd
+// would only find wrong later (and then fail to start).
+func checkFlag(a *cli.App, arg string) error {
+	fs := flag.NewFlagSet("podd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, f := range a.Flags {
+		if err := f.Apply(fs); err != nil {
+			return err
+		}
+	}
+	if err := fs.Parse([]string{arg}); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("not a flag: %q", arg)
+	}
+	name, value, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	if check := flagChecks[name]; check != nil {
+		return check(value)
+	}
+	return nil
+}
+
+// flagChecks check the values of flags beyond their type.
+var flagChecks = map[string]func(string) error{
+	"root": absPath, "run-dir": absPath, "log-dir": absPath, "socket": absPath,
+	"cgroup-root": absPath, "manifests": absPath, "run": absPath,
+	"pod-cidr": func(v string) error {
+		_, _, err := net.ParseCIDR(v)
+		return err
+	},
+	"pids-limit": func(v string) error {
+		if n, _ := strconv.ParseInt(v, 10, 64); n < 0 {
+			return fmt.Errorf("invalid value %q: must not be negative", v)
+		}
+		return nil
+	},
+}
+
+func absPath(v string) error {
+	if v != "" && !filepath.IsAbs(v) {
+		return fmt.Errorf("invalid value %q: must be an absolute path", v)
+	}
+	return nil
 }

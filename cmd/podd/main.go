@@ -23,10 +23,13 @@ func main() {
 			}
 		}
 		os.Setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")
-		args = append(args, pid1.CmdlineFlags()...)
+	}
+	a := app(isInit)
+	if isInit {
+		args = append(args, kernelFlags(a, pid1.CmdlineFlags(), os.Stderr)...)
 	}
 	os.Unsetenv(reexecEnv)
-	err := app(isInit).Run(args)
+	err := a.Run(args)
 	if isInit {
 		pid1.PowerOff()
 	}

@@ -7,13 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/internal/reaper"
-	"github.com/podd/podd/manifest"
 	"github.com/podd/podd/runtime"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -123,34 +120,26 @@ func runScript(r *reaper.Reaper, script string) int {
 	return (<-child.Exit).Code()
 }
 
-// applyDir applies the manifests found in dir at start (PID 1 boots, static pods).
+// applyDir applies the manifests found in dir at start (PID 1 boots, static pods). A file that
+// cannot be read, decoded or applied is reported, naming it, and skipped.
 func applyDir(rt *runtime.Runtime, dir string) {
 	if dir == "" {
 		return
 	}
-	entries, err := os.ReadDir(dir)
+	files, err := manifestFiles(dir)
 	if err != nil {
-		log.Printf("manifests: %v", err)
+		log.Print(err)
 		return
 	}
-	for _, e := range entries {
-		ext := filepath.Ext(e.Name())
-		if e.IsDir() || !strings.Contains(".yaml .yml .json", ext) || ext == "" {
-			continue
-		}
-		applyFile(rt, filepath.Join(dir, e.Name()))
+	for _, path := range files {
+		applyFile(rt, path)
 	}
 }
 
 func applyFile(rt *runtime.Runtime, path string) {
-	data, err := os.ReadFile(path)
+	pods, err := readManifest(path)
 	if err != nil {
-		log.Printf("manifests: %v", err)
-		return
-	}
-	pods, err := manifest.Decode(data)
-	if err != nil {
-		log.Printf("%s: %v", path, err)
+		log.Printf("%s: %v: skipped", path, err)
 		return
 	}
 	for _, p := range pods {

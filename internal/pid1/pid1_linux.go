@@ -138,12 +138,39 @@ func CmdlineFlags() []string {
 
 func parseCmdline(s string) []string {
 	var flags []string
-	for _, w := range strings.Fields(s) {
+	for _, w := range cmdlineWords(s) {
 		if kv, ok := strings.CutPrefix(w, "podd."); ok {
 			flags = append(flags, "--"+kv)
 		}
 	}
 	return flags
+}
+
+// cmdlineWords splits the kernel command line as the kernel does (next_arg): on spaces
+// outside double quotes, the quotes themselves removed, so podd.run="/a b" is one word.
+func cmdlineWords(s string) []string {
+	var words []string
+	var w strings.Builder
+	quoted, inWord := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted, inWord = !quoted, true
+		case !quoted && (r == ' ' || r == '\t' || r == '\n'):
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+			}
+			inWord = false
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
 }
 
 // PowerOff kills what is left, syncs and powers the machine off.

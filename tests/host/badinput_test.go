@@ -87,6 +87,76 @@ func TestBadInput(t *testing.T) {
 			want: []string{`spec.containers[1].command: Invalid value`, `"no-such-command": executable file not found in $PATH`},
 		},
 		{
+			name: "NUL in an env value",
+			manifest: `
+  containers:
+  - name: app
+    image: IMAGE
+    command: [testapp, sleep, "60"]
+    env: [{name: A, value: "a\0b"}]`,
+			want: []string{`spec.containers[0].env[0].value: Invalid value: "a\x00b": must not contain a NUL byte`},
+		},
+		{
+			name: "NUL in the command",
+			manifest: `
+  containers:
+  - {name: app, image: IMAGE, command: ["test\0app", sleep, "60"]}`,
+			want: []string{`spec.containers[0].command[0]: Invalid value: "test\x00app": must not contain a NUL byte`},
+		},
+		{
+			name: "NUL in args",
+			manifest: `
+  containers:
+  - {name: app, image: IMAGE, command: [testapp], args: [sleep, "6\00"]}`,
+			want: []string{`spec.containers[0].args[1]: Invalid value: "6\x000": must not contain a NUL byte`},
+		},
+		{
+			name: "argument of 200 KB",
+			manifest: `
+  containers:
+  - {name: app, image: IMAGE, command: [testapp, sleep, "60", "` + strings.Repeat("x", 200_000) + `"]}`,
+			want: []string{`spec.containers[0].command[3]: Too long: may not be more than 131071 bytes`},
+		},
+		{
+			name: "cpu limit of 1e9 CPUs",
+			manifest: `
+  containers:
+  - name: app
+    image: IMAGE
+    command: [testapp, sleep, "60"]
+    resources: {limits: {cpu: "1e9"}}`,
+			want: []string{`spec.containers[0].resources.limits.cpu: Invalid value: "1e9": must be at most`, "cpu.max"},
+		},
+		{
+			name: "memory limit of 1Ki",
+			manifest: `
+  containers:
+  - name: app
+    image: IMAGE
+    command: [testapp, sleep, "60"]
+    resources: {limits: {memory: 1Ki}}`,
+			want: []string{`spec.containers[0].resources.limits.memory: Invalid value: "1Ki": must be at least 6Mi`},
+		},
+		{
+			name: "mountPath /",
+			manifest: `
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: app
+    image: IMAGE
+    command: [testapp, sleep, "60"]
+    volumeMounts: [{name: data, mountPath: /}]`,
+			want: []string{`spec.containers[0].volumeMounts[0].mountPath: Invalid value: "/": must not be /`},
+		},
+		{
+			name: "grace period past time.Duration",
+			manifest: `
+  terminationGracePeriodSeconds: 9223372037
+  containers:
+  - {name: app, image: IMAGE, command: [testapp, sleep, "60"]}`,
+			want: []string{`spec.terminationGracePeriodSeconds: Invalid value: 9223372037: must be at most 9223372036`},
+		},
+		{
 			name: "memory limit without the memory controller",
 			manifest: `
   containers:
