@@ -14,6 +14,7 @@ import (
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/netsetup"
 	"golang.org/x/sys/unix"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -179,9 +180,8 @@ func (p *pod) teardown() {
 		add("kill", waitEmpty(cg, killWait))
 		add("cgroup", cgroupfs.Remove(cg))
 	}
-	if p.ns != nil {
-		add("namespaces", p.ns.Remove())
-	}
+	// By path, not p.ns: a pod whose start or recovery failed may have pins p.ns never held.
+	add("namespaces", (&netsetup.PodNS{Dir: p.nsDir()}).Remove())
 	crashpoint(crashDeleteNS)
 	if p.rt.net != nil {
 		add("network", p.rt.net.Release(p.uid()))
