@@ -280,7 +280,7 @@ func TestTruncatedRecordCleanedUp(t *testing.T) {
 }
 
 // What podd finds at start that belongs to no pod is removed and reported: a cgroup under
-// <cgroup-root>/pods with a process in it, an IPAM address.
+// <cgroup-root>/pods with a process in it, a pinned namespace, an IPAM address.
 func TestOrphansCleanedAtStart(t *testing.T) {
 	d := StartPodd(t)
 	d.Kill()
@@ -298,6 +298,12 @@ func TestOrphansCleanedAtStart(t *testing.T) {
 	if err := os.WriteFile(ipam, []byte("0badc0de-1111-4000-8000-000000000000"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	pins := filepath.Join(d.RunDir, "ns", "0badc0de-2222-4000-8000-000000000000")
+	pin := exec.Command("nsenter", "-t", strconv.Itoa(d.HolderPID()), "-m", "--", "sh", "-c",
+		`mkdir -p "$1" && touch "$1/net" && mount --bind /proc/self/ns/net "$1/net"`, "sh", pins)
+	if out, err := pin.CombinedOutput(); err != nil {
+		t.Fatalf("pin a namespace in podd's mount namespace: %v\n%s", err, out)
+	}
 	d.Start()
 	eventually(t, 5*time.Second, "the orphan process killed", func() error {
 		if alive(sleep) {
@@ -311,8 +317,14 @@ func TestOrphansCleanedAtStart(t *testing.T) {
 	if _, err := os.Stat(ipam); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("orphan address %s still held (%v)", ipam, err)
 	}
+	if m := mountsMatching(strconv.Itoa(d.HolderPID()), pins); len(m) > 0 {
+		t.Errorf("orphan pin still mounted:\n%s", strings.Join(m, "\n"))
+	}
+	if _, err := os.Stat(d.inPoddMountNS(pins)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("orphan pin directory %s still there (%v)", pins, err)
+	}
 	log := d.poddLog()
-	for _, want := range []string{"orphan cgroup " + orphan, "orphan address 10.77.3.3"} {
+	for _, want := range []string{"orphan cgroup " + orphan, "orphan namespace pins " + pins, "orphan address 10.77.3.3"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("podd's log does not report %q:\n%s", want, log)
 		}
