@@ -21,11 +21,13 @@ const (
 	crashDeleteKilled    = "delete-after-kill"    // every container process gone
 	crashDeleteNS        = "delete-after-ns"      // namespaces unpinned
 	crashDeleteBeforeRm  = "delete-before-rm"     // all gone but the record
+	// A container restarted (restartPolicy), its Running status not saved yet.
+	crashRestartBeforeSave = "restart-before-running"
 )
 
 // CrashSteps lists the steps PODD_CRASH_AT accepts.
 var CrashSteps = []string{crashApplyRecorded, crashApplySandbox, crashApplyFirstClone, crashApplyBeforeSave,
-	crashDeleteRecorded, crashDeleteKilled, crashDeleteNS, crashDeleteBeforeRm}
+	crashDeleteRecorded, crashDeleteKilled, crashDeleteNS, crashDeleteBeforeRm, crashRestartBeforeSave}
 
 // crashpoint kills podd (SIGKILL, as a crash would) if PODD_CRASH_AT names step.
 func crashpoint(step string) {

@@ -114,6 +114,7 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		c.p.mu.Unlock()
 		err := c.start()
 		if err == nil {
+			crashpoint(crashRestartBeforeSave)
 			c.p.mu.Lock()
 			c.setRunning(time.Now())
 			c.p.updatePhase()

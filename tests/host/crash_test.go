@@ -415,3 +415,45 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// podd killed after restarting a container (restartPolicy) but before saving its Running
+// status: the restarted podd adopts that run, found in the container's cgroup, instead of
+// starting a second copy because the record says the container had exited.
+func TestCrashDuringContainerRestart(t *testing.T) {
+	d := startCrashingPodd(t, "restart-before-running")
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: restarts}
+spec:
+  volumes: [{name: state, emptyDir: {}}]
+  containers:
+  - name: c
+    image: ` + testImage + `
+    command: [sh, -c, "test -e /state/again || { touch /state/again; sleep 1; exit 1; }; exec sleep 600"]
+    volumeMounts: [{name: state, mountPath: /state}]
+`)
+	pod := d.MustGetPod("restarts")
+	d.restartAfterCrash("restart-before-running")
+	p := d.WaitPod("restarts", 5*time.Second, "running", func(p *corev1.Pod) error {
+		if cs := p.Status.ContainerStatuses[0]; cs.State.Running == nil {
+			return fmt.Errorf("state %+v", cs.State)
+		}
+		return nil
+	})
+	time.Sleep(500 * time.Millisecond) // a second copy, if any, would be started by now
+	inits := d.containerInits(string(pod.UID))
+	if len(inits["c"]) != 1 {
+		t.Errorf("container c: processes %v in its cgroup, want exactly one", inits["c"])
+	}
+	if pid := containerPIDs(t, p)["c"]; len(inits["c"]) == 1 && pid != inits["c"][0] {
+		t.Errorf("containerID names pid %d, the container's process is %d", pid, inits["c"][0])
+	}
+	if cs := p.Status.ContainerStatuses[0]; cs.RestartCount != 1 {
+		t.Errorf("restartCount %d, want 1", cs.RestartCount)
+	}
+	if out := d.MustCtl("logs", "restarts", "--previous"); out != "" {
+		t.Errorf("logs --previous: %q", out)
+	}
+	d.MustCtl("delete", "pod", "restarts")
+	d.AssertPodGone(p)
+}
