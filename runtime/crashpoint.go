@@ -25,10 +25,6 @@ const (
 	crashRestartBeforeSave = "restart-before-running"
 )
 
-// CrashSteps lists the steps PODD_CRASH_AT accepts.
-var CrashSteps = []string{crashApplyRecorded, crashApplySandbox, crashApplyFirstClone, crashApplyBeforeSave,
-	crashDeleteRecorded, crashDeleteKilled, crashDeleteNS, crashDeleteBeforeRm, crashRestartBeforeSave}
-
 // crashpoint kills podd (SIGKILL, as a crash would) if PODD_CRASH_AT names step.
 func crashpoint(step string) {
 	if crashAt == "" || crashAt != step {
