@@ -16,6 +16,7 @@ import (
 type pod struct {
 	rt         *Runtime
 	mu         sync.Mutex
+	saveMu     sync.Mutex // serializes record writes (see write)
 	obj        *corev1.Pod
 	ns         *netsetup.PodNS
 	ctrs       []*container

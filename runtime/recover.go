@@ -2,14 +2,15 @@ package runtime
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -18,32 +19,76 @@ import (
 
 // Recover brings back every pod recorded under the state directory, as a restarted podd must:
 // containers still running are adopted (their exit is watched through a pidfd), the others are
-// marked as lost and restarted as their restart policy says. A pod that cannot be brought back
-// keeps its record and is reported, so it can still be deleted.
+// marked as lost and restarted as their restart policy says. A pod whose apply was cut short
+// (its in-progress marker is still there) is rolled back entirely; a pod being deleted is
+// deleted. A pod that cannot be brought back keeps its record and is reported, so it can still
+// be deleted. Then what belongs to no pod is cleaned up and reported (cleanOrphans).
 func (rt *Runtime) Recover() {
 	entries, err := os.ReadDir(rt.podsDir())
 	if err != nil {
 		logf("recover: %v", err)
 		return
 	}
+	known := map[string]bool{}
 	for _, e := range entries {
-		obj, err := readRecord(filepath.Join(rt.podsDir(), e.Name(), "pod.json"))
-		if err != nil {
-			logf("recover %s: %v", e.Name(), err)
-			continue
-		}
-		p := rt.restored(obj)
-		rt.mu.Lock()
-		rt.pods[key(obj.Namespace, obj.Name)] = p
-		rt.mu.Unlock()
-		if err := p.recover(); err != nil {
-			logf("recover pod %s/%s: %v", obj.Namespace, obj.Name, err)
-			p.mu.Lock()
-			p.obj.Status.Phase = corev1.PodUnknown
-			p.obj.Status.Message = "podd restarted and could not recover the pod: " + err.Error()
-			p.mu.Unlock()
+		if e.IsDir() && rt.recoverDir(e.Name()) {
+			known[e.Name()] = true
 		}
 	}
+	rt.cleanOrphans(known)
+}
+
+// recoverDir recovers, rolls back or cleans up the pod directory uid; it reports whether a pod
+// with that uid lives on.
+func (rt *Runtime) recoverDir(uid string) bool {
+	dir := filepath.Join(rt.podsDir(), uid)
+	_, merr := os.Stat(filepath.Join(dir, applyingMarker))
+	applying := merr == nil
+	obj, err := readRecord(filepath.Join(dir, "pod.json"))
+	if err == nil && string(obj.UID) != uid {
+		err = fmt.Errorf("the record names uid %q", obj.UID)
+	}
+	switch {
+	case err != nil && applying:
+		err = rt.cleanupUID(uid)
+		logf("recover %s: an apply cut short before its record was written: removed what it made%s", uid, errSuffix(err))
+		return false
+	case errors.Is(err, fs.ErrNotExist):
+		err = rt.cleanupUID(uid)
+		logf("recover %s: a pod directory without a record (a delete cut short): removed what was left%s", uid, errSuffix(err))
+		return false
+	case err != nil:
+		kept, kerr := rt.keepCorrupt(uid)
+		if kerr != nil {
+			kept = "nowhere: " + kerr.Error()
+		}
+		cerr := rt.cleanupUID(uid)
+		logf("recover %s: cannot read the pod record (%v): killed its processes, removed its cgroup, "+
+			"namespace pins, address and directories%s; the record is kept at %s", uid, err, errSuffix(cerr), kept)
+		return false
+	}
+	p := rt.restored(obj)
+	if applying {
+		p.ns = &netsetup.PodNS{Dir: p.nsDir()}
+		p.teardown()
+		logf("recover pod %s/%s: its apply was cut short by podd's end: rolled it back", obj.Namespace, obj.Name)
+		return false
+	}
+	rt.mu.Lock()
+	rt.pods[key(obj.Namespace, obj.Name)] = p
+	rt.mu.Unlock()
+	if obj.DeletionTimestamp != nil {
+		rt.finishDelete(p)
+		return true
+	}
+	if err := p.recover(); err != nil {
+		logf("recover pod %s/%s: %v", obj.Namespace, obj.Name, err)
+		p.mu.Lock()
+		p.obj.Status.Phase = corev1.PodUnknown
+		p.obj.Status.Message = "podd restarted and could not recover the pod: " + err.Error()
+		p.mu.Unlock()
+	}
+	return true
 }
 
 func readRecord(path string) (*corev1.Pod, error) {
@@ -79,7 +124,8 @@ func (p *pod) recover() error {
 	if err := p.resolveImages(); err != nil {
 		return err
 	}
-	live := p.livePids()
+	live := p.findLive()
+	defer closeLive(live)
 	if err := p.recoverSandbox(live); err != nil {
 		return err
 	}
@@ -91,45 +137,61 @@ func (p *pod) recover() error {
 	p.supervised = true
 	p.mu.Unlock()
 	p.save()
+	p.superviseAll()
+	return nil
+}
+
+func (p *pod) superviseAll() {
 	for _, c := range p.ctrs {
 		p.wg.Add(1)
 		go c.supervise()
 	}
-	return nil
 }
 
-// livePids finds, per container, the recorded process if it still runs in the container's
-// cgroup (which also rules out a reused pid); 0 otherwise.
-func (p *pod) livePids() []int {
-	pids := make([]int, len(p.ctrs))
-	for i, c := range p.ctrs {
-		st := c.status()
-		if st.State.Running == nil {
-			continue
-		}
-		pid := pidFromID(st.ContainerID)
-		if cg, err := cgroupfs.PidPath(pid); err == nil && pid > 0 && strings.HasSuffix(c.cgroup(), cg) {
-			pids[i] = pid
-		}
+// finishDelete ends the delete a previous podd had recorded (deletionTimestamp) but not
+// finished: live containers are adopted and stopped within what is left of the grace period,
+// nothing is restarted, and the pod is torn down.
+func (rt *Runtime) finishDelete(p *pod) {
+	logf("pod %s/%s was being deleted when podd stopped: finishing the delete", p.obj.Namespace, p.obj.Name)
+	live := p.findLive()
+	for _, c := range p.ctrs {
+		_ = p.resolveImage(c) // for the status of an adopted container; not needed to stop it
 	}
-	return pids
+	p.ns = &netsetup.PodNS{Dir: p.nsDir()} // only removed from now on
+	p.mu.Lock()
+	for i, c := range p.ctrs {
+		p.adopt(c, live[i])
+	}
+	p.supervised = true
+	p.mu.Unlock()
+	closeLive(live)
+	p.superviseAll()
+	grace := max(time.Until(p.obj.DeletionTimestamp.Time), 0)
+	go func() {
+		p.stop(grace)
+		rt.forget(p)
+		logf("pod %s/%s deleted", p.obj.Namespace, p.obj.Name)
+	}()
 }
 
-func pidFromID(id string) int {
-	pid, _ := strconv.Atoi(id[strings.LastIndex(id, "/")+1:])
-	return pid
+func (p *pod) resolveImage(c *container) error {
+	img, err := p.rt.images.Resolve(c.spec.Image)
+	if err == nil {
+		c.img = img
+	}
+	return err
 }
 
 // recoverSandbox reopens the pinned namespaces; if the pins are gone (they lived in the old
 // podd's mount namespace, or the machine rebooted) it re-pins them from a live container, or
 // makes new ones with a fresh IP when no container survived.
-func (p *pod) recoverSandbox(live []int) error {
+func (p *pod) recoverSandbox(live []*liveProc) error {
 	ns, err := netsetup.OpenPodNS(p.nsDir())
-	for _, pid := range live {
-		if err == nil || pid == 0 {
+	for _, lp := range live {
+		if err == nil || lp == nil {
 			continue
 		}
-		ns, err = netsetup.AdoptPodNS(p.nsDir(), pid)
+		ns, err = netsetup.AdoptPodNS(p.nsDir(), lp.pid)
 	}
 	if err != nil {
 		return p.rebuildSandbox()
@@ -150,11 +212,24 @@ func (p *pod) rebuildSandbox() error {
 
 // adopt takes over a live container process, or records that it was lost while podd was down.
 // Called with p.mu held.
-func (p *pod) adopt(c *container, pid int) {
-	if pid != 0 {
-		if exit, err := p.rt.watch(pid); err == nil {
-			c.proc = &nsinit.Process{Pid: pid, Exit: exit}
-			c.startedAt = c.status().State.Running.StartedAt.Time
+func (p *pod) adopt(c *container, lp *liveProc) {
+	if lp != nil {
+		if exit, err := p.rt.watch(lp.pid); err == nil && lp.alive() {
+			c.proc = &nsinit.Process{Pid: lp.pid, Exit: exit}
+			if lp.sameRun {
+				c.startedAt = c.status().State.Running.StartedAt.Time
+				return
+			}
+			// A run the record does not know of: started (a restart) by a podd that died
+			// before it saved the Running status. Its log is the next one.
+			if _, err := os.Stat(c.logPath(c.restarts + 1)); err == nil {
+				c.restarts++
+			}
+			c.startedAt = lp.start
+			if c.img != nil {
+				c.setRunning(lp.start)
+			}
+			logf("pod %s/%s: adopted container %s (pid %d) started by the previous podd", p.obj.Namespace, p.obj.Name, c.name(), lp.pid)
 			return
 		}
 	}
@@ -175,14 +250,23 @@ func (rt *Runtime) watch(pid int) (<-chan reaper.Exit, error) {
 
 // parentOf reads the parent pid from /proc/PID/stat (the field after the command's ")").
 func parentOf(pid int) int {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	fields := statFields(pid)
 	if len(fields) < 2 {
 		return 0
 	}
 	ppid, _ := strconv.Atoi(fields[1])
 	return ppid
+}
+
+// statFields are the fields of /proc/PID/stat after the command: [0] is the state (field 3).
+func statFields(pid int) []string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(data[i+1:]))
 }

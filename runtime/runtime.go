@@ -41,6 +41,7 @@ type Runtime struct {
 	mu      sync.Mutex
 	pods    map[string]*pod // key namespace/name
 	closing bool
+	applies sync.WaitGroup // applies in progress (Detach lets them finish)
 	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
 	// its finalizer would close the descriptor and drop the lock.
 	rootLock *os.File

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -23,6 +24,9 @@ import (
 // nothing behind. Applying an identical spec again is a no-op; a changed spec is refused (pod
 // specs are immutable, as in Kubernetes).
 func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("apply pod %q: %w", in.Name, err)
+	}
 	k := key(in.Namespace, in.Name)
 	rt.mu.Lock()
 	if rt.closing {
@@ -35,8 +39,10 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool
 	}
 	p := rt.newPod(in)
 	rt.pods[k] = p
+	rt.applies.Add(1)
+	defer rt.applies.Done()
 	rt.mu.Unlock()
-	err := p.start()
+	err := p.start(ctx)
 	close(p.started)
 	if err != nil {
 		rt.forget(p)
@@ -76,7 +82,8 @@ func (rt *Runtime) newPod(in *corev1.Pod) *pod {
 }
 
 // start builds the pod's sandbox and starts its containers; on failure it undoes everything.
-func (p *pod) start() (err error) {
+// A cancelled ctx (the client went away) stops it between steps, and it undoes what it made.
+func (p *pod) start(ctx context.Context) (err error) {
 	if err := cgroupfs.CheckPod(p.obj, p.rt.avail); err != nil {
 		return api.Invalid(err.Error())
 	}
@@ -88,7 +95,14 @@ func (p *pod) start() (err error) {
 			p.teardown()
 		}
 	}()
+	if err := ctxErr(ctx, p); err != nil {
+		return err
+	}
 	if err := p.createSandbox(); err != nil {
+		return err
+	}
+	crashpoint(crashApplySandbox)
+	if err := ctxErr(ctx, p); err != nil {
 		return err
 	}
 	if err := p.startContainers(); err != nil {
@@ -97,7 +111,13 @@ func (p *pod) start() (err error) {
 	p.mu.Lock()
 	p.updatePhase()
 	p.mu.Unlock()
-	p.save()
+	crashpoint(crashApplyBeforeSave)
+	if err := p.write(false); err != nil {
+		return err
+	}
+	if err := p.clearApplying(); err != nil {
+		return err
+	}
 	p.supervised = true
 	for _, c := range p.ctrs {
 		p.wg.Add(1)
@@ -122,9 +142,14 @@ func (p *pod) createSandbox() error {
 	if err := os.MkdirAll(p.dir(), 0o700); err != nil {
 		return fmt.Errorf("pod directory: %w", err)
 	}
-	if err := p.write(); err != nil {
+	// The marker goes first: a record without it is a pod whose apply completed.
+	if err := p.markApplying(); err != nil {
 		return err
 	}
+	if err := p.write(false); err != nil {
+		return err
+	}
+	crashpoint(crashApplyRecorded)
 	if err := p.createVolumes(); err != nil {
 		return err
 	}
@@ -185,7 +210,7 @@ func (p *pod) attachNetwork() error {
 
 func (p *pod) createCgroup() error {
 	cg := p.cgroup()
-	if err := cgroupfs.Create(cg); err != nil {
+	if err := p.rt.createPodCgroup(cg); err != nil {
 		return err
 	}
 	if err := cgroupfs.Set(cg, p.rt.podResources(p.obj)); err != nil {
@@ -203,6 +228,7 @@ func (p *pod) startContainers() error {
 			if err := c.launch(); err != nil {
 				return err
 			}
+			crashpoint(crashApplyFirstClone)
 			p.mu.Lock()
 			c.setRunning(time.Now())
 			p.mu.Unlock()
@@ -210,6 +236,42 @@ func (p *pod) startContainers() error {
 		}
 	}
 	return parallel(tasks)
+}
+
+// ctxErr is the error of an apply whose client went away.
+func ctxErr(ctx context.Context, p *pod) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("apply pod %q: %w", p.obj.Name, err)
+	}
+	return nil
+}
+
+// createPodCgroup makes a pod's cgroup under <cgroup-root>/pods, making that again first if it
+// was removed under podd (an operator's rmdir, possible while no pod exists).
+func (rt *Runtime) createPodCgroup(cg string) error {
+	err := cgroupfs.Create(cg)
+	if errors.Is(err, fs.ErrNotExist) {
+		if rerr := rt.restorePodsCgroup(); rerr != nil {
+			return rerr
+		}
+		err = cgroupfs.Create(cg)
+	}
+	if err != nil {
+		return fmt.Errorf("pod cgroup: %w", err)
+	}
+	return nil
+}
+
+func (rt *Runtime) restorePodsCgroup() error {
+	logf("cgroup %s was removed under podd: creating it again", rt.podsCg)
+	if err := cgroupfs.Create(rt.podsCg); err != nil {
+		return fmt.Errorf("podd's cgroup for pods %s is missing and cannot be created again "+
+			"(is podd's cgroup root %s still there?): %w", rt.podsCg, rt.opts.CgroupRoot, err)
+	}
+	if err := cgroupfs.EnableControllers(rt.podsCg, []string{"cpu", "memory", "pids"}); err != nil {
+		return fmt.Errorf("podd's cgroup for pods %s was missing; created again, but: %w", rt.podsCg, err)
+	}
+	return nil
 }
 
 func (p *pod) hostname() string {

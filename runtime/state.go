@@ -2,8 +2,11 @@ package runtime
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/podd/podd/internal/atomicfile"
 )
@@ -11,7 +14,7 @@ import (
 // save writes the pod record atomically (temp file + rename). Status updates do not fsync: a
 // podd crash keeps the page cache, and a power loss loses processes as well.
 func (p *pod) save() {
-	if err := p.write(); err != nil {
+	if err := p.write(false); err != nil {
 		logf("pod %s: %v", p.obj.Name, err)
 	}
 }
@@ -20,26 +23,66 @@ func (p *pod) save() {
 // entry. Apply runs it beside the sandbox work (the rename alone already survives a podd crash).
 func (p *pod) syncRecord() error {
 	for _, path := range []string{p.stateFile(), p.dir()} {
-		f, err := os.Open(path)
-		if err != nil {
+		if err := syncPath(path); err != nil {
 			return fmt.Errorf("sync pod record: %w", err)
-		}
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("sync pod record %s: %w", path, err)
 		}
 	}
 	return nil
 }
 
-// write records the pod atomically (syncRecord makes it durable where that matters).
-func (p *pod) write() error {
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("fsync %s: %w", path, err)
+	}
+	return nil
+}
+
+// write records the pod atomically (sync: durably, directory entry included). Writers are
+// serialized by saveMu, and each one encodes the pod as it is once it holds saveMu: the
+// records reach the disk in the order their content was taken, so the last rename always
+// carries the newest status (an older one can never win).
+func (p *pod) write(sync bool) error {
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
 	p.mu.Lock()
 	data, err := json.Marshal(p.obj)
 	p.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode pod record: %w", err)
 	}
-	return atomicfile.Write(p.stateFile(), data, false)
+	if err := atomicfile.Write(p.stateFile(), data, sync); err != nil {
+		return err
+	}
+	if sync {
+		return syncPath(p.dir())
+	}
+	return nil
+}
+
+// The in-progress marker: Apply writes <pod dir>/applying before the record and removes it
+// once the pod's Running status is saved. A restarted podd that finds it rolls the pod back
+// entirely (the client never heard of success; a boot manifest is applied again by --manifests).
+const applyingMarker = "applying"
+
+func (p *pod) markerPath() string { return filepath.Join(p.dir(), applyingMarker) }
+
+func (p *pod) markApplying() error {
+	f, err := os.OpenFile(p.markerPath(), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("pod directory: %w", err)
+	}
+	return f.Close()
+}
+
+func (p *pod) clearApplying() error {
+	if err := os.Remove(p.markerPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("pod record: %w", err)
+	}
+	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -12,20 +14,34 @@ import (
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/netsetup"
 	"golang.org/x/sys/unix"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Delete stops the pod's containers within the grace period and removes every trace of the pod.
 // A container whose PID 1 has no SIGTERM handler is killed at once: the kernel drops SIGTERM
 // for a PID-namespace init without a handler, so waiting out the grace would be futile.
+// The deletion is recorded (fsynced) before anything is stopped, so a podd that dies meanwhile
+// finishes it when it starts again; a client that goes away (ctx) does not stop it either.
 func (rt *Runtime) Delete(ctx context.Context, namespace, name string, grace *int64) error {
 	p := rt.lookup(namespace, name)
 	if p == nil {
 		return api.NotFound("pods", name)
 	}
-	p.stop(p.graceFor(grace))
-	rt.forget(p)
-	return nil
+	g := p.graceFor(grace)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.stop(g)
+		rt.forget(p)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("delete pod %q: %w (the deletion goes on)", name, ctx.Err())
+	}
 }
 
 func (p *pod) graceFor(grace *int64) time.Duration {
@@ -45,11 +61,20 @@ func (p *pod) stop(grace time.Duration) {
 		p.teardown() // a failed start or recovery: nothing runs, only remains to clear
 		return
 	}
+	deadline := time.Now().Add(grace)
 	p.mu.Lock()
 	first := !p.deleting
 	p.deleting = true
+	changed := p.markDeleted(deadline, grace)
 	p.mu.Unlock()
-	deadline := time.Now().Add(grace)
+	if changed {
+		if err := p.write(true); err != nil {
+			logf("pod %s/%s: record the deletion: %v (deleting it anyway)", p.obj.Namespace, p.obj.Name, err)
+		}
+	}
+	if first {
+		crashpoint(crashDeleteRecorded)
+	}
 	if !first {
 		// A later delete may shorten the grace (kubectl delete --grace-period=0), never extend it.
 		for _, c := range p.ctrs {
@@ -63,10 +88,25 @@ func (p *pod) stop(grace time.Duration) {
 			c.stop <- deadline
 		}
 		p.wg.Wait()
+		crashpoint(crashDeleteKilled)
 		p.teardown()
 		close(p.gone)
 	}
 	<-p.gone
+}
+
+// markDeleted records the deletion in the pod object, Kubernetes' way: deletionTimestamp is
+// when the pod must be gone (now + grace). A later, shorter delete moves it closer, never
+// further. It reports whether anything changed. Called with p.mu held.
+func (p *pod) markDeleted(deadline time.Time, grace time.Duration) bool {
+	if t := p.obj.DeletionTimestamp; t != nil && !deadline.Before(t.Time) {
+		return false
+	}
+	at := metav1.NewTime(deadline)
+	secs := int64(grace / time.Second)
+	p.obj.DeletionTimestamp = &at
+	p.obj.DeletionGracePeriodSeconds = &secs
+	return true
 }
 
 // kill ends the container process: SIGTERM when it can act on it, SIGKILL to the whole cgroup
@@ -122,6 +162,7 @@ func catchesSignal(pid int, sig unix.Signal) bool {
 
 // teardown removes everything the pod had, in reverse order of creation, carrying on past
 // errors so as much as possible is gone; the record goes last so a failed teardown is retried.
+// It is idempotent: what is already gone is fine, so a restarted podd can run it again.
 func (p *pod) teardown() {
 	var errs []error
 	add := func(what string, err error) {
@@ -136,20 +177,44 @@ func (p *pod) teardown() {
 	if _, err := os.Stat(cg); err == nil {
 		add("kill", cgroupfs.Kill(cg))
 		p.waitExits()
+		add("kill", waitEmpty(cg, killWait))
 		add("cgroup", cgroupfs.Remove(cg))
 	}
-	if p.ns != nil {
-		add("namespaces", p.ns.Remove())
-	}
+	// By path, not p.ns: a pod whose start or recovery failed may have pins p.ns never held.
+	add("namespaces", (&netsetup.PodNS{Dir: p.nsDir()}).Remove())
+	crashpoint(crashDeleteNS)
 	if p.rt.net != nil {
 		add("network", p.rt.net.Release(p.uid()))
 	}
 	add("volumes", p.removeVolumes())
 	add("logs", os.RemoveAll(p.logDir()))
-	add("pod directory", os.RemoveAll(p.dir()))
+	add("pod directory", removeRecordLast(p.dir()))
 	if err := errors.Join(errs...); err != nil {
 		logf("pod %s/%s teardown: %v", p.obj.Namespace, p.obj.Name, err)
 	}
+}
+
+// removeRecordLast removes a pod directory, its record (pod.json) last: a podd killed midway
+// finds the record and finishes the job.
+func removeRecordLast(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.Name() != "pod.json" {
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	crashpoint(crashDeleteBeforeRm)
+	return os.RemoveAll(dir)
 }
 
 // waitExits reaps containers killed during a failed start (supervisors reap the others).
@@ -188,4 +253,20 @@ func (rt *Runtime) Shutdown() {
 		<-done
 	}
 	logf("all pods stopped")
+}
+
+// Detach is how podd leaves without stopping pods (SIGTERM when not PID 1): it refuses new
+// applies and lets those in progress finish (up to timeout), so none is left half made; the
+// pods keep running and the next podd adopts them.
+func (rt *Runtime) Detach(timeout time.Duration) {
+	rt.mu.Lock()
+	rt.closing = true
+	rt.mu.Unlock()
+	done := make(chan struct{})
+	go func() { rt.applies.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		logf("applies still in progress after %v: the next podd rolls them back", timeout)
+	}
 }

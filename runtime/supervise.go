@@ -73,6 +73,9 @@ func (c *container) exited(e reaper.Exit) {
 func (c *container) shouldRestart() bool {
 	c.p.mu.Lock()
 	defer c.p.mu.Unlock()
+	if c.p.obj.DeletionTimestamp != nil { // being deleted (perhaps by a restarted podd)
+		return false
+	}
 	t := c.status().State.Terminated
 	switch c.p.obj.Spec.RestartPolicy {
 	case corev1.RestartPolicyNever:
@@ -106,9 +109,12 @@ func (c *container) restartAfter(delay time.Duration) bool {
 			case <-time.After(delay):
 			}
 		}
+		c.p.mu.Lock() // Logs and running read it under the pod's lock
 		c.restarts++
+		c.p.mu.Unlock()
 		err := c.start()
 		if err == nil {
+			crashpoint(crashRestartBeforeSave)
 			c.p.mu.Lock()
 			c.setRunning(time.Now())
 			c.p.updatePhase()

@@ -28,6 +28,7 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "pod-cidr", Value: "10.77.0.0/16", Usage: "pod IP range; the bridge takes the first address"},
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
 			&cli.StringFlag{Name: "manifests", Usage: "apply every *.yaml/*.yml/*.json in this directory at start"},
+			&cli.BoolFlag{Name: "stop-pods-on-exit", Usage: "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
 			&cli.StringFlag{Name: "run", Usage: "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},
 		},
 		Action: func(c *cli.Context) error { return serve(c, isInit) },

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"sync"
+	"time"
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/internal/reaper"
@@ -50,44 +51,64 @@ func serve(c *cli.Context, isInit bool) error {
 	srv := api.Serve(l, d)
 	log.Printf("serving on %s (root %s, cgroup %s)", socketPath(c), opts.Root, opts.CgroupRoot)
 	applyDir(rt, c.String("manifests"))
-	status, upgrade := waitForEnd(d, r, c.String("run"))
-	if upgrade {
+	end := waitForEnd(d, r, c.String("run"), isInit || c.Bool("stop-pods-on-exit"))
+	if end.detach {
+		rt.Detach(10 * time.Second)
 		_ = srv.Close()
-		return reexec()
+		log.Printf("exiting; pods keep running (a new podd adopts them; `podctl shutdown` stops them)")
+		return nil
 	}
 	rt.Shutdown()
 	_ = srv.Close()
 	if c.String("run") != "" {
-		fmt.Printf("\nPODD_RUN_EXIT=%d\n", status)
+		fmt.Printf("\nPODD_RUN_EXIT=%d\n", end.status)
 	}
-	if status != 0 && !isInit {
-		return cli.Exit("", status)
+	if end.status != 0 && !isInit {
+		return cli.Exit("", end.status)
 	}
 	return nil
 }
 
+// end is how podd's service ends: stop every pod (with the --run script's status), or leave
+// them running (detach).
+type end struct {
+	status int
+	detach bool
+}
+
 // waitForEnd blocks until SIGTERM/SIGINT, an API shutdown, or the --run script's exit (whose
-// status it returns); SIGHUP asks for a live upgrade instead.
-func waitForEnd(d *daemon, r *reaper.Reaper, script string) (status int, upgrade bool) {
+// status it returns). SIGTERM/SIGINT stop the pods only when stopPods is set (PID 1, or
+// --stop-pods-on-exit); otherwise podd leaves and the pods keep running, as when kubelet or
+// containerd stops. SIGHUP is a live upgrade: podd execs itself in place and, if that fails,
+// says why and goes on serving.
+func waitForEnd(d *daemon, r *reaper.Reaper, script string, stopPods bool) end {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
 	done := make(chan int, 1)
 	if script != "" {
 		go func() { done <- runScript(r, script) }()
 	}
-	select {
-	case s := <-sigs:
-		if s == unix.SIGHUP {
-			log.Printf("hangup: re-executing %s, pods keep running", executable)
-			return 0, true
+	for {
+		select {
+		case s := <-sigs:
+			switch {
+			case s == unix.SIGHUP:
+				log.Printf("hangup: re-executing %s, pods keep running", executable)
+				err := reexec() // returns only on failure
+				log.Printf("live upgrade failed, podd goes on serving: %v", err)
+				continue
+			case stopPods:
+				log.Printf("%v: stopping all pods", s)
+				return end{}
+			}
+			log.Printf("%v: podd stops, pods keep running", s)
+			return end{detach: true}
+		case <-d.quit:
+			log.Printf("shutdown requested: stopping all pods")
+			return end{}
+		case status := <-done:
+			return end{status: status}
 		}
-		log.Printf("%v: stopping all pods", s)
-		return 0, false
-	case <-d.quit:
-		log.Printf("shutdown requested: stopping all pods")
-		return 0, false
-	case status := <-done:
-		return status, false
 	}
 }
 
@@ -95,7 +116,9 @@ func waitForEnd(d *daemon, r *reaper.Reaper, script string) (status int, upgrade
 var executable, _ = os.Executable()
 
 // reexec replaces podd in place (same pid): the containers stay its children, the new podd
-// reloads the records and claims them, and their exit statuses are not lost.
+// reloads the records and claims them, and their exit statuses are not lost. The API socket
+// is not closed first: execve closes it (close-on-exec) only once it succeeds; on failure podd
+// still holds it and goes on serving.
 func reexec() error {
 	env := append(os.Environ(), reexecEnv+"=1")
 	if err := unix.Exec(executable, os.Args, env); err != nil {

@@ -61,7 +61,7 @@ func (e *env) startPodd() (*daemon, error) {
 	const script = `ip link set lo up || exit 1; echo ready; read -r _; exec "$@" >>"$LOG" 2>&1 </dev/null`
 	cmd := exec.Command("unshare", "-n", "-m", "--propagation", "private", "sh", "-c", script, "podd",
 		e.podd, "--root", filepath.Join(e.dir, "root"), "--run-dir", filepath.Join(e.dir, "run"),
-		"--log-dir", e.logDir(), "--cgroup-root", e.cgroup)
+		"--log-dir", e.logDir(), "--cgroup-root", e.cgroup, "--stop-pods-on-exit")
 	cmd.Env = append(os.Environ(), "LOG="+filepath.Join(e.dir, "podd.log"))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -113,7 +113,7 @@ func (e *env) startPodd() (*daemon, error) {
 	return d, nil
 }
 
-// stop sends SIGTERM (podd stops every pod and exits) and waits; after timeout, SIGKILL.
+// stop sends SIGTERM (podd, started with --stop-pods-on-exit, stops every pod and exits) and waits; after timeout, SIGKILL.
 func (d *daemon) stop(timeout time.Duration) (time.Duration, error) {
 	t0 := time.Now()
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -34,12 +34,14 @@ import (
 // in the same namespaces (as after a crash or an upgrade on a real host).
 type Podd struct {
 	t      *testing.T
-	Dir    string // holds everything below and podd.log
-	Root   string // --root
-	RunDir string // --run-dir
-	LogDir string // --log-dir
-	Socket string // RUN-DIR/podd.sock
-	Cgroup string // --cgroup-root
+	Dir    string   // holds everything below and podd.log
+	Root   string   // --root
+	RunDir string   // --run-dir
+	LogDir string   // --log-dir
+	Socket string   // RUN-DIR/podd.sock
+	Cgroup string   // --cgroup-root
+	Bin    string   // the podd binary Start runs (poddBin unless a test copies it)
+	Env    []string // extra environment for the next Start (PODD_CRASH_AT=...)
 	holder *exec.Cmd
 	proc   *poddProc
 }
@@ -53,7 +55,11 @@ type poddProc struct {
 
 // StartPodd starts a podd for the test and registers its teardown: the holder's namespaces, a
 // cgroup subtree of its own, and everything removed at the end.
-func StartPodd(t *testing.T) *Podd {
+func StartPodd(t *testing.T) *Podd { t.Helper(); return StartPoddWith(t, nil) }
+
+// StartPoddWith is StartPodd with configure (when not nil) run before podd first starts: to set
+// Bin or Env.
+func StartPoddWith(t *testing.T, configure func(*Podd)) *Podd {
 	t.Helper()
 	requireHost(t)
 	dir, err := os.MkdirTemp("", "podd-host-")
@@ -61,9 +67,12 @@ func StartPodd(t *testing.T) *Podd {
 		t.Fatal(err)
 	}
 	d := &Podd{t: t, Dir: dir, Root: filepath.Join(dir, "root"), RunDir: filepath.Join(dir, "run"),
-		LogDir: filepath.Join(dir, "log"), Cgroup: filepath.Join(cgroupV2, "podd-test-"+randomHex(6))}
+		LogDir: filepath.Join(dir, "log"), Cgroup: filepath.Join(cgroupV2, "podd-test-"+randomHex(6)), Bin: poddBin}
 	d.Socket = filepath.Join(d.RunDir, "podd.sock")
 	t.Cleanup(d.cleanup)
+	if configure != nil {
+		configure(d)
+	}
 	d.startHolder()
 	d.Start()
 	return d
@@ -121,8 +130,9 @@ func (d *Podd) Start() {
 	fmt.Fprintf(logFile, "=== podd started by %s at %s\n", t.Name(), time.Now().Format(time.RFC3339Nano))
 	// nsenter execs podd itself (no fork without -p), so the command's pid is podd's.
 	cmd := exec.Command("nsenter", "-t", strconv.Itoa(d.HolderPID()), "-n", "-m", "--",
-		poddBin, "--root", d.Root, "--run-dir", d.RunDir, "--log-dir", d.LogDir, "--cgroup-root", d.Cgroup)
+		d.Bin, "--root", d.Root, "--run-dir", d.RunDir, "--log-dir", d.LogDir, "--cgroup-root", d.Cgroup)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Env = append(os.Environ(), d.Env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start podd: %v", err)
 	}
@@ -140,7 +150,7 @@ func (d *Podd) Start() {
 		}
 		return nil
 	})
-	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", d.PID())); exe != poddBin {
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", d.PID())); exe != d.Bin {
 		t.Fatalf("pid %d is %q, not podd", d.PID(), exe)
 	}
 }
@@ -158,6 +168,19 @@ func (d *Podd) Running() bool {
 	}
 }
 
+// WaitExit waits up to timeout for podd to exit by itself (PODD_CRASH_AT) and returns its
+// exit error.
+func (d *Podd) WaitExit(timeout time.Duration) error {
+	d.t.Helper()
+	select {
+	case <-d.proc.done:
+		return d.proc.err
+	case <-time.After(timeout):
+		d.t.Fatalf("podd %d still running after %v", d.PID(), timeout)
+		return nil
+	}
+}
+
 // Kill ends podd with SIGKILL (a crash) and waits for it.
 func (d *Podd) Kill() {
 	d.t.Helper()
@@ -169,30 +192,47 @@ func (d *Podd) Kill() {
 	}
 }
 
-// Stop sends SIGTERM (podd stops every pod, each within its grace period) and waits up to
-// timeout; it returns podd's exit error, or an error if podd had to be killed.
+// Stop sends SIGTERM (podd exits and leaves the pods running, as podd not PID 1 does) and
+// waits up to timeout; it returns podd's exit error, or an error if podd had to be killed.
 func (d *Podd) Stop(timeout time.Duration) error {
 	if !d.Running() {
 		return d.proc.err
 	}
 	_ = d.proc.cmd.Process.Signal(syscall.SIGTERM)
+	return d.wait(timeout, "SIGTERM")
+}
+
+// Shutdown is `podctl shutdown` (podd stops every pod, each within its grace period, and
+// exits); it waits up to timeout and returns podd's exit error, or an error if podd had to be
+// killed.
+func (d *Podd) Shutdown(timeout time.Duration) error {
+	if !d.Running() {
+		return d.proc.err
+	}
+	if r := d.Ctl("shutdown"); r.Code != 0 {
+		return fmt.Errorf("podctl shutdown: %s", r)
+	}
+	return d.wait(timeout, "podctl shutdown")
+}
+
+func (d *Podd) wait(timeout time.Duration, what string) error {
 	select {
 	case <-d.proc.done:
 		return d.proc.err
 	case <-time.After(timeout):
 		_ = d.proc.cmd.Process.Signal(syscall.SIGKILL)
 		<-d.proc.done
-		return fmt.Errorf("podd did not stop within %v of SIGTERM; killed", timeout)
+		return fmt.Errorf("podd did not stop within %v of %s; killed", timeout, what)
 	}
 }
 
-// cleanup stops podd, kills whatever is left in its cgroup subtree, lets the holder (and with
+// cleanup stops podd and its pods (podctl shutdown), kills whatever is left in its cgroup subtree, lets the holder (and with
 // it the namespaces and every mount in them) go, and removes the cgroups and directories.
 func (d *Podd) cleanup() {
 	t := d.t
 	if d.proc != nil && d.Running() {
-		if err := d.Stop(40 * time.Second); err != nil {
-			t.Errorf("podd on SIGTERM: %v", err)
+		if err := d.Shutdown(40 * time.Second); err != nil {
+			t.Errorf("podd on podctl shutdown: %v", err)
 		}
 		if !t.Failed() {
 			if left := childDirs(filepath.Join(d.Cgroup, "pods")); len(left) > 0 {

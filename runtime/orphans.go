@@ -1,0 +1,174 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/moby/sys/mountinfo"
+	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/netsetup"
+	"golang.org/x/sys/unix"
+)
+
+// killWait bounds the wait for killed processes to leave a cgroup.
+const killWait = 5 * time.Second
+
+// waitEmpty waits until no process is left in the cgroup dir or below (a cgroup that does not
+// exist is empty). Processes podd did not start (adopted after a restart) are reaped by someone
+// else, so only the cgroup can tell when they are gone.
+func waitEmpty(dir string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		busy, err := cgroupfs.Populated(dir)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && !busy) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes still in %s %v after SIGKILL", dir, timeout)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// removeCgroup kills every process in the cgroup dir, waits for them to go and removes it.
+func removeCgroup(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := cgroupfs.Kill(dir); err != nil {
+		return err
+	}
+	if err := waitEmpty(dir, killWait); err != nil {
+		return err
+	}
+	return cgroupfs.Remove(dir)
+}
+
+// cleanupUID removes whatever a pod with this uid may have left, knowing nothing else of it
+// (its record is unreadable or was never written): processes and cgroup, pinned namespaces,
+// address and veth, mounts under its directory, log directories, the directory itself.
+func (rt *Runtime) cleanupUID(uid string) error {
+	var errs []error
+	add := func(what string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
+		}
+	}
+	add("cgroup", removeCgroup(filepath.Join(rt.podsCg, uid)))
+	add("namespaces", (&netsetup.PodNS{Dir: filepath.Join(rt.nsDir(), uid)}).Remove())
+	if rt.net != nil {
+		add("network", rt.net.Release(uid))
+	}
+	dir := filepath.Join(rt.podsDir(), uid)
+	add("mounts", unmountUnder(dir))
+	logs, _ := filepath.Glob(filepath.Join(rt.opts.LogDir, "*_"+uid))
+	for _, l := range logs {
+		add("logs", os.RemoveAll(l))
+	}
+	add("pod directory", os.RemoveAll(dir))
+	return errors.Join(errs...)
+}
+
+// unmountUnder detaches every mount at or below dir in podd's mount namespace (memory-backed
+// emptyDirs), deepest first.
+func unmountUnder(dir string) error {
+	ms, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
+	if err != nil {
+		return err
+	}
+	sort.Slice(ms, func(i, j int) bool { return len(ms[i].Mountpoint) > len(ms[j].Mountpoint) })
+	var errs []error
+	for _, m := range ms {
+		if err := unix.Unmount(m.Mountpoint, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", m.Mountpoint, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// keepCorrupt moves an unreadable record out of the pod's directory, to
+// <root>/corrupt/<uid>.pod.json, for the operator to look at; it returns where it went.
+func (rt *Runtime) keepCorrupt(uid string) (string, error) {
+	dir := filepath.Join(rt.opts.Root, "corrupt")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, uid+".pod.json")
+	if err := os.Rename(filepath.Join(rt.podsDir(), uid, "pod.json"), dst); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
+
+// cleanOrphans removes, and reports, what podd finds at start that belongs to no pod it knows
+// (known: the uids of the pods it recovered): pod cgroups and their processes, pinned namespace
+// directories, IPAM addresses (with their veth).
+func (rt *Runtime) cleanOrphans(known map[string]bool) {
+	for _, uid := range dirNames(rt.podsCg, true) {
+		if known[uid] {
+			continue
+		}
+		pids := cgroupPids(filepath.Join(rt.podsCg, uid))
+		err := removeCgroup(filepath.Join(rt.podsCg, uid))
+		logf("orphan cgroup %s/%s (no pod record; processes %v): killed and removed%s", rt.podsCg, uid, pids, errSuffix(err))
+	}
+	for _, uid := range dirNames(rt.nsDir(), true) {
+		if known[uid] {
+			continue
+		}
+		err := (&netsetup.PodNS{Dir: filepath.Join(rt.nsDir(), uid)}).Remove()
+		logf("orphan namespace pins %s (no pod record): unmounted and removed%s", filepath.Join(rt.nsDir(), uid), errSuffix(err))
+	}
+	if rt.net == nil {
+		return
+	}
+	for _, ip := range dirNames(rt.net.IPAMDir, false) {
+		owner, err := os.ReadFile(filepath.Join(rt.net.IPAMDir, ip))
+		if err != nil || known[string(owner)] {
+			continue
+		}
+		err = rt.net.Release(string(owner))
+		logf("orphan address %s (held by %q, no pod record): released%s", ip, owner, errSuffix(err))
+	}
+}
+
+// dirNames lists the names in dir: directories only, or regular files only.
+func dirNames(dir string, dirs bool) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() == dirs && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// cgroupPids lists the processes in dir and below, for the report.
+func cgroupPids(dir string) []int {
+	var out []int
+	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() {
+			pids, _ := cgroupfs.Pids(p)
+			out = append(out, pids...)
+		}
+		return nil
+	})
+	return out
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (with errors: " + err.Error() + ")"
+}
