@@ -3,11 +3,13 @@ package runtime
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -64,5 +66,20 @@ func TestApplyCancelledBeforeStart(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(rt.opts.Root, "pods")); len(entries) != 0 {
 		t.Errorf("the cancelled apply left %v", entries)
+	}
+}
+
+func TestGraceSecondsNeverOverflow(t *testing.T) {
+	for _, tc := range []struct {
+		in   int64
+		want time.Duration
+	}{
+		{30, 30 * time.Second},
+		{-5, 0},
+		{math.MaxInt64, time.Duration(math.MaxInt64/int64(time.Second)) * time.Second},
+	} {
+		if got := seconds(tc.in); got != tc.want || got < 0 {
+			t.Errorf("seconds(%d) = %v, want %v", tc.in, got, tc.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,12 +47,19 @@ func (rt *Runtime) Delete(ctx context.Context, namespace, name string, grace *in
 
 func (p *pod) graceFor(grace *int64) time.Duration {
 	if grace != nil {
-		return time.Duration(*grace) * time.Second
+		return seconds(*grace)
 	}
 	if g := p.obj.Spec.TerminationGracePeriodSeconds; g != nil {
-		return time.Duration(*g) * time.Second
+		return seconds(*g)
 	}
 	return 30 * time.Second
+}
+
+// seconds converts a grace period without overflowing time.Duration: the API and validation
+// refuse such values, but a record written by an older podd may still hold one.
+func seconds(s int64) time.Duration {
+	const most = int64(math.MaxInt64 / int64(time.Second))
+	return time.Duration(max(0, min(s, most))) * time.Second
 }
 
 // stop is idempotent: a second caller waits for the first one's teardown.
