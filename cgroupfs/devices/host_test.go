@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,11 +141,14 @@ func TestHostAttachReplaces(t *testing.T) {
 	if err := Attach(dir, kmsg); err != nil {
 		t.Fatal(err)
 	}
+	if err := Attach(dir, kmsg); err != nil { // the same rules again: the same program stays
+		t.Fatal(err)
+	}
 	if got := runProbe(t, dir, "open r /dev/kmsg", "open w /dev/kmsg"); strings.Join(got, " ") != "ok EPERM" {
 		t.Errorf("after re-attach with kmsg r: read, write = %v, want ok EPERM", got)
 	}
 	if n := attachedCount(t, dir); n != 1 {
-		t.Errorf("%d programs attached after two Attach calls, want 1", n)
+		t.Errorf("%d programs attached after three Attach calls, want 1", n)
 	}
 }
 
@@ -162,12 +166,32 @@ func attachedCount(t testing.TB, dir string) int {
 	return len(res.Programs)
 }
 
-// The cost added to every container start.
+// The cost added to every container start: a new container's cgroup (mkdir included, as
+// runtime does it anyway) and a restarted container's (the filter is already there).
 func BenchmarkAttach(b *testing.B) {
 	dir := testCgroup(b)
-	for b.Loop() {
-		if err := Attach(dir, Default); err != nil {
-			b.Fatal(err)
+	b.Run("new-cgroup", func(b *testing.B) {
+		var made []string
+		for b.Loop() {
+			d := filepath.Join(dir, strconv.Itoa(len(made)))
+			made = append(made, d)
+			if err := cgroupfs.Create(d); err != nil {
+				b.Fatal(err)
+			}
+			if err := Attach(d, Default); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+		b.StopTimer()
+		for _, d := range made {
+			os.Remove(d)
+		}
+	})
+	b.Run("restart", func(b *testing.B) {
+		for b.Loop() {
+			if err := Attach(dir, Default); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
