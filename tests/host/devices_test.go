@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -251,5 +253,56 @@ spec:
 	}
 	if _, err := os.Lstat(d.Root + "/pods/new"); err == nil {
 		t.Errorf("a refused DirectoryOrCreate hostPath created %s/pods/new", d.Root)
+	}
+}
+
+// A container started by a podd without the device filter (an upgrade from an older podd)
+// gets the filter when the new podd adopts it.
+func TestAdoptedContainerGetsFilter(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: old}
+spec:
+  containers:
+  - {name: c, image: ` + testImage + `, command: [testapp, sleep, "600"]}
+`)
+	cg := filepath.Join(d.Cgroup, "pods", string(d.MustGetPod("old").UID), "c")
+	detachDeviceFilters(t, cg)
+	d.Kill()
+	d.Start()
+	marker := "podd-adopt-" + randomHex(8)
+	r := d.Ctl("exec", "old", "--", "sh", "-c", "mknod /dev/k c 1 11 && echo "+marker+" > /dev/k || echo DENIED-kmsg")
+	if !strings.Contains(r.Stdout, "DENIED-kmsg") {
+		t.Errorf("exec in the adopted container: %s", r)
+	}
+	if strings.Contains(hostDmesg(t), marker) {
+		t.Fatalf("the host's dmesg has the container's marker %s", marker)
+	}
+	d.MustCtl("delete", "pod", "old")
+}
+
+// detachDeviceFilters removes every device program from the cgroup dir.
+func detachDeviceFilters(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := link.QueryPrograms(link.QueryOptions{Target: int(f.Fd()), Attach: ebpf.AttachCGroupDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ap := range res.Programs {
+		p, err := ebpf.NewProgramFromID(ap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = link.RawDetachProgram(link.RawDetachProgramOptions{Target: int(f.Fd()), Program: p, Attach: ebpf.AttachCGroupDevice})
+		p.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
