@@ -15,7 +15,9 @@ type Bind struct {
 	Field    string // the manifest field it comes from, named in errors ("" for podd's own)
 }
 
-// Bind mounts b inside the root, read-only when asked.
+// Bind mounts b inside the root: nodev, submounts included, unless the source is itself a
+// device node (a hostPath CharDevice/BlockDevice: whether it may be used is the cgroup device
+// filter's decision); read-only when asked.
 func (r *Root) Bind(b Bind) error {
 	st, err := os.Stat(b.Source)
 	if err != nil {
@@ -25,12 +27,37 @@ func (r *Root) Bind(b Bind) error {
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	if err := mountOn(h, b.Source, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	err = mountOn(h, b.Source, "", unix.MS_BIND|unix.MS_REC, "")
+	h.Close()
+	if err != nil {
 		return fmt.Errorf("bind %s on %s: %w", b.Source, b.Dest, err)
 	}
+	// Resolved again, so the handle refers to the new mount rather than what it covers.
+	if h, err = r.Open(b.Dest); err != nil {
+		return err
+	}
+	defer h.Close()
+	if st.Mode()&os.ModeDevice == 0 {
+		if err := setNodev(h, b.Dest); err != nil {
+			return err
+		}
+	}
 	if b.ReadOnly {
-		return r.remountRO(b.Dest)
+		return remountRO(h, b.Dest)
+	}
+	return nil
+}
+
+// setNodev makes the mount behind h and every mount below it nodev (mount_setattr, Linux
+// >= 5.12; before that, a remount of the top mount only).
+func setNodev(h *os.File, dest string) error {
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NODEV}
+	err := unix.MountSetattr(int(h.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr)
+	if err == unix.ENOSYS {
+		err = remount(h, dest, unix.MS_NODEV)
+	}
+	if err != nil {
+		return fmt.Errorf("make %s nodev: %w", dest, err)
 	}
 	return nil
 }
@@ -42,28 +69,21 @@ func (r *Root) target(dest string, dir bool) (*os.File, error) {
 	return r.File(dest)
 }
 
-// remountRO makes the mount now on top of dest read-only. The path is resolved again so the
-// handle refers to the new mount rather than the directory beneath it.
-func (r *Root) remountRO(dest string) error {
-	h, err := r.Open(dest)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return remountRO(h, dest)
-}
-
 // remountRO makes the mount behind handle h read-only, keeping its locked flags.
 func remountRO(h *os.File, dest string) error {
+	if err := remount(h, dest, unix.MS_RDONLY); err != nil {
+		return fmt.Errorf("remount %s read-only: %w", dest, err)
+	}
+	return nil
+}
+
+// remount adds flags to the bind mount behind h, repeating the flags it already has.
+func remount(h *os.File, dest string, flags int) error {
 	var st unix.Statfs_t
 	if err := unix.Fstatfs(int(h.Fd()), &st); err != nil {
 		return fmt.Errorf("statfs %s: %w", dest, err)
 	}
-	flags := unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | lockedFlags(st.Flags)
-	if err := mountOn(h, "", "", uintptr(flags), ""); err != nil {
-		return fmt.Errorf("remount %s read-only: %w", dest, err)
-	}
-	return nil
+	return mountOn(h, "", "", uintptr(unix.MS_BIND|unix.MS_REMOUNT|flags|lockedFlags(st.Flags)), "")
 }
 
 // lockedFlags keeps the per-mount flags a bind remount must repeat.

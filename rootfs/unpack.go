@@ -96,7 +96,9 @@ func (u *unpacker) create(parent *os.File, base, rel string, hdr *tar.Header, r 
 		return u.symlink(parent, base, hdr)
 	case tar.TypeLink:
 		return u.hardlink(parent, base, hdr)
-	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+	case tar.TypeChar, tar.TypeBlock:
+		return u.device(parent, base, hdr)
+	case tar.TypeFifo:
 		return u.node(parent, base, hdr)
 	case tar.TypeXGlobalHeader:
 		return nil
@@ -225,6 +227,19 @@ func (u *unpacker) hardlink(parent *os.File, base string, hdr *tar.Header) error
 		return fmt.Errorf("hard link to %q: %w", hdr.Linkname, err)
 	}
 	return nil
+}
+
+// device handles a device node entry: only an overlayfs whiteout (a 0/0 character device) is
+// created. Any other node is left out: a layer must never put a device of the host (its disk,
+// /dev/kmsg, /dev/mem) into the image store on the host's filesystem, nor into a container.
+// Containers get their devices from podd (a fresh /dev) and the cgroup device filter.
+func (u *unpacker) device(parent *os.File, base string, hdr *tar.Header) error {
+	if hdr.Typeflag == tar.TypeChar && hdr.Devmajor == 0 && hdr.Devminor == 0 {
+		return u.node(parent, base, hdr)
+	}
+	// The entry still replaces what an earlier entry of this layer put at its path.
+	_, err := clearEntry(parent, base, false)
+	return err
 }
 
 func (u *unpacker) node(parent *os.File, base string, hdr *tar.Header) error {

@@ -131,6 +131,9 @@ func (c *container) prepareFiles() (*os.File, error) {
 	if err := cgroupfs.Set(cg, c.p.rt.containerResources(c.spec)); err != nil {
 		return nil, fmt.Errorf("%s.resources: %w", c.fieldPath(), err)
 	}
+	if err := c.attachDeviceFilter(); err != nil {
+		return nil, err
+	}
 	d := c.dir()
 	ov := overlay.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
 	// Every run starts from the image, as in Kubernetes: the last run's writes go.

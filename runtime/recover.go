@@ -129,6 +129,13 @@ func (p *pod) recover() error {
 	if err := p.recoverSandbox(live); err != nil {
 		return err
 	}
+	for i, c := range p.ctrs {
+		if live[i] != 0 { // a container started by a podd without the device filter gets it now
+			if err := c.attachDeviceFilter(); err != nil {
+				logf("pod %s: container %s: %v", p.obj.Name, c.name(), err)
+			}
+		}
+	}
 	p.mu.Lock()
 	for i, c := range p.ctrs {
 		p.adopt(c, live[i])

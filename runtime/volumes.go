@@ -3,16 +3,20 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"github.com/podd/podd/api"
 	"os"
 
+	"github.com/podd/podd/api"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // createVolumes makes each emptyDir (a directory per pod, tmpfs for medium Memory) and checks
 // each hostPath against its type.
 func (p *pod) createVolumes() error {
+	if err := p.checkHostPaths(); err != nil {
+		return err
+	}
 	for i, v := range p.obj.Spec.Volumes {
 		path := fmt.Sprintf("spec.volumes[%d]", i)
 		var err error
@@ -25,6 +29,26 @@ func (p *pod) createVolumes() error {
 		}
 		if err != nil {
 			return api.Invalid(fmt.Sprintf("%s: %v", path, err))
+		}
+	}
+	return nil
+}
+
+// checkHostPaths refuses, before any *OrCreate creates anything, a hostPath into podd's own
+// directories.
+func (p *pod) checkHostPaths() error {
+	for i, v := range p.obj.Spec.Volumes {
+		if v.HostPath == nil {
+			continue
+		}
+		fp := field.NewPath("spec", "volumes").Index(i).Child("hostPath", "path")
+		err := checkStateDirs(v.HostPath.Path, p.rt.stateDirs(), fp)
+		var fe *field.Error
+		if errors.As(err, &fe) {
+			return api.Invalid(fe.Error())
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -100,6 +124,16 @@ func (p *pod) volumeSource(name string) (string, error) {
 		return p.volumeDir(name), nil
 	}
 	return "", fmt.Errorf("volume %q not found", name)
+}
+
+// hostPathOf is the hostPath source of the named volume, nil for another kind.
+func (p *pod) hostPathOf(name string) *corev1.HostPathVolumeSource {
+	for _, v := range p.obj.Spec.Volumes {
+		if v.Name == name {
+			return v.HostPath
+		}
+	}
+	return nil
 }
 
 // removeVolumes unmounts memory-backed emptyDirs; the directories go with the pod directory.

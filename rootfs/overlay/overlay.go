@@ -45,13 +45,17 @@ func (o Overlay) Prepare() error {
 	return nil
 }
 
+// MountFlags: a container's root is nodev; device nodes work only in the /dev tmpfs podd
+// mounts over it (an image, or a node made with mknod on /, never opens a device).
+const MountFlags = unix.MS_NODEV
+
 // Mount mounts the overlay on Target. Called inside the container's mount namespace, so the
 // mount vanishes with the container and nothing is left on the host.
 func (o Overlay) Mount() error {
 	if len(o.Lowers) == 0 {
 		return fmt.Errorf("overlay on %s: image has no layers", o.Target)
 	}
-	if err := unix.Mount("overlay", o.Target, "overlay", 0, o.Options()); err != nil {
+	if err := unix.Mount("overlay", o.Target, "overlay", MountFlags, o.Options()); err != nil {
 		return fmt.Errorf("mount overlay on %s (%s): %w", o.Target, o.Options(), err)
 	}
 	return nil
