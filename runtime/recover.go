@@ -130,7 +130,7 @@ func (p *pod) recover() error {
 		return err
 	}
 	for i, c := range p.ctrs {
-		if live[i] != 0 { // a container started by a podd without the device filter gets it now
+		if live[i] != nil { // a container started by a podd without the device filter gets it now
 			if err := c.attachDeviceFilter(); err != nil {
 				logf("pod %s: container %s: %v", p.obj.Name, c.name(), err)
 			}
