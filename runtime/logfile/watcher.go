@@ -1,0 +1,157 @@
+package logfile
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Watcher caps every live log file: one goroutine for all of them, an fstat of each every
+// Interval, and an extra check every HotInterval of the files that grew fast, so a container
+// writing as fast as it can overshoots the cap by at most what it writes in HotInterval.
+type Watcher struct {
+	Max         int64                         // cap on a file's allocated bytes
+	List        func() []string               // the files to watch now
+	Added       func(path string)             // called when a file starts being watched
+	Logf        func(format string, a ...any) // reports errors and the truncate fallback
+	Interval    time.Duration                 // full pass; default 250 ms
+	HotInterval time.Duration                 // pass over fast-growing files; default 10 ms
+
+	files  map[string]*watched
+	warned bool
+}
+
+type watched struct {
+	f        *os.File
+	lastSize int64 // st_size at the last full pass
+	hot      bool  // grew by more than Max/8 between the last two full passes
+}
+
+// Run checks the files until ctx ends.
+func (w *Watcher) Run(ctx context.Context) {
+	full, hot := w.intervals()
+	nextFull := time.Now()
+	for {
+		if !time.Now().Before(nextFull) {
+			w.Pass()
+			nextFull = time.Now().Add(full)
+		} else {
+			w.HotPass()
+		}
+		wait := time.Until(nextFull)
+		if w.anyHot() {
+			wait = min(wait, hot)
+		}
+		select {
+		case <-ctx.Done():
+			w.closeAll()
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (w *Watcher) intervals() (time.Duration, time.Duration) {
+	full, hot := w.Interval, w.HotInterval
+	if full <= 0 {
+		full = 250 * time.Millisecond
+	}
+	if hot <= 0 {
+		hot = 10 * time.Millisecond
+	}
+	return full, hot
+}
+
+// Pass syncs the watched set with List and caps every file.
+func (w *Watcher) Pass() {
+	if w.files == nil {
+		w.files = map[string]*watched{}
+	}
+	live := map[string]bool{}
+	for _, path := range w.List() {
+		live[path] = true
+		if _, ok := w.files[path]; !ok {
+			w.open(path)
+		}
+	}
+	for path, wf := range w.files {
+		if !live[path] {
+			w.check(path, wf) // its last words may have pushed it past the cap
+			wf.f.Close()
+			delete(w.files, path)
+			continue
+		}
+		w.check(path, wf)
+		w.updateHot(wf)
+	}
+}
+
+// HotPass caps only the files that grew fast.
+func (w *Watcher) HotPass() {
+	for path, wf := range w.files {
+		if wf.hot {
+			w.check(path, wf)
+		}
+	}
+}
+
+func (w *Watcher) anyHot() bool {
+	for _, wf := range w.files {
+		if wf.hot {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *Watcher) open(path string) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			w.logf("log cap: %v", err)
+		}
+		return // not created yet, or gone: the next pass sees
+	}
+	w.files[path] = &watched{f: f}
+	if w.Added != nil {
+		w.Added(path)
+	}
+}
+
+func (w *Watcher) check(path string, wf *watched) {
+	act, err := Cap(wf.f, w.Max, w.Max/2)
+	if err != nil {
+		w.logf("log cap: %v", err)
+		return
+	}
+	if act == Truncated && !w.warned {
+		w.warned = true
+		w.logf("log cap: %s: the filesystem cannot punch holes; log files past %d bytes are truncated to 0 instead (their oldest output is lost)", path, w.Max)
+	}
+}
+
+func (w *Watcher) updateHot(wf *watched) {
+	var st unix.Stat_t
+	if unix.Fstat(int(wf.f.Fd()), &st) != nil {
+		return
+	}
+	wf.hot = st.Size-wf.lastSize > w.Max/8
+	wf.lastSize = st.Size
+}
+
+func (w *Watcher) closeAll() {
+	for path, wf := range w.files {
+		wf.f.Close()
+		delete(w.files, path)
+	}
+}
+
+func (w *Watcher) logf(format string, a ...any) {
+	if w.Logf != nil {
+		w.Logf(format, a...)
+	}
+}
