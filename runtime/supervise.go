@@ -73,6 +73,9 @@ func (c *container) exited(e reaper.Exit) {
 func (c *container) shouldRestart() bool {
 	c.p.mu.Lock()
 	defer c.p.mu.Unlock()
+	if c.p.evictedLocked() {
+		return false
+	}
 	t := c.status().State.Terminated
 	switch c.p.obj.Spec.RestartPolicy {
 	case corev1.RestartPolicyNever:
@@ -105,6 +108,10 @@ func (c *container) restartAfter(delay time.Duration) bool {
 				return false
 			case <-time.After(delay):
 			}
+		}
+		if c.p.evicted() { // evicted during the backoff
+			c.waitStop()
+			return false
 		}
 		c.restarts++
 		err := c.start()
