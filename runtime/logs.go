@@ -37,15 +37,15 @@ func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts api.Lo
 		return fmt.Errorf("open log: %w", err)
 	}
 	defer f.Close()
-	pos, err := logfile.TailStart(f, opts.TailLines)
+	tail, err := logfile.TailStart(f, opts.TailLines)
 	if err != nil {
 		return err
 	}
-	s := logfile.NewStream(f, pos)
 	if !opts.Follow || opts.Previous {
-		_, err = s.Copy(w)
+		_, err = logfile.NewTailStream(f, tail).Copy(w) // what the log held at the request
 		return err
 	}
+	s := logfile.NewStream(f, tail.Position)
 	return s.Follow(ctx, w, func() bool { return c.running(restart) }, 100*time.Millisecond)
 }
 

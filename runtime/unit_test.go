@@ -100,7 +100,7 @@ func TestSkipToTail(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf strings.Builder
-		_, err = logfile.NewStream(f, pos).Copy(&buf)
+		_, err = logfile.NewTailStream(f, pos).Copy(&buf)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -38,7 +38,7 @@ func tail(t testing.TB, f *os.File, n int64) string {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if _, err := NewStream(f, pos).Copy(&b); err != nil {
+	if _, err := NewTailStream(f, pos).Copy(&b); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -109,7 +109,7 @@ func TestTailOfHugeLineIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := &hashWriter{h: sha256.New()}
-		if _, err := NewStream(f, pos).Copy(w); err != nil {
+		if _, err := NewTailStream(f, pos).Copy(w); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -175,6 +175,26 @@ func TestStreamResyncsAfterPunch(t *testing.T) {
 	}
 	if b.String() != "new\n" {
 		t.Errorf("after a punch under the reader: got %q, want %q", trunc(b.String()), "new\n")
+	}
+}
+
+// TestTailIsASnapshot: logs without -f prints what the log held when asked, however fast the
+// container keeps writing (a `yes` container made the old copy endless).
+func TestTailIsASnapshot(t *testing.T) {
+	f := writeFile(t, "a\nb\n")
+	pos, err := TailStart(f, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openRW(t, f).WriteAt([]byte("c\n"), 4); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := NewTailStream(f, pos).Copy(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "b\n" {
+		t.Errorf("tail 1 then a write: %q, want %q", b.String(), "b\n")
 	}
 }
 

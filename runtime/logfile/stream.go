@@ -17,22 +17,36 @@ import (
 type Stream struct {
 	f   *os.File
 	pos Position
+	end int64 // stop here (-1: at the file's end, whenever that is)
 	buf []byte
 }
 
-// NewStream reads f from pos.
+// NewStream reads f from pos to its end, following it as it grows.
 func NewStream(f *os.File, pos Position) *Stream {
-	return &Stream{f: f, pos: pos, buf: make([]byte, blockSize)}
+	return &Stream{f: f, pos: pos, end: -1, buf: make([]byte, blockSize)}
 }
 
-// Copy writes what the file holds from the stream's position to its current end to w.
+// NewTailStream reads f from t to the end f had when t was found: a snapshot, which a
+// container writing faster than the reader cannot make endless.
+func NewTailStream(f *os.File, t Tail) *Stream {
+	return &Stream{f: f, pos: t.Position, end: t.End, buf: make([]byte, blockSize)}
+}
+
+// Copy writes what the file holds from the stream's position to its end to w.
 func (s *Stream) Copy(w io.Writer) (int64, error) {
 	var total int64
 	for {
 		off := s.pos.Off
-		n, err := s.f.ReadAt(s.buf, off)
+		buf := s.buf
+		if s.end >= 0 {
+			if off >= s.end {
+				return total, nil
+			}
+			buf = buf[:min(int64(len(buf)), s.end-off)]
+		}
+		n, err := s.f.ReadAt(buf, off)
 		if n > 0 {
-			written, werr := s.emit(w, s.buf[:n])
+			written, werr := s.emit(w, buf[:n])
 			total += written
 			if werr != nil {
 				return total, werr

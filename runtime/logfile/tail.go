@@ -16,6 +16,13 @@ type Position struct {
 	Partial bool
 }
 
+// Tail is where the last lines start, and the end of the file when they were found: a reader
+// that does not follow stops there, even while the container keeps writing.
+type Tail struct {
+	Position
+	End int64
+}
+
 // dataStart is the offset of the file's first byte of data: 0, or past the hole a cap punched
 // at its head; size when the file holds no data at all. Filesystems without SEEK_DATA support
 // report the whole file as data (the kernel's generic llseek), so this works everywhere.
@@ -34,23 +41,26 @@ func dataStart(f *os.File, size int64) (int64, error) {
 // reading backwards from the end one block at a time: memory is one block, however long the
 // lines or the file. A last line without its newline counts as a line. Lines cut by a cap (at
 // the start of the data, after a hole) are not counted.
-func TailStart(f *os.File, n int64) (Position, error) {
+func TailStart(f *os.File, n int64) (Tail, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return Position{}, fmt.Errorf("stat log: %w", err)
+		return Tail{}, fmt.Errorf("stat log: %w", err)
 	}
 	size := st.Size()
 	lo, err := dataStart(f, size)
 	if err != nil {
-		return Position{}, err
+		return Tail{}, err
 	}
+	var pos Position
 	switch {
 	case n < 0:
-		return Position{Off: lo, Partial: lo > 0}, nil
+		pos = Position{Off: lo, Partial: lo > 0}
 	case n == 0 || lo >= size:
-		return Position{Off: size}, nil
+		pos = Position{Off: size}
+	default:
+		pos, err = scanBack(f, lo, size, n)
 	}
-	return scanBack(f, lo, size, n)
+	return Tail{Position: pos, End: size}, err
 }
 
 // scanBack counts newlines backwards from size down to lo until it has passed n of them.

@@ -42,6 +42,7 @@ type Podd struct {
 	Cgroup string // --cgroup-root
 	holder *exec.Cmd
 	proc   *poddProc
+	args   []string // extra podd flags
 }
 
 // poddProc is one run of the podd binary.
@@ -51,9 +52,9 @@ type poddProc struct {
 	err  error // Wait's result, once done is closed
 }
 
-// StartPodd starts a podd for the test and registers its teardown: the holder's namespaces, a
-// cgroup subtree of its own, and everything removed at the end.
-func StartPodd(t *testing.T) *Podd {
+// StartPodd starts a podd (with extra flags args) for the test and registers its teardown: the
+// holder's namespaces, a cgroup subtree of its own, and everything removed at the end.
+func StartPodd(t *testing.T, args ...string) *Podd {
 	t.Helper()
 	requireHost(t)
 	dir, err := os.MkdirTemp("", "podd-host-")
@@ -61,7 +62,7 @@ func StartPodd(t *testing.T) *Podd {
 		t.Fatal(err)
 	}
 	d := &Podd{t: t, Dir: dir, Root: filepath.Join(dir, "root"), RunDir: filepath.Join(dir, "run"),
-		LogDir: filepath.Join(dir, "log"), Cgroup: filepath.Join(cgroupV2, "podd-test-"+randomHex(6))}
+		LogDir: filepath.Join(dir, "log"), Cgroup: filepath.Join(cgroupV2, "podd-test-"+randomHex(6)), args: args}
 	d.Socket = filepath.Join(d.RunDir, "podd.sock")
 	t.Cleanup(d.cleanup)
 	d.startHolder()
@@ -120,8 +121,8 @@ func (d *Podd) Start() {
 	defer logFile.Close()
 	fmt.Fprintf(logFile, "=== podd started by %s at %s\n", t.Name(), time.Now().Format(time.RFC3339Nano))
 	// nsenter execs podd itself (no fork without -p), so the command's pid is podd's.
-	cmd := exec.Command("nsenter", "-t", strconv.Itoa(d.HolderPID()), "-n", "-m", "--",
-		poddBin, "--root", d.Root, "--run-dir", d.RunDir, "--log-dir", d.LogDir, "--cgroup-root", d.Cgroup)
+	cmd := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(d.HolderPID()), "-n", "-m", "--",
+		poddBin, "--root", d.Root, "--run-dir", d.RunDir, "--log-dir", d.LogDir, "--cgroup-root", d.Cgroup}, d.args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start podd: %v", err)
