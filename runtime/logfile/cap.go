@@ -28,10 +28,15 @@ const maxApparentSize = 1 << 40
 // disk too but loses the oldest output.
 func Cap(f *os.File, max, keep int64) (Action, error) {
 	var st unix.Stat_t
-	fd := int(f.Fd())
-	if err := unix.Fstat(fd, &st); err != nil {
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return None, fmt.Errorf("stat %s: %w", f.Name(), err)
 	}
+	return capStat(f, &st, max, keep)
+}
+
+// capStat is Cap given the file's fstat.
+func capStat(f *os.File, st *unix.Stat_t, max, keep int64) (Action, error) {
+	fd := int(f.Fd())
 	if st.Size > maxApparentSize {
 		return truncate(f)
 	}

@@ -85,8 +85,11 @@ func (w *Watcher) Pass() {
 			delete(w.files, path)
 			continue
 		}
-		w.check(path, wf)
-		w.updateHot(wf)
+		st := w.check(path, wf)
+		if st != nil {
+			wf.hot = st.Size-wf.lastSize > w.Max/8
+			wf.lastSize = st.Size
+		}
 	}
 }
 
@@ -122,25 +125,23 @@ func (w *Watcher) open(path string) {
 	}
 }
 
-func (w *Watcher) check(path string, wf *watched) {
-	act, err := Cap(wf.f, w.Max, w.Max/2)
+// check caps one file with a single fstat, which it returns (nil on error).
+func (w *Watcher) check(path string, wf *watched) *unix.Stat_t {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(wf.f.Fd()), &st); err != nil {
+		w.logf("log cap: stat %s: %v", path, err)
+		return nil
+	}
+	act, err := capStat(wf.f, &st, w.Max, w.Max/2)
 	if err != nil {
 		w.logf("log cap: %v", err)
-		return
+		return nil
 	}
 	if act == Truncated && !w.warned {
 		w.warned = true
 		w.logf("log cap: %s: the filesystem cannot punch holes; log files past %d bytes are truncated to 0 instead (their oldest output is lost)", path, w.Max)
 	}
-}
-
-func (w *Watcher) updateHot(wf *watched) {
-	var st unix.Stat_t
-	if unix.Fstat(int(wf.f.Fd()), &st) != nil {
-		return
-	}
-	wf.hot = st.Size-wf.lastSize > w.Max/8
-	wf.lastSize = st.Size
+	return &st
 }
 
 func (w *Watcher) closeAll() {
