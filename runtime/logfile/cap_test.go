@@ -98,8 +98,9 @@ func TestCapBoundsDiskKeepsTail(t *testing.T) {
 	}
 }
 
-// TestWatcherBoundsFastWriter: a writer appending as fast as it can (like `yes`) never holds
-// much more than the cap on disk while the watcher runs.
+// TestWatcherBoundsFastWriter: a writer appending ~100 MB/s (busybox `yes` into a log does
+// ~70 here) never holds much more than the cap on disk while the watcher runs: at most what it
+// writes before the watcher sees it growing (one 250 ms pass) and between hot checks.
 func TestWatcherBoundsFastWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "0.log")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -113,19 +114,16 @@ func TestWatcherBoundsFastWriter(t *testing.T) {
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	chunk := []byte(strings.Repeat("y\n", 32<<10))
-	peak := int64(0)
-	deadline := time.Now().Add(2 * time.Second)
-	var written int64
-	for time.Now().Before(deadline) {
+	chunk := []byte(strings.Repeat("y\n", 512<<10)) // 1 MiB
+	var peak, written int64
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); <-tick.C {
 		if _, err := f.Write(chunk); err != nil {
 			t.Fatal(err)
 		}
 		written += int64(len(chunk))
 		peak = max64(peak, allocated(t, f))
-		if written > 64<<20 {
-			time.Sleep(time.Millisecond) // enough shown; spare the disk
-		}
 	}
 	time.Sleep(300 * time.Millisecond)
 	final := allocated(t, f)
@@ -133,7 +131,7 @@ func TestWatcherBoundsFastWriter(t *testing.T) {
 	if final > max {
 		t.Errorf("after the writer stopped: %d bytes allocated, cap %d", final, max)
 	}
-	if written > 4*max && final == 0 {
+	if final == 0 {
 		t.Errorf("no data left at all")
 	}
 	if slack := int64(48 << 20); peak > max+slack {

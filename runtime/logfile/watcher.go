@@ -119,7 +119,9 @@ func (w *Watcher) open(path string) {
 		}
 		return // not created yet, or gone: the next pass sees
 	}
-	w.files[path] = &watched{f: f}
+	var st unix.Stat_t
+	_ = unix.Fstat(int(f.Fd()), &st)
+	w.files[path] = &watched{f: f, lastSize: st.Size}
 	if w.Added != nil {
 		w.Added(path)
 	}
