@@ -17,6 +17,10 @@ const (
 	Truncated        // the filesystem cannot punch holes (or the size grew huge): emptied
 )
 
+// fallocate is unix.Fallocate; tests replace it to play a filesystem without hole punching
+// (ramfs).
+var fallocate = unix.Fallocate
+
 // maxApparentSize bounds the apparent size a punched file may reach before it is truncated
 // instead: ext4 refuses writes past 16 TiB (EFBIG) even to a file that is nearly all hole.
 const maxApparentSize = 1 << 40
@@ -56,7 +60,7 @@ func capStat(f *os.File, st *unix.Stat_t, max, keep int64) (Action, error) {
 	if hi <= lo {
 		return None, nil
 	}
-	err = unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, lo, hi-lo)
+	err = fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, lo, hi-lo)
 	switch {
 	case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS):
 		return truncate(f)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -71,7 +73,7 @@ func TestCapBoundsDiskKeepsTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	if act != Punched {
-		t.Skipf("the filesystem of %s cannot punch holes (feature not supported): Cap did %v", path, act)
+		testutil.Unavailable(t, fmt.Sprintf("the filesystem of %s cannot punch holes: Cap did %v", path, act))
 	}
 	if got := allocated(t, f); got > max {
 		t.Errorf("after Cap(%d): %d bytes allocated", max, got)
@@ -136,6 +138,59 @@ func TestWatcherBoundsFastWriter(t *testing.T) {
 	}
 	if slack := int64(48 << 20); peak > max+slack {
 		t.Errorf("peak allocation %d > cap %d + slack %d", peak, max, slack)
+	}
+}
+
+// TestCapTruncatesWithoutHoles: where holes cannot be punched (ramfs), Cap empties the file;
+// the writer goes on at offset 0 (O_APPEND) and a reader that was past the new end restarts
+// there.
+func TestCapTruncatesWithoutHoles(t *testing.T) {
+	fallocate = func(int, uint32, int64, int64) error { return unix.EOPNOTSUPP }
+	defer func() { fallocate = unix.Fallocate }()
+	path := filepath.Join(t.TempDir(), "0.log")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(numbered(0, 30000)); err != nil { // 3 MB
+		t.Fatal(err)
+	}
+	f.Sync()
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s := NewStream(r, Position{})
+	if _, err := s.Copy(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var logs []string
+	w := &Watcher{Max: 1 << 20, List: func() []string { return []string{path} },
+		Logf: func(format string, a ...any) { logs = append(logs, fmt.Sprintf(format, a...)) }}
+	w.Pass()
+	if got := allocated(t, f); got != 0 {
+		t.Errorf("after the fallback: %d bytes allocated, want 0", got)
+	}
+	if _, err := f.WriteString("after\n"); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := s.Copy(&b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Copy(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "after\n" {
+		t.Errorf("reader after the truncation: %q, want %q", b.String(), "after\n")
+	}
+	f.WriteString(numbered(0, 30000))
+	w.Pass()
+	w.closeAll()
+	if len(logs) != 1 || !strings.Contains(logs[0], "cannot punch holes") {
+		t.Errorf("watcher logs: %q; want one line about the fallback", logs)
 	}
 }
 
