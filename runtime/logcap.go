@@ -31,7 +31,9 @@ func (rt *Runtime) logMaxSize() int64 {
 	return DefaultLogMaxSize
 }
 
-// liveLogs lists the log file of the latest run of every container.
+// liveLogs lists the log file of the latest run of every container. The run number comes from
+// the status (written under the pod's lock): a restart's new file is watched from the moment the
+// run is recorded as started.
 func (rt *Runtime) liveLogs() []string {
 	rt.mu.Lock()
 	pods := make([]*pod, 0, len(rt.pods))
@@ -43,7 +45,7 @@ func (rt *Runtime) liveLogs() []string {
 	for _, p := range pods {
 		p.mu.Lock()
 		for _, c := range p.ctrs {
-			out = append(out, c.logPath(c.restarts))
+			out = append(out, c.logPath(c.status().RestartCount))
 		}
 		p.mu.Unlock()
 	}

@@ -101,8 +101,8 @@ func TestCapBoundsDiskKeepsTail(t *testing.T) {
 }
 
 // TestWatcherBoundsFastWriter: a writer appending ~100 MB/s (busybox `yes` into a log does
-// ~70 here) never holds much more than the cap on disk while the watcher runs: at most what it
-// writes before the watcher sees it growing (one 250 ms pass) and between hot checks.
+// ~70 here) never holds much more than the cap on disk while the watcher runs: about what it
+// writes in a HotInterval (inotify) or, without inotify, in a full pass.
 func TestWatcherBoundsFastWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "0.log")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -136,7 +136,7 @@ func TestWatcherBoundsFastWriter(t *testing.T) {
 	if final == 0 {
 		t.Errorf("no data left at all")
 	}
-	if slack := int64(48 << 20); peak > max+slack {
+	if slack := int64(24 << 20); peak > max+slack {
 		t.Errorf("peak allocation %d > cap %d + slack %d", peak, max, slack)
 	}
 }
