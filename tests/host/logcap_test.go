@@ -122,7 +122,7 @@ func diskUse(dir string) (int64, error) {
 // TestLogDiskBounded: a container running `yes` for 20 s cannot fill the disk: its log
 // directory stays near --log-max-size (default 10Mi), and logs --tail still works.
 func TestLogDiskBounded(t *testing.T) {
-	const capBytes, slack = 10 << 20, 64 << 20
+	const capBytes, slack = 10 << 20, 32 << 20
 	d := StartPodd(t)
 	d.Apply(`apiVersion: v1
 kind: Pod
