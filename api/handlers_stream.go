@@ -33,8 +33,17 @@ func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
 	// An error after output has started can only end the stream early.
 }
 
+// timeParams are kubectl's log options that select or print by time: podd's logs are raw text
+// without timestamps, so they are refused rather than ignored.
+var timeParams = []string{"sinceSeconds", "sinceTime", "timestamps"}
+
 func logOptions(q url.Values) (LogOptions, error) {
 	opts := LogOptions{Container: q.Get("container"), TailLines: -1}
+	for _, p := range timeParams {
+		if v := q.Get(p); v != "" && v != "false" {
+			return opts, BadRequest(fmt.Sprintf("%s: not supported: podd keeps container logs as raw text without timestamps", p))
+		}
+	}
 	var err error
 	if opts.Follow, err = boolParam(q, "follow"); err != nil {
 		return opts, err

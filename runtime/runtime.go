@@ -4,6 +4,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -27,6 +28,10 @@ type Options struct {
 	Bridge     string // host bridge name; "" disables pod networking
 	PodCIDR    string // pod subnet
 	PidsLimit  int64  // pids.max of every pod
+	// LogMaxSize caps the disk a container run's log holds (0: DefaultLogMaxSize); LogMaxFiles
+	// is how many run files a container keeps (0: DefaultLogMaxFiles).
+	LogMaxSize  int64
+	LogMaxFiles int
 }
 
 // Runtime owns every pod.
@@ -73,6 +78,8 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.setupNetwork(); err != nil {
 		return nil, err
 	}
+	go rt.watchLogs(context.Background())
+	go rt.watchEmptyDirs(context.Background())
 	return rt, nil
 }
 

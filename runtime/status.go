@@ -109,6 +109,9 @@ func (p *pod) updatePhase() {
 	default:
 		st.Phase = corev1.PodPending
 	}
+	if p.evictedLocked() {
+		st.Phase = corev1.PodFailed // whatever its containers are doing until they are killed
+	}
 	p.setConditions(running == total)
 }
 

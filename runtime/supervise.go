@@ -73,7 +73,7 @@ func (c *container) exited(e reaper.Exit) {
 func (c *container) shouldRestart() bool {
 	c.p.mu.Lock()
 	defer c.p.mu.Unlock()
-	if c.p.obj.DeletionTimestamp != nil { // being deleted (perhaps by a restarted podd)
+	if c.p.obj.DeletionTimestamp != nil || c.p.evictedLocked() { // being deleted (perhaps by a restarted podd), or evicted
 		return false
 	}
 	t := c.status().State.Terminated
@@ -108,6 +108,10 @@ func (c *container) restartAfter(delay time.Duration) bool {
 				return false
 			case <-time.After(delay):
 			}
+		}
+		if c.p.evicted() { // evicted during the backoff
+			c.waitStop()
+			return false
 		}
 		c.p.mu.Lock() // Logs and running read it under the pod's lock
 		c.restarts++

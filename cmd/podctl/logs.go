@@ -24,6 +24,10 @@ func logsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep streaming new output"},
 			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Usage: "the log of the previous run of the container"},
 			&cli.Int64Flag{Name: "tail", Value: -1, Usage: "only the last N lines (-1: all)"},
+			// kubectl's time options, refused: raw logs carry no timestamps to select by.
+			&cli.StringFlag{Name: "since", Usage: "not supported: podd's logs have no timestamps"},
+			&cli.StringFlag{Name: "since-time", Usage: "not supported: podd's logs have no timestamps"},
+			&cli.BoolFlag{Name: "timestamps", Usage: "not supported: podd's logs have no timestamps"},
 		},
 		Action: logsAction,
 	}
@@ -33,6 +37,11 @@ func logsAction(c *cli.Context) error {
 	args := c.Args().Slice()
 	if len(args) == 0 || len(args) > 2 {
 		return fmt.Errorf("expected 'logs NAME [CONTAINER]'")
+	}
+	for _, f := range []string{"since", "since-time", "timestamps"} {
+		if c.IsSet(f) {
+			return fmt.Errorf("--%s is not supported: podd keeps container logs as raw text without timestamps, so it cannot select or print by time", f)
+		}
 	}
 	name, err := podName(args[0])
 	if err != nil {

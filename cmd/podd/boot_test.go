@@ -64,10 +64,11 @@ func TestReadManifestHostile(t *testing.T) {
 // dropped; the others are kept in order.
 func TestKernelFlags(t *testing.T) {
 	in := []string{"--run=/test/script", "--bogus=1", "--pids-limit=abc", "--manifests=/etc/podd/manifests",
-		"--pod-cidr=nonsense", "--help", "--root=relative", "--pids-limit=100", "--bridge="}
+		"--pod-cidr=nonsense", "--help", "--root=relative", "--pids-limit=100", "--bridge=",
+		"--log-max-size=1", "--log-max-files=1", "--log-max-size=20Mi"}
 	var report bytes.Buffer
 	got := kernelFlags(app(true), in, &report)
-	want := []string{"--run=/test/script", "--manifests=/etc/podd/manifests", "--pids-limit=100", "--bridge="}
+	want := []string{"--run=/test/script", "--manifests=/etc/podd/manifests", "--pids-limit=100", "--bridge=", "--log-max-size=20Mi"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("kept %q, want %q", got, want)
 	}

@@ -44,6 +44,7 @@ type Podd struct {
 	Env    []string // extra environment for the next Start (PODD_CRASH_AT=...)
 	holder *exec.Cmd
 	proc   *poddProc
+	args   []string // extra podd flags
 }
 
 // poddProc is one run of the podd binary.
@@ -53,12 +54,15 @@ type poddProc struct {
 	err  error // Wait's result, once done is closed
 }
 
-// StartPodd starts a podd for the test and registers its teardown: the holder's namespaces, a
-// cgroup subtree of its own, and everything removed at the end.
-func StartPodd(t *testing.T) *Podd { t.Helper(); return StartPoddWith(t, nil) }
+// StartPodd starts a podd (with extra flags args) for the test and registers its teardown: the
+// holder's namespaces, a cgroup subtree of its own, and everything removed at the end.
+func StartPodd(t *testing.T, args ...string) *Podd {
+	t.Helper()
+	return StartPoddWith(t, func(d *Podd) { d.args = args })
+}
 
 // StartPoddWith is StartPodd with configure (when not nil) run before podd first starts: to set
-// Bin or Env.
+// Bin, Env or args.
 func StartPoddWith(t *testing.T, configure func(*Podd)) *Podd {
 	t.Helper()
 	requireHost(t)
@@ -129,8 +133,8 @@ func (d *Podd) Start() {
 	defer logFile.Close()
 	fmt.Fprintf(logFile, "=== podd started by %s at %s\n", t.Name(), time.Now().Format(time.RFC3339Nano))
 	// nsenter execs podd itself (no fork without -p), so the command's pid is podd's.
-	cmd := exec.Command("nsenter", "-t", strconv.Itoa(d.HolderPID()), "-n", "-m", "--",
-		d.Bin, "--root", d.Root, "--run-dir", d.RunDir, "--log-dir", d.LogDir, "--cgroup-root", d.Cgroup)
+	cmd := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(d.HolderPID()), "-n", "-m", "--",
+		d.Bin, "--root", d.Root, "--run-dir", d.RunDir, "--log-dir", d.LogDir, "--cgroup-root", d.Cgroup}, d.args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = append(os.Environ(), d.Env...)
 	if err := cmd.Start(); err != nil {
