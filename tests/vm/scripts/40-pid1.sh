@@ -180,9 +180,12 @@ expect_pod_gone "$BU" bomb default
 say "crash was restarted again once its 10 s back-off ran out"
 restarted2() { [ "$(ctr_field crash c restartCount)" -ge 2 ]; }
 wait_until 15 "crash restartCount >= 2" restarted2
+# On a loaded machine the fork bomb above can outlast the next 20 s back-off too: any count >= 2
+# will do, as long as get's row agrees with the status.
+N=$(ctr_field crash c restartCount)
 case $(pod_row crash) in
-"0/1 CrashLoopBackOff 2"* | "0/1 Error 2"* | "1/1 Running 2"*) ok "podctl get pods crash: $(pod_row crash)" ;;
-*) fail "podctl get pods crash: got '$(pod_row crash)', expected RESTARTS 2" ;;
+"0/1 CrashLoopBackOff $N"* | "0/1 Error $N"* | "1/1 Running $N"*) ok "podctl get pods crash: $(pod_row crash)" ;;
+*) fail "podctl get pods crash: got '$(pod_row crash)', expected RESTARTS $N" ;;
 esac
 
 say "delete the rest"
