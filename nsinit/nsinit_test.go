@@ -58,3 +58,25 @@ func TestSealedCopyRefusesWrites(t *testing.T) {
 		}
 	}
 }
+
+// Without podd-nsinit beside it or in PATH, the copy is of the running executable, still sealed:
+// never the unsealed /proc/self/exe.
+func TestLoadBinaryAlwaysSealed(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // the test binary has no podd-nsinit beside it
+	b, err := LoadBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.memfd.Close()
+	if !strings.HasPrefix(b.Path, "/proc/self/fd/") {
+		t.Fatalf("Path %q, want /proc/self/fd/N of a sealed memfd", b.Path)
+	}
+	seals, err := unix.FcntlInt(b.memfd.Fd(), unix.F_GET_SEALS, 0)
+	want := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if err != nil || seals&want != want {
+		t.Fatalf("seals %#x, %v; want at least %#x", seals, err, want)
+	}
+	if !strings.Contains(b.Source, "podd itself") {
+		t.Errorf("Source %q does not say the copy is of podd itself", b.Source)
+	}
+}
