@@ -15,12 +15,16 @@ const BinaryName = "podd-nsinit"
 
 // Binary is what podd executes for each new container: always a copy sealed in a memfd
 // (CVE-2019-5736: a container can then never rewrite the binary podd runs through
-// /proc/PID/exe). The copy is of podd-nsinit, found beside the running executable or in PATH;
+// /proc/PID/exe). The child gets the memfd as its descriptor binaryFD and is executed from
+// /proc/self/fd/5. (It used to be executed from podd's own descriptor number, 100: Go's fork
+// uses the descriptors above the highest one it passes as scratch space in the child, so when
+// a pipe passed to the child happened to be descriptor 99, Go moved its error pipe onto 100 and
+// the execve opened a pipe: EACCES, ~1% of starts under concurrent applies.) The copy is of podd-nsinit, found beside the running executable or in PATH;
 // without it, of podd's own executable (which runs the same code as `podd nsinit`, ~3 ms slower
 // per container: a 25 MB binary with Kubernetes' package initialisers). Never the unsealed
 // /proc/self/exe.
 type Binary struct {
-	Path   string // what to execve: /proc/self/fd/N of the memfd
+	Path   string // what the child execs: /proc/self/fd/<binaryFD>
 	Source string // what the copy is of, for the log
 	memfd  *os.File
 }
@@ -44,7 +48,11 @@ func LoadBinary() (*Binary, error) {
 		f.Close()
 		return nil, fmt.Errorf("sealed copy of %s: %w", src, err)
 	}
-	return &Binary{Path: fmt.Sprintf("/proc/self/fd/%d", f.Fd()), Source: "a sealed copy of " + src + note, memfd: f}, nil
+	return newBinary(f, "a sealed copy of "+src+note), nil
+}
+
+func newBinary(memfd *os.File, source string) *Binary {
+	return &Binary{Path: fmt.Sprintf("/proc/self/fd/%d", binaryFD), Source: source, memfd: memfd}
 }
 
 // checkExecutable asks the kernel whether execve would accept the copy (mode and mount).
@@ -66,8 +74,8 @@ func findBinary() string {
 	return p
 }
 
-// sealedCopy copies src into a memfd sealed against any change. Its descriptor is moved above
-// the low numbers so the ExtraFiles shuffle of a fork never lands on it before execve.
+// sealedCopy copies src into a memfd sealed against any change, at descriptor 100 or above
+// (out of the way of the low numbers; nothing depends on the number).
 func sealedCopy(src string) (*os.File, error) {
 	in, err := os.Open(src)
 	if err != nil {
