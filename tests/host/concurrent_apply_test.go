@@ -25,7 +25,7 @@ func TestConcurrentApplies(t *testing.T) {
 	}
 	c := api.NewClient(d.Socket)
 	// One pod first: the image is unpacked once (slow under -race), not within the burst's time.
-	if errs := applyAll(c, -1, 1); len(errs) > 0 {
+	if errs := applyAll(d, -1, 1); len(errs) > 0 {
 		t.Fatalf("apply: %v", errs[0])
 	}
 	if err := deleteAll(c, -1, 1); err != nil {
@@ -33,7 +33,7 @@ func TestConcurrentApplies(t *testing.T) {
 	}
 	failures := map[string]int{}
 	for round := 0; round < rounds; round++ {
-		errs := applyAll(c, round, pods)
+		errs := applyAll(d, round, pods)
 		for _, err := range errs {
 			failures[err.Error()]++
 		}
@@ -60,19 +60,18 @@ func concurrentPod(name string) []byte {
 {"name":"b","image":%q,"command":["/bin/sleep","600"]}]}}`, name, testImage, testImage)
 }
 
-// applyAll applies n pods at the same time and returns the errors.
-func applyAll(c *api.Client, round, n int) []error {
+// applyAll applies n pods at the same time, each with its own `podctl apply` as users do, and
+// returns the errors.
+func applyAll(d *Podd, round, n int) []error {
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
 			name := concurrentPodName(round, i)
-			if _, _, err := c.Apply(ctx, "default", concurrentPod(name)); err != nil {
+			if r := d.CtlStdin(string(concurrentPod(name)), "apply", "-f", "-"); r.Code != 0 {
 				mu.Lock()
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("%s", strings.TrimSpace(r.Stderr)))
 				mu.Unlock()
 			}
 		})
