@@ -431,3 +431,29 @@ func TestPids(t *testing.T) {
 		t.Errorf("Pids = %v, %v", got, err)
 	}
 }
+
+func TestSetCPUMax(t *testing.T) {
+	dir := fakeCgroup(t, "cpu.max")
+	if err := SetCPUMax(dir, CPUMaxUnlimited); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTestFile(t, dir, "cpu.max"); got != "max 100000" {
+		t.Errorf("cpu.max = %q, want %q", got, "max 100000")
+	}
+	if err := SetCPUMax(dir, "1000 100000"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTestFile(t, dir, "cpu.max"); got != "1000 100000" {
+		t.Errorf("cpu.max = %q, want %q", got, "1000 100000")
+	}
+	if err := SetCPUMax(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTestFile(t, dir, "cpu.max"); got != "1000 100000" {
+		t.Errorf("an empty value rewrote cpu.max: %q", got)
+	}
+	err := SetCPUMax(t.TempDir(), "1000 100000")
+	if err == nil || !strings.Contains(err.Error(), "cpu.max") || !strings.Contains(err.Error(), `"1000 100000"`) {
+		t.Errorf("SetCPUMax on a cgroup without cpu.max: %v; want an error naming the file and the value", err)
+	}
+}

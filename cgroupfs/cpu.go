@@ -23,3 +23,17 @@ func setCPU(dir string, r Resources) error {
 	}
 	return nil
 }
+
+// CPUMaxUnlimited is the cpu.max value without a quota.
+var CPUMaxUnlimited = "max " + strconv.Itoa(CPUPeriod)
+
+// SetCPUMax writes cpu.max alone: podd lifts a container's limit (CPUMaxUnlimited) while
+// podd-nsinit sets the container up, and writes the real one once the command has been exec'd,
+// so the setup never runs throttled. An empty value writes nothing (no limit was asked for).
+// The error names the file and the value.
+func SetCPUMax(dir, value string) error {
+	if value == "" {
+		return nil
+	}
+	return writeFile(dir, "cpu.max", value)
+}

@@ -25,6 +25,7 @@ func IsChild() bool { return len(os.Args) > 1 && os.Args[1] == Arg }
 
 // Main runs the child side; it only returns by exiting.
 func Main() {
+	unix.Close(binaryFD) // what this process runs from; it stays its /proc/self/exe
 	errPipe := os.NewFile(errorFD, "nsinit-error")
 	unix.CloseOnExec(errorFD)
 	cfg, err := readConfig()

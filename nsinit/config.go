@@ -25,4 +25,8 @@ const Arg = "nsinit"
 const (
 	configFD = 3 // the child reads its Config here
 	errorFD  = 4 // and reports a setup error here; closed by execve on success
+	// binaryFD is the sealed copy the child is executed from (/proc/self/fd/5): a descriptor
+	// the child is given like the others, so the fork's descriptor shuffle puts it in place
+	// rather than overwriting it (see Binary).
+	binaryFD = 5
 )

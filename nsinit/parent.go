@@ -66,7 +66,7 @@ func command(s Spec, cfgR, errW *os.File) *exec.Cmd {
 		Env:        []string{},
 		Stdout:     s.Log,
 		Stderr:     s.Log,
-		ExtraFiles: []*os.File{cfgR, errW},
+		ExtraFiles: []*os.File{cfgR, errW, s.Binary.memfd}, // fds 3, 4 and binaryFD
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags:  unix.CLONE_NEWNS | unix.CLONE_NEWPID,
 			UseCgroupFD: true,

@@ -128,7 +128,7 @@ func (c *container) prepareFiles() (*os.File, error) {
 	if err := cgroupfs.Create(cg); err != nil {
 		return nil, err
 	}
-	if err := cgroupfs.Set(cg, c.p.rt.containerResources(c.spec)); err != nil {
+	if err := cgroupfs.Set(cg, c.setupResources()); err != nil {
 		return nil, fmt.Errorf("%s.resources: %w", c.fieldPath(), err)
 	}
 	if err := c.attachDeviceFilter(); err != nil {
@@ -193,10 +193,17 @@ func (c *container) launch() error {
 		c.oomSeen = n["oom_kill"]
 	}
 	spec := nsinit.Spec{Binary: c.p.rt.nsinit, Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log, Name: c.p.obj.Name + "/" + c.name()}
+	if err := c.p.liftCPUMax(); err != nil {
+		return err
+	}
+	defer c.p.restoreCPUMax()
 	return c.p.ns.Do(func() error {
 		proc, err := nsinit.Start(c.p.rt.reaper, spec)
 		if err != nil {
 			return c.startError(err)
+		}
+		if err := c.limitCPU(proc); err != nil {
+			return err
 		}
 		c.p.mu.Lock()
 		c.proc = proc

@@ -25,6 +25,7 @@ type pod struct {
 	started    chan struct{}  // closed when Apply's start has finished, well or not
 	gone       chan struct{}  // closed when the pod is torn down
 	wg         sync.WaitGroup // container supervisors
+	setup      cpuSetup       // the pod cgroup's cpu.max lifted while containers set up
 }
 
 func key(namespace, name string) string { return namespace + "/" + name }
