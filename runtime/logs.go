@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -32,9 +34,9 @@ func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts api.Lo
 		}
 		restart--
 	}
-	f, err := os.Open(c.logPath(restart))
+	f, restart, err := c.openRunLog(restart, !opts.Previous)
 	if err != nil {
-		return fmt.Errorf("open log: %w", err)
+		return err
 	}
 	defer f.Close()
 	tail, err := logfile.TailStart(f, opts.TailLines)
@@ -47,6 +49,24 @@ func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts api.Lo
 	}
 	s := logfile.NewStream(f, tail.Position)
 	return s.Follow(ctx, w, func() bool { return c.running(restart) }, 100*time.Millisecond)
+}
+
+// openRunLog opens the log of run number restart. Between a crash and the next run's start
+// the restart count is already the next run's while its log does not exist yet: then, as the
+// kubelet does, the latest run's log is the one shown (when latest is true).
+func (c *container) openRunLog(restart int32, latest bool) (*os.File, int32, error) {
+	f, err := os.Open(c.logPath(restart))
+	if errors.Is(err, fs.ErrNotExist) && latest && restart > 0 {
+		restart--
+		f, err = os.Open(c.logPath(restart))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, api.BadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: no log yet", c.name(), c.p.obj.Name))
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("open log: %w", err)
+	}
+	return f, restart, nil
 }
 
 // running reports whether run number restart of the container is still going.

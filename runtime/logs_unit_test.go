@@ -1,0 +1,42 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/podd/podd/api"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Between a crash and the next run's start the restart count already names the next run, whose
+// log does not exist yet: logs (and logs -f) show the latest run's, not an InternalError.
+func TestLogsBetweenRuns(t *testing.T) {
+	rt := &Runtime{opts: Options{Root: t.TempDir(), LogDir: t.TempDir()}, pods: map[string]*pod{}}
+	in := &corev1.Pod{}
+	in.Name, in.Namespace = "crash", "default"
+	in.Spec.Containers = []corev1.Container{{Name: "c", Image: "/nonexistent"}}
+	p := rt.newPod(in)
+	rt.pods[key(in.Namespace, in.Name)] = p
+	c := p.ctrs[0]
+	c.restarts = 1 // run 1 is being prepared: only 0.log exists
+	if err := os.MkdirAll(filepath.Dir(c.logPath(0)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.logPath(0), []byte("run 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, follow := range []bool{false, true} {
+		var out bytes.Buffer
+		err := rt.Logs(context.Background(), "default", "crash", api.LogOptions{Follow: follow, TailLines: -1}, &out)
+		if err != nil || out.String() != "run 0\n" {
+			t.Errorf("logs (follow %v) between runs: %q, %v; want run 0's log", follow, out.String(), err)
+		}
+	}
+	var out bytes.Buffer
+	if err := rt.Logs(context.Background(), "default", "crash", api.LogOptions{Previous: true, TailLines: -1}, &out); err != nil || out.String() != "run 0\n" {
+		t.Errorf("logs --previous: %q, %v", out.String(), err)
+	}
+}
