@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/podd/podd/cgroupfs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -133,6 +134,12 @@ func (p *pod) recover() error {
 		if live[i] != nil { // a container started by a podd without the device filter gets it now
 			if err := c.attachDeviceFilter(); err != nil {
 				logf("pod %s: container %s: %v", p.obj.Name, c.name(), err)
+			}
+			// A podd killed between clone and exec left the setup's lifted cpu.max.
+			if limit := p.rt.containerResources(c.spec).CPUMax; limit != "" {
+				if err := cgroupfs.SetCPUMax(c.cgroup(), limit); err != nil {
+					logf("pod %s: container %s: %v", p.obj.Name, c.name(), err)
+				}
 			}
 		}
 	}
