@@ -810,3 +810,28 @@ func statIno(fi os.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// statusField is the value of a "Field:" line of a /proc/PID/status text ("" if absent).
+func statusField(status, field string) string {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// procStatusKiB reads a "VmRSS:   1234 kB" style field of /proc/PID/status, in KiB.
+func procStatusKiB(t *testing.T, pid int, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := statusField(string(b), field)
+	kb, err := strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+	if err != nil {
+		t.Fatalf("%s of %d: %q", field, pid, v)
+	}
+	return kb
+}
