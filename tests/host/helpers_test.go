@@ -230,8 +230,9 @@ func (d *Podd) wait(timeout time.Duration, what string) error {
 	}
 }
 
-// cleanup stops podd and its pods (podctl shutdown), kills whatever is left in its cgroup subtree, lets the holder (and with
-// it the namespaces and every mount in them) go, and removes the cgroups and directories.
+// cleanup stops podd and its pods (podctl shutdown), kills whatever is left in its cgroup
+// subtree, lets the holder (and with it the namespaces and every mount in them) go, and removes
+// the cgroups and directories.
 func (d *Podd) cleanup() {
 	t := d.t
 	if d.proc != nil && d.Running() {
