@@ -8,12 +8,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/podd/podd/manifest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// maxBody bounds a request body that is read whole (a pod manifest, delete options): 3 MiB, as
-// kube-apiserver's limit on a request body.
-const maxBody = 3 << 20
+// maxBody bounds a request body that is read whole (a pod manifest, delete options).
+const maxBody = manifest.MaxSize
 
 // bodyTimeout bounds the time a client may take to send such a body (a variable for tests).
 var bodyTimeout = 10 * time.Second

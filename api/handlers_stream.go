@@ -73,8 +73,8 @@ func boolParam(q url.Values, name string) (bool, error) {
 	return b, nil
 }
 
-// flushWriter sends each write to the client at once; a write the client does not take
-// within streamWriteTimeout fails, which ends the stream. Headers go out with the first write, so an
+// flushWriter sends each write to the client at once; a write the client does not take within
+// streamWriteTimeout fails, which ends the stream. Headers go out with the first write, so an
 // error before any output still gets its own status code.
 type flushWriter struct {
 	w     http.ResponseWriter

@@ -16,6 +16,10 @@ import (
 // recursive step of decoding, checking and converting a value shallow.
 const MaxDepth = 100
 
+// MaxSize bounds a manifest podd reads, from the API or from a --manifests file: 3 MiB, as
+// kube-apiserver's limit on a request body.
+const MaxSize = 3 << 20
+
 // jsonReader reads JSON values as map[string]any, []any, string,
 // json.Number, bool and nil, and records keys given twice in an object
 // (encoding/json would silently keep the last one). It refuses values

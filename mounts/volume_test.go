@@ -3,33 +3,11 @@ package mounts
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/sys/unix"
 )
-
-// inMountNS runs f on a thread with a private mount namespace, thrown away afterwards.
-func inMountNS(t *testing.T, f func() error) {
-	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-			errc <- err
-			return
-		}
-		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-			errc <- err
-			return
-		}
-		errc <- f()
-	}()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-}
 
 func mountFlags(t *testing.T, p string) int64 {
 	t.Helper()
@@ -52,7 +30,7 @@ func TestBindNodev(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	inMountNS(t, func() error {
+	err := testutil.InMountNS(func() error {
 		if err := unix.Mount("tmpfs", sub, "tmpfs", 0, ""); err != nil {
 			return err
 		}
@@ -92,4 +70,7 @@ func TestBindNodev(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -123,6 +123,25 @@ func (n *Network) free(ip net.IP, owner string) error {
 	return nil
 }
 
+// Lease is an address file of IPAMDir: the address and the owner (pod uid) it is held for.
+type Lease struct{ IP, Owner string }
+
+// Leases lists the address files of IPAMDir in name order (unreadable ones left out): podd's
+// start releases those of pods it does not know.
+func (n *Network) Leases() []Lease {
+	entries, _ := os.ReadDir(n.IPAMDir)
+	var out []Lease
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if owner, err := os.ReadFile(filepath.Join(n.IPAMDir, e.Name())); err == nil {
+			out = append(out, Lease{IP: e.Name(), Owner: string(owner)})
+		}
+	}
+	return out
+}
+
 // owned lists the addresses of the subnet held by owner, lowest first.
 func (n *Network) owned(owner string) ([]net.IP, error) {
 	entries, err := os.ReadDir(n.IPAMDir)

@@ -17,12 +17,12 @@ const BinaryName = "podd-nsinit"
 // (CVE-2019-5736: a container can then never rewrite the binary podd runs through
 // /proc/PID/exe). The child gets the memfd as its descriptor binaryFD and is executed from
 // /proc/self/fd/5. (It used to be executed from podd's own descriptor number, 100: Go's fork
-// uses the descriptors above the highest one it passes as scratch space in the child, so when
-// a pipe passed to the child happened to be descriptor 99, Go moved its error pipe onto 100 and
-// the execve opened a pipe: EACCES, ~1% of starts under concurrent applies.) The copy is of podd-nsinit, found beside the running executable or in PATH;
-// without it, of podd's own executable (which runs the same code as `podd nsinit`, ~3 ms slower
-// per container: a 25 MB binary with Kubernetes' package initialisers). Never the unsealed
-// /proc/self/exe.
+// uses the descriptors above the highest one it passes as scratch space in the child, so when a
+// pipe passed to the child happened to be descriptor 99, Go moved its error pipe onto 100 and
+// the execve opened a pipe: EACCES, ~1% of starts under concurrent applies.) The copy is of
+// podd-nsinit, found beside the running executable or in PATH; without it, of podd's own
+// executable (which runs the same code as `podd nsinit`, ~3 ms slower per container: a 25 MB
+// binary with Kubernetes' package initialisers). Never the unsealed /proc/self/exe.
 type Binary struct {
 	Path   string // what the child execs: /proc/self/fd/<binaryFD>
 	Source string // what the copy is of, for the log

@@ -19,6 +19,19 @@ func (rt *Runtime) lookup(namespace, name string) *pod {
 	return rt.pods[key(namespace, name)]
 }
 
+// podsWhere lists the pods for which keep (nil: every pod) is true; keep runs under rt.mu.
+func (rt *Runtime) podsWhere(keep func(*pod) bool) []*pod {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	out := make([]*pod, 0, len(rt.pods))
+	for _, p := range rt.pods {
+		if keep == nil || keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Get returns a copy of the pod with its current status.
 func (rt *Runtime) Get(namespace, name string) (*corev1.Pod, error) {
 	p := rt.lookup(namespace, name)
@@ -30,14 +43,7 @@ func (rt *Runtime) Get(namespace, name string) (*corev1.Pod, error) {
 
 // List returns the pods of a namespace ("" for all), sorted by namespace and name.
 func (rt *Runtime) List(namespace string) ([]corev1.Pod, error) {
-	rt.mu.Lock()
-	pods := make([]*pod, 0, len(rt.pods))
-	for _, p := range rt.pods {
-		if namespace == "" || p.obj.Namespace == namespace {
-			pods = append(pods, p)
-		}
-	}
-	rt.mu.Unlock()
+	pods := rt.podsWhere(func(p *pod) bool { return namespace == "" || p.obj.Namespace == namespace })
 	out := make([]corev1.Pod, 0, len(pods))
 	for _, p := range pods {
 		out = append(out, *p.snapshot())

@@ -40,7 +40,7 @@ func (rt *Runtime) watchEmptyDirs(ctx context.Context) {
 		case <-t.C:
 		}
 		seen := map[*pod]bool{}
-		for _, p := range rt.podList() {
+		for _, p := range rt.podsWhere(func(p *pod) bool { return hasLimitedEmptyDir(p.obj) }) {
 			if !p.watchable() {
 				continue
 			}
@@ -57,18 +57,6 @@ func (rt *Runtime) watchEmptyDirs(ctx context.Context) {
 			}
 		}
 	}
-}
-
-func (rt *Runtime) podList() []*pod {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	out := make([]*pod, 0, len(rt.pods))
-	for _, p := range rt.pods {
-		if hasLimitedEmptyDir(p.obj) {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // watchable: the pod is started and supervised, and not being deleted.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"strings"
 	"syscall"
 
 	"github.com/podd/podd/api"
@@ -91,17 +90,11 @@ func (rt *Runtime) startExec(c *container, pid int, argv []string, x *execution)
 // the pid was read under the pod's lock, but the process may have exited since and its pid been
 // reused. A live process in the container's cgroup is the container (or one of its execs).
 func containerPidfd(c *container, pid int) (int, error) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if errors.Is(err, unix.ESRCH) {
-		return -1, notRunning(c)
-	}
+	fd, err := pidfdInCgroup(pid, c.cgroup(), nil)
 	if err != nil {
-		return -1, fmt.Errorf("exec: pidfd_open %d: %w", pid, err)
+		return -1, fmt.Errorf("exec: %w", err)
 	}
-	cg, err := cgroupfs.PidPath(pid)
-	alive := unix.PidfdSendSignal(fd, 0, nil, 0) == nil // after the read: /proc/PID was this process
-	if err != nil || !alive || cg == "/" || !strings.HasSuffix(c.cgroup(), cg) {
-		unix.Close(fd)
+	if fd < 0 {
 		return -1, notRunning(c)
 	}
 	return fd, nil

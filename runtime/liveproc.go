@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -79,23 +81,40 @@ func (p *pod) findLiveIn(c *container) *liveProc {
 	return keep
 }
 
-// openLive opens a pidfd for pid first, then checks that the process it names is a PID
-// namespace's init living in the cgroup cg, and takes its start time; the pidfd still
-// referring to a live process afterwards proves /proc/PID was that process (no pid reuse).
+// openLive opens a pidfd for pid if it is a PID namespace's init living in the cgroup cg, and
+// takes its start time.
 func openLive(pid int, cg string) *liveProc {
+	var start time.Time
+	fd, _ := pidfdInCgroup(pid, cg, func() bool {
+		var err error
+		start, err = procStart(pid)
+		return err == nil && isNSInit(pid)
+	})
+	if fd < 0 {
+		return nil
+	}
+	return &liveProc{pid: pid, fd: fd, start: start}
+}
+
+// pidfdInCgroup opens a pidfd for pid first, then checks that the process lives in the cgroup
+// cg and passes check (nil: no other check); the pidfd still referring to a live process
+// afterwards proves /proc/PID was that process (no pid reuse). It returns -1 when pid is gone
+// or fails a check, and an error only when pidfd_open fails otherwise.
+func pidfdInCgroup(pid int, cg string, check func() bool) (int, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return -1, nil
+	}
 	if err != nil {
-		return nil
+		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
-	lp := &liveProc{pid: pid, fd: fd}
-	path, perr := cgroupfs.PidPath(pid)
-	start, serr := procStart(pid)
-	if perr != nil || serr != nil || !strings.HasSuffix(cg, path) || !isNSInit(pid) || !lp.alive() {
+	path, err := cgroupfs.PidPath(pid)
+	ok := err == nil && path != "/" && strings.HasSuffix(cg, path) && (check == nil || check())
+	if !ok || unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
 		unix.Close(fd)
-		return nil
+		return -1, nil
 	}
-	lp.start = start
-	return lp
+	return fd, nil
 }
 
 // isNSInit reports whether pid is PID 1 of a PID namespace one level below podd's (NSpid

@@ -35,14 +35,8 @@ func (rt *Runtime) logMaxSize() int64 {
 // the status (written under the pod's lock): a restart's new file is watched from the moment the
 // run is recorded as started.
 func (rt *Runtime) liveLogs() []string {
-	rt.mu.Lock()
-	pods := make([]*pod, 0, len(rt.pods))
-	for _, p := range rt.pods {
-		pods = append(pods, p)
-	}
-	rt.mu.Unlock()
 	var out []string
-	for _, p := range pods {
+	for _, p := range rt.podsWhere(nil) {
 		p.mu.Lock()
 		for _, c := range p.ctrs {
 			out = append(out, c.logPath(c.status().RestartCount))

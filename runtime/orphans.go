@@ -113,7 +113,7 @@ func (rt *Runtime) keepCorrupt(uid string) (string, error) {
 // (known: the uids of the pods it recovered): pod cgroups and their processes, pinned namespace
 // directories, IPAM addresses (with their veth).
 func (rt *Runtime) cleanOrphans(known map[string]bool) {
-	for _, uid := range dirNames(rt.podsCg, true) {
+	for _, uid := range subdirs(rt.podsCg) {
 		if known[uid] {
 			continue
 		}
@@ -121,7 +121,7 @@ func (rt *Runtime) cleanOrphans(known map[string]bool) {
 		err := removeCgroup(filepath.Join(rt.podsCg, uid))
 		logf("orphan cgroup %s/%s (no pod record; processes %v): killed and removed%s", rt.podsCg, uid, pids, errSuffix(err))
 	}
-	for _, uid := range dirNames(rt.nsDir(), true) {
+	for _, uid := range subdirs(rt.nsDir()) {
 		if known[uid] {
 			continue
 		}
@@ -131,22 +131,21 @@ func (rt *Runtime) cleanOrphans(known map[string]bool) {
 	if rt.net == nil {
 		return
 	}
-	for _, ip := range dirNames(rt.net.IPAMDir, false) {
-		owner, err := os.ReadFile(filepath.Join(rt.net.IPAMDir, ip))
-		if err != nil || known[string(owner)] {
+	for _, l := range rt.net.Leases() {
+		if known[l.Owner] {
 			continue
 		}
-		err = rt.net.Release(string(owner))
-		logf("orphan address %s (held by %q, no pod record): released%s", ip, owner, errSuffix(err))
+		err := rt.net.Release(l.Owner)
+		logf("orphan address %s (held by %q, no pod record): released%s", l.IP, l.Owner, errSuffix(err))
 	}
 }
 
-// dirNames lists the names in dir: directories only, or regular files only.
-func dirNames(dir string, dirs bool) []string {
+// subdirs lists the names of the directories in dir.
+func subdirs(dir string) []string {
 	entries, _ := os.ReadDir(dir)
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() == dirs && !strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
 			out = append(out, e.Name())
 		}
 	}

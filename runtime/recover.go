@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/podd/podd/cgroupfs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -155,6 +155,7 @@ func (p *pod) recover() error {
 	return nil
 }
 
+// superviseAll starts a supervisor for each container (p.wg counts them).
 func (p *pod) superviseAll() {
 	for _, c := range p.ctrs {
 		p.wg.Add(1)

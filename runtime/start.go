@@ -119,10 +119,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 		return err
 	}
 	p.supervised = true
-	for _, c := range p.ctrs {
-		p.wg.Add(1)
-		go c.supervise()
-	}
+	p.superviseAll()
 	return nil
 }
 

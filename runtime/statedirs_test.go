@@ -3,7 +3,6 @@ package runtime
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -65,22 +64,14 @@ func TestCheckStateDirsBindAlias(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	errc := make(chan error, 2)
-	go func() {
-		runtime.LockOSThread() // never unlocked: its mount namespace ends with the thread
-		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-			errc <- err
-			return
-		}
-		unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "")
+	err := testutil.InMountNS(func() error {
 		if err := unix.Mount(root, alias, "", unix.MS_BIND, ""); err != nil {
-			errc <- err
-			return
+			return err
 		}
 		dirs := []stateDir{{root, "podd's state directory"}}
-		errc <- checkStateDirs(alias+"/pods", dirs, field.NewPath("p"))
-	}()
-	if err := <-errc; err == nil || !strings.Contains(err.Error(), "is inside podd's state directory") {
+		return checkStateDirs(alias+"/pods", dirs, field.NewPath("p"))
+	})
+	if err == nil || !strings.Contains(err.Error(), "is inside podd's state directory") {
 		t.Errorf("bind alias of the state directory: %v, want Forbidden", err)
 	}
 }

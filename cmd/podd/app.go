@@ -112,17 +112,12 @@ var flagChecks = map[string]func(string) error{
 		return err
 	},
 	"log-max-size": func(v string) error {
-		q, err := resource.ParseQuantity(v)
-		if err == nil && q.Value() < minLogMaxSize {
-			err = fmt.Errorf("invalid value %q: must be at least 16Ki", v)
-		}
+		_, err := parseLogMaxSize(v)
 		return err
 	},
 	"log-max-files": func(v string) error {
-		if n, _ := strconv.Atoi(v); n < 2 {
-			return fmt.Errorf("invalid value %q: must be at least 2", v)
-		}
-		return nil
+		n, _ := strconv.Atoi(v)
+		return checkLogMaxFiles(n)
 	},
 	"pids-limit": func(v string) error {
 		if n, _ := strconv.ParseInt(v, 10, 64); n < 0 {
@@ -141,17 +136,35 @@ func absPath(v string) error {
 
 // logLimits reads --log-max-size (a quantity: 10Mi) and --log-max-files.
 func logLimits(c *cli.Context) (int64, int, error) {
-	q, err := resource.ParseQuantity(c.String("log-max-size"))
+	size, err := parseLogMaxSize(c.String("log-max-size"))
 	if err != nil {
-		return 0, 0, fmt.Errorf("--log-max-size %q: %w", c.String("log-max-size"), err)
+		return 0, 0, fmt.Errorf("--log-max-size: %w", err)
+	}
+	n := c.Int("log-max-files")
+	if err := checkLogMaxFiles(n); err != nil {
+		return 0, 0, fmt.Errorf("--log-max-files: %w", err)
+	}
+	return size, n, nil
+}
+
+// parseLogMaxSize reads a --log-max-size value, at least minLogMaxSize.
+func parseLogMaxSize(v string) (int64, error) {
+	q, err := resource.ParseQuantity(v)
+	if err != nil {
+		return 0, fmt.Errorf("invalid value %q: %w", v, err)
 	}
 	if q.Value() < minLogMaxSize {
-		return 0, 0, fmt.Errorf("--log-max-size %q: must be at least 16Ki", c.String("log-max-size"))
+		return 0, fmt.Errorf("invalid value %q: must be at least 16Ki", v)
 	}
-	if n := c.Int("log-max-files"); n < 2 {
-		return 0, 0, fmt.Errorf("--log-max-files %d: must be at least 2 (the current run and the previous one)", n)
+	return q.Value(), nil
+}
+
+// checkLogMaxFiles: the current run and the previous one (logs --previous) at least.
+func checkLogMaxFiles(n int) error {
+	if n < 2 {
+		return fmt.Errorf("invalid value %d: must be at least 2 (the current run and the previous one)", n)
 	}
-	return q.Value(), c.Int("log-max-files"), nil
+	return nil
 }
 
 // minLogMaxSize leaves room for whole blocks to punch and a tail to keep.

@@ -15,8 +15,8 @@ import (
 // manifestExts are the files of --manifests that podd applies; anything else is ignored.
 var manifestExts = []string{".yaml", ".yml", ".json"}
 
-// maxManifestFile bounds a manifest file as the API bounds a request body (3 MiB).
-const maxManifestFile = 3 << 20
+// maxManifestFile bounds a manifest file as the API bounds a request body.
+const maxManifestFile = manifest.MaxSize
 
 // manifestFiles lists the manifest files of dir in name order: regular files (or links to
 // them) named *.yaml, *.yml or *.json.

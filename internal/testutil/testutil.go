@@ -2,8 +2,12 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"testing"
+
+	"github.com/podd/podd/internal/nsthread"
+	"golang.org/x/sys/unix"
 )
 
 // InCI reports whether the tests run under CI (CI=true), where a test that cannot run is a
@@ -26,4 +30,19 @@ func Unavailable(t testing.TB, why string) {
 		t.Fatalf("cannot run under CI: %s", why)
 	}
 	t.Skipf("feature not available: %s", why)
+}
+
+// InMountNS runs f on a throwaway thread (nsthread.Run) in a private mount namespace of its
+// own: whatever f mounts goes with the thread. f runs off the test goroutine: it reports
+// through its error (or t.Error), never t.Fatal.
+func InMountNS(f func() error) error {
+	return nsthread.Run(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			return fmt.Errorf("unshare the mount namespace: %w", err)
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("make / private: %w", err)
+		}
+		return f()
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/podd/podd/internal/testutil"
@@ -29,34 +28,21 @@ func TestMountNodev(t *testing.T) {
 	if err := unix.Mknod(filepath.Join(o.Lowers[0], "null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
 		t.Fatal(err)
 	}
-	errc := make(chan error, 1)
 	var st unix.Statfs_t
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread and its namespace end with it
-		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-			errc <- err
-			return
-		}
-		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-			errc <- err
-			return
-		}
+	err := testutil.InMountNS(func() error {
 		if err := o.Mount(); err != nil {
-			errc <- err
-			return
+			return err
 		}
 		if err := unix.Statfs(o.Target, &st); err != nil {
-			errc <- err
-			return
+			return err
 		}
 		if _, err := os.Open(filepath.Join(o.Target, "null")); err == nil {
-			errc <- errors.New("a device node of the image opened through the container's root")
-			return
+			return errors.New("a device node of the image opened through the container's root")
 		}
 		// Deleting an image file still works: overlayfs makes its whiteout in the upper layer.
-		errc <- os.Remove(filepath.Join(o.Target, "f"))
-	}()
-	if err := <-errc; err != nil {
+		return os.Remove(filepath.Join(o.Target, "f"))
+	})
+	if err != nil {
 		t.Error(err)
 	}
 	if st.Flags&unix.ST_NODEV == 0 {

@@ -66,13 +66,8 @@ func (d *Podd) containerInits(uid string) map[string][]int {
 // isNSInit reports whether pid is PID 1 of a PID namespace (its NSpid ends in 1).
 func isNSInit(pid int) bool {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "NSpid:"); ok {
-			f := strings.Fields(v)
-			return len(f) > 1 && f[len(f)-1] == "1"
-		}
-	}
-	return false
+	f := strings.Fields(statusField(string(b), "NSpid"))
+	return len(f) > 1 && f[len(f)-1] == "1"
 }
 
 // assertWholeOrGone checks a pod after podd restarted from a crash: either gone without a

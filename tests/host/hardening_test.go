@@ -50,12 +50,3 @@ spec:
 	}
 	d.MustCtl("delete", "pod", "hardened")
 }
-
-func statusField(status, field string) string {
-	for _, line := range strings.Split(status, "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}

@@ -230,8 +230,9 @@ func (d *Podd) wait(timeout time.Duration, what string) error {
 	}
 }
 
-// cleanup stops podd and its pods (podctl shutdown), kills whatever is left in its cgroup subtree, lets the holder (and with
-// it the namespaces and every mount in them) go, and removes the cgroups and directories.
+// cleanup stops podd and its pods (podctl shutdown), kills whatever is left in its cgroup
+// subtree, lets the holder (and with it the namespaces and every mount in them) go, and removes
+// the cgroups and directories.
 func (d *Podd) cleanup() {
 	t := d.t
 	if d.proc != nil && d.Running() {
@@ -809,4 +810,29 @@ func statIno(fi os.FileInfo) uint64 {
 		return st.Ino
 	}
 	return 0
+}
+
+// statusField is the value of a "Field:" line of a /proc/PID/status text ("" if absent).
+func statusField(status, field string) string {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// procStatusKiB reads a "VmRSS:   1234 kB" style field of /proc/PID/status, in KiB.
+func procStatusKiB(t *testing.T, pid int, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := statusField(string(b), field)
+	kb, err := strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+	if err != nil {
+		t.Fatalf("%s of %d: %q", field, pid, v)
+	}
+	return kb
 }

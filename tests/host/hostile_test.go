@@ -7,34 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// rssKiB reads a VmRSS-like field (kB) of /proc/PID/status.
-func rssKiB(t *testing.T, pid int, field string) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				t.Fatalf("%s: %q", field, line)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
-}
 
 // fill is an endless reader of one byte.
 type fill byte
@@ -93,7 +71,7 @@ func rawPost(t *testing.T, sock string, length int64, body io.Reader, timeout ti
 // podctl afterwards, and its memory does not grow with what it was sent.
 func TestHostileClient(t *testing.T) {
 	d := StartPodd(t)
-	before := rssKiB(t, d.PID(), "VmRSS")
+	before := procStatusKiB(t, d.PID(), "VmRSS")
 	deepObject := strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000)
 	cases := []struct {
 		name    string
@@ -127,7 +105,7 @@ func TestHostileClient(t *testing.T) {
 			}
 		})
 	}
-	after, peak := rssKiB(t, d.PID(), "VmRSS"), rssKiB(t, d.PID(), "VmHWM")
+	after, peak := procStatusKiB(t, d.PID(), "VmRSS"), procStatusKiB(t, d.PID(), "VmHWM")
 	t.Logf("podd VmRSS %d kB before, %d kB after (peak %d kB)", before, after, peak)
 	if delta := after - before; delta > 40<<10 {
 		t.Errorf("podd's RSS grew by %d kB (more than 40 MiB)", delta)

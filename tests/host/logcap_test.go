@@ -16,26 +16,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// procStatusKB reads a "VmRSS:   1234 kB" style field of /proc/PID/status, in bytes.
-func procStatusKB(t *testing.T, pid int, field string) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatalf("%s of %d: %q", field, pid, v)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
-}
-
 // lineCheck counts what podctl prints and checks it is 'x'* then one newline, keeping nothing.
 type lineCheck struct {
 	n       int64
@@ -83,7 +63,7 @@ spec:
 	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", d.PID()), []byte("5"), 0); err != nil {
 		t.Fatalf("reset peak RSS: %v", err)
 	}
-	before := procStatusKB(t, d.PID(), "VmRSS")
+	before := procStatusKiB(t, d.PID(), "VmRSS") << 10
 	check := &lineCheck{newline: -1}
 	cmd := exec.Command(podctlBin, "logs", "big", "--tail", "1")
 	cmd.Env = append(os.Environ(), "PODD_SOCKET="+d.Socket)
@@ -92,7 +72,7 @@ spec:
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("podctl logs big --tail 1: %v: %s", err, stderr.String())
 	}
-	peak := procStatusKB(t, d.PID(), "VmHWM")
+	peak := procStatusKiB(t, d.PID(), "VmHWM") << 10
 	t.Logf("podd RSS before %d MiB, peak during logs --tail 1: %d MiB", before>>20, peak>>20)
 	if delta := peak - before; delta > 40<<20 {
 		t.Errorf("podd's peak RSS grew by %d MiB during logs --tail 1 of a 100 MB line; want < 40 MiB", delta>>20)
