@@ -234,3 +234,25 @@ func podsPath(namespace string) string {
 func podPath(namespace, name string) string {
 	return podsPath(namespace) + "/" + url.PathEscape(name)
 }
+
+// Events returns the events of namespace ("" for all) that fieldSelector (may be "") selects.
+func (c *Client) Events(ctx context.Context, namespace, fieldSelector string) ([]corev1.Event, error) {
+	path := "/api/v1/events"
+	if namespace != "" {
+		path = "/api/v1/namespaces/" + url.PathEscape(namespace) + "/events"
+	}
+	q := url.Values{}
+	if fieldSelector != "" {
+		q.Set("fieldSelector", fieldSelector)
+	}
+	resp, err := c.do(ctx, http.MethodGet, path, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var list corev1.EventList
+	if err := decodeBody(resp, &list); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}

@@ -17,6 +17,7 @@ type fakeBackend struct {
 	logs     func(ctx context.Context, opts LogOptions, w io.Writer) error
 	exec     func(ctx context.Context, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 	shutdown chan struct{}
+	events   []corev1.Event
 }
 
 func newFakeBackend() *fakeBackend {
@@ -88,3 +89,15 @@ func (f *fakeBackend) Exec(ctx context.Context, ns, name string, opts ExecOption
 }
 
 func (f *fakeBackend) Shutdown() { f.shutdown <- struct{}{} }
+
+func (f *fakeBackend) Events(ns string) ([]corev1.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []corev1.Event
+	for _, e := range f.events {
+		if ns == "" || e.Namespace == ns {
+			out = append(out, *e.DeepCopy())
+		}
+	}
+	return out, nil
+}

@@ -47,6 +47,8 @@ type Backend interface {
 	Delete(ctx context.Context, namespace, name string, grace *int64) error
 	Logs(ctx context.Context, namespace, name string, opts LogOptions, w io.Writer) error
 	Exec(ctx context.Context, namespace, name string, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
+	// Events returns the events of a namespace, or of all namespaces when namespace is "".
+	Events(namespace string) ([]corev1.Event, error)
 	// Shutdown stops all pods and exits (or powers off as PID 1).
 	Shutdown()
 }
@@ -135,6 +137,8 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/pods/{name}", h.deletePod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/log", h.logs)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", h.exec)
+	mux.HandleFunc("GET /api/v1/events", h.listEvents)
+	mux.HandleFunc("GET /api/v1/namespaces/{ns}/events", h.listEvents)
 	mux.HandleFunc("POST /podd/v1/shutdown", h.shutdown)
 	mux.HandleFunc("/", notFound)
 	return mux

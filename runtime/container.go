@@ -207,6 +207,7 @@ func (c *container) launch() error {
 		}
 		c.p.mu.Lock()
 		c.proc = proc
+		c.p.eventLocked(corev1.EventTypeNormal, reasonStarted, "Started container "+c.name())
 		c.p.mu.Unlock()
 		c.startedAt = time.Now()
 		return nil

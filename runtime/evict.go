@@ -136,6 +136,7 @@ func (p *pod) evict(msg string) {
 	}
 	st := &p.obj.Status
 	st.Phase, st.Reason, st.Message = corev1.PodFailed, reasonEvicted, msg
+	p.eventLocked(corev1.EventTypeWarning, reasonEvicted, msg)
 	p.mu.Unlock()
 	p.save()
 	logf("pod %s/%s evicted: %s", p.obj.Namespace, p.obj.Name, msg)

@@ -12,7 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// pod is a running pod. Its mutex guards obj.Status and the containers' state.
+// pod is a running pod. Its mutex guards obj.Status, the events and the containers' state.
 type pod struct {
 	rt         *Runtime
 	mu         sync.Mutex
@@ -26,6 +26,7 @@ type pod struct {
 	gone       chan struct{}  // closed when the pod is torn down
 	wg         sync.WaitGroup // container supervisors
 	setup      cpuSetup       // the pod cgroup's cpu.max lifted while containers set up
+	events     eventLog       // in memory only (see events.go)
 }
 
 func key(namespace, name string) string { return namespace + "/" + name }

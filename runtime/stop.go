@@ -73,6 +73,9 @@ func (p *pod) stop(grace time.Duration) {
 	p.mu.Lock()
 	first := !p.deleting
 	p.deleting = true
+	if first {
+		p.killingEventsLocked()
+	}
 	changed := p.markDeleted(deadline, grace)
 	p.mu.Unlock()
 	if changed {

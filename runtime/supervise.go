@@ -103,6 +103,7 @@ func (c *container) restartAfter(delay time.Duration) bool {
 	for {
 		if delay > 0 {
 			c.setWaitingLocked("CrashLoopBackOff", "back-off "+delay.String()+" restarting failed container="+c.name())
+			c.p.event(corev1.EventTypeWarning, reasonBackOff, "Back-off restarting failed container "+c.name()+" in pod "+c.p.obj.Name)
 			select {
 			case <-c.stop:
 				return false

@@ -34,11 +34,13 @@ func describeAction(c *cli.Context) error {
 	if len(pods) == 0 && len(names) == 0 {
 		fmt.Fprintln(c.App.ErrWriter, noResources(req))
 	}
+	client := newClient(c)
 	for i := range pods {
 		if i > 0 {
 			fmt.Fprint(c.App.Writer, "\n\n")
 		}
-		if err := describePod(c.App.Writer, &pods[i]); err != nil {
+		events := podEvents(c.Context, client, &pods[i], c.App.ErrWriter)
+		if err := describePodEvents(c.App.Writer, &pods[i], events, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -53,8 +55,13 @@ func (d describer) line(level int, format string, a ...any) {
 	fmt.Fprintf(d.w, strings.Repeat("  ", level)+format, a...)
 }
 
-// describePod prints a pod like `kubectl describe pod`.
+// describePod prints a pod like `kubectl describe pod`, without its events.
 func describePod(w io.Writer, pod *corev1.Pod) error {
+	return describePodEvents(w, pod, nil, time.Now())
+}
+
+// describePodEvents prints a pod and, unless events is nil (not fetched), an Events section.
+func describePodEvents(w io.Writer, pod *corev1.Pod, events []corev1.Event, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	d := describer{tw}
 	describeHeader(d, pod)
@@ -66,6 +73,9 @@ func describePod(w io.Writer, pod *corev1.Pod) error {
 	describeVolumes(d, pod.Spec.Volumes)
 	d.line(0, "QoS Class:\t%s\n", qosOf(pod))
 	describeMap(d, "Node-Selectors", pod.Spec.NodeSelector, "=")
+	if events != nil {
+		describeEvents(d, events, now)
+	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("describe pod %s: %w", pod.Name, err)
 	}

@@ -17,10 +17,11 @@ import (
 
 // fakeBackend keeps pods in memory; logs print "log of <container>", exec echoes.
 type fakeBackend struct {
-	mu    sync.Mutex
-	pods  map[string]*corev1.Pod
-	grace []*int64
-	logs  []api.LogOptions
+	mu     sync.Mutex
+	pods   map[string]*corev1.Pod
+	grace  []*int64
+	logs   []api.LogOptions
+	events []corev1.Event
 }
 
 func (f *fakeBackend) Apply(_ context.Context, pod *corev1.Pod) (*corev1.Pod, bool, error) {
@@ -90,6 +91,18 @@ func (f *fakeBackend) Exec(_ context.Context, _, _ string, opts api.ExecOptions,
 }
 
 func (f *fakeBackend) Shutdown() {}
+
+func (f *fakeBackend) Events(ns string) ([]corev1.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []corev1.Event
+	for _, e := range f.events {
+		if ns == "" || e.Namespace == ns {
+			out = append(out, *e.DeepCopy())
+		}
+	}
+	return out, nil
+}
 
 // serveFake starts podd's API over a fake backend and returns the socket path.
 func serveFake(t *testing.T) (*fakeBackend, string) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -201,6 +202,9 @@ spec:
 	desc := d.MustCtl("describe", "pod", "filler")
 	if !strings.Contains(desc, "Evicted") || !strings.Contains(desc, msg) {
 		t.Errorf("podctl describe pod filler: no reason/message:\n%s", desc)
+	}
+	if !regexp.MustCompile(`(?m)^\s+Warning\s+Evicted\s+\S+\s+podd\s+` + regexp.QuoteMeta(msg) + `$`).MatchString(desc) {
+		t.Errorf("podctl describe pod filler: no Warning Evicted event with the message:\n%s", desc)
 	}
 	d.MustCtl("delete", "pod", "filler")
 	d.AssertPodGone(evicted)
