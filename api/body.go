@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/podd/podd/manifest"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -37,15 +38,15 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	case errors.As(err, &big):
 		return nil, tooLarge()
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, &Error{http.StatusRequestTimeout, metav1.StatusReasonTimeout,
-			fmt.Sprintf("request body not received within %v", bodyTimeout)}
+		return nil, statusError(http.StatusRequestTimeout, metav1.StatusReasonTimeout,
+			fmt.Sprintf("request body not received within %v", bodyTimeout))
 	case err != nil:
-		return nil, BadRequest(fmt.Sprintf("read body: %v", err))
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("read body: %v", err))
 	}
 	return body, nil
 }
 
 func tooLarge() error {
-	return &Error{http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge,
-		fmt.Sprintf("request body too large: the limit is %d bytes", maxBody)}
+	return statusError(http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge,
+		fmt.Sprintf("request body too large: the limit is %d bytes", maxBody))
 }

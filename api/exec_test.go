@@ -14,7 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podd/podd/podopts"
 	"golang.org/x/sys/unix"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 func TestExecRoundTrip(t *testing.T) {
@@ -22,7 +24,7 @@ func TestExecRoundTrip(t *testing.T) {
 	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
 		t.Fatal(err)
 	}
-	b.exec = func(_ context.Context, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	b.exec = func(_ context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 		in, err := io.ReadAll(stdin) // ends at the client's zero-length stdin frame
 		if err != nil {
 			return -1, err
@@ -32,7 +34,7 @@ func TestExecRoundTrip(t *testing.T) {
 		return 3, nil
 	}
 	var stdout, stderr bytes.Buffer
-	opts := ExecOptions{Container: "web", Command: []string{"sh", "-c", "x"}, Stdin: true}
+	opts := podopts.ExecOptions{Container: "web", Command: []string{"sh", "-c", "x"}, Stdin: true}
 	code, err := c.Exec(context.Background(), "default", "web", opts, strings.NewReader("hello"), &stdout, &stderr)
 	if err != nil || code != 3 {
 		t.Fatalf("code %d err %v", code, err)
@@ -48,7 +50,7 @@ func TestExecLargeOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("0123456789"), 100_000)
-	b.exec = func(_ context.Context, _ ExecOptions, stdin io.Reader, stdout, _ io.Writer) (int, error) {
+	b.exec = func(_ context.Context, _ podopts.ExecOptions, stdin io.Reader, stdout, _ io.Writer) (int, error) {
 		if stdin != nil {
 			return -1, errors.New("stdin given without opts.Stdin")
 		}
@@ -56,7 +58,7 @@ func TestExecLargeOutput(t *testing.T) {
 		return 0, nil
 	}
 	var stdout bytes.Buffer
-	code, err := c.Exec(context.Background(), "default", "web", ExecOptions{Command: []string{"cat"}}, nil, &stdout, nil)
+	code, err := c.Exec(context.Background(), "default", "web", podopts.ExecOptions{Command: []string{"cat"}}, nil, &stdout, nil)
 	if err != nil || code != 0 || !bytes.Equal(stdout.Bytes(), big) {
 		t.Fatalf("code %d err %v, %d bytes", code, err, stdout.Len())
 	}
@@ -64,49 +66,25 @@ func TestExecLargeOutput(t *testing.T) {
 
 func TestExecErrors(t *testing.T) {
 	b, c, _ := startServer(t)
-	opts := ExecOptions{Command: []string{"true"}}
+	opts := podopts.ExecOptions{Command: []string{"true"}}
 	_, err := c.Exec(context.Background(), "default", "web", opts, nil, io.Discard, io.Discard)
-	var e *Error
-	if !errors.As(err, &e) || e.Code != 404 {
+	var e *apierrors.StatusError
+	if !errors.As(err, &e) || e.ErrStatus.Code != 404 {
 		t.Fatalf("missing pod: %v", err)
 	}
 	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
 		t.Fatal(err)
 	}
-	b.exec = func(context.Context, ExecOptions, io.Reader, io.Writer, io.Writer) (int, error) {
+	b.exec = func(context.Context, podopts.ExecOptions, io.Reader, io.Writer, io.Writer) (int, error) {
 		return -1, errors.New(`container "nope" not found`)
 	}
 	_, err = c.Exec(context.Background(), "default", "web", opts, nil, io.Discard, io.Discard)
 	if err == nil || err.Error() != `container "nope" not found` {
 		t.Fatalf("backend error: %v", err)
 	}
-	_, err = c.Exec(context.Background(), "default", "web", ExecOptions{}, nil, io.Discard, io.Discard)
-	if !errors.As(err, &e) || e.Code != 400 {
+	_, err = c.Exec(context.Background(), "default", "web", podopts.ExecOptions{}, nil, io.Discard, io.Discard)
+	if !errors.As(err, &e) || e.ErrStatus.Code != 400 {
 		t.Fatalf("no command: %v", err)
-	}
-}
-
-func TestFrames(t *testing.T) {
-	var buf bytes.Buffer
-	for _, f := range []struct {
-		stream byte
-		p      string
-	}{{streamStdout, "a"}, {streamStdin, ""}, {streamExit, "3"}} {
-		if err := writeFrame(&buf, f.stream, []byte(f.p)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := buf.Bytes()[:6]; !bytes.Equal(got, []byte{1, 0, 0, 0, 1, 'a'}) {
-		t.Fatalf("wire bytes %v", got)
-	}
-	for _, want := range []string{"1:a", "0:", "3:3"} {
-		s, p, err := readFrame(&buf)
-		if err != nil || fmt.Sprintf("%d:%s", s, p) != want {
-			t.Fatalf("frame %d:%q %v, want %s", s, p, err, want)
-		}
-	}
-	if _, _, err := readFrame(&buf); err != io.EOF {
-		t.Fatalf("end: %v", err)
 	}
 }
 

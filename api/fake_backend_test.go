@@ -6,7 +6,11 @@ import (
 	"io"
 	"sync"
 
+	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/podopts"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // fakeBackend keeps pods in a map; Logs and Exec behave as the tests set them.
@@ -14,8 +18,8 @@ type fakeBackend struct {
 	mu       sync.Mutex
 	pods     map[string]*corev1.Pod
 	deleted  []*int64
-	logs     func(ctx context.Context, opts LogOptions, w io.Writer) error
-	exec     func(ctx context.Context, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
+	logs     func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error
+	exec     func(ctx context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 	shutdown chan struct{}
 	events   []corev1.Event
 }
@@ -30,7 +34,7 @@ func key(ns, name string) string { return ns + "/" + name }
 
 func (f *fakeBackend) Apply(_ context.Context, pod *corev1.Pod) (*corev1.Pod, bool, error) {
 	if len(pod.Spec.Containers) > 0 && pod.Spec.Containers[0].Image == "/images/bad" {
-		return nil, false, Invalid(badImage)
+		return nil, false, invalid.Pod(pod.Name, badImage, invalid.Field("spec.containers[0].image", "no such image"))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -46,7 +50,7 @@ func (f *fakeBackend) Get(ns, name string) (*corev1.Pod, error) {
 	defer f.mu.Unlock()
 	p, ok := f.pods[key(ns, name)]
 	if !ok {
-		return nil, NotFound("pods", name)
+		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 	}
 	return p.DeepCopy(), nil
 }
@@ -67,14 +71,14 @@ func (f *fakeBackend) Delete(_ context.Context, ns, name string, grace *int64) e
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.pods[key(ns, name)]; !ok {
-		return NotFound("pods", name)
+		return apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 	}
 	delete(f.pods, key(ns, name))
 	f.deleted = append(f.deleted, grace)
 	return nil
 }
 
-func (f *fakeBackend) Logs(ctx context.Context, ns, name string, opts LogOptions, w io.Writer) error {
+func (f *fakeBackend) Logs(ctx context.Context, ns, name string, opts podopts.LogOptions, w io.Writer) error {
 	if _, err := f.Get(ns, name); err != nil {
 		return err
 	}
@@ -84,7 +88,7 @@ func (f *fakeBackend) Logs(ctx context.Context, ns, name string, opts LogOptions
 	return f.logs(ctx, opts, w)
 }
 
-func (f *fakeBackend) Exec(ctx context.Context, ns, name string, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+func (f *fakeBackend) Exec(ctx context.Context, ns, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	return f.exec(ctx, opts, stdin, stdout, stderr)
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 )
@@ -34,12 +35,12 @@ func eventFields(e *corev1.Event) fields.Set {
 func eventSelector(r *http.Request) (fields.Selector, error) {
 	sel, err := fields.ParseSelector(r.URL.Query().Get("fieldSelector"))
 	if err != nil {
-		return nil, BadRequest(fmt.Sprintf("fieldSelector: %v", err))
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("fieldSelector: %v", err))
 	}
 	known := eventFields(&corev1.Event{})
 	for _, req := range sel.Requirements() {
 		if _, ok := known[req.Field]; !ok {
-			return nil, BadRequest(fmt.Sprintf("fieldSelector: %q is not a known field selector: only %q", req.Field, "involvedObject.*, metadata.name, metadata.namespace, reason, source, type"))
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("fieldSelector: %q is not a known field selector: only %q", req.Field, "involvedObject.*, metadata.name, metadata.namespace, reason, source, type"))
 		}
 	}
 	return sel, nil

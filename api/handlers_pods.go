@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -9,15 +10,14 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/manifest"
 )
-
-// ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
-// by the status code, 201 or 200).
-const ApplyResultHeader = "Podd-Apply-Result"
 
 var podTypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
 
@@ -36,7 +36,7 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 	if created {
 		code, result = http.StatusCreated, "created"
 	}
-	w.Header().Set(ApplyResultHeader, result)
+	w.Header().Set(wire.ApplyResultHeader, result)
 	writeJSON(w, code, withPodType(out))
 }
 
@@ -58,7 +58,7 @@ func decodePod(w http.ResponseWriter, r *http.Request) (*corev1.Pod, error) {
 	pod, err := manifest.DecodeJSON(body)
 	release()
 	if err != nil {
-		return nil, Invalid(err.Error())
+		return nil, invalidManifest(body, err)
 	}
 	pod.Namespace = ns // DecodeJSON defaults an absent namespace to "default"
 	return pod, nil
@@ -79,6 +79,27 @@ func decodeSlot(r *http.Request) (release func(), err error) {
 	}
 }
 
+// invalidManifest is the 422 for a manifest DecodeJSON refused: its message, and the field
+// errors as the status causes when there are some.
+func invalidManifest(body []byte, err error) error {
+	var me *manifest.Error
+	if errors.As(err, &me) {
+		return invalid.Pod(manifestName(body), err.Error(), me.Errs...)
+	}
+	return invalid.Pod(manifestName(body), err.Error())
+}
+
+// manifestName is metadata.name as written in the manifest ("" if absent or unreadable).
+func manifestName(body []byte) string {
+	var m struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(body, &m)
+	return m.Metadata.Name
+}
+
 // manifestNamespace is metadata.namespace as written in the manifest ("" if absent or unreadable:
 // DecodeJSON then reports what is wrong).
 func manifestNamespace(body []byte) string {
@@ -93,10 +114,10 @@ func manifestNamespace(body []byte) string {
 
 func checkNamespace(path, manifest string) error {
 	if errs := validation.IsDNS1123Label(path); len(errs) > 0 {
-		return BadRequest(fmt.Sprintf("namespace %q: %s", path, strings.Join(errs, "; ")))
+		return apierrors.NewBadRequest(fmt.Sprintf("namespace %q: %s", path, strings.Join(errs, "; ")))
 	}
 	if manifest != "" && manifest != path {
-		return BadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
 	return nil
 }
@@ -152,7 +173,7 @@ func gracePeriod(w http.ResponseWriter, r *http.Request) (*int64, error) {
 	if v := r.URL.Query().Get("gracePeriodSeconds"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return nil, BadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %q: must be an integer", v))
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %q: must be an integer", v))
 		}
 		return &n, checkGrace(n)
 	}
@@ -162,7 +183,7 @@ func gracePeriod(w http.ResponseWriter, r *http.Request) (*int64, error) {
 	}
 	var opts metav1.DeleteOptions
 	if err := json.Unmarshal(body, &opts); err != nil {
-		return nil, BadRequest(fmt.Sprintf("decode DeleteOptions: %v", err))
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("decode DeleteOptions: %v", err))
 	}
 	if g := opts.GracePeriodSeconds; g != nil {
 		return g, checkGrace(*g)
@@ -172,7 +193,7 @@ func gracePeriod(w http.ResponseWriter, r *http.Request) (*int64, error) {
 
 func checkGrace(n int64) error {
 	if n < 0 || n > manifest.MaxGracePeriodSeconds {
-		return BadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %d: must be between 0 and %d",
+		return apierrors.NewBadRequest(fmt.Sprintf("gracePeriodSeconds: invalid value %d: must be between 0 and %d",
 			n, manifest.MaxGracePeriodSeconds))
 	}
 	return nil

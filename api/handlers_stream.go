@@ -13,10 +13,12 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// ExecProtocol is the Upgrade token of an exec connection.
-const ExecProtocol = "podd-exec"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/podopts"
+)
 
 func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
 	opts, err := logOptions(r.URL.Query())
@@ -37,11 +39,11 @@ func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
 // without timestamps, so they are refused rather than ignored.
 var timeParams = []string{"sinceSeconds", "sinceTime", "timestamps"}
 
-func logOptions(q url.Values) (LogOptions, error) {
-	opts := LogOptions{Container: q.Get("container"), TailLines: -1}
+func logOptions(q url.Values) (podopts.LogOptions, error) {
+	opts := podopts.LogOptions{Container: q.Get("container"), TailLines: -1}
 	for _, p := range timeParams {
 		if v := q.Get(p); v != "" && v != "false" {
-			return opts, BadRequest(fmt.Sprintf("%s: not supported: podd keeps container logs as raw text without timestamps", p))
+			return opts, apierrors.NewBadRequest(fmt.Sprintf("%s: not supported: podd keeps container logs as raw text without timestamps", p))
 		}
 	}
 	var err error
@@ -54,7 +56,7 @@ func logOptions(q url.Values) (LogOptions, error) {
 	if v := q.Get("tailLines"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return opts, BadRequest(fmt.Sprintf("tailLines: invalid value %q", v))
+			return opts, apierrors.NewBadRequest(fmt.Sprintf("tailLines: invalid value %q", v))
 		}
 		opts.TailLines = n
 	}
@@ -68,7 +70,7 @@ func boolParam(q url.Values, name string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, BadRequest(fmt.Sprintf("%s: invalid value %q", name, v))
+		return false, apierrors.NewBadRequest(fmt.Sprintf("%s: invalid value %q", name, v))
 	}
 	return b, nil
 }
@@ -122,21 +124,21 @@ func (h *handlers) exec(w http.ResponseWriter, r *http.Request) {
 }
 
 const switchingProtocols = "HTTP/1.1 101 Switching Protocols\r\n" +
-	"Upgrade: " + ExecProtocol + "\r\nConnection: Upgrade\r\n\r\n"
+	"Upgrade: " + wire.ExecProtocol + "\r\nConnection: Upgrade\r\n\r\n"
 
-func execOptions(r *http.Request) (ExecOptions, error) {
+func execOptions(r *http.Request) (podopts.ExecOptions, error) {
 	q := r.URL.Query()
-	opts := ExecOptions{Container: q.Get("container"), Command: q["command"]}
+	opts := podopts.ExecOptions{Container: q.Get("container"), Command: q["command"]}
 	if len(opts.Command) == 0 {
-		return opts, BadRequest("you must specify at least one command for the container")
+		return opts, apierrors.NewBadRequest("you must specify at least one command for the container")
 	}
 	for i, arg := range opts.Command {
 		if strings.IndexByte(arg, 0) >= 0 {
-			return opts, BadRequest(fmt.Sprintf("command[%d]: must not contain a NUL byte", i))
+			return opts, apierrors.NewBadRequest(fmt.Sprintf("command[%d]: must not contain a NUL byte", i))
 		}
 	}
-	if r.Header.Get("Upgrade") != ExecProtocol {
-		return opts, BadRequest("exec needs a connection upgrade to " + ExecProtocol)
+	if r.Header.Get("Upgrade") != wire.ExecProtocol {
+		return opts, apierrors.NewBadRequest("exec needs a connection upgrade to " + wire.ExecProtocol)
 	}
 	var err error
 	if opts.Stdin, err = boolParam(q, "stdin"); err != nil {
@@ -153,7 +155,7 @@ type execSession struct {
 	mu   sync.Mutex // one frame at a time on conn
 }
 
-func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts ExecOptions) {
+func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts podopts.ExecOptions) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -163,14 +165,14 @@ func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts 
 		stdin = pr
 	}
 	go s.readInput(pw, opts.Stdin, cancel)
-	stdout := &frameWriter{s: s, stream: streamStdout}
-	stderr := &frameWriter{s: s, stream: streamStderr}
+	stdout := &frameWriter{s: s, stream: wire.StreamStdout}
+	stderr := &frameWriter{s: s, stream: wire.StreamStderr}
 	code, err := b.Exec(ctx, ns, name, opts, stdin, stdout, stderr)
 	if err != nil {
-		s.send(streamError, []byte(err.Error()))
+		s.send(wire.StreamError, []byte(err.Error()))
 		return
 	}
-	s.send(streamExit, []byte(strconv.Itoa(code)))
+	s.send(wire.StreamExit, []byte(strconv.Itoa(code)))
 }
 
 // readInput copies stdin frames into pw until a zero-length stdin frame (EOF); it keeps reading
@@ -184,12 +186,12 @@ func (s *execSession) readInput(pw *io.PipeWriter, wanted bool, cancel context.C
 		}
 	}()
 	for {
-		stream, p, err := readFrame(s.in)
+		stream, p, err := wire.ReadFrame(s.in)
 		if err != nil {
 			pw.CloseWithError(fmt.Errorf("exec connection: %w", err))
 			return
 		}
-		if stream != streamStdin {
+		if stream != wire.StreamStdin {
 			continue
 		}
 		if len(p) == 0 || !wanted {
@@ -205,5 +207,5 @@ func (s *execSession) readInput(pw *io.PipeWriter, wanted bool, cancel context.C
 func (s *execSession) send(stream byte, p []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return writeFrame(s.conn, stream, p)
+	return wire.WriteFrame(s.conn, stream, p)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/podopts"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -171,7 +172,7 @@ func TestLogsClientNotReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	b.logs = func(ctx context.Context, opts LogOptions, w io.Writer) error {
+	b.logs = func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error {
 		line := []byte(strings.Repeat("x", 1023) + "\n")
 		for {
 			if _, err := w.Write(line); err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // TestLogOptionsRefuseTime: kubectl's time options are refused with 400, never ignored.
@@ -13,9 +15,9 @@ func TestLogOptionsRefuseTime(t *testing.T) {
 	for _, q := range []string{"sinceSeconds=60", "sinceTime=2024-01-01T00:00:00Z", "timestamps=true"} {
 		v, _ := url.ParseQuery(q)
 		_, err := logOptions(v)
-		var e *Error
+		var e *apierrors.StatusError
 		name := strings.SplitN(q, "=", 2)[0]
-		if !errors.As(err, &e) || e.Code != http.StatusBadRequest || !strings.Contains(e.Error(), name) {
+		if !errors.As(err, &e) || e.ErrStatus.Code != http.StatusBadRequest || !strings.Contains(e.Error(), name) {
 			t.Errorf("%s: got %v; want a 400 naming %s", q, err, name)
 		}
 	}

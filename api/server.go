@@ -1,5 +1,7 @@
-// Package api is podd's API: HTTP/1.1 over a root-only unix socket, on Kubernetes-shaped paths
-// (/api/v1/namespaces/{ns}/pods/...), plus the client podctl uses.
+// Package api is podd's API server: HTTP/1.1 over a root-only unix socket, on Kubernetes-shaped
+// paths (/api/v1/namespaces/{ns}/pods/...), in front of a Backend (the runtime). Errors go out
+// as the metav1.Status of an apimachinery error. The client is package api/client, which
+// imports neither this package nor the manifest validation it uses.
 package api
 
 import (
@@ -17,26 +19,16 @@ import (
 
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/podd/podd/podopts"
 )
 
-// LogOptions selects the log stream of one container.
-type LogOptions struct {
-	Container string
-	Follow    bool
-	Previous  bool
-	TailLines int64 // -1: all lines
-}
-
-// ExecOptions describes a command to run in a container.
-type ExecOptions struct {
-	Container string
-	Command   []string
-	Stdin     bool
-	TTY       bool
-}
-
-// Backend is implemented by podd's runtime. Errors of type *Error choose the HTTP status;
-// any other error is a 500.
+// Backend is implemented by podd's runtime. Errors that carry a Kubernetes status
+// (apierrors.APIStatus: apierrors.NewNotFound, NewInvalid, ...) choose the HTTP status and the
+// body; any other error is a 500.
 type Backend interface {
 	// Apply creates or updates a pod; it returns when the containers are started (or failed).
 	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, created bool, err error)
@@ -45,8 +37,8 @@ type Backend interface {
 	List(namespace string) ([]corev1.Pod, error)
 	// Delete returns when the pod is gone; grace nil means the pod's own grace period.
 	Delete(ctx context.Context, namespace, name string, grace *int64) error
-	Logs(ctx context.Context, namespace, name string, opts LogOptions, w io.Writer) error
-	Exec(ctx context.Context, namespace, name string, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
+	Logs(ctx context.Context, namespace, name string, opts podopts.LogOptions, w io.Writer) error
+	Exec(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
 	// Events returns the events of a namespace, or of all namespaces when namespace is "".
 	Events(namespace string) ([]corev1.Event, error)
 	// Shutdown stops all pods and exits (or powers off as PID 1).
@@ -152,7 +144,7 @@ func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, &Error{http.StatusNotFound, "NotFound", "the server could not find the requested resource"})
+	writeError(w, statusError(http.StatusNotFound, metav1.StatusReasonNotFound, "the server could not find the requested resource"))
 }
 
 type peerCredKey struct{}
@@ -190,10 +182,10 @@ func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
 // checkPeer allows only root peers; cred is nil when the credentials are unknown.
 func checkPeer(cred *unix.Ucred) error {
 	if cred == nil {
-		return Forbidden("podd: cannot read the peer credentials of this connection")
+		return apierrors.NewForbidden(schema.GroupResource{}, "", errors.New("podd: cannot read the peer credentials of this connection"))
 	}
 	if cred.Uid != 0 {
-		return Forbidden(fmt.Sprintf("podd: uid %d may not use the API (root only)", cred.Uid))
+		return apierrors.NewForbidden(schema.GroupResource{}, "", fmt.Errorf("podd: uid %d may not use the API (root only)", cred.Uid))
 	}
 	return nil
 }
@@ -216,6 +208,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	e := asError(err)
-	writeJSON(w, e.Code, failureStatus(e))
+	st := failureStatus(err)
+	writeJSON(w, int(st.Code), st)
 }

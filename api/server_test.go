@@ -16,11 +16,14 @@ import (
 	"golang.org/x/sys/unix"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/internal/testutil"
+	"github.com/podd/podd/podopts"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // startServer serves a fake backend on a socket in a temp dir and returns a client for it.
-func startServer(t *testing.T) (*fakeBackend, *Client, string) {
+func startServer(t *testing.T) (*fakeBackend, *client.Client, string) {
 	t.Helper()
 	testutil.RequireRoot(t) // the server only answers root peers
 	path := filepath.Join(t.TempDir(), "podd.sock")
@@ -31,7 +34,7 @@ func startServer(t *testing.T) (*fakeBackend, *Client, string) {
 	b := newFakeBackend()
 	srv := Serve(l, b)
 	t.Cleanup(func() { srv.Close() })
-	return b, NewClient(path), path
+	return b, client.New(path), path
 }
 
 const webPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},
@@ -64,7 +67,7 @@ func TestApplyGetListDelete(t *testing.T) {
 	checkList(t, c, "", 0)
 }
 
-func checkList(t *testing.T, c *Client, ns string, want int) {
+func checkList(t *testing.T, c *client.Client, ns string, want int) {
 	t.Helper()
 	pods, err := c.List(context.Background(), ns)
 	if err != nil || len(pods) != want {
@@ -77,8 +80,8 @@ func TestNamespaceMismatch(t *testing.T) {
 	pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"a"},
  "spec":{"containers":[{"name":"web","image":"/images/busybox"}]}}`
 	_, _, err := c.Apply(context.Background(), "b", []byte(pod))
-	var e *Error
-	if !errors.As(err, &e) || e.Code != http.StatusBadRequest {
+	var e *apierrors.StatusError
+	if !errors.As(err, &e) || e.ErrStatus.Code != http.StatusBadRequest {
 		t.Fatalf("err = %#v, want a 400", err)
 	}
 }
@@ -94,14 +97,14 @@ func TestApplyTakesPathNamespace(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	_, c, path := startServer(t)
 	_, err := c.Get(context.Background(), "default", "web")
-	var e *Error
-	if !errors.As(err, &e) || e.Code != 404 || e.Reason != metav1.StatusReasonNotFound {
+	var e *apierrors.StatusError
+	if !errors.As(err, &e) || e.ErrStatus.Code != 404 || e.ErrStatus.Reason != metav1.StatusReasonNotFound {
 		t.Fatalf("err = %#v", err)
 	}
 	if err.Error() != `pods "web" not found` {
 		t.Fatalf("message %q", err.Error())
 	}
-	if err := c.Delete(context.Background(), "default", "web", nil); !errors.As(err, &e) || e.Code != 404 {
+	if err := c.Delete(context.Background(), "default", "web", nil); !errors.As(err, &e) || e.ErrStatus.Code != 404 {
 		t.Fatalf("delete: %v", err)
 	}
 	checkRawStatus(t, path, "/api/v1/namespaces/default/pods/web", 404, "NotFound")
@@ -110,8 +113,7 @@ func TestNotFound(t *testing.T) {
 // checkRawStatus checks the wire format: status code and a metav1.Status body.
 func checkRawStatus(t *testing.T, sock, path string, code int, reason string) {
 	t.Helper()
-	c := NewClient(sock)
-	resp, err := c.http.Get(baseURL + path)
+	resp, err := socketHTTP(sock).Get(baseURL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +129,8 @@ func TestInvalid(t *testing.T) {
 	_, c, _ := startServer(t)
 	pod := strings.Replace(webPod, "busybox", "bad", 1)
 	_, _, err := c.Apply(context.Background(), "default", []byte(pod))
-	var e *Error
-	if !errors.As(err, &e) || e.Code != http.StatusUnprocessableEntity || e.Reason != metav1.StatusReasonInvalid {
+	var e *apierrors.StatusError
+	if !errors.As(err, &e) || e.ErrStatus.Code != http.StatusUnprocessableEntity || e.ErrStatus.Reason != metav1.StatusReasonInvalid {
 		t.Fatalf("err = %#v", err)
 	}
 	if err.Error() != badImage {
@@ -141,8 +143,8 @@ func TestUnknownFieldIsInvalid(t *testing.T) {
 	pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},
  "spec":{"containers":[{"name":"web","image":"/images/busybox","bogus":1}]}}`
 	_, _, err := c.Apply(context.Background(), "default", []byte(pod))
-	var e *Error
-	if !errors.As(err, &e) || e.Code != http.StatusUnprocessableEntity {
+	var e *apierrors.StatusError
+	if !errors.As(err, &e) || e.ErrStatus.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("err = %#v", err)
 	}
 	if !strings.Contains(err.Error(), "spec.containers[0].bogus") {
@@ -199,8 +201,8 @@ func TestCheckPeer(t *testing.T) {
 		t.Fatalf("root refused: %v", err)
 	}
 	for _, cred := range []*unix.Ucred{nil, {Pid: 1, Uid: 65534}} {
-		var e *Error
-		if err := checkPeer(cred); !errors.As(err, &e) || e.Code != http.StatusForbidden {
+		var e *apierrors.StatusError
+		if err := checkPeer(cred); !errors.As(err, &e) || e.ErrStatus.Code != http.StatusForbidden {
 			t.Fatalf("cred %+v: err %v, want 403", cred, err)
 		}
 	}
@@ -211,8 +213,8 @@ func TestLogsFollow(t *testing.T) {
 	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
 		t.Fatal(err)
 	}
-	backendDone := make(chan LogOptions, 1)
-	b.logs = func(ctx context.Context, opts LogOptions, w io.Writer) error {
+	backendDone := make(chan podopts.LogOptions, 1)
+	b.logs = func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error {
 		io.WriteString(w, "line 1\n")
 		<-ctx.Done() // like a follow: wait for more output until the client goes away
 		backendDone <- opts
@@ -222,7 +224,7 @@ func TestLogsFollow(t *testing.T) {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- c.Logs(ctx, "default", "web", LogOptions{Container: "web", Follow: true, TailLines: 10}, pw)
+		errc <- c.Logs(ctx, "default", "web", podopts.LogOptions{Container: "web", Follow: true, TailLines: 10}, pw)
 	}()
 	line := make([]byte, len("line 1\n"))
 	if _, err := io.ReadFull(pr, line); err != nil || string(line) != "line 1\n" {
@@ -246,9 +248,22 @@ func TestLogsFollow(t *testing.T) {
 func TestLogsNotFound(t *testing.T) {
 	_, c, _ := startServer(t)
 	var out bytes.Buffer
-	err := c.Logs(context.Background(), "default", "nope", LogOptions{TailLines: -1}, &out)
-	var e *Error
-	if !errors.As(err, &e) || e.Code != 404 {
+	err := c.Logs(context.Background(), "default", "nope", podopts.LogOptions{TailLines: -1}, &out)
+	var e *apierrors.StatusError
+	if !errors.As(err, &e) || e.ErrStatus.Code != 404 {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// baseURL is a placeholder host: every connection goes to the socket.
+const baseURL = "http://podd"
+
+// socketHTTP is a plain HTTP client of the socket, to check the wire format itself.
+func socketHTTP(sock string) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}
 }

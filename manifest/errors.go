@@ -64,16 +64,16 @@ func describe(e *field.Error) string {
 
 // unknownField reports a field that is not in the v1 Pod schema.
 func unknownField(p *field.Path) *field.Error {
-	return &field.Error{Type: typeUnknownField, Field: p.String()}
+	return &field.Error{Type: typeUnknownField, Field: p.String(), Detail: structuralMessages[typeUnknownField]}
 }
 
 // notImplemented reports a field of the v1 Pod schema that podd does not
 // implement yet.
 func notImplemented(p *field.Path) *field.Error {
-	return &field.Error{Type: typeNotImplemented, Field: p.String()}
+	return &field.Error{Type: typeNotImplemented, Field: p.String(), Detail: structuralMessages[typeNotImplemented]}
 }
 
 // duplicateField reports a key given twice in one JSON object.
 func duplicateField(p *field.Path) *field.Error {
-	return &field.Error{Type: typeDuplicateField, Field: p.String()}
+	return &field.Error{Type: typeDuplicateField, Field: p.String(), Detail: structuralMessages[typeDuplicateField]}
 }

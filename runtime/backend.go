@@ -4,12 +4,14 @@ import (
 	"log"
 	"sort"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-var _ api.Backend = (*Runtime)(nil)
+// podsResource names pods in the NotFound and Conflict errors: `pods "web" not found`.
+var podsResource = schema.GroupResource{Resource: "pods"}
 
 func logf(format string, args ...any) { log.Printf(format, args...) }
 
@@ -36,7 +38,7 @@ func (rt *Runtime) podsWhere(keep func(*pod) bool) []*pod {
 func (rt *Runtime) Get(namespace, name string) (*corev1.Pod, error) {
 	p := rt.lookup(namespace, name)
 	if p == nil {
-		return nil, api.NotFound("pods", name)
+		return nil, apierrors.NewNotFound(podsResource, name)
 	}
 	return p.snapshot(), nil
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
@@ -229,9 +229,9 @@ func (c *container) startError(err error) error {
 	msg := err.Error()
 	switch {
 	case strings.HasPrefix(msg, "exec: "):
-		return api.Invalid(fmt.Sprintf("%s.command: Invalid value: %q: %v", c.fieldPath(), argv(c.spec, c.img.Config), err))
+		return invalid.Pod(c.p.obj.Name, fmt.Sprintf("%s.command: Invalid value: %q: %v", c.fieldPath(), argv(c.spec, c.img.Config), err), invalid.Field(c.fieldPath()+".command", err.Error()))
 	case strings.HasPrefix(msg, c.fieldPath()+"."):
-		return api.Invalid(msg)
+		return invalid.Pod(c.p.obj.Name, msg, invalid.Field(c.fieldPath(), msg))
 	}
 	return fmt.Errorf("container %q: %w", c.name(), err)
 }

@@ -8,12 +8,13 @@ import (
 	"os/exec"
 	"syscall"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/nsthread"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/nsinit"
+	"github.com/podd/podd/podopts"
 	"golang.org/x/sys/unix"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // execNamespaces are joined at once through a pidfd of the container's process. The cgroup
@@ -26,13 +27,13 @@ const execNamespaces = unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWNET
 // Exec runs a command inside a running container and returns its exit code. No helper process:
 // a locked OS thread unshares its filesystem context, joins the container's namespaces and
 // forks the command from there, into the container's cgroup; the thread is then thrown away.
-func (rt *Runtime) Exec(ctx context.Context, namespace, name string, opts api.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+func (rt *Runtime) Exec(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	c, pid, err := rt.runningContainer(namespace, name, opts.Container)
 	if err != nil {
 		return 0, err
 	}
 	if len(opts.Command) == 0 {
-		return 0, api.BadRequest("exec: a command is required")
+		return 0, apierrors.NewBadRequest("exec: a command is required")
 	}
 	x := &execution{stdin: stdin, stdout: stdout, stderr: stderr, tty: opts.TTY, useStdin: opts.Stdin}
 	exit, err := rt.startExec(c, pid, opts.Command, x)
@@ -53,7 +54,7 @@ func (rt *Runtime) Exec(ctx context.Context, namespace, name string, opts api.Ex
 func (rt *Runtime) runningContainer(namespace, name, ctr string) (*container, int, error) {
 	p := rt.lookup(namespace, name)
 	if p == nil {
-		return nil, 0, api.NotFound("pods", name)
+		return nil, 0, apierrors.NewNotFound(podsResource, name)
 	}
 	c, err := p.container(ctr)
 	if err != nil {
@@ -101,7 +102,7 @@ func containerPidfd(c *container, pid int) (int, error) {
 }
 
 func notRunning(c *container) error {
-	return api.BadRequest(fmt.Sprintf("container %s is not running", c.name()))
+	return apierrors.NewBadRequest(fmt.Sprintf("container %s is not running", c.name()))
 }
 
 // forkInNamespaces runs on a locked thread that it changes for good.
@@ -120,7 +121,7 @@ func (rt *Runtime) forkInNamespaces(pidfd int, c *container, cgfd int, argv []st
 	env := c.env()
 	path, err := nsinit.LookPath(argv[0], env)
 	if err != nil {
-		return nil, api.BadRequest(err.Error())
+		return nil, apierrors.NewBadRequest(err.Error())
 	}
 	if err := x.open(); err != nil {
 		return nil, err

@@ -9,17 +9,18 @@ import (
 	"os"
 	"time"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/podopts"
 	"github.com/podd/podd/runtime/logfile"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // Logs copies a container's log (its current or previous run) to w, following it when asked
 // until the container stops or ctx ends. Memory is one block whatever the lines or the file:
 // --tail reads backwards from the end, and the copy goes a block at a time.
-func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts api.LogOptions, w io.Writer) error {
+func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts podopts.LogOptions, w io.Writer) error {
 	p := rt.lookup(namespace, name)
 	if p == nil {
-		return api.NotFound("pods", name)
+		return apierrors.NewNotFound(podsResource, name)
 	}
 	c, err := p.container(opts.Container)
 	if err != nil {
@@ -30,7 +31,7 @@ func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts api.Lo
 	p.mu.Unlock()
 	if opts.Previous {
 		if restart == 0 {
-			return api.BadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", c.name(), name))
+			return apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", c.name(), name))
 		}
 		restart--
 	}
@@ -61,7 +62,7 @@ func (c *container) openRunLog(restart int32, latest bool) (*os.File, int32, err
 		f, err = os.Open(c.logPath(restart))
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, api.BadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: no log yet", c.name(), c.p.obj.Name))
+		return nil, 0, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: no log yet", c.name(), c.p.obj.Name))
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("open log: %w", err)

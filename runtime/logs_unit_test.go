@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/podopts"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -30,13 +30,13 @@ func TestLogsBetweenRuns(t *testing.T) {
 	}
 	for _, follow := range []bool{false, true} {
 		var out bytes.Buffer
-		err := rt.Logs(context.Background(), "default", "crash", api.LogOptions{Follow: follow, TailLines: -1}, &out)
+		err := rt.Logs(context.Background(), "default", "crash", podopts.LogOptions{Follow: follow, TailLines: -1}, &out)
 		if err != nil || out.String() != "run 0\n" {
 			t.Errorf("logs (follow %v) between runs: %q, %v; want run 0's log", follow, out.String(), err)
 		}
 	}
 	var out bytes.Buffer
-	if err := rt.Logs(context.Background(), "default", "crash", api.LogOptions{Previous: true, TailLines: -1}, &out); err != nil || out.String() != "run 0\n" {
+	if err := rt.Logs(context.Background(), "default", "crash", podopts.LogOptions{Previous: true, TailLines: -1}, &out); err != nil || out.String() != "run 0\n" {
 		t.Errorf("logs --previous: %q, %v", out.String(), err)
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/netsetup"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // pod is a running pod. Its mutex guards obj.Status, the events and the containers' state.
@@ -77,7 +77,7 @@ func (p *pod) container(name string) (*container, error) {
 		}
 	}
 	if name == "" {
-		return nil, api.BadRequest(fmt.Sprintf("a container name must be specified for pod %s", p.obj.Name))
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s", p.obj.Name))
 	}
-	return nil, api.BadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, p.obj.Name))
+	return nil, apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, p.obj.Name))
 }

@@ -1,6 +1,6 @@
 // Package runtime runs pods: it turns a validated v1.Pod into pinned namespaces, cgroups,
 // volumes and container processes, supervises them (restart policy, backoff, OOM), keeps their
-// record on disk and tears everything down on delete. It implements api.Backend.
+// record on disk and tears everything down on delete. It implements the API server's Backend (api.Backend).
 package runtime
 
 import (

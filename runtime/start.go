@@ -11,13 +11,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/netsetup"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Apply starts a new pod and returns once every container has been exec'd, or fails leaving
@@ -31,7 +33,7 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool
 	rt.mu.Lock()
 	if rt.closing {
 		rt.mu.Unlock()
-		return nil, false, api.Conflict("podd is shutting down")
+		return nil, false, apierrors.NewConflict(podsResource, in.Name, errors.New("podd is shutting down"))
 	}
 	if old, ok := rt.pods[k]; ok {
 		rt.mu.Unlock()
@@ -54,7 +56,8 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool
 func unchanged(old *pod, in *corev1.Pod) (*corev1.Pod, bool, error) {
 	cur := old.snapshot()
 	if !apiequality.Semantic.DeepEqual(cur.Spec, in.Spec) {
-		return nil, false, api.Invalid(fmt.Sprintf("pod %q: spec: Forbidden: pod updates may not change fields; delete and apply again", in.Name))
+		fe := field.Forbidden(field.NewPath("spec"), "pod updates may not change fields; delete and apply again")
+		return nil, false, invalid.Pod(in.Name, fmt.Sprintf("pod %q: %v", in.Name, fe), fe)
 	}
 	return cur, false, nil
 }
@@ -85,7 +88,11 @@ func (rt *Runtime) newPod(in *corev1.Pod) *pod {
 // A cancelled ctx (the client went away) stops it between steps, and it undoes what it made.
 func (p *pod) start(ctx context.Context) (err error) {
 	if err := cgroupfs.CheckPod(p.obj, p.rt.avail); err != nil {
-		return api.Invalid(err.Error())
+		var mc *cgroupfs.MissingControllerError
+		if errors.As(err, &mc) {
+			return invalid.Pod(p.obj.Name, err.Error(), invalid.Field(mc.Field, fmt.Sprintf("the %q cgroup v2 controller is not available", mc.Controller)))
+		}
+		return invalid.Pod(p.obj.Name, err.Error())
 	}
 	if err := p.resolveImages(); err != nil {
 		return err
@@ -127,7 +134,7 @@ func (p *pod) resolveImages() error {
 	for _, c := range p.ctrs {
 		img, err := p.rt.images.Resolve(c.spec.Image)
 		if err != nil {
-			return api.Invalid(fmt.Sprintf("%s.image: %v", c.fieldPath(), err))
+			return invalid.Pod(p.obj.Name, fmt.Sprintf("%s.image: %v", c.fieldPath(), err), invalid.Field(c.fieldPath()+".image", err.Error()))
 		}
 		c.img = img
 	}

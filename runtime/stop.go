@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"golang.org/x/sys/unix"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -28,7 +28,7 @@ import (
 func (rt *Runtime) Delete(ctx context.Context, namespace, name string, grace *int64) error {
 	p := rt.lookup(namespace, name)
 	if p == nil {
-		return api.NotFound("pods", name)
+		return apierrors.NewNotFound(podsResource, name)
 	}
 	g := p.graceFor(grace)
 	done := make(chan struct{})

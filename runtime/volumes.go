@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/internal/invalid"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,7 +28,7 @@ func (p *pod) createVolumes() error {
 			path += ".hostPath"
 		}
 		if err != nil {
-			return api.Invalid(fmt.Sprintf("%s: %v", path, err))
+			return invalid.Pod(p.obj.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
 		}
 	}
 	return nil
@@ -45,7 +45,7 @@ func (p *pod) checkHostPaths() error {
 		err := checkStateDirs(v.HostPath.Path, p.rt.stateDirs(), fp)
 		var fe *field.Error
 		if errors.As(err, &fe) {
-			return api.Invalid(fe.Error())
+			return invalid.Pod(p.obj.Name, fe.Error(), fe)
 		}
 		if err != nil {
 			return err

@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
 )
 
 func applyCommand() *cli.Command {
@@ -43,7 +43,7 @@ func applyAction(c *cli.Context) error {
 }
 
 type applier struct {
-	client     *api.Client
+	client     *client.Client
 	namespace  string
 	explicitNS bool // -n given: a manifest naming another namespace is an error, like kubectl
 	out        io.Writer

@@ -8,7 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 func deleteCommand() *cli.Command {
@@ -113,7 +114,7 @@ func fileTargets(files []string, ns string, explicitNS bool, stdin io.Reader) ([
 }
 
 type deleter struct {
-	client         *api.Client
+	client         *client.Client
 	grace          *int64
 	ignoreNotFound bool
 	out, errOut    io.Writer
@@ -122,8 +123,7 @@ type deleter struct {
 // delete deletes one pod and reports success.
 func (d deleter) delete(ctx context.Context, r podRef) bool {
 	err := d.client.Delete(ctx, r.namespace, r.name, d.grace)
-	var ae *api.Error
-	if err != nil && d.ignoreNotFound && errors.As(err, &ae) && ae.Code == 404 {
+	if err != nil && d.ignoreNotFound && apierrors.IsNotFound(err) {
 		return true
 	}
 	if err != nil {

@@ -7,14 +7,14 @@ import (
 	"sort"
 	"time"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 )
 
 // podEvents fetches the pod's events with the fieldSelector kubectl describe sends; on an error
 // it warns and returns nil (the pod is described without events, as kubectl does).
-func podEvents(ctx context.Context, c *api.Client, pod *corev1.Pod, errw io.Writer) []corev1.Event {
+func podEvents(ctx context.Context, c *client.Client, pod *corev1.Pod, errw io.Writer) []corev1.Event {
 	sel := fields.Set{
 		"involvedObject.name":      pod.Name,
 		"involvedObject.namespace": pod.Namespace,

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
-	"sigs.k8s.io/yaml"
+	"github.com/podd/podd/manifest/split"
 )
 
 // document is one object of a manifest file, as JSON, or the error that stopped its decoding.
@@ -54,60 +52,17 @@ func splitManifest(data []byte) []document {
 	return docs
 }
 
+// rawDocuments is the manifest's documents as the one splitter (package manifest/split) cuts them.
 func rawDocuments(data []byte) []document {
-	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-		return jsonDocuments(data)
-	}
 	var docs []document
-	for _, y := range splitYAML(data) {
-		j, err := yaml.YAMLToJSON(y)
-		switch {
-		case err != nil:
-			docs = append(docs, document{err: fmt.Errorf("parse YAML: %w", err)})
-		case string(j) != "null":
-			docs = append(docs, document{json: j})
-		}
-	}
-	return docs
-}
-
-func jsonDocuments(data []byte) []document {
-	var docs []document
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if err == io.EOF {
-			return docs
-		}
-		if err != nil {
-			return append(docs, document{err: fmt.Errorf("parse JSON: %w", err)})
-		}
-		docs = append(docs, document{json: raw})
-	}
-}
-
-// splitYAML splits at lines that are "---" (maybe followed by a comment).
-func splitYAML(data []byte) [][]byte {
-	var docs [][]byte
-	var cur []byte
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if isSeparator(line) {
-			docs = append(docs, cur)
-			cur = nil
+	for _, d := range split.Documents(data) {
+		if d.Err != nil {
+			docs = append(docs, document{err: fmt.Errorf("parse YAML: %w", d.Err)})
 			continue
 		}
-		cur = append(append(cur, line...), '\n')
+		docs = append(docs, document{json: d.JSON})
 	}
-	return append(docs, cur)
-}
-
-func isSeparator(line []byte) bool {
-	line = bytes.TrimRight(line, " \t\r")
-	return bytes.Equal(line, []byte("---")) || bytes.HasPrefix(line, []byte("--- #"))
+	return docs
 }
 
 func expandList(d document) []document {

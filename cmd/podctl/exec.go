@@ -10,7 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/podopts"
 )
 
 func execCommand() *cli.Command {
@@ -33,7 +34,7 @@ func execAction(c *cli.Context) error {
 		return err
 	}
 	client, ns := newClient(c), c.String("namespace")
-	opts := api.ExecOptions{Container: c.String("container"), Command: command, Stdin: c.Bool("stdin"), TTY: c.Bool("tty")}
+	opts := podopts.ExecOptions{Container: c.String("container"), Command: command, Stdin: c.Bool("stdin"), TTY: c.Bool("tty")}
 	if opts.Container == "" {
 		if opts.Container, err = execContainer(c.Context, client, ns, name, c.App.ErrWriter); err != nil {
 			return err
@@ -70,7 +71,7 @@ func execArgs(args []string) (string, []string, error) {
 }
 
 // execContainer is the first container, announced like kubectl when there are several.
-func execContainer(ctx context.Context, client *api.Client, ns, name string, errOut io.Writer) (string, error) {
+func execContainer(ctx context.Context, client *client.Client, ns, name string, errOut io.Writer) (string, error) {
 	pod, err := client.Get(ctx, ns, name)
 	if err != nil {
 		return "", err
@@ -90,7 +91,7 @@ func execContainer(ctx context.Context, client *api.Client, ns, name string, err
 }
 
 // runExec wires the terminal: with -t and a terminal on stdin, stdin goes raw for the command.
-func runExec(c *cli.Context, client *api.Client, ns, name string, opts api.ExecOptions) (int, error) {
+func runExec(c *cli.Context, client *client.Client, ns, name string, opts podopts.ExecOptions) (int, error) {
 	var stdin io.Reader
 	if opts.Stdin {
 		stdin = c.App.Reader

@@ -12,7 +12,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podd/podd/api"
+	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/internal/testutil"
+	"github.com/podd/podd/podopts"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // fakeBackend keeps pods in memory; logs print "log of <container>", exec echoes.
@@ -20,13 +24,13 @@ type fakeBackend struct {
 	mu     sync.Mutex
 	pods   map[string]*corev1.Pod
 	grace  []*int64
-	logs   []api.LogOptions
+	logs   []podopts.LogOptions
 	events []corev1.Event
 }
 
 func (f *fakeBackend) Apply(_ context.Context, pod *corev1.Pod) (*corev1.Pod, bool, error) {
 	if len(pod.Spec.Containers) > 0 && pod.Spec.Containers[0].Image == "/images/bad" {
-		return nil, false, api.Invalid(`spec.containers[0].image: Invalid value: "/images/bad": no such image`)
+		return nil, false, invalid.Pod(pod.Name, `spec.containers[0].image: Invalid value: "/images/bad": no such image`, invalid.Field("spec.containers[0].image", "no such image"))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -41,7 +45,7 @@ func (f *fakeBackend) Get(ns, name string) (*corev1.Pod, error) {
 	defer f.mu.Unlock()
 	p, ok := f.pods[ns+"/"+name]
 	if !ok {
-		return nil, api.NotFound("pods", name)
+		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 	}
 	return p.DeepCopy(), nil
 }
@@ -62,14 +66,14 @@ func (f *fakeBackend) Delete(_ context.Context, ns, name string, grace *int64) e
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.pods[ns+"/"+name]; !ok {
-		return api.NotFound("pods", name)
+		return apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 	}
 	delete(f.pods, ns+"/"+name)
 	f.grace = append(f.grace, grace)
 	return nil
 }
 
-func (f *fakeBackend) Logs(_ context.Context, ns, name string, opts api.LogOptions, w io.Writer) error {
+func (f *fakeBackend) Logs(_ context.Context, ns, name string, opts podopts.LogOptions, w io.Writer) error {
 	if _, err := f.Get(ns, name); err != nil {
 		return err
 	}
@@ -80,7 +84,7 @@ func (f *fakeBackend) Logs(_ context.Context, ns, name string, opts api.LogOptio
 	return err
 }
 
-func (f *fakeBackend) Exec(_ context.Context, _, _ string, opts api.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+func (f *fakeBackend) Exec(_ context.Context, _, _ string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	in := []byte{}
 	if stdin != nil {
 		in, _ = io.ReadAll(stdin)

@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
 )
 
 func getCommand() *cli.Command {
@@ -73,7 +73,7 @@ func parseGet(c *cli.Context) (getRequest, error) {
 
 // fetchPods lists pods, or gets each named one; a failed name is reported on errOut and makes
 // the returned error an exit status 1, the other pods are still printed.
-func fetchPods(ctx context.Context, client *api.Client, req getRequest, errOut io.Writer) ([]corev1.Pod, error) {
+func fetchPods(ctx context.Context, client *client.Client, req getRequest, errOut io.Writer) ([]corev1.Pod, error) {
 	if len(req.names) == 0 {
 		ns := req.namespace
 		if req.all {

@@ -8,7 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/podopts"
 )
 
 // defaultContainerAnnotation names the container kubectl picks when none is given.
@@ -57,11 +58,11 @@ func logsAction(c *cli.Context) error {
 			return err
 		}
 	}
-	opts := api.LogOptions{Container: ctr, Follow: c.Bool("follow"), Previous: c.Bool("previous"), TailLines: c.Int64("tail")}
+	opts := podopts.LogOptions{Container: ctr, Follow: c.Bool("follow"), Previous: c.Bool("previous"), TailLines: c.Int64("tail")}
 	return client.Logs(c.Context, ns, name, opts, c.App.Writer)
 }
 
-func logsContainer(ctx context.Context, client *api.Client, ns, name string) (string, error) {
+func logsContainer(ctx context.Context, client *client.Client, ns, name string) (string, error) {
 	pod, err := client.Get(ctx, ns, name)
 	if err != nil {
 		return "", err

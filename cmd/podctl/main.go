@@ -9,7 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 func main() {
@@ -43,8 +44,8 @@ func newApp() *cli.App {
 	}
 }
 
-func newClient(c *cli.Context) *api.Client {
-	return api.NewClient(c.String("socket"))
+func newClient(c *cli.Context) *client.Client {
+	return client.New(c.String("socket"))
 }
 
 // exitError ends podctl with a status; its message, if any, has been printed already.
@@ -71,9 +72,10 @@ func errorText(err error, context string) string {
 	if context != "" {
 		context += ": "
 	}
-	var ae *api.Error
-	if errors.As(err, &ae) {
-		return fmt.Sprintf("Error from server (%s): %s%s", ae.Reason, context, ae.Message)
+	var as apierrors.APIStatus
+	if errors.As(err, &as) {
+		st := as.Status()
+		return fmt.Sprintf("Error from server (%s): %s%s", st.Reason, context, st.Message)
 	}
 	return fmt.Sprintf("error: %s%v", context, err)
 }

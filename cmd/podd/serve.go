@@ -26,6 +26,12 @@ type daemon struct {
 
 func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
 
+// The runtime serves the API (the runtime itself does not import it).
+var (
+	_ api.Backend = (*runtime.Runtime)(nil)
+	_ api.Backend = (*daemon)(nil)
+)
+
 func serve(c *cli.Context, isInit bool) error {
 	log.SetPrefix("podd: ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
 )
 
 // cgroupV2 is where hybrid hosts mount the unified hierarchy.
@@ -86,7 +86,7 @@ func (e *env) startPodd() (*daemon, error) {
 	if err != nil || line != "ready\n" {
 		return fail(fmt.Errorf("wrapper said %q: %v", line, err))
 	}
-	client := api.NewClient(e.socket())
+	client := client.New(e.socket())
 	t0 := time.Now()
 	if _, err := io.WriteString(stdin, "go\n"); err != nil {
 		return fail(err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
 )
 
 // TestConcurrentApplies applies 50 two-container pods at once and deletes them again, 20 times
@@ -23,7 +23,7 @@ func TestConcurrentApplies(t *testing.T) {
 	if testing.Short() {
 		rounds = 3 // testing.Short: a quicker check of the same thing
 	}
-	c := api.NewClient(d.Socket)
+	c := client.New(d.Socket)
 	// One pod first: the image is unpacked once (slow under -race), not within the burst's time.
 	if errs := applyAll(d, -1, 1); len(errs) > 0 {
 		t.Fatalf("apply: %v", errs[0])
@@ -81,7 +81,7 @@ func applyAll(d *Podd, round, n int) []error {
 }
 
 // deleteAll deletes the pods of a round (those whose apply failed may not exist).
-func deleteAll(c *api.Client, round, n int) error {
+func deleteAll(c *client.Client, round, n int) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, n)
 	for i := 0; i < n; i++ {

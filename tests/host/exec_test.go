@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/podopts"
 )
 
 // TestExecReturnsWhenCommandExits: a command that leaves a background child holding its output
@@ -46,15 +47,15 @@ func TestExecFailuresLeakNoDescriptors(t *testing.T) {
 	d.Apply(steadyPod)
 	// A container may replace its /dev/ptmx; a tty exec must not leak whatever it opens.
 	d.MustCtl("exec", "steady", "--", "sh", "-c", "rm /dev/ptmx && ln -s /dev/null /dev/ptmx")
-	c := api.NewClient(d.Socket)
-	execOnce := func(pod string, opts api.ExecOptions) (int, error) {
+	c := client.New(d.Socket)
+	execOnce := func(pod string, opts podopts.ExecOptions) (int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var out bytes.Buffer
 		return c.Exec(ctx, "default", pod, opts, nil, &out, &out)
 	}
 	// Warm up: the first exec and connection allocate what podd keeps (epoll, sockets).
-	if code, err := execOnce("steady", api.ExecOptions{Command: []string{"true"}}); err != nil || code != 0 {
+	if code, err := execOnce("steady", podopts.ExecOptions{Command: []string{"true"}}); err != nil || code != 0 {
 		t.Fatalf("exec true: %d, %v", code, err)
 	}
 	// podd's log watcher holds each live log open, from its next pass (250 ms) on: by design,
@@ -71,14 +72,14 @@ func TestExecFailuresLeakNoDescriptors(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		for _, tc := range []struct {
 			pod  string
-			opts api.ExecOptions
+			opts podopts.ExecOptions
 		}{
-			{"steady", api.ExecOptions{Command: []string{"/no/such/command"}}},
-			{"steady", api.ExecOptions{Container: "nope", Command: []string{"true"}}},
-			{"nopod", api.ExecOptions{Command: []string{"true"}}},
-			{"steady", api.ExecOptions{Command: []string{"/no/such/command"}, TTY: true, Stdin: true}},
-			{"steady", api.ExecOptions{Command: []string{"tty"}, TTY: true, Stdin: true}},
-			{"steady", api.ExecOptions{Command: []string{"sh", "-c", "sleep 100 &"}}},
+			{"steady", podopts.ExecOptions{Command: []string{"/no/such/command"}}},
+			{"steady", podopts.ExecOptions{Container: "nope", Command: []string{"true"}}},
+			{"nopod", podopts.ExecOptions{Command: []string{"true"}}},
+			{"steady", podopts.ExecOptions{Command: []string{"/no/such/command"}, TTY: true, Stdin: true}},
+			{"steady", podopts.ExecOptions{Command: []string{"tty"}, TTY: true, Stdin: true}},
+			{"steady", podopts.ExecOptions{Command: []string{"sh", "-c", "sleep 100 &"}}},
 		} {
 			_, _ = execOnce(tc.pod, tc.opts) // each fails, or (tty) may work: either is fine here
 		}

@@ -1,4 +1,4 @@
-package api
+package client
 
 import (
 	"context"
@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/podopts"
 )
 
 // Exec runs a command in a container and returns its exit code. stdin is sent only when
 // opts.Stdin is set (nil then means an empty stdin); with opts.TTY the command's stderr comes on
 // stdout. A command that ran returns its exit code and a nil error, whatever the code.
-func (c *Client) Exec(ctx context.Context, namespace, name string, opts ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+func (c *Client) Exec(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	conn, err := c.upgrade(ctx, podPath(namespace, name)+"/exec", execQuery(opts))
 	if err != nil {
 		return -1, err
@@ -25,7 +28,7 @@ func (c *Client) Exec(ctx context.Context, namespace, name string, opts ExecOpti
 		if stdin == nil {
 			stdin = eofReader{}
 		}
-		go sendFrames(conn, streamStdin, stdin) // an error here also ends the reads below
+		go wire.SendFrames(conn, wire.StreamStdin, stdin) // an error here also ends the reads below
 	}
 	code, err := readOutput(conn, stdout, stderr)
 	if err != nil && ctx.Err() != nil {
@@ -34,7 +37,7 @@ func (c *Client) Exec(ctx context.Context, namespace, name string, opts ExecOpti
 	return code, err
 }
 
-func execQuery(opts ExecOptions) url.Values {
+func execQuery(opts podopts.ExecOptions) url.Values {
 	q := url.Values{"command": opts.Command}
 	if opts.Container != "" {
 		q.Set("container", opts.Container)
@@ -51,7 +54,7 @@ func (c *Client) upgrade(ctx context.Context, path string, q url.Values) (io.Rea
 		return nil, err
 	}
 	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", ExecProtocol)
+	req.Header.Set("Upgrade", wire.ExecProtocol)
 	resp, err := c.send(req)
 	if err != nil {
 		return nil, err
@@ -67,7 +70,7 @@ func (c *Client) upgrade(ctx context.Context, path string, q url.Values) (io.Rea
 // readOutput writes stdout and stderr frames until the exit status or an error frame.
 func readOutput(r io.Reader, stdout, stderr io.Writer) (int, error) {
 	for {
-		stream, p, err := readFrame(r)
+		stream, p, err := wire.ReadFrame(r)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return -1, errors.New("exec: connection closed before the exit status")
@@ -75,13 +78,13 @@ func readOutput(r io.Reader, stdout, stderr io.Writer) (int, error) {
 			return -1, fmt.Errorf("exec: %w", err)
 		}
 		switch stream {
-		case streamStdout:
+		case wire.StreamStdout:
 			writeOutput(stdout, p)
-		case streamStderr:
+		case wire.StreamStderr:
 			writeOutput(stderr, p)
-		case streamExit:
+		case wire.StreamExit:
 			return parseExitCode(p)
-		case streamError:
+		case wire.StreamError:
 			return -1, errors.New(string(p))
 		}
 	}

@@ -1,4 +1,10 @@
-package api
+// Package client is podd's API client, what podctl uses: HTTP/1.1 over podd's unix socket,
+// answers decoded into k8s.io/api types. A failure answer comes back as the apimachinery error
+// its metav1.Status body describes (apierrors.FromObject), so callers test it with
+// apierrors.IsNotFound and the like. It imports only the standard library, k8s.io/api,
+// k8s.io/apimachinery and podd's wire and podopts packages: never the server or the manifest
+// validation, which would make podctl bigger and slower to start.
+package client
 
 import (
 	"bytes"
@@ -14,6 +20,8 @@ import (
 	"syscall"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podd/podd/podopts"
 )
 
 // Client talks to podd over its unix socket.
@@ -26,7 +34,7 @@ type Client struct {
 const baseURL = "http://podd"
 
 // NewClient returns a client for the API socket at socketPath; it connects on first use.
-func NewClient(socketPath string) *Client {
+func New(socketPath string) *Client {
 	c := &Client{socket: socketPath}
 	c.http = &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -130,7 +138,7 @@ func (c *Client) Delete(ctx context.Context, namespace, name string, grace *int6
 
 // Logs copies a container's log to w; with opts.Follow it returns when ctx is done (ctx.Err())
 // or the server ends the stream.
-func (c *Client) Logs(ctx context.Context, namespace, name string, opts LogOptions, w io.Writer) error {
+func (c *Client) Logs(ctx context.Context, namespace, name string, opts podopts.LogOptions, w io.Writer) error {
 	resp, err := c.do(ctx, http.MethodGet, podPath(namespace, name)+"/log", logQuery(opts), nil)
 	if err != nil {
 		return err
@@ -145,7 +153,7 @@ func (c *Client) Logs(ctx context.Context, namespace, name string, opts LogOptio
 	return nil
 }
 
-func logQuery(opts LogOptions) url.Values {
+func logQuery(opts podopts.LogOptions) url.Values {
 	q := url.Values{}
 	if opts.Container != "" {
 		q.Set("container", opts.Container)
@@ -172,7 +180,7 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// do sends a request; any answer outside 2xx (and 101) becomes an *Error.
+// do sends a request; any answer outside 2xx (and 101) becomes an apimachinery error.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte) (*http.Response, error) {
 	req, err := c.newRequest(ctx, method, path, q, body)
 	if err != nil {
@@ -216,7 +224,7 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	return nil, errorFromStatus(resp.StatusCode, body)
 }
 

@@ -1,0 +1,81 @@
+// Package wire is what podd's API server and its client must agree on besides the Kubernetes
+// types: the exec stream's framing and upgrade token, and podd's own response headers. It
+// imports only the standard library.
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// ExecProtocol is the Upgrade token of an exec connection.
+const ExecProtocol = "podd-exec"
+
+// ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
+// by the status code, 201 or 200).
+const ApplyResultHeader = "Podd-Apply-Result"
+
+// An exec connection, after the 101 answer, carries frames both ways: 1 byte stream id, 4 bytes
+// big-endian payload length, payload. The client sends stdin (a zero-length stdin frame is EOF);
+// the server sends stdout, stderr and, last, the exit status or an error.
+const (
+	StreamStdin  byte = 0
+	StreamStdout byte = 1
+	StreamStderr byte = 2
+	StreamExit   byte = 3 // payload: the exit code in decimal
+	StreamError  byte = 4 // payload: error text; the command did not run or was lost
+)
+
+const (
+	frameHeaderLen  = 5
+	maxFramePayload = 1 << 20 // readers refuse more; writers send at most ChunkSize
+	// ChunkSize is the largest payload a writer puts in one frame.
+	ChunkSize = 32 << 10
+)
+
+// WriteFrame sends one frame in a single Write.
+func WriteFrame(w io.Writer, stream byte, p []byte) error {
+	buf := make([]byte, frameHeaderLen+len(p))
+	buf[0] = stream
+	binary.BigEndian.PutUint32(buf[1:frameHeaderLen], uint32(len(p)))
+	copy(buf[frameHeaderLen:], p)
+	_, err := w.Write(buf)
+	return err
+}
+
+// ReadFrame reads one frame; io.EOF only when the stream ends between frames.
+func ReadFrame(r io.Reader) (stream byte, p []byte, err error) {
+	var hdr [frameHeaderLen]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(hdr[1:])
+	if n > maxFramePayload {
+		return 0, nil, fmt.Errorf("exec frame of %d bytes exceeds %d", n, maxFramePayload)
+	}
+	p = make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, fmt.Errorf("read exec frame: %w", err)
+	}
+	return hdr[0], p, nil
+}
+
+// SendFrames copies r to w as frames of one stream, then sends the zero-length frame (EOF).
+func SendFrames(w io.Writer, stream byte, r io.Reader) error {
+	buf := make([]byte, ChunkSize)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if werr := WriteFrame(w, stream, buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err != nil {
+			return WriteFrame(w, stream, nil)
+		}
+	}
+}

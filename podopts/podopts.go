@@ -1,0 +1,21 @@
+// Package podopts holds the options of the two streaming requests on a pod, logs and exec: the
+// API client sends them, the API server decodes them and the runtime serves them. It imports
+// nothing, so each of those can depend on it without depending on the others (the runtime
+// does not import the API, podctl links neither the server nor the runtime).
+package podopts
+
+// LogOptions selects the log stream of one container.
+type LogOptions struct {
+	Container string
+	Follow    bool
+	Previous  bool
+	TailLines int64 // -1: all lines
+}
+
+// ExecOptions describes a command to run in a container.
+type ExecOptions struct {
+	Container string
+	Command   []string
+	Stdin     bool
+	TTY       bool
+}
