@@ -6,8 +6,6 @@
 package invalid
 
 import (
-	"strings"
-
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -20,13 +18,20 @@ var podKind = schema.GroupKind{Kind: "Pod"}
 func Pod(name, msg string, errs ...*field.Error) *apierrors.StatusError {
 	se := apierrors.NewInvalid(podKind, name, errs)
 	se.ErrStatus.Message = msg
-	for i := range se.ErrStatus.Details.Causes {
-		c := &se.ErrStatus.Details.Causes[i]
-		if strings.HasPrefix(c.Message, "<unknown error") { // an error type field.Error has no words for
-			c.Message = strings.TrimSpace(errs[i].Detail)
+	for i, fe := range errs {
+		if !worded[fe.Type] { // ErrorBody would call it an internal error: the detail says it
+			se.ErrStatus.Details.Causes[i].Message = fe.Detail
 		}
 	}
 	return se
+}
+
+// worded are the error types field.Error has words for.
+var worded = map[field.ErrorType]bool{
+	field.ErrorTypeNotFound: true, field.ErrorTypeRequired: true, field.ErrorTypeDuplicate: true,
+	field.ErrorTypeInvalid: true, field.ErrorTypeNotSupported: true, field.ErrorTypeForbidden: true,
+	field.ErrorTypeTooLong: true, field.ErrorTypeTooMany: true, field.ErrorTypeInternal: true,
+	field.ErrorTypeTypeInvalid: true,
 }
 
 // Field is the error of a field known only by its path, with a reason in words.
