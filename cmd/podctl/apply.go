@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/urfave/cli/v2"
+	"github.com/podd/podd/cmd/podctl/internal/cli"
 
 	"github.com/podd/podd/api/client"
 )

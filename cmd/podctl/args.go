@@ -3,7 +3,7 @@ package main
 import (
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/podd/podd/cmd/podctl/internal/cli"
 )
 
 // hoistFlags reorders args so that kubectl habits parse with urfave/cli, which stops at the first

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/urfave/cli/v2"
+	"github.com/podd/podd/cmd/podctl/internal/cli"
 
 	"github.com/podd/podd/api/client"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"

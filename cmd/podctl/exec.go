@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/podd/podd/cmd/podctl/internal/cli"
 
 	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/podopts"

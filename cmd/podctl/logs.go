@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/podd/podd/cmd/podctl/internal/cli"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podd/podd/api/client"

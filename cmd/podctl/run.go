@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/podd/podd/cmd/podctl/internal/cli"
 )
 
 func runCommand() *cli.Command {

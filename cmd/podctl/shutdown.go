@@ -1,6 +1,6 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import "github.com/podd/podd/cmd/podctl/internal/cli"
 
 func shutdownCommand() *cli.Command {
 	return &cli.Command{
