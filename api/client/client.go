@@ -33,7 +33,7 @@ type Client struct {
 // baseURL is a placeholder host: every connection goes to the socket.
 const baseURL = "http://podd"
 
-// NewClient returns a client for the API socket at socketPath; it connects on first use.
+// New returns a client for the API socket at socketPath; it connects on first use.
 func New(socketPath string) *Client {
 	c := &Client{socket: socketPath}
 	c.http = &http.Client{Transport: &http.Transport{

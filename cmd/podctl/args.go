@@ -6,7 +6,7 @@ import (
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 )
 
-// hoistFlags reorders args so that kubectl habits parse with urfave/cli, which stops at the first
+// hoistFlags reorders args so that kubectl habits parse with package cli, which stops at the first
 // positional argument: global flags (-n) move before the command, the command's flags before its
 // positional arguments. Nothing after "--" moves.
 //
