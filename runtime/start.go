@@ -14,6 +14,7 @@ import (
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/netsetup"
+	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -75,7 +76,7 @@ func (rt *Runtime) newPod(in *corev1.Pod) *pod {
 	obj.UID = types.UID(newUID())
 	obj.CreationTimestamp = metav1.Now()
 	obj.ResourceVersion = "1"
-	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(obj)}
+	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: podstatus.QOSClass(obj)}
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
 	for i := range obj.Spec.Containers {
 		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stop: make(chan time.Time, 1)})

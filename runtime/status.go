@@ -5,162 +5,88 @@ import (
 	"time"
 
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// All status changes happen with p.mu held.
+// The status is derived by package podstatus from what podd observed; the methods here record
+// observations. The recorded status is the only copy of them (podstatus.Observed reads them
+// back), so a restarted podd starts from its record. All happen with p.mu held.
 
 func (p *pod) initStatuses() {
 	st := &p.obj.Status
 	st.ContainerStatuses = make([]corev1.ContainerStatus, len(p.ctrs))
 	for i, c := range p.ctrs {
-		st.ContainerStatuses[i] = corev1.ContainerStatus{
-			Name:  c.spec.Name,
-			Image: c.spec.Image,
-			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}},
-		}
+		st.ContainerStatuses[i] = podstatus.ContainerStatus(c.spec, podstatus.Container{State: podstatus.Creating})
 	}
 }
 
 func (c *container) status() *corev1.ContainerStatus { return &c.p.obj.Status.ContainerStatuses[c.idx] }
 
+// observe applies one observation to the container's status.
+func (c *container) observe(change func(podstatus.Container) podstatus.Container) {
+	*c.status() = podstatus.ContainerStatus(c.spec, change(podstatus.Observed(*c.status())))
+}
+
 func (c *container) setRunning(at time.Time) {
-	s := c.status()
-	if s.State.Terminated != nil { // an immediate restart (no backoff wait) ends here, not in setWaiting
-		s.LastTerminationState = corev1.ContainerState{Terminated: s.State.Terminated}
-	}
-	s.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(at)}}
-	s.Ready = true
-	started := true
-	s.Started = &started
-	s.RestartCount = c.restarts
-	s.ContainerID = fmt.Sprintf("podd://%s/%s/%d", c.p.uid(), c.spec.Name, c.proc.Pid)
-	s.ImageID = c.img.ID
+	id := fmt.Sprintf("podd://%s/%s/%d", c.p.uid(), c.spec.Name, c.proc.Pid)
+	c.observe(func(o podstatus.Container) podstatus.Container { return o.Run(at, id, c.img.ID, c.restarts) })
 	if c.p.obj.Status.StartTime == nil {
 		t := metav1.NewTime(at)
 		c.p.obj.Status.StartTime = &t
 	}
 }
 
-// setTerminated records an exit; the previous termination moves to LastTerminationState.
+// setTerminated records an exit; reason is exitReason's (or ContainerStatusUnknown).
 func (c *container) setTerminated(e reaper.Exit, reason string) {
-	s := c.status()
-	var started metav1.Time
-	if s.State.Running != nil {
-		started = s.State.Running.StartedAt
-	}
-	t := &corev1.ContainerStateTerminated{ExitCode: int32(e.Code()), Reason: reason,
-		StartedAt: started, FinishedAt: metav1.NewTime(e.Time), ContainerID: s.ContainerID}
-	if e.Status.Signaled() {
-		t.Signal = int32(e.Status.Signal())
-	}
-	s.State = corev1.ContainerState{Terminated: t}
-	s.Ready = false
-	f := false
-	s.Started = &f
+	c.observe(func(o podstatus.Container) podstatus.Container { return o.End(exitOf(e, reason)) })
 }
 
 func (c *container) setWaiting(reason, msg string) {
-	s := c.status()
-	if s.State.Terminated != nil {
-		s.LastTerminationState = corev1.ContainerState{Terminated: s.State.Terminated}
-	}
-	s.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: msg}}
-	s.RestartCount = c.restarts
+	c.observe(func(o podstatus.Container) podstatus.Container { return o.Wait(reason, msg, c.restarts) })
 }
 
-// exitReason is kubelet's: OOMKilled when the container's cgroup saw an OOM kill, else
-// Completed or Error by the exit code.
+// exitReason is kubelet's (podstatus.ExitReason).
 func (c *container) exitReason(e reaper.Exit, oom bool) string {
-	switch {
-	case e.Unknown:
-		return "ContainerStatusUnknown"
-	case oom:
-		return "OOMKilled"
-	case e.Code() == 0:
-		return "Completed"
-	default:
-		return "Error"
-	}
+	x := exitOf(e, "")
+	x.OOMKilled = oom
+	return podstatus.ExitReason(x)
 }
 
-// updatePhase derives the pod phase and conditions from the container states.
-func (p *pod) updatePhase() {
-	st := &p.obj.Status
-	running, waiting, failed, total := 0, 0, 0, len(st.ContainerStatuses)
-	for _, cs := range st.ContainerStatuses {
-		switch {
-		case cs.State.Running != nil:
-			running++
-		case cs.State.Waiting != nil:
-			waiting++
-		case cs.State.Terminated != nil && cs.State.Terminated.ExitCode != 0:
-			failed++
-		}
+// exitOf is the observation of an exit whose reason is known.
+func exitOf(e reaper.Exit, reason string) podstatus.Exit {
+	x := podstatus.Exit{Code: int32(e.Code()), FinishedAt: e.Time, OOMKilled: reason == podstatus.ReasonOOMKilled,
+		Lost: e.Unknown || reason == podstatus.ReasonStatusUnknown}
+	if !e.Unknown && e.Status.Signaled() {
+		x.Signal = int32(e.Status.Signal())
 	}
-	switch {
-	case running+waiting == 0 && failed > 0:
-		st.Phase = corev1.PodFailed
-	case running+waiting == 0:
-		st.Phase = corev1.PodSucceeded
-	case running > 0 || p.everStarted():
-		st.Phase = corev1.PodRunning
-	default:
-		st.Phase = corev1.PodPending
+	return x
+}
+
+// updatePhase derives the whole pod status (phase, conditions, QoS) from the observations.
+func (p *pod) updatePhase() {
+	p.obj.Status = podstatus.Generate(p.obj, p.observed(), time.Now())
+}
+
+// observed reads the pod's observations back from its status.
+func (p *pod) observed() podstatus.Pod {
+	st := &p.obj.Status
+	o := podstatus.Pod{SandboxReady: p.ns != nil}
+	if st.StartTime != nil {
+		o.StartTime = st.StartTime.Time
+	}
+	for _, ip := range st.PodIPs {
+		o.PodIPs = append(o.PodIPs, ip.IP)
+	}
+	if len(o.PodIPs) == 0 && st.PodIP != "" {
+		o.PodIPs = []string{st.PodIP}
 	}
 	if p.evictedLocked() {
-		st.Phase = corev1.PodFailed // whatever its containers are doing until they are killed
+		o.Eviction = &podstatus.Eviction{Reason: st.Reason, Message: st.Message}
 	}
-	p.setConditions(running == total)
-}
-
-func (p *pod) everStarted() bool { return p.obj.Status.StartTime != nil }
-
-func (p *pod) setConditions(allReady bool) {
-	now := metav1.Now()
-	cond := func(t corev1.PodConditionType, ok bool) corev1.PodCondition {
-		s := corev1.ConditionFalse
-		if ok {
-			s = corev1.ConditionTrue
-		}
-		for _, old := range p.obj.Status.Conditions {
-			if old.Type == t && old.Status == s {
-				return old
-			}
-		}
-		return corev1.PodCondition{Type: t, Status: s, LastTransitionTime: now}
+	for _, cs := range st.ContainerStatuses {
+		o.Containers = append(o.Containers, podstatus.Observed(cs))
 	}
-	sandbox := p.ns != nil
-	p.obj.Status.Conditions = []corev1.PodCondition{
-		cond(corev1.PodReadyToStartContainers, sandbox),
-		cond(corev1.PodInitialized, true),
-		cond(corev1.ContainersReady, allReady),
-		cond(corev1.PodReady, allReady),
-		cond(corev1.PodScheduled, true),
-	}
-}
-
-// qosClass is Kubernetes' QoS class: Guaranteed when every container's cpu and memory limits
-// equal their requests, BestEffort when nothing is set, else Burstable.
-func qosClass(pod *corev1.Pod) corev1.PodQOSClass {
-	any, all := false, true
-	for _, c := range pod.Spec.Containers {
-		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			req, hasReq := c.Resources.Requests[r]
-			lim, hasLim := c.Resources.Limits[r]
-			any = any || hasReq || hasLim
-			if !hasLim || (hasReq && req.Cmp(lim) != 0) {
-				all = false
-			}
-		}
-	}
-	switch {
-	case !any:
-		return corev1.PodQOSBestEffort
-	case all:
-		return corev1.PodQOSGuaranteed
-	default:
-		return corev1.PodQOSBurstable
-	}
+	return o
 }

@@ -46,38 +46,6 @@ func TestEnvPodOverridesImage(t *testing.T) {
 	}
 }
 
-func TestQOSClass(t *testing.T) {
-	q := func(s string) resource.Quantity { return resource.MustParse(s) }
-	rl := func(cpu, mem string) corev1.ResourceList {
-		l := corev1.ResourceList{}
-		if cpu != "" {
-			l[corev1.ResourceCPU] = q(cpu)
-		}
-		if mem != "" {
-			l[corev1.ResourceMemory] = q(mem)
-		}
-		return l
-	}
-	pod := func(req, lim corev1.ResourceList) *corev1.Pod {
-		return &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Resources: corev1.ResourceRequirements{Requests: req, Limits: lim}}}}}
-	}
-	cases := []struct {
-		pod  *corev1.Pod
-		want corev1.PodQOSClass
-	}{
-		{pod(nil, nil), corev1.PodQOSBestEffort},
-		{pod(rl("1", "1Gi"), rl("1", "1Gi")), corev1.PodQOSGuaranteed},
-		{pod(nil, rl("1", "1Gi")), corev1.PodQOSGuaranteed},
-		{pod(rl("500m", ""), rl("1", "1Gi")), corev1.PodQOSBurstable},
-		{pod(rl("500m", ""), nil), corev1.PodQOSBurstable},
-	}
-	for i, c := range cases {
-		if got := qosClass(c.pod); got != c.want {
-			t.Errorf("case %d: %s, want %s", i, got, c.want)
-		}
-	}
-}
-
 func TestBackoffDelay(t *testing.T) {
 	want := []time.Duration{0, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second,
 		160 * time.Second, 300 * time.Second, 300 * time.Second, 300 * time.Second}
