@@ -127,7 +127,7 @@ func (c *container) restartAfter(delay time.Duration) bool {
 			c.p.save()
 			return true
 		}
-		c.setWaitingLocked("CreateContainerError", err.Error())
+		c.setWaitingLocked(startReason(err), err.Error())
 		delay = max(backoffBase, min(delay*2, backoffMax))
 	}
 }

@@ -1,0 +1,62 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/podd/podd/nsinit"
+	"golang.org/x/sys/unix"
+)
+
+func TestJudgeStart(t *testing.T) {
+	const ctr = "spec.containers[2]"
+	vol := "spec.containers[2].volumeMounts[1]"
+	for _, tc := range []struct {
+		name string
+		err  error
+		want startVerdict
+	}{
+		{"command not in PATH", &nsinit.SetupError{Step: nsinit.StepExec, Path: "app", Errno: unix.ENOENT},
+			startVerdict{reasonRunContainerError, ctr + ".command"}},
+		{"command not executable", &nsinit.SetupError{Step: nsinit.StepExec, Path: "/app", Errno: unix.EACCES},
+			startVerdict{reasonRunContainerError, ctr + ".command"}},
+		{"command below a file", &nsinit.SetupError{Step: nsinit.StepExec, Path: "/etc/passwd/x", Errno: unix.ENOTDIR},
+			startVerdict{reasonRunContainerError, ctr + ".command"}},
+		{"execve: bad binary format", &nsinit.SetupError{Step: nsinit.StepExec, Path: "/app", Errno: unix.ENOEXEC},
+			startVerdict{reasonRunContainerError, ""}},
+		{"volume mount", &nsinit.SetupError{Step: nsinit.StepMountVolume, Path: "/m", Field: vol, Errno: unix.ENOTDIR},
+			startVerdict{reasonCreateContainerError, vol}},
+		{"podd's own bind (/etc/hosts)", &nsinit.SetupError{Step: nsinit.StepMountVolume, Path: "/etc/hosts", Errno: unix.EPERM},
+			startVerdict{reasonCreateContainerError, ""}},
+		{"rootfs", &nsinit.SetupError{Step: nsinit.StepMountRootfs, Errno: unix.EINVAL},
+			startVerdict{reasonCreateContainerError, ""}},
+		{"working directory", &nsinit.SetupError{Step: nsinit.StepChdir, Path: "/w", Errno: unix.ENOENT},
+			startVerdict{reasonCreateContainerError, ""}},
+		{"capabilities", &nsinit.SetupError{Step: nsinit.StepCaps, Errno: unix.EPERM},
+			startVerdict{reasonCreateContainerError, ""}},
+		{"wrapped report", fmt.Errorf("container: %w", &nsinit.SetupError{Step: nsinit.StepExec, Errno: unix.ENOENT}),
+			startVerdict{reasonRunContainerError, ctr + ".command"}},
+		{"parent side (cgroup, overlay, log)", errors.New("cgroup: no space left on device"),
+			startVerdict{reasonCreateContainerError, ""}},
+		{"undecodable report", fmt.Errorf("nsinit setup failed with a malformed report"),
+			startVerdict{reasonCreateContainerError, ""}},
+	} {
+		if got := judgeStart(tc.err, ctr); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The error the API shows for a failed start still carries the child's report, so a failed
+// restart's Waiting reason is judged from it.
+func TestStartReasonThroughShownError(t *testing.T) {
+	se := &nsinit.SetupError{Step: nsinit.StepExec, Path: "/app", Errno: unix.ENOEXEC, Msg: "exec format error"}
+	f := &startFailure{shown: errors.New("shown"), cause: se}
+	if got := startReason(f); got != reasonRunContainerError {
+		t.Errorf("startReason = %q, want %q", got, reasonRunContainerError)
+	}
+	if !errors.Is(f, unix.ENOEXEC) {
+		t.Error("errno lost through startFailure")
+	}
+}
