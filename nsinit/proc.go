@@ -10,15 +10,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
 	"golang.org/x/sys/unix"
 )
 
-// PidfdInCgroup opens a pidfd for pid first, then checks that the process lives in the cgroup
-// cg and passes check (nil: no other check); the pidfd still referring to a live process
-// afterwards proves /proc/PID was that process (no pid reuse). It returns -1 when pid is gone
-// or fails a check, and an error only when pidfd_open fails otherwise.
-func PidfdInCgroup(pid int, cg string, check func() bool) (int, error) {
+// PidfdChecked opens a pidfd for pid first, then runs check (reading /proc/PID or the
+// process's cgroup); the pidfd still referring to a live process afterwards proves that what
+// check read was that process's (no pid reuse). It returns -1 when pid is gone or fails the
+// check, and an error only when pidfd_open fails otherwise.
+func PidfdChecked(pid int, check func() bool) (int, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if errors.Is(err, unix.ESRCH) {
 		return -1, nil
@@ -26,9 +25,7 @@ func PidfdInCgroup(pid int, cg string, check func() bool) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
-	path, err := cgroupfs.PidPath(pid)
-	ok := err == nil && path != "/" && strings.HasSuffix(cg, path) && (check == nil || check())
-	if !ok || unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
+	if !check() || unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
 		unix.Close(fd)
 		return -1, nil
 	}

@@ -80,7 +80,7 @@ func (rt *Runtime) startExec(c *container, pid int, spec nsinit.ExecSpec) (nsini
 // the pid was read under the pod's lock, but the process may have exited since and its pid been
 // reused. A live process in the container's cgroup is the container (or one of its execs).
 func containerPidfd(c *container, pid int) (int, error) {
-	fd, err := nsinit.PidfdInCgroup(pid, c.cgroup(), nil)
+	fd, err := pidfdInCgroup(pid, c.cgroup(), nil)
 	if err != nil {
 		return -1, fmt.Errorf("exec: %w", err)
 	}

@@ -81,7 +81,7 @@ func (p *pod) findLiveIn(c *container) *liveProc {
 // takes its start time.
 func openLive(pid int, cg string) *liveProc {
 	var start time.Time
-	fd, _ := nsinit.PidfdInCgroup(pid, cg, func() bool {
+	fd, _ := pidfdInCgroup(pid, cg, func() bool {
 		var err error
 		start, err = nsinit.StartTime(pid)
 		return err == nil && nsinit.IsNSInit(pid)
@@ -90,6 +90,16 @@ func openLive(pid int, cg string) *liveProc {
 		return nil
 	}
 	return &liveProc{pid: pid, fd: fd, start: start}
+}
+
+// pidfdInCgroup opens a pidfd for pid if the process lives in the cgroup cg and passes check
+// (nil: no other check), read after the pidfd was opened (nsinit.PidfdChecked). It returns -1
+// when pid is gone or fails a check, and an error only when pidfd_open fails otherwise.
+func pidfdInCgroup(pid int, cg string, check func() bool) (int, error) {
+	return nsinit.PidfdChecked(pid, func() bool {
+		path, err := cgroupfs.PidPath(pid)
+		return err == nil && path != "/" && strings.HasSuffix(cg, path) && (check == nil || check())
+	})
 }
 
 // sameStart tells whether a process that started at proc is the run recorded as started at
