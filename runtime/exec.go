@@ -66,14 +66,23 @@ func (rt *Runtime) startExec(c *container, pid int, spec nsinit.ExecSpec) (nsini
 	defer cg.Close()
 	spec.PidFD, spec.CgroupFD = pidfd, int(cg.Fd())
 	h, err := rt.procs.Exec(spec)
+	if err != nil {
+		return nil, execError(c, err)
+	}
+	return h, nil
+}
+
+// execError is the API's answer to an exec nsinit could not start: 400 for a container whose
+// process is gone or a command it does not have, anything else as it is.
+func execError(c *container, err error) error {
 	var se *nsinit.SetupError
 	switch {
 	case errors.Is(err, nsinit.ErrNotRunning):
-		return nil, notRunning(c)
+		return notRunning(c)
 	case errors.As(err, &se):
-		return nil, api.BadRequest(err.Error()) // a command the container does not have
+		return api.BadRequest(err.Error())
 	}
-	return h, err
+	return err
 }
 
 // containerPidfd opens a pidfd of the container's process and checks it is still that process:

@@ -3,10 +3,13 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/podd/podd/api"
 	"github.com/podd/podd/nsinit"
 	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
 )
 
 func TestJudgeStart(t *testing.T) {
@@ -58,5 +61,29 @@ func TestStartReasonThroughShownError(t *testing.T) {
 	}
 	if !errors.Is(f, unix.ENOEXEC) {
 		t.Error("errno lost through startFailure")
+	}
+}
+
+func TestExecError(t *testing.T) {
+	c := &container{spec: &corev1.Container{Name: "app"}}
+	other := errors.New("exec: unshare fs: EPERM")
+	for _, tc := range []struct {
+		err      error
+		code     int
+		contains string
+	}{
+		{fmt.Errorf("exec: %w", nsinit.ErrNotRunning), 400, "container app is not running"},
+		{&nsinit.SetupError{Step: nsinit.StepExec, Path: "nope", Errno: unix.ENOENT, Msg: "executable file not found in $PATH"},
+			400, `exec: "nope": executable file not found in $PATH`},
+		{other, 0, other.Error()},
+	} {
+		got := execError(c, tc.err)
+		var ae *api.Error
+		if tc.code != 0 && (!errors.As(got, &ae) || ae.Code != tc.code) || tc.code == 0 && got != tc.err {
+			t.Errorf("execError(%v) = %#v, want code %d", tc.err, got, tc.code)
+		}
+		if !strings.Contains(got.Error(), tc.contains) {
+			t.Errorf("execError(%v) = %q, want %q in it", tc.err, got, tc.contains)
+		}
 	}
 }
