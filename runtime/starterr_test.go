@@ -8,6 +8,7 @@ import (
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/nsinit"
+	"github.com/podd/podd/rootfs"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -84,6 +85,38 @@ func TestExecError(t *testing.T) {
 		}
 		if !strings.Contains(got.Error(), tc.contains) {
 			t.Errorf("execError(%v) = %q, want %q in it", tc.err, got, tc.contains)
+		}
+	}
+}
+
+// What the user sees for a failed start: the 422s name the field, and every form still carries
+// the child's report.
+func TestStartErrorShown(t *testing.T) {
+	c := &container{idx: 1, spec: &corev1.Container{Name: "app", Command: []string{"nope"}}, img: &rootfs.Image{}}
+	vol := &nsinit.SetupError{Step: nsinit.StepMountVolume, Path: "/etc/passwd/x", Field: "spec.containers[1].volumeMounts[0]",
+		Errno: unix.ENOTDIR, Msg: "not a directory"}
+	for _, tc := range []struct {
+		err  error
+		code int
+		want string
+	}{
+		{&nsinit.SetupError{Step: nsinit.StepExec, Path: "nope", Errno: unix.ENOENT, Msg: "executable file not found in $PATH"}, 422,
+			`spec.containers[1].command: Invalid value: ["nope"]: exec: "nope": executable file not found in $PATH`},
+		{vol, 422, `spec.containers[1].volumeMounts[0]: mount-volume: "/etc/passwd/x": not a directory`},
+		{&nsinit.SetupError{Step: nsinit.StepPivotRoot, Path: "/r", Errno: unix.EINVAL, Msg: "invalid argument"}, 0,
+			`container "app": pivot-root: "/r": invalid argument`},
+	} {
+		got := c.startError(tc.err)
+		var ae *api.Error
+		if isAPI := errors.As(got, &ae); isAPI != (tc.code != 0) || isAPI && ae.Code != tc.code {
+			t.Errorf("%v: %#v, want API code %d", tc.err, got, tc.code)
+		}
+		if got.Error() != tc.want {
+			t.Errorf("shown %q, want %q", got.Error(), tc.want)
+		}
+		var se *nsinit.SetupError
+		if !errors.As(got, &se) || se != tc.err {
+			t.Errorf("%q: the child's report is lost", got)
 		}
 	}
 }
