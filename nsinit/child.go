@@ -2,7 +2,6 @@ package nsinit
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -26,13 +25,13 @@ func IsChild() bool { return len(os.Args) > 1 && os.Args[1] == Arg }
 // Main runs the child side; it only returns by exiting.
 func Main() {
 	unix.Close(binaryFD) // what this process runs from; it stays its /proc/self/exe
-	errPipe := os.NewFile(errorFD, "nsinit-error")
-	unix.CloseOnExec(errorFD)
+	syncPipe := os.NewFile(syncFD, "nsinit-sync")
+	unix.CloseOnExec(syncFD)
 	cfg, err := readConfig()
 	if err == nil {
 		err = become(cfg)
 	}
-	fmt.Fprint(errPipe, err.Error())
+	_ = writeReport(syncPipe, setupError(StepConfig, "", err))
 	os.Exit(1)
 }
 
@@ -47,31 +46,29 @@ func readConfig() (*Config, error) {
 }
 
 // become builds the container around this process and execs its command. It returns only on
-// error.
+// error, a *SetupError.
 func become(cfg *Config) error {
 	steps := []struct {
-		what string
+		step Step
+		path string
 		do   func() error
 	}{
-		{"unshare cgroup namespace", func() error { return unix.Unshare(unix.CLONE_NEWCGROUP) }},
-		{"make mounts private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "") }},
-		{"mount rootfs", cfg.Overlay.Mount},
-		{"mount volumes", func() error { return mountInRoot(cfg) }},
-		{"pivot_root", func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},
+		{StepCgroupNS, "", func() error { return unix.Unshare(unix.CLONE_NEWCGROUP) }},
+		{StepMountPrivate, "/", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "") }},
+		{StepMountRootfs, cfg.Overlay.Target, cfg.Overlay.Mount},
+		{StepMountVolume, cfg.Overlay.Target, func() error { return mountInRoot(cfg) }},
+		{StepPivotRoot, cfg.Overlay.Target, func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},
 	}
 	for _, s := range steps {
-		err := s.do()
-		var fe fieldError
-		if errors.As(err, &fe) && fe.field != "" {
-			return err // already names the manifest field at fault
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.what, err)
+		if err := s.do(); err != nil {
+			return setupError(s.step, s.path, err)
 		}
 	}
 	return execute(cfg)
 }
 
+// mountInRoot mounts the volumes and the pseudo file systems inside the root and masks paths;
+// each failure says its step and the mount point.
 func mountInRoot(cfg *Config) error {
 	root, err := mounts.OpenRoot(cfg.Overlay.Target)
 	if err != nil {
@@ -80,48 +77,36 @@ func mountInRoot(cfg *Config) error {
 	defer root.Close()
 	for _, b := range cfg.Binds {
 		if err := root.Bind(b); err != nil {
-			return fieldError{b.Field, err}
+			se := setupError(StepMountVolume, b.Dest, err)
+			se.Field = b.Field
+			return se
 		}
 	}
 	if err := root.MountPseudo(); err != nil {
-		return err
+		return setupError(StepMountPseudo, "", err)
 	}
-	return root.Mask()
+	if err := root.Mask(); err != nil {
+		return setupError(StepMaskPaths, "", err)
+	}
+	return nil
 }
 
 // execute resolves the command in the container's PATH and replaces this process with it.
 func execute(cfg *Config) error {
 	if err := unix.Chdir(cfg.Cwd); err != nil {
-		return fmt.Errorf("chdir to working directory %q: %w", cfg.Cwd, err)
+		return setupError(StepChdir, cfg.Cwd, fmt.Errorf("working directory: %w", err))
 	}
 	path, err := LookPath(cfg.Args[0], cfg.Env)
 	if err != nil {
 		return err
 	}
 	if err := LimitCaps(DefaultCaps); err != nil {
-		return err
+		return setupError(StepCaps, "", err)
 	}
 	// CVE-2024-21626: no descriptor of podd's may survive into the container.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("close_range: %w", err)
+		return setupError(StepCloseFDs, "", fmt.Errorf("close_range: %w", err))
 	}
-	if err := unix.Exec(path, cfg.Args, cfg.Env); err != nil {
-		return fmt.Errorf("exec %q: %w", path, err)
-	}
-	return nil
+	err = unix.Exec(path, cfg.Args, cfg.Env)
+	return setupError(StepExec, path, err)
 }
-
-// fieldError is a setup error caused by one field of the manifest, reported as "field: reason".
-type fieldError struct {
-	field string
-	err   error
-}
-
-func (e fieldError) Error() string {
-	if e.field == "" {
-		return e.err.Error()
-	}
-	return e.field + ": " + e.err.Error()
-}
-
-func (e fieldError) Unwrap() error { return e.err }

@@ -1,8 +1,12 @@
-// Package nsinit is everything between clone and execve of a container process. podd re-executes
-// itself as `podd nsinit` inside new mount and PID namespaces, already in the container's cgroup
-// and in the pod's network, IPC and UTS namespaces; the child reads its Config, builds the
-// container's root and execs the container command. Setup errors come back on a pipe that
-// closes on exec, so the parent knows "running" the moment execve succeeds.
+// Package nsinit owns the processes of containers: everything between clone and execve of a
+// container process, and the commands exec'd into running containers with their pty and pipes.
+// podd clones podd-nsinit (or itself as `podd nsinit`) inside new mount and PID namespaces,
+// already in the container's cgroup and in the pod's network, IPC and UTS namespaces; the
+// child reads its Config, builds the container's root and execs the container command. A setup
+// failure comes back as one *SetupError (step, path, manifest field, errno) on a sync pipe
+// that closes on exec, so the parent knows "running" the moment execve succeeds (EOF). Starter
+// is the interface callers use; Launcher is the real one. The package also reads the /proc
+// facts podd needs about processes (parent, start time, caught signals).
 package nsinit
 
 import (
@@ -24,7 +28,7 @@ const Arg = "nsinit"
 
 const (
 	configFD = 3 // the child reads its Config here
-	errorFD  = 4 // and reports a setup error here; closed by execve on success
+	syncFD   = 4 // and reports a setup error here (a SetupError); closed by execve on success
 	// binaryFD is the sealed copy the child is executed from (/proc/self/fd/5): a descriptor
 	// the child is given like the others, so the fork's descriptor shuffle puts it in place
 	// rather than overwriting it (see Binary).

@@ -1,7 +1,6 @@
 package nsinit
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -21,7 +20,9 @@ func pathEnv(env []string) string {
 }
 
 // LookPath finds file in the PATH of env (DefaultPath when env has none), as execvp would, with
-// the error runc users know. Call it where the container's root is the filesystem root.
+// the error runc users know (`exec: "app": executable file not found in $PATH`), a *SetupError
+// of StepExec whose Errno is what execve would have said (ENOENT, EACCES). Call it where the
+// container's root is the filesystem root.
 func LookPath(file string, env []string) (string, error) {
 	path := pathEnv(env)
 	if strings.Contains(file, "/") {
@@ -36,19 +37,19 @@ func LookPath(file string, env []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", file)
+	return "", &SetupError{Step: StepExec, Path: file, Errno: unix.ENOENT, Msg: "executable file not found in $PATH"}
 }
 
 func executable(p string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(p, &st); err != nil {
-		return fmt.Errorf("exec: %q: %w", p, err)
+		return setupError(StepExec, p, err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return fmt.Errorf("exec: %q: is a directory", p)
+		return &SetupError{Step: StepExec, Path: p, Errno: unix.EACCES, Msg: "is a directory"}
 	}
 	if err := unix.Access(p, unix.X_OK); err != nil {
-		return fmt.Errorf("exec: %q: permission denied", p)
+		return &SetupError{Step: StepExec, Path: p, Errno: unix.EACCES, Msg: "permission denied"}
 	}
 	return nil
 }

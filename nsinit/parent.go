@@ -2,9 +2,7 @@ package nsinit
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -12,6 +10,24 @@ import (
 	"github.com/podd/podd/internal/reaper"
 	"golang.org/x/sys/unix"
 )
+
+// Starter creates container processes and runs commands in them: what runtime needs from
+// this package. *Launcher is the real one; runtime's unit tests use a fake.
+type Starter interface {
+	// Start clones a container's process and returns once its command has been exec'd, or with
+	// the setup error (a *SetupError when the child got as far as reporting one).
+	Start(Spec) (*Process, error)
+	// Exec runs a command in a running container (see ExecSpec).
+	Exec(ExecSpec) (ExecHandle, error)
+}
+
+// Launcher starts processes through the reaper, containers from the sealed nsinit binary.
+type Launcher struct {
+	Reaper *reaper.Reaper
+	Binary *Binary
+}
+
+var _ Starter = (*Launcher)(nil)
 
 // Process is a started container process.
 type Process struct {
@@ -21,7 +37,6 @@ type Process struct {
 
 // Spec is how to start one container process.
 type Spec struct {
-	Binary   *Binary
 	Config   *Config
 	CgroupFD int      // the container's cgroup, joined at clone time (CLONE_INTO_CGROUP)
 	Log      *os.File // stdout and stderr
@@ -31,27 +46,27 @@ type Spec struct {
 // Start clones the child and returns once the container command has been exec'd, or with the
 // setup error. It must run on a thread inside the pod's namespaces (netsetup.PodNS.Do): the
 // child inherits that thread's network, IPC and UTS namespaces.
-func Start(r *reaper.Reaper, s Spec) (*Process, error) {
+func (l *Launcher) Start(s Spec) (*Process, error) {
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("config pipe: %w", err)
 	}
 	defer cfgW.Close()
-	errR, errW, err := os.Pipe()
+	syncR, syncW, err := os.Pipe()
 	if err != nil {
 		cfgR.Close()
-		return nil, fmt.Errorf("error pipe: %w", err)
+		return nil, fmt.Errorf("sync pipe: %w", err)
 	}
-	defer errR.Close()
-	cmd := command(s, cfgR, errW)
-	child, err := r.Start(cmd)
+	defer syncR.Close()
+	cmd := command(l.Binary, s, cfgR, syncW)
+	child, err := l.Reaper.Start(cmd)
 	cfgR.Close()
-	errW.Close()
+	syncW.Close()
 	if err != nil {
 		return nil, fmt.Errorf("clone container process: %w", err)
 	}
 	p := &Process{Pid: child.Pid, Exit: child.Exit}
-	if err := handshake(s.Config, cfgW, errR); err != nil {
+	if err := handshake(s.Config, cfgW, syncR); err != nil {
 		_ = unix.Kill(p.Pid, unix.SIGKILL)
 		<-p.Exit
 		return nil, err
@@ -59,14 +74,14 @@ func Start(r *reaper.Reaper, s Spec) (*Process, error) {
 	return p, nil
 }
 
-func command(s Spec, cfgR, errW *os.File) *exec.Cmd {
+func command(b *Binary, s Spec, cfgR, syncW *os.File) *exec.Cmd {
 	cmd := &exec.Cmd{
-		Path:       s.Binary.Path,
+		Path:       b.Path,
 		Args:       []string{"podd", Arg, s.Name},
 		Env:        []string{},
 		Stdout:     s.Log,
 		Stderr:     s.Log,
-		ExtraFiles: []*os.File{cfgR, errW, s.Binary.memfd}, // fds 3, 4 and binaryFD
+		ExtraFiles: []*os.File{cfgR, syncW, b.memfd}, // fds 3, 4 and binaryFD
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags:  unix.CLONE_NEWNS | unix.CLONE_NEWPID,
 			UseCgroupFD: true,
@@ -77,18 +92,11 @@ func command(s Spec, cfgR, errW *os.File) *exec.Cmd {
 	return cmd
 }
 
-// handshake sends the config and waits for exec (EOF) or a setup error.
-func handshake(cfg *Config, cfgW, errR *os.File) error {
+// handshake sends the config and waits for exec (EOF on the sync pipe) or the child's report.
+func handshake(cfg *Config, cfgW, syncR *os.File) error {
 	if err := json.NewEncoder(cfgW).Encode(cfg); err != nil {
 		return fmt.Errorf("send nsinit config: %w", err)
 	}
 	cfgW.Close()
-	msg, err := io.ReadAll(errR)
-	if err != nil {
-		return fmt.Errorf("read nsinit result: %w", err)
-	}
-	if len(msg) > 0 {
-		return errors.New(string(msg))
-	}
-	return nil
+	return readReport(syncR)
 }

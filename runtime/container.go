@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/podd/podd/cgroupfs"
-	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
@@ -192,13 +191,13 @@ func (c *container) launch() error {
 	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
 		c.oomSeen = n["oom_kill"]
 	}
-	spec := nsinit.Spec{Binary: c.p.rt.nsinit, Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log, Name: c.p.obj.Name + "/" + c.name()}
+	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log, Name: c.p.obj.Name + "/" + c.name()}
 	if err := c.p.liftCPUMax(); err != nil {
 		return err
 	}
 	defer c.p.restoreCPUMax()
 	return c.p.ns.Do(func() error {
-		proc, err := nsinit.Start(c.p.rt.reaper, spec)
+		proc, err := c.p.rt.procs.Start(spec)
 		if err != nil {
 			return c.startError(err)
 		}
@@ -221,17 +220,4 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-// startError names the field at fault where it can: a command the image does not have is the
-// manifest's error (422), anything else the container's.
-func (c *container) startError(err error) error {
-	msg := err.Error()
-	switch {
-	case strings.HasPrefix(msg, "exec: "):
-		return invalid.Pod(c.p.obj.Name, fmt.Sprintf("%s.command: Invalid value: %q: %v", c.fieldPath(), argv(c.spec, c.img.Config), err), invalid.Field(c.fieldPath()+".command", err.Error()))
-	case strings.HasPrefix(msg, c.fieldPath()+"."):
-		return invalid.Pod(c.p.obj.Name, msg, invalid.Field(c.fieldPath(), msg))
-	}
-	return fmt.Errorf("container %q: %w", c.name(), err)
 }

@@ -1,16 +1,12 @@
 package runtime
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/nsinit"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,8 +83,8 @@ func openLive(pid int, cg string) *liveProc {
 	var start time.Time
 	fd, _ := pidfdInCgroup(pid, cg, func() bool {
 		var err error
-		start, err = procStart(pid)
-		return err == nil && isNSInit(pid)
+		start, err = nsinit.StartTime(pid)
+		return err == nil && nsinit.IsNSInit(pid)
 	})
 	if fd < 0 {
 		return nil
@@ -96,50 +92,14 @@ func openLive(pid int, cg string) *liveProc {
 	return &liveProc{pid: pid, fd: fd, start: start}
 }
 
-// pidfdInCgroup opens a pidfd for pid first, then checks that the process lives in the cgroup
-// cg and passes check (nil: no other check); the pidfd still referring to a live process
-// afterwards proves /proc/PID was that process (no pid reuse). It returns -1 when pid is gone
-// or fails a check, and an error only when pidfd_open fails otherwise.
+// pidfdInCgroup opens a pidfd for pid if the process lives in the cgroup cg and passes check
+// (nil: no other check), read after the pidfd was opened (nsinit.PidfdChecked). It returns -1
+// when pid is gone or fails a check, and an error only when pidfd_open fails otherwise.
 func pidfdInCgroup(pid int, cg string, check func() bool) (int, error) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if errors.Is(err, unix.ESRCH) {
-		return -1, nil
-	}
-	if err != nil {
-		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
-	}
-	path, err := cgroupfs.PidPath(pid)
-	ok := err == nil && path != "/" && strings.HasSuffix(cg, path) && (check == nil || check())
-	if !ok || unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
-		unix.Close(fd)
-		return -1, nil
-	}
-	return fd, nil
-}
-
-// isNSInit reports whether pid is PID 1 of a PID namespace one level below podd's (NSpid
-// ends in 1 and has one more level than podd's own): a container's process, not a command
-// exec'd into it, nor the init of a namespace the container made itself.
-func isNSInit(pid int) bool {
-	ids := nsPids("/proc/" + strconv.Itoa(pid) + "/status")
-	self := nsPids("/proc/self/status")
-	return len(self) > 0 && len(ids) == len(self)+1 && ids[len(ids)-1] == "1"
-}
-
-// nsPids is the NSpid line of a /proc status file: the pid in each PID namespace, ours first.
-func nsPids(path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "NSpid:"); ok {
-			return strings.Fields(v)
-		}
-	}
-	return nil
+	return nsinit.PidfdChecked(pid, func() bool {
+		path, err := cgroupfs.PidPath(pid)
+		return err == nil && path != "/" && strings.HasSuffix(cg, path) && (check == nil || check())
+	})
 }
 
 // sameStart tells whether a process that started at proc is the run recorded as started at
@@ -148,38 +108,6 @@ func nsPids(path string) []string {
 func sameStart(proc, rec time.Time) bool {
 	return !proc.After(rec.Add(2*time.Second)) && proc.After(rec.Add(-time.Minute))
 }
-
-// procStart is when pid started: field 22 of /proc/PID/stat, in clock ticks since boot.
-func procStart(pid int) (time.Time, error) {
-	fields := statFields(pid)
-	if len(fields) < 20 {
-		return time.Time{}, os.ErrNotExist
-	}
-	ticks, err := strconv.ParseInt(fields[19], 10, 64)
-	if err != nil {
-		return time.Time{}, err
-	}
-	boot, err := bootTime()
-	if err != nil {
-		return time.Time{}, err
-	}
-	const userHZ = 100 // USER_HZ, what /proc reports in on every Linux architecture podd runs on
-	return boot.Add(time.Duration(ticks) * time.Second / userHZ), nil
-}
-
-var bootTime = sync.OnceValues(func() (time.Time, error) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "btime "); ok {
-			secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			return time.Unix(secs, 0), err
-		}
-	}
-	return time.Time{}, os.ErrNotExist
-})
 
 func pidFromID(id string) int {
 	pid, _ := strconv.Atoi(id[strings.LastIndex(id, "/")+1:])

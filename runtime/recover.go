@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/podd/podd/cgroupfs"
@@ -257,31 +255,8 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 // in-place re-exec (live upgrade), the reaper gets the real exit status; otherwise (podd
 // crashed or was restarted, the process was reparented) a pidfd reports the exit without it.
 func (rt *Runtime) watch(pid int) (<-chan reaper.Exit, error) {
-	if parentOf(pid) == os.Getpid() {
+	if nsinit.ParentOf(pid) == os.Getpid() {
 		return rt.reaper.Claim(pid), nil
 	}
 	return reaper.Watch(pid)
-}
-
-// parentOf reads the parent pid from /proc/PID/stat (the field after the command's ")").
-func parentOf(pid int) int {
-	fields := statFields(pid)
-	if len(fields) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(fields[1])
-	return ppid
-}
-
-// statFields are the fields of /proc/PID/stat after the command: [0] is the state (field 3).
-func statFields(pid int) []string {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	i := strings.LastIndexByte(string(data), ')')
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(string(data[i+1:]))
 }

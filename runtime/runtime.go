@@ -38,7 +38,7 @@ type Options struct {
 type Runtime struct {
 	opts    Options
 	reaper  *reaper.Reaper
-	nsinit  *nsinit.Binary
+	procs   nsinit.Starter // container processes and execs
 	images  *rootfs.Store
 	net     *netsetup.Network
 	avail   map[string]bool // cgroup controllers podd can enable for pods
@@ -70,7 +70,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt.nsinit = bin
+	rt.procs = &nsinit.Launcher{Reaper: r, Binary: bin}
 	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err

@@ -8,13 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
+	"github.com/podd/podd/nsinit"
 	"golang.org/x/sys/unix"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -124,7 +123,7 @@ func (p *pod) markDeleted(deadline time.Time, grace time.Duration) bool {
 // at the deadline (or at once when SIGTERM would be ignored).
 func (c *container) kill(deadline time.Time) reaper.Exit {
 	pid := c.proc.Pid
-	if catchesSignal(pid, unix.SIGTERM) {
+	if nsinit.CatchesSignal(pid, unix.SIGTERM) {
 		_ = unix.Kill(pid, unix.SIGTERM)
 		if e, ok := c.awaitExit(deadline); ok {
 			return e
@@ -154,21 +153,6 @@ func (c *container) awaitExit(deadline time.Time) (reaper.Exit, bool) {
 			}
 		}
 	}
-}
-
-// catchesSignal reads SigCgt from /proc/PID/status.
-func catchesSignal(pid int, sig unix.Signal) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "SigCgt:"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && mask&(1<<(uint(sig)-1)) != 0
-		}
-	}
-	return false
 }
 
 // teardown removes everything the pod had, in reverse order of creation, carrying on past

@@ -98,12 +98,16 @@ func backoffDelay(n int) time.Duration {
 }
 
 // restartAfter waits out the backoff (CrashLoopBackOff) and starts the container again, retrying
-// failed starts with the same backoff. It returns false when the pod is deleted meanwhile.
+// failed starts with the same backoff; a failed start's reason (CreateContainerError,
+// RunContainerError) and message stay the Waiting state until the next try, as with kubelet.
+// It returns false when the pod is deleted meanwhile.
 func (c *container) restartAfter(delay time.Duration) bool {
-	for {
-		if delay > 0 {
+	for startFailed := false; ; startFailed = true {
+		if delay > 0 && !startFailed {
 			c.setWaitingLocked("CrashLoopBackOff", "back-off "+delay.String()+" restarting failed container="+c.name())
 			c.p.event(corev1.EventTypeWarning, reasonBackOff, "Back-off restarting failed container "+c.name()+" in pod "+c.p.obj.Name)
+		}
+		if delay > 0 {
 			select {
 			case <-c.stop:
 				return false
@@ -127,7 +131,7 @@ func (c *container) restartAfter(delay time.Duration) bool {
 			c.p.save()
 			return true
 		}
-		c.setWaitingLocked("CreateContainerError", err.Error())
+		c.setWaitingLocked(startReason(err), err.Error())
 		delay = max(backoffBase, min(delay*2, backoffMax))
 	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package nsinit
 
 import (
 	"errors"
@@ -24,7 +24,7 @@ const drainPoll = 10 * time.Millisecond
 type execution struct {
 	stdin                       io.Reader
 	stdout, stderr              io.Writer
-	tty, useStdin               bool
+	tty                         bool
 	childIn, childOut, childErr *os.File
 	parentIn                    *os.File
 	outputs                     []*os.File
@@ -156,7 +156,7 @@ func (x *execution) started(pid int, err error) {
 }
 
 func (x *execution) copyStdin() {
-	if x.useStdin && x.stdin != nil {
+	if x.stdin != nil {
 		_, _ = io.Copy(x.parentIn, x.stdin)
 	}
 	if !x.tty {
@@ -232,4 +232,19 @@ func (x *execution) stopCopies() {
 			f.Close()
 		}
 	}
+}
+
+// resize sets the window size of the pty (TIOCSWINSZ on the master), without putting the master
+// in blocking mode as Fd() would.
+func (x *execution) resize(cols, rows uint16) error {
+	rc, err := x.parentIn.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("exec: resize: %w", err)
+	}
+	ws := &unix.Winsize{Col: cols, Row: rows}
+	cerr := rc.Control(func(fd uintptr) { err = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, ws) })
+	if err = errors.Join(cerr, err); err != nil {
+		return fmt.Errorf("exec: resize: %w", err)
+	}
+	return nil
 }

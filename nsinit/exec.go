@@ -1,0 +1,124 @@
+package nsinit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"syscall"
+
+	"github.com/podd/podd/internal/nsthread"
+	"github.com/podd/podd/internal/reaper"
+	"golang.org/x/sys/unix"
+)
+
+// execNamespaces are joined at once through a pidfd of the container's process. The cgroup
+// namespace is not joined: with cgroup2's nsdelegate (systemd's default, podd's as PID 1) a
+// thread inside the container's cgroup namespace may not clone a child out of podd's cgroup
+// into the container's (CLONE_INTO_CGROUP fails with ENOENT). The child unshares one instead
+// once it is in the container's cgroup, which roots it at the same cgroup.
+const execNamespaces = unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWNET | unix.CLONE_NEWPID | unix.CLONE_NEWNS
+
+// ErrNotRunning is returned (wrapped) by Exec when the container's process exited before its
+// namespaces could be joined.
+var ErrNotRunning = errors.New("the container's process is gone")
+
+// ExecSpec is a command to run inside a running container, and its streams.
+type ExecSpec struct {
+	PidFD    int // a pidfd of a live process of the container, checked by the caller
+	CgroupFD int // the container's cgroup, joined at clone time
+	Args     []string
+	Env      []string // the command's environment; its PATH finds Args[0]
+	Dir      string   // working directory; "" is /
+	TTY      bool     // a pty from the container's devpts is stdin, stdout and stderr
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer // unused with TTY
+}
+
+// ExecHandle is a command started by Exec.
+type ExecHandle interface {
+	// Wait returns the command's exit code once it exited, its output drained (drainBound at
+	// most) and every descriptor of it closed; ctx ending first kills the command.
+	Wait(ctx context.Context) int
+	// Resize sets the pty's window size (TTY only).
+	Resize(cols, rows uint16) error
+}
+
+// Exec runs a command in a running container. No helper process: a throwaway OS thread
+// unshares its filesystem context, joins the container's namespaces with one setns on the
+// pidfd and forks the command from there, into the container's cgroup. A command the
+// container does not have is a *SetupError of StepExec (LookPath's).
+func (l *Launcher) Exec(s ExecSpec) (ExecHandle, error) {
+	x := &execution{stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, tty: s.TTY}
+	var exit <-chan reaper.Exit
+	err := nsthread.Run(func() (err error) {
+		exit, err = l.forkInNamespaces(s, x)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &execProcess{x: x, exit: exit}, nil
+}
+
+// forkInNamespaces runs on a locked thread that it changes for good.
+func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exit, error) {
+	if err := unix.Unshare(unix.CLONE_FS); err != nil {
+		return nil, fmt.Errorf("exec: unshare fs: %w", err)
+	}
+	if err := unix.Setns(s.PidFD, execNamespaces); errors.Is(err, unix.ESRCH) {
+		return nil, fmt.Errorf("exec: %w", ErrNotRunning)
+	} else if err != nil {
+		return nil, fmt.Errorf("exec: join the container's namespaces: %w", err)
+	}
+	if err := LimitCaps(DefaultCaps); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	path, err := LookPath(s.Args[0], s.Env)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.open(); err != nil {
+		return nil, err
+	}
+	cmd := &exec.Cmd{Path: path, Args: s.Args, Env: s.Env, Dir: "/",
+		Stdin: x.childIn, Stdout: x.childOut, Stderr: x.childErr,
+		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: s.CgroupFD, Setsid: true, Setctty: x.tty,
+			Unshareflags: unix.CLONE_NEWCGROUP}}
+	if s.Dir != "" {
+		cmd.Dir = s.Dir
+	}
+	child, err := l.Reaper.Start(cmd)
+	x.started(child.Pid, err)
+	if err != nil {
+		return nil, fmt.Errorf("exec %q: %w", s.Args[0], err)
+	}
+	return child.Exit, nil
+}
+
+// execProcess is the real ExecHandle.
+type execProcess struct {
+	x    *execution
+	exit <-chan reaper.Exit
+}
+
+func (p *execProcess) Wait(ctx context.Context) int {
+	var e reaper.Exit
+	select {
+	case e = <-p.exit:
+	case <-ctx.Done():
+		_ = unix.Kill(p.x.pid, unix.SIGKILL)
+		e = <-p.exit
+	}
+	p.x.finish()
+	return e.Code()
+}
+
+func (p *execProcess) Resize(cols, rows uint16) error {
+	if !p.x.tty {
+		return errors.New("exec: no terminal to resize")
+	}
+	return p.x.resize(cols, rows)
+}
