@@ -2,14 +2,18 @@
 // time, exec to exit) against a podd started in a fresh network and private mount namespace,
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
-//	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100]
+//	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
 // (SIGTERM to exit); podctl-get-pods and nsinit-exec-init (fixed costs, see baselineScenario);
 // apply-web-sync(-cold) and delete-web-sync (the example pod; cold = first apply, image
 // unpack); exec-latency (podctl exec -- true); delete-ignore-term / delete-catch-term (30 s
 // grace); apply/reapply/delete-at-N-* (per pod, N pods running), delete-all-N-* (total);
-// podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd).
+// podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd); apply-to-N-pods, podctl-get-pods-idle/-at-N
+// and delete-all-N-par8 (density: N pods running at once, deleted by 8 podctl processes);
+// churn-cycle-* and churn-pods-per-s (clients applying and deleting at once). Density and churn
+// end with a leak check: no pod cgroup, pin, IPAM lease, record, veth or mount left.
 //
 // It needs root, the cgroup v2 hierarchy at /sys/fs/cgroup/unified (this hybrid host; pods get
 // no resources: no cpu/memory controllers there), unshare and ip, and the test image (make
@@ -28,6 +32,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,11 +44,15 @@ func main() {
 	podctl := flag.String("podctl", "build/podctl", "podctl binary")
 	n := flag.Int("n", 30, "iterations per measurement")
 	pods := flag.Int("pods", 100, "pods for the scale measurement")
+	density := flag.Int("density", 1000, "pods running at once for the density measurement")
+	churn := flag.Duration("churn", 20*time.Second, "how long the churn clients run")
+	clients := flag.Int("clients", 10, "churn clients")
+	only := flag.String("only", "start,main,scale,density,churn", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
 	flag.Parse()
-	if *n < 1 || *pods < 1 {
-		fatal(fmt.Errorf("-n and -pods must be at least 1"))
+	if *n < 1 || *pods < 1 || *density < 2 || *clients < 1 {
+		fatal(fmt.Errorf("-n, -pods and -clients must be at least 1, -density at least 2"))
 	}
 	abs := func(p string) string {
 		a, err := filepath.Abs(p)
@@ -59,7 +68,8 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods}
+	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods,
+		density: *density, churn: *churn, clients: *clients, only: strings.Split(*only, ",")}
 	printHost(e.podd)
 	fmt.Printf("podd dir %s, cgroup %s\n\n", e.dir, e.cgroup)
 
@@ -86,9 +96,46 @@ func main() {
 
 var mu sync.Mutex // guards bench.podd against the signal handler
 
-// run starts and stops podd n times (podd-start), then runs the scenarios on one podd and the
-// scale scenario on a fresh one.
+// run runs the scenarios named in -only, each group on a fresh podd: start (podd started and
+// stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn.
 func (b *bench) run() error {
+	if b.wants("start") {
+		if err := b.startScenario(); err != nil {
+			return err
+		}
+	}
+	groups := []struct {
+		name string
+		runs []func() error
+	}{
+		{"main", []func() error{b.baselineScenario, b.webSyncScenario, b.execScenario, b.termScenario}},
+		{"scale", []func() error{b.scaleScenario}},
+		{"density", []func() error{b.densityScenario}},
+		{"churn", []func() error{b.churnScenario}},
+	}
+	for _, g := range groups {
+		if !b.wants(g.name) {
+			continue
+		}
+		if err := b.startPodd(); err != nil {
+			return err
+		}
+		for _, s := range g.runs {
+			if err := s(); err != nil {
+				return fmt.Errorf("%s: %w", g.name, err)
+			}
+		}
+		if _, err := b.stopPodd(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) wants(name string) bool { return slices.Contains(b.only, name) }
+
+// startScenario starts and stops podd n times (podd-start, podd-stop-idle).
+func (b *bench) startScenario() error {
 	var starts, stops []time.Duration
 	for range b.n {
 		if err := b.startPodd(); err != nil {
@@ -109,26 +156,7 @@ func (b *bench) run() error {
 	b.add(r)
 	b.add(durations("podd-stop-idle", stops))
 	b.info("podd-start", "median %.2f ms from execve of podd to /healthz answering (%s)", r.stats().median, b.env.containersStartAs())
-
-	if err := b.startPodd(); err != nil {
-		return err
-	}
-	for _, s := range []func() error{b.baselineScenario, b.webSyncScenario, b.execScenario, b.termScenario} {
-		if err := s(); err != nil {
-			return err
-		}
-	}
-	if _, err := b.stopPodd(); err != nil {
-		return err
-	}
-	if err := b.startPodd(); err != nil {
-		return err
-	}
-	if err := b.scaleScenario(); err != nil {
-		return err
-	}
-	_, err := b.stopPodd()
-	return err
+	return nil
 }
 
 func (b *bench) startPodd() error {
