@@ -4,6 +4,7 @@
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
 //	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn]
+//	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
 // (SIGTERM to exit); podctl-get-pods and nsinit-exec-init (fixed costs, see baselineScenario);
@@ -14,6 +15,11 @@
 // and delete-all-N-par8 (density: N pods running at once, deleted by 8 podctl processes);
 // churn-cycle-* and churn-pods-per-s (clients applying and deleting at once). Density and churn
 // end with a leak check: no pod cgroup, pin, IPAM lease, record, veth or mount left.
+//
+// -peers (make bench-peers) runs podd and podman kube play side by side instead, in
+// alternating blocks (the order flips every block) of one run, and prints podman/podd ratios:
+// apply, delete and exec on web-sync, parallel applies, and the footprint with N pods (engine
+// RSS, processes that are not containers). See peers.go and podman.go.
 //
 // It needs root, the cgroup v2 hierarchy at /sys/fs/cgroup/unified (this hybrid host; pods get
 // no resources: no cpu/memory controllers there), unshare and ip, and the test image (make
@@ -47,6 +53,11 @@ func main() {
 	density := flag.Int("density", 1000, "pods running at once for the density measurement")
 	churn := flag.Duration("churn", 20*time.Second, "how long the churn clients run")
 	clients := flag.Int("clients", 10, "churn clients")
+	peers := flag.Bool("peers", false, "compare with podman kube play instead (make bench-peers)")
+	blocks := flag.Int("peer-blocks", 2, "peers: alternating blocks of podd and podman")
+	peerN := flag.Int("peer-n", 5, "peers: apply/delete cycles and execs per engine and block")
+	peerDensity := flag.Int("peer-density", 100, "peers: pods running at once for the footprint")
+	peerPar := flag.Int("peer-parallel", 20, "peers: pods applied at once")
 	only := flag.String("only", "start,main,scale,density,churn", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
@@ -75,7 +86,12 @@ func main() {
 
 	stopOnSignal(b)
 	load0 := loadavg()
-	runErr := b.run()
+	var runErr error
+	if *peers {
+		runErr = b.runPeers(*blocks, *peerN, *peerDensity, *peerPar)
+	} else {
+		runErr = b.run()
+	}
 	fmt.Printf("load average at start %s, at end %s (other work on the host skews the tails)\n\n", load0, loadavg())
 	if runErr == nil {
 		printTable(os.Stdout, b.rows)
@@ -180,7 +196,13 @@ func (b *bench) stopPodd() (time.Duration, error) {
 
 // shutdown stops podd if one runs and removes the temp dir and the cgroup subtree.
 func (b *bench) shutdown() error {
-	_, err := b.stopPodd()
+	var err error
+	if b.peer != nil {
+		err = b.peer.cleanup()
+	}
+	if _, serr := b.stopPodd(); serr != nil && err == nil {
+		err = serr
+	}
 	if cerr := b.env.cleanup(); cerr != nil {
 		fmt.Fprintf(os.Stderr, "bench: cleanup: %v\n", cerr)
 		if err == nil {

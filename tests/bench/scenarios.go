@@ -29,6 +29,7 @@ type bench struct {
 	churn    time.Duration // how long the churn clients run
 	clients  int           // churn clients
 	only     []string      // scenario groups to run
+	peer     *podman       // bench-peers: the podman it drives, for cleanup
 	rows     []row
 	verdicts []string
 }
