@@ -66,16 +66,7 @@ test-race: build image
 		$(SUMMARY) $(BUILD)/test-race.log; [ $$rc = 0 ] || cat $(BUILD)/test-race.log; exit $$rc
 
 # The README's first command must keep working: run it and require its last line.
-test-# podd and podman kube play side by side, in alternating blocks of one run (ratios printed).
-# podman runs with runc (crun refuses hybrid cgroups), a private store and its own netns.
-bench-peers: build image peer-deps
-	$(GO) run ./tests/bench -podd $(BUILD)/podd -podctl $(BUILD)/podctl -peers
-
-peer-deps:
-	@command -v podman >/dev/null && command -v runc >/dev/null && command -v nsenter >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc util-linux; }
-
-demo: build image
+test-demo: build image
 	@tests/demo.sh $(BUILD)/podd $(BUILD)/podctl >$(BUILD)/demo.log 2>&1; rc=$$?; \
 		if [ $$rc = 0 ] && tail -n1 $(BUILD)/demo.log | grep -qx 'demo: OK'; then echo "demo: OK"; \
 		else cat $(BUILD)/demo.log; echo "demo: FAILED ($$rc)"; exit 1; fi
