@@ -38,7 +38,7 @@ func (b *bench) densityScenario() error {
 		return err
 	}
 	names := podNames("dense", n)
-	applies, err := b.applySeq(names)
+	applies, loads, err := b.applySeq(names)
 	if err != nil {
 		return err
 	}
@@ -66,11 +66,11 @@ func (b *bench) densityScenario() error {
 	if err != nil {
 		return err
 	}
-	b.densityReport(n, applies, idle, rss, hwm, c, getIdle, getFull, delAll, leaks)
+	b.densityReport(n, applies, loads, idle, rss, hwm, c, getIdle, getFull, delAll, leaks)
 	return nil
 }
 
-func (b *bench) densityReport(n int, applies []time.Duration, idle, rss, hwm int64, c census,
+func (b *bench) densityReport(n int, applies []time.Duration, loads [2]string, idle, rss, hwm int64, c census,
 	getIdle, getFull []time.Duration, delAll time.Duration, leaks []string) {
 	ap := durations(fmt.Sprintf("apply-to-%d-pods", n), applies)
 	b.add(ap)
@@ -86,8 +86,8 @@ func (b *bench) densityReport(n int, applies []time.Duration, idle, rss, hwm int
 	ratio := last.median / first.median
 	b.verdict(fmt.Sprintf("rss-%d-pods", n), float64(rss)/1024 < 60, "VmRSS %.1f MB (VmHWM %.1f MB, idle %.1f MB: %.1f kB per pod), target < 60 MB",
 		float64(rss)/1024, float64(hwm)/1024, float64(idle)/1024, float64(rss-idle)/float64(n))
-	b.verdict(fmt.Sprintf("apply-last-%d", k), ratio < 1.25, "median of the last %d applies / the first %d: %.2f (%.2f / %.2f ms), target ~1 (< 1.25)",
-		k, k, ratio, last.median, first.median)
+	b.verdict(fmt.Sprintf("apply-last-%d", k), ratio < 1.25, "median of the last %d applies / the first %d: %.2f (%.2f / %.2f ms), target ~1 (< 1.25); load after the first %d: %s, after the last: %s",
+		k, k, ratio, last.median, first.median, k, loads[0], loads[1])
 	gs, gis := gf.stats(), gi.stats()
 	b.verdict(fmt.Sprintf("get-pods-at-%d", n), gs.median < 50, "podctl get pods median %.1f ms, %.2fx the idle podd's %.1f ms (podctl's fixed cost), target < 50 ms",
 		gs.median, gs.median/gis.median, gis.median)
@@ -124,19 +124,26 @@ func podNames(prefix string, n int) []string {
 	return names
 }
 
-// applySeq writes and applies one sleeping one-container pod per name, one podctl at a time.
-func (b *bench) applySeq(names []string) ([]time.Duration, error) {
+// applySeq writes and applies one sleeping one-container pod per name, one podctl at a time,
+// and notes the load average after the first 50 and after the last (the host's other work
+// moves the last/first ratio).
+func (b *bench) applySeq(names []string) ([]time.Duration, [2]string, error) {
 	ds := make([]time.Duration, len(names))
+	var loads [2]string
 	for i, name := range names {
 		f, err := b.writePod(name, 30, `["sleep", "3600"]`)
 		if err != nil {
-			return nil, err
+			return nil, loads, err
 		}
 		if ds[i], err = b.apply(f); err != nil {
-			return nil, fmt.Errorf("apply %d of %d: %w", i+1, len(names), err)
+			return nil, loads, fmt.Errorf("apply %d of %d: %w", i+1, len(names), err)
+		}
+		if i+1 == min(50, len(names)/2) {
+			loads[0] = loadavg()
 		}
 	}
-	return ds, nil
+	loads[1] = loadavg()
+	return ds, loads, nil
 }
 
 // allRunning checks, with one `get pods -o json`, that exactly n pods run one container each.
