@@ -306,7 +306,7 @@ func (b *bench) peerReport(got map[string]*peerSamples, density, parallel int) {
 	b.info(fmt.Sprintf("density-%d", density), "engine RSS podd %.1f MB (podd itself) vs podman %.1f MB (%d conmons + %d infra processes, %.2f MB each): %.1fx",
 		float64(d.density.rssKB)/1024, float64(m.density.rssKB)/1024, m.density.conmons, m.density.helpers-m.density.conmons,
 		float64(m.density.rssKB)/1024/float64(max(1, m.density.helpers)), float64(m.density.rssKB)/float64(d.density.rssKB))
-	b.info("helpers-per-container", "podd %d processes that are not containers for %d containers; podman %d (%.2f per container: conmon each, plus a pause per pod)",
+	b.info("helpers-per-container", "podd %d processes that are not containers for %d containers; podman %d (%.2f per container: a conmon per container, the infra one included, and a pause per pod)",
 		d.density.helpers, density, m.density.helpers, float64(m.density.helpers)/float64(density))
 	b.info(fmt.Sprintf("density-%d-times", density), "apply of %d pods with 4 clients: podd %.1f s, podman %.1f s (%.1fx); delete of all (podd: %d podctl at once; podman: one pod rm -f -t 0 of all): podd %.1f s, podman %.1f s (%.1fx); load %s / %s",
 		density, d.density.applyAll.Seconds(), m.density.applyAll.Seconds(), m.density.applyAll.Seconds()/d.density.applyAll.Seconds(),
