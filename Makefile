@@ -14,7 +14,7 @@ export CGO_ENABLED := 0
 # Unit tests (and the per-package root tests) first, then host integration, then the VM tier.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
-.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench demo clean
+.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench bench-peers peer-deps demo clean
 
 all: build
 
@@ -92,6 +92,15 @@ test-vm: build image vm-kernel
 bench: build image
 	$(GO) test -run '^$$' -bench . -benchmem $(UNIT_PKGS)
 	$(GO) run ./tests/bench -podd $(BUILD)/podd -podctl $(BUILD)/podctl
+
+# podd and podman kube play side by side, in alternating blocks of one run (ratios printed).
+# podman runs with runc (crun refuses hybrid cgroups), a private store and its own netns.
+bench-peers: build image peer-deps
+	$(GO) run ./tests/bench -podd $(BUILD)/podd -podctl $(BUILD)/podctl -peers
+
+peer-deps:
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v nsenter >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc util-linux; }
 
 demo: build image
 	tests/demo.sh $(BUILD)/podd $(BUILD)/podctl

@@ -14,6 +14,8 @@ type Network struct {
 	Bridge  string     // e.g. "podd0"
 	Subnet  *net.IPNet // e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge
 	IPAMDir string     // one file per allocated address, named by it, holding the owner id
+
+	leases leaseIndex // owner -> its address files, so a release reads one file, not all
 }
 
 // Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It

@@ -60,7 +60,7 @@ func (n *Network) allocate(owner string) (net.IP, error) {
 	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
 		return nil, fmt.Errorf("allocate address for %q: %w", owner, err)
 	}
-	used, err := n.usedNames()
+	used, err := n.leases.used(n.IPAMDir)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (n *Network) allocate(owner string) (net.IP, error) {
 			continue
 		}
 		err := n.reserve(ip, owner)
-		if errors.Is(err, fs.ErrExist) { // taken since usedNames
+		if errors.Is(err, fs.ErrExist) { // a file the index did not know: O_EXCL decides
 			continue
 		}
 		if err != nil {
@@ -79,19 +79,6 @@ func (n *Network) allocate(owner string) (net.IP, error) {
 		return ip, nil
 	}
 	return nil, fmt.Errorf("allocate address for %q in %s: %w", owner, n.Subnet, ErrSubnetExhausted)
-}
-
-// usedNames lists the file names in IPAMDir: a hint to skip taken addresses; O_EXCL decides.
-func (n *Network) usedNames() (map[string]bool, error) {
-	entries, err := os.ReadDir(n.IPAMDir)
-	if err != nil {
-		return nil, fmt.Errorf("read ipam dir: %w", err)
-	}
-	used := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		used[e.Name()] = true
-	}
-	return used, nil
 }
 
 func (n *Network) reserve(ip net.IP, owner string) error {
@@ -108,6 +95,7 @@ func (n *Network) reserve(ip net.IP, owner string) error {
 		os.Remove(path)
 		return fmt.Errorf("reserve %s: %w", ip, err)
 	}
+	n.leases.add(owner, ip.String())
 	return nil
 }
 
@@ -120,6 +108,7 @@ func (n *Network) free(ip net.IP, owner string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("free %s: %w", ip, err)
 	}
+	n.leases.remove(owner, ip.String())
 	return nil
 }
 
@@ -142,24 +131,24 @@ func (n *Network) Leases() []Lease {
 	return out
 }
 
-// owned lists the addresses of the subnet held by owner, lowest first.
+// owned lists the addresses of the subnet held by owner, lowest first: those the lease index
+// names for owner whose file still says so.
 func (n *Network) owned(owner string) ([]net.IP, error) {
-	entries, err := os.ReadDir(n.IPAMDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := n.leases.candidates(n.IPAMDir, owner)
 	if err != nil {
-		return nil, fmt.Errorf("read ipam dir: %w", err)
+		return nil, err
 	}
 	var ips []net.IP
-	for _, e := range entries {
-		ip := net.ParseIP(e.Name()).To4()
+	for _, name := range names {
+		ip := net.ParseIP(name).To4()
 		if ip == nil || n.Subnet == nil || !n.Subnet.Contains(ip) {
 			continue
 		}
-		holder, err := os.ReadFile(filepath.Join(n.IPAMDir, e.Name()))
+		holder, err := os.ReadFile(filepath.Join(n.IPAMDir, name))
 		if err == nil && string(holder) == owner {
 			ips = append(ips, ip)
+		} else if errors.Is(err, fs.ErrNotExist) {
+			n.leases.remove(owner, name)
 		}
 	}
 	slices.SortFunc(ips, func(a, b net.IP) int { return bytes.Compare(a, b) })

@@ -2,6 +2,7 @@ package netsetup
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,11 +12,16 @@ import (
 
 func testNetwork(t *testing.T, cidr string) *Network {
 	t.Helper()
+	return &Network{Bridge: "podd0", Subnet: mustCIDR(t, cidr), IPAMDir: filepath.Join(t.TempDir(), "ipam")}
+}
+
+func mustCIDR(t testing.TB, cidr string) *net.IPNet {
+	t.Helper()
 	_, subnet, err := net.ParseCIDR(cidr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Network{Bridge: "podd0", Subnet: subnet, IPAMDir: filepath.Join(t.TempDir(), "ipam")}
+	return subnet
 }
 
 func TestAllocateUntilExhausted(t *testing.T) {
@@ -131,4 +137,70 @@ func TestVethName(t *testing.T) {
 			t.Errorf("vethName(%q) succeeded", bad)
 		}
 	}
+}
+
+// TestReleaseAfterIndexLoaded: leases made after the index was loaded (from files) and by
+// this Network are both found and released, and a file removed behind the index is dropped.
+func TestReleaseAfterIndexLoaded(t *testing.T) {
+	n := testNetwork(t, "10.9.0.0/24")
+	if _, err := n.allocate("a"); err != nil {
+		t.Fatal(err)
+	}
+	if ip, ok := n.Lookup("a"); !ok || ip.String() != "10.9.0.2" { // loads the index
+		t.Fatalf("Lookup(a) = %s, %v", ip, ok)
+	}
+	for _, owner := range []string{"b", "c", "b"} {
+		if _, err := n.allocate(owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.releaseAddrs("b"); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := n.usedNames()
+	if len(names) != 2 || !names["10.9.0.2"] || !names["10.9.0.4"] {
+		t.Fatalf("ipam files after releasing b = %v, want 10.9.0.2 (a) and 10.9.0.4 (c)", names)
+	}
+	if err := os.Remove(filepath.Join(n.IPAMDir, "10.9.0.4")); err != nil {
+		t.Fatal(err)
+	}
+	if ip, ok := n.Lookup("c"); ok {
+		t.Fatalf("Lookup(c) after its file went = %s", ip)
+	}
+	if ip, err := n.allocate("d"); err != nil || ip.String() != "10.9.0.3" {
+		t.Fatalf("allocate(d) = %s, %v; want 10.9.0.3", ip, err)
+	}
+}
+
+// BenchmarkReleaseAt1000 is one pod's address allocated and released while 1000 other pods
+// hold theirs: before the lease index, each release read all 1000 address files.
+func BenchmarkReleaseAt1000(b *testing.B) {
+	n := &Network{Subnet: mustCIDR(b, "10.9.0.0/16"), IPAMDir: filepath.Join(benchRoot(b), "ipam")}
+	for i := range 1000 {
+		if _, err := n.allocate(fmt.Sprintf("pod-%d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := n.allocate("churn"); err != nil {
+			b.Fatal(err)
+		}
+		if err := n.releaseAddrs("churn"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// usedNames lists the file names in IPAMDir.
+func (n *Network) usedNames() (map[string]bool, error) {
+	entries, err := os.ReadDir(n.IPAMDir)
+	if err != nil {
+		return nil, fmt.Errorf("read ipam dir: %w", err)
+	}
+	used := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		used[e.Name()] = true
+	}
+	return used, nil
 }

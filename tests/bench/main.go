@@ -2,14 +2,24 @@
 // time, exec to exit) against a podd started in a fresh network and private mount namespace,
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
-//	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100]
+//	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn]
+//	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
 // (SIGTERM to exit); podctl-get-pods and nsinit-exec-init (fixed costs, see baselineScenario);
 // apply-web-sync(-cold) and delete-web-sync (the example pod; cold = first apply, image
 // unpack); exec-latency (podctl exec -- true); delete-ignore-term / delete-catch-term (30 s
 // grace); apply/reapply/delete-at-N-* (per pod, N pods running), delete-all-N-* (total);
-// podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd).
+// podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd); apply-to-N-pods, podctl-get-pods-idle/-at-N
+// and delete-all-N-par8 (density: N pods running at once, deleted by 8 podctl processes);
+// churn-cycle-* and churn-pods-per-s (clients applying and deleting at once). Density and churn
+// end with a leak check: no pod cgroup, pin, IPAM lease, record, veth or mount left.
+//
+// -peers (make bench-peers) runs podd and podman kube play side by side instead, in
+// alternating blocks (the order flips every block) of one run, and prints podman/podd ratios:
+// apply, delete and exec on web-sync, parallel applies, and the footprint with N pods (engine
+// RSS, processes that are not containers). See peers.go and podman.go.
 //
 // It needs root, the cgroup v2 hierarchy at /sys/fs/cgroup/unified (this hybrid host; pods get
 // no resources: no cpu/memory controllers there), unshare and ip, and the test image (make
@@ -28,6 +38,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,11 +50,20 @@ func main() {
 	podctl := flag.String("podctl", "build/podctl", "podctl binary")
 	n := flag.Int("n", 30, "iterations per measurement")
 	pods := flag.Int("pods", 100, "pods for the scale measurement")
+	density := flag.Int("density", 1000, "pods running at once for the density measurement")
+	churn := flag.Duration("churn", 20*time.Second, "how long the churn clients run")
+	clients := flag.Int("clients", 10, "churn clients")
+	peers := flag.Bool("peers", false, "compare with podman kube play instead (make bench-peers)")
+	blocks := flag.Int("peer-blocks", 2, "peers: alternating blocks of podd and podman")
+	peerN := flag.Int("peer-n", 5, "peers: apply/delete cycles and execs per engine and block")
+	peerDensity := flag.Int("peer-density", 100, "peers: pods running at once for the footprint")
+	peerPar := flag.Int("peer-parallel", 20, "peers: pods applied at once")
+	only := flag.String("only", "start,main,scale,density,churn", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
 	flag.Parse()
-	if *n < 1 || *pods < 1 {
-		fatal(fmt.Errorf("-n and -pods must be at least 1"))
+	if *n < 1 || *pods < 1 || *density < 2 || *clients < 1 {
+		fatal(fmt.Errorf("-n, -pods and -clients must be at least 1, -density at least 2"))
 	}
 	abs := func(p string) string {
 		a, err := filepath.Abs(p)
@@ -59,13 +79,19 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods}
+	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods,
+		density: *density, churn: *churn, clients: *clients, only: strings.Split(*only, ",")}
 	printHost(e.podd)
 	fmt.Printf("podd dir %s, cgroup %s\n\n", e.dir, e.cgroup)
 
 	stopOnSignal(b)
 	load0 := loadavg()
-	runErr := b.run()
+	var runErr error
+	if *peers {
+		runErr = b.runPeers(*blocks, *peerN, *peerDensity, *peerPar)
+	} else {
+		runErr = b.run()
+	}
 	fmt.Printf("load average at start %s, at end %s (other work on the host skews the tails)\n\n", load0, loadavg())
 	if runErr == nil {
 		printTable(os.Stdout, b.rows)
@@ -86,9 +112,46 @@ func main() {
 
 var mu sync.Mutex // guards bench.podd against the signal handler
 
-// run starts and stops podd n times (podd-start), then runs the scenarios on one podd and the
-// scale scenario on a fresh one.
+// run runs the scenarios named in -only, each group on a fresh podd: start (podd started and
+// stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn.
 func (b *bench) run() error {
+	if b.wants("start") {
+		if err := b.startScenario(); err != nil {
+			return err
+		}
+	}
+	groups := []struct {
+		name string
+		runs []func() error
+	}{
+		{"main", []func() error{b.baselineScenario, b.webSyncScenario, b.execScenario, b.termScenario}},
+		{"scale", []func() error{b.scaleScenario}},
+		{"density", []func() error{b.densityScenario}},
+		{"churn", []func() error{b.churnScenario}},
+	}
+	for _, g := range groups {
+		if !b.wants(g.name) {
+			continue
+		}
+		if err := b.startPodd(); err != nil {
+			return err
+		}
+		for _, s := range g.runs {
+			if err := s(); err != nil {
+				return fmt.Errorf("%s: %w", g.name, err)
+			}
+		}
+		if _, err := b.stopPodd(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) wants(name string) bool { return slices.Contains(b.only, name) }
+
+// startScenario starts and stops podd n times (podd-start, podd-stop-idle).
+func (b *bench) startScenario() error {
 	var starts, stops []time.Duration
 	for range b.n {
 		if err := b.startPodd(); err != nil {
@@ -109,26 +172,7 @@ func (b *bench) run() error {
 	b.add(r)
 	b.add(durations("podd-stop-idle", stops))
 	b.info("podd-start", "median %.2f ms from execve of podd to /healthz answering (%s)", r.stats().median, b.env.containersStartAs())
-
-	if err := b.startPodd(); err != nil {
-		return err
-	}
-	for _, s := range []func() error{b.baselineScenario, b.webSyncScenario, b.execScenario, b.termScenario} {
-		if err := s(); err != nil {
-			return err
-		}
-	}
-	if _, err := b.stopPodd(); err != nil {
-		return err
-	}
-	if err := b.startPodd(); err != nil {
-		return err
-	}
-	if err := b.scaleScenario(); err != nil {
-		return err
-	}
-	_, err := b.stopPodd()
-	return err
+	return nil
 }
 
 func (b *bench) startPodd() error {
@@ -152,7 +196,13 @@ func (b *bench) stopPodd() (time.Duration, error) {
 
 // shutdown stops podd if one runs and removes the temp dir and the cgroup subtree.
 func (b *bench) shutdown() error {
-	_, err := b.stopPodd()
+	var err error
+	if b.peer != nil {
+		err = b.peer.cleanup()
+	}
+	if _, serr := b.stopPodd(); serr != nil && err == nil {
+		err = serr
+	}
 	if cerr := b.env.cleanup(); cerr != nil {
 		fmt.Fprintf(os.Stderr, "bench: cleanup: %v\n", cerr)
 		if err == nil {
