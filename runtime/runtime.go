@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/cgroupfs/devices"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -36,13 +38,19 @@ type Options struct {
 
 // Runtime owns every pod.
 type Runtime struct {
-	opts    Options
-	reaper  *reaper.Reaper
-	nsinit  *nsinit.Binary
-	images  *rootfs.Store
-	net     *netsetup.Network
-	avail   map[string]bool // cgroup controllers podd can enable for pods
-	podsCg  string          // <cgroup root>/pods
+	opts   Options
+	reaper *reaper.Reaper
+	nsinit *nsinit.Binary
+	images *rootfs.Store
+	// The OS work (host.go): real in New, fakes in unit tests.
+	cg      cgroupfs.Manager
+	pins    netsetup.Namespaces
+	net     netsetup.Addresses // nil: pods get no network (no --bridge)
+	procs   processes
+	devices func(cgroup string, rules []devices.Rule) error
+	after   func(time.Duration) <-chan time.Time // the restart backoff's clock
+	avail   map[string]bool                      // cgroup controllers podd can enable for pods
+	podsCg  string                               // <cgroup root>/pods
 	mu      sync.Mutex
 	pods    map[string]*pod // key namespace/name
 	closing bool
@@ -54,18 +62,12 @@ type Runtime struct {
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
 func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
-	rt := &Runtime{opts: opts, reaper: r, pods: map[string]*pod{},
-		images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")}}
-	for _, d := range []string{opts.Root, rt.podsDir(), opts.Run, rt.nsDir(), opts.LogDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("create %s: %w", d, err)
-		}
-	}
-	lock, err := lockRoot(opts.Root)
-	if err != nil {
+	rt := newRuntime(opts)
+	rt.reaper = r
+	rt.cg, rt.pins, rt.procs, rt.devices = cgroupfs.Host{}, netsetup.HostNamespaces{}, hostProcs{reaper: r}, devices.Attach
+	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}
-	rt.rootLock = lock
 	bin, err := nsinit.LoadBinary()
 	if err != nil {
 		return nil, err
@@ -83,6 +85,26 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	return rt, nil
 }
 
+func newRuntime(opts Options) *Runtime {
+	return &Runtime{opts: opts, pods: map[string]*pod{}, images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")},
+		after: time.After}
+}
+
+// makeDirs creates podd's directories and locks the state directory.
+func (rt *Runtime) makeDirs() error {
+	for _, d := range []string{rt.opts.Root, rt.podsDir(), rt.opts.Run, rt.nsDir(), rt.opts.LogDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	lock, err := lockRoot(rt.opts.Root)
+	if err != nil {
+		return err
+	}
+	rt.rootLock = lock
+	return nil
+}
+
 func (rt *Runtime) podsDir() string { return filepath.Join(rt.opts.Root, "pods") }
 func (rt *Runtime) nsDir() string   { return filepath.Join(rt.opts.Run, "ns") }
 
@@ -97,19 +119,19 @@ func (rt *Runtime) setupCgroups() error {
 			return fmt.Errorf("cgroup %s: %w", d, err)
 		}
 	}
-	if err := cgroupfs.MoveSelf(sup); err != nil {
+	if err := rt.cg.MoveSelf(sup); err != nil {
 		return fmt.Errorf("move podd into its cgroup: %w", err)
 	}
 	want := []string{"cpu", "memory", "pids"}
 	// The parent (the v2 root when podd is PID 1) must delegate them first; a parent that holds
 	// processes refuses, and then pods simply do not get those controllers.
-	_ = cgroupfs.EnableControllers(filepath.Dir(root), want)
+	_ = rt.cg.EnableControllers(filepath.Dir(root), want)
 	for _, d := range []string{root, rt.podsCg} {
-		if err := cgroupfs.EnableControllers(d, want); err != nil {
+		if err := rt.cg.EnableControllers(d, want); err != nil {
 			return err
 		}
 	}
-	avail, err := cgroupfs.Controllers(rt.podsCg)
+	avail, err := rt.cg.Controllers(rt.podsCg)
 	if err != nil {
 		return err
 	}
@@ -125,12 +147,16 @@ func (rt *Runtime) setupNetwork() error {
 	if err != nil {
 		return fmt.Errorf("--pod-cidr %q: %w", rt.opts.PodCIDR, err)
 	}
-	rt.net = &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
+	n := &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
 		IPAMDir: filepath.Join(rt.opts.Root, "ipam")}
-	if err := os.MkdirAll(rt.net.IPAMDir, 0o700); err != nil {
+	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
 		return err
 	}
-	return rt.net.Setup()
+	if err := n.Setup(); err != nil {
+		return err
+	}
+	rt.net = n
+	return nil
 }
 
 // Controllers reports which cgroup controllers pods get.
