@@ -51,15 +51,26 @@ type fakeProc struct {
 	cg      string
 	name    string
 	started time.Time
-	exit    chan reaper.Exit
+	exit    chan reaper.Exit // to the podd that started it, unless that podd is gone
 	once    sync.Once
 	done    atomic.Bool
+	mu      sync.Mutex
+	orphan  bool               // its podd was restarted
+	watches []chan reaper.Exit // a restarted podd's watches
 }
 
 func (p *fakeProc) end(status unix.WaitStatus) {
 	p.once.Do(func() {
 		p.done.Store(true)
-		p.exit <- reaper.Exit{Pid: p.pid, Status: status, Time: time.Now()}
+		e := reaper.Exit{Pid: p.pid, Status: status, Time: time.Now()}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if !p.orphan {
+			p.exit <- e
+		}
+		for _, w := range p.watches {
+			w <- reaper.Exit{Pid: p.pid, Time: e.Time, Unknown: true}
+		}
 	})
 }
 
@@ -87,7 +98,10 @@ func (h *fakeHost) runtime() *Runtime {
 		LogDir: filepath.Join(base, "log"), CgroupRoot: filepath.Join(base, "cgroup"), PidsLimit: 4096})
 	rt.cg, rt.pins, rt.net, rt.procs, rt.devices = fakeCgroups{h}, fakeNS{h}, fakeNet{h}, fakeProcs{h}, h.attachDevices
 	rt.after = func(d time.Duration) <-chan time.Time {
-		h.delays <- d
+		select {
+		case h.delays <- d:
+		default: // a test that does not read them
+		}
 		ch := make(chan time.Time, 1)
 		ch <- time.Now()
 		return ch
@@ -105,9 +119,18 @@ func (h *fakeHost) runtime() *Runtime {
 	return rt
 }
 
-// restart is podd killed and started again: the old runtime's lock goes, its pods stay.
+// restart is podd killed and started again: the old runtime's lock goes, its pods stay, and
+// their processes' exits no longer reach it (its supervisors wait for ever).
 func (h *fakeHost) restart(old *Runtime) *Runtime {
 	old.rootLock.Close()
+	h.mu.Lock()
+	for _, p := range h.procs {
+		p.mu.Lock()
+		p.orphan = true
+		p.mu.Unlock()
+	}
+	h.calls = nil
+	h.mu.Unlock()
 	return h.runtime()
 }
 
@@ -414,7 +437,15 @@ func (f fakeProcs) watch(pid int) (<-chan reaper.Exit, error) {
 	if p == nil {
 		return nil, unix.ESRCH
 	}
-	return p.exit, nil
+	ch := make(chan reaper.Exit, 1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done.Load() {
+		ch <- reaper.Exit{Pid: pid, Time: time.Now(), Unknown: true}
+	} else {
+		p.watches = append(p.watches, ch)
+	}
+	return ch, nil
 }
 
 // survives makes a process the previous podd started findable by a restarted one in its cgroup.
