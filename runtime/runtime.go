@@ -1,6 +1,20 @@
 // Package runtime runs pods: it turns a validated v1.Pod into pinned namespaces, cgroups,
 // volumes and container processes, supervises them (restart policy, backoff, OOM), keeps their
 // record on disk and tears everything down on delete. It implements api.Backend.
+//
+// A pod is two kinds of objects with their own lifecycles, shaped as a CRI runtime needs them:
+// its sandbox (sandbox.go: volumes, pod cgroup, pinned namespaces with the address and /etc
+// files; run, stop, remove = RunPodSandbox, StopPodSandbox, RemovePodSandbox) and its
+// containers (container.go: create, start, stop, remove = CreateContainer, StartContainer,
+// StopContainer, RemoveContainer). Apply plans (validation, images), runs the sandbox, creates
+// and starts each container; a delete stops the containers, then stops and removes the sandbox;
+// a failed apply undoes through the same steps. Supervisors restart containers by the restart
+// policy (supervise.go); a restarted podd adopts, rolls back or finishes what its records say
+// (recover.go) and removes what belongs to no pod (orphans.go).
+//
+// Every OS action goes through fields of Runtime set in New (host.go): cgroupfs.Manager,
+// netsetup.Namespaces and netsetup.Addresses, the processes started through nsinit, the device
+// filter; the unit tests run the whole package on fakes of them, without root.
 package runtime
 
 import (
