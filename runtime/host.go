@@ -18,9 +18,10 @@ import (
 //	net     netsetup.Addresses   the sandbox's address and veth (nil: no pod network)
 //	procs   processes            start (nsinit), signal, find and watch container processes
 //	devices func                 attach a container's device filter (cgroupfs/devices)
-//
-// processes is defined here, in the narrowest form runtime needs, around nsinit.Start and the
-// reaper.
+//	after   func                 the restart backoff's clock (time.After)
+
+// processes starts, signals, finds and watches container processes. Defined here, in the
+// narrowest form runtime needs, around nsinit.Start and the reaper; hostProcs is the real one.
 type processes interface {
 	// start clones a container process (nsinit) and returns once its command was exec'd; it
 	// runs inside the sandbox's namespaces (netsetup.Namespaces.Do).
