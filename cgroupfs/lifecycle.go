@@ -38,11 +38,11 @@ func killByProcs(dir string) error {
 		// process of the host (podd included).
 		return fmt.Errorf("kill %s: refusing to SIGKILL the processes of a root cgroup", dir)
 	}
-	frozen := writeFile(dir, "cgroup.freeze", "1") == nil
+	frozen := Freeze(dir, true) == nil
 	err := signalTree(dir, unix.SIGKILL)
 	if frozen {
 		// SIGKILL is delivered to frozen tasks; thaw so the cgroup can be reused.
-		if terr := writeFile(dir, "cgroup.freeze", "0"); err == nil {
+		if terr := Freeze(dir, false); err == nil {
 			err = terr
 		}
 	}

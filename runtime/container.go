@@ -1,33 +1,40 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
-	"github.com/podd/podd/mounts"
+	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/rootfs/overlay"
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// container is one container of a pod and its supervisor's state.
+// container is one container of a pod and its supervisor's state, with CRI's lifecycle:
+//
+//	create  CreateContainer   cgroup, device filter, fresh writable layer, log file of the run
+//	start   StartContainer    clone the process into the sandbox; returns once it exec'd
+//	stop    StopContainer     SIGTERM if it is caught, SIGKILL to its cgroup at the deadline
+//	remove  RemoveContainer   its cgroup and writable layer
+//
+// A restart is create then start again; supervise.go runs the restart policy.
 type container struct {
 	p         *pod
 	idx       int
 	spec      *corev1.Container
 	img       *rootfs.Image
 	proc      *nsinit.Process
-	stop      chan time.Time // receives the kill deadline when the pod is deleted
+	stopAt    chan time.Time // receives the kill deadline when the pod is deleted
 	restarts  int32
 	oomSeen   uint64
 	startedAt time.Time
-	log       *os.File // this run's log, from prepare to launch
+	log       *os.File // this run's log, from create to start
 }
 
 func (c *container) name() string   { return c.spec.Name }
@@ -37,97 +44,21 @@ func (c *container) logPath(restart int32) string {
 	return filepath.Join(c.p.logDir(), c.spec.Name, strconv.Itoa(int(restart))+".log")
 }
 
-// fieldPath names the container in errors the way the manifest does.
-func (c *container) fieldPath() string { return fmt.Sprintf("spec.containers[%d]", c.idx) }
-
-// config builds what nsinit needs from the pod spec and the image.
-func (c *container) config() (*nsinit.Config, error) {
-	args := argv(c.spec, c.img.Config)
-	if len(args) == 0 {
-		return nil, fmt.Errorf("%s.command: Required value: the image has no entrypoint or cmd", c.fieldPath())
-	}
-	binds, err := c.binds()
-	if err != nil {
-		return nil, err
-	}
-	d := c.dir()
-	return &nsinit.Config{
-		Overlay: overlay.Overlay{Lowers: c.img.Lowers, Upper: filepath.Join(d, "upper"),
-			Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")},
-		Binds: binds,
-		Args:  args,
-		Env:   c.env(),
-		Cwd:   firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir, "/"),
-	}, nil
-}
-
-// argv applies Kubernetes' rules: command replaces the image entrypoint (and drops its cmd),
-// args replace the image cmd.
-func argv(c *corev1.Container, img rootfs.Config) []string {
-	switch {
-	case len(c.Command) > 0:
-		return append(append([]string{}, c.Command...), c.Args...)
-	case len(c.Args) > 0:
-		return append(append([]string{}, img.Entrypoint...), c.Args...)
-	default:
-		return append(append([]string{}, img.Entrypoint...), img.Cmd...)
-	}
-}
-
-// env is the image's environment overridden by the pod's, plus HOSTNAME and a default PATH.
-func (c *container) env() []string {
-	vars := map[string]string{}
-	var order []string
-	set := func(k, v string) {
-		if _, ok := vars[k]; !ok {
-			order = append(order, k)
-		}
-		vars[k] = v
-	}
-	set("PATH", nsinit.DefaultPath)
-	set("HOSTNAME", c.p.hostname())
-	for _, kv := range c.img.Config.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		set(k, v)
-	}
-	for _, e := range c.spec.Env {
-		set(e.Name, e.Value)
-	}
-	out := make([]string, 0, len(order))
-	for _, k := range order {
-		out = append(out, k+"="+vars[k])
-	}
-	return out
-}
-
-// binds turns volumeMounts into bind mounts of the pod's volume directories.
-func (c *container) binds() ([]mounts.Bind, error) {
-	out := c.etcBinds()
-	for i, vm := range c.spec.VolumeMounts {
-		src, err := c.p.volumeSource(vm.Name)
-		if err != nil {
-			return nil, fmt.Errorf("%s.volumeMounts[%d]: %w", c.fieldPath(), i, err)
-		}
-		out = append(out, mounts.Bind{Source: src, Dest: vm.MountPath, ReadOnly: vm.ReadOnly,
-			Field: fmt.Sprintf("%s.volumeMounts[%d]", c.fieldPath(), i)})
-	}
-	return out, nil
-}
-
-// prepare creates the container's cgroup (with its limits), a fresh writable layer and the log
-// file of this run; it needs the pod cgroup but not the pod's namespaces.
-func (c *container) prepare() error {
-	log, err := c.prepareFiles()
+// create is CreateContainer, for every run (a restart is create then start, as kubelet makes a
+// new container): the container's cgroup with its limits and device filter, a fresh writable
+// layer and the log file of this run. It needs the pod cgroup but not the sandbox's namespaces.
+func (c *container) create() error {
+	log, err := c.createFiles()
 	c.log = log
 	return err
 }
 
-func (c *container) prepareFiles() (*os.File, error) {
+func (c *container) createFiles() (*os.File, error) {
 	cg := c.cgroup()
-	if err := cgroupfs.Create(cg); err != nil {
+	if err := c.p.rt.cg.Create(cg); err != nil {
 		return nil, err
 	}
-	if err := cgroupfs.Set(cg, c.setupResources()); err != nil {
+	if err := c.p.rt.cg.Set(cg, c.setupResources()); err != nil {
 		return nil, fmt.Errorf("%s.resources: %w", c.fieldPath(), err)
 	}
 	if err := c.attachDeviceFilter(); err != nil {
@@ -159,15 +90,6 @@ func (c *container) openLog() (*os.File, error) {
 	return f, nil
 }
 
-// start prepares and launches the container (a restart).
-func (c *container) start() error {
-	if err := c.prepare(); err != nil {
-		c.closeLog()
-		return err
-	}
-	return c.launch()
-}
-
 func (c *container) closeLog() {
 	if c.log != nil {
 		c.log.Close()
@@ -175,20 +97,21 @@ func (c *container) closeLog() {
 	}
 }
 
-// launch clones the prepared container's process into the pod's namespaces and its cgroup,
-// returning once the command has been exec'd.
-func (c *container) launch() error {
+// start is StartContainer: it clones the created container's process into the sandbox's
+// namespaces and its cgroup, returning once the command has been exec'd.
+func (c *container) start() error {
 	defer c.closeLog()
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	cgfd, err := cgroupfs.Open(c.cgroup())
+	rt := c.p.rt
+	cgfd, err := rt.cg.Open(c.cgroup())
 	if err != nil {
 		return err
 	}
 	defer cgfd.Close()
-	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
+	if n, err := rt.cg.MemoryEvents(c.cgroup()); err == nil {
 		c.oomSeen = n["oom_kill"]
 	}
 	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log, Name: c.p.obj.Name + "/" + c.name()}
@@ -196,8 +119,8 @@ func (c *container) launch() error {
 		return err
 	}
 	defer c.p.restoreCPUMax()
-	return c.p.ns.Do(func() error {
-		proc, err := c.p.rt.procs.Start(spec)
+	return rt.pins.Do(c.p.ns, func() error {
+		proc, err := rt.procs.start(spec)
 		if err != nil {
 			return c.startError(err)
 		}
@@ -213,11 +136,53 @@ func (c *container) launch() error {
 	})
 }
 
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
+// stop is StopContainer: SIGTERM when the process can act on it, SIGKILL to the whole cgroup at
+// the deadline (or at once when SIGTERM would be ignored). It returns how the process ended.
+func (c *container) stop(deadline time.Time) reaper.Exit {
+	procs := c.p.rt.procs
+	pid := c.proc.Pid
+	if procs.catches(pid, unix.SIGTERM) {
+		_ = procs.signal(pid, unix.SIGTERM)
+		if e, ok := c.awaitExit(deadline); ok {
+			return e
 		}
 	}
-	return ""
+	if err := c.p.rt.cg.Kill(c.cgroup()); err != nil {
+		_ = procs.signal(pid, unix.SIGKILL)
+	}
+	return <-c.proc.Exit
+}
+
+// awaitExit waits for the process to exit until deadline, which a later, shorter delete moves
+// closer; ok is false when the deadline passed first.
+func (c *container) awaitExit(deadline time.Time) (reaper.Exit, bool) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		select {
+		case e := <-c.proc.Exit:
+			return e, true
+		case <-timer.C:
+			return reaper.Exit{}, false
+		case d := <-c.stopAt:
+			if d.Before(deadline) {
+				deadline = d
+				timer.Reset(time.Until(d))
+			}
+		}
+	}
+}
+
+// remove is RemoveContainer, once its process is gone (the sandbox's stop killed what was
+// left): its cgroup, its writable layer and root mountpoint. Its logs go with the pod's.
+func (c *container) remove() error {
+	c.closeLog() // created but never started
+	var errs []error
+	if err := c.p.rt.cg.Remove(c.cgroup()); err != nil {
+		errs = append(errs, fmt.Errorf("container %s cgroup: %w", c.name(), err))
+	}
+	if err := os.RemoveAll(c.dir()); err != nil {
+		errs = append(errs, fmt.Errorf("container %s: %w", c.name(), err))
+	}
+	return errors.Join(errs...)
 }

@@ -37,8 +37,8 @@ func (c *container) setupResources() cgroupfs.Resources {
 // cannot be written does not run unlimited: it is killed and the start fails.
 func (c *container) limitCPU(proc *nsinit.Process) error {
 	limit := c.p.rt.containerResources(c.spec).CPUMax
-	if err := cgroupfs.SetCPUMax(c.cgroup(), limit); err != nil {
-		_ = unix.Kill(proc.Pid, unix.SIGKILL)
+	if err := c.p.rt.cg.SetCPUMax(c.cgroup(), limit); err != nil {
+		_ = c.p.rt.procs.signal(proc.Pid, unix.SIGKILL)
 		<-proc.Exit
 		return fmt.Errorf("%s.resources.limits.cpu: %w", c.fieldPath(), err)
 	}
@@ -46,18 +46,18 @@ func (c *container) limitCPU(proc *nsinit.Process) error {
 }
 
 // liftCPUMax lifts the pod cgroup's cpu.max for a container's setup.
-func (p *pod) liftCPUMax() error {
-	if p.rt.podResources(p.obj).CPUMax == "" {
+func (s *sandbox) liftCPUMax() error {
+	if s.res.CPUMax == "" {
 		return nil
 	}
-	p.setup.mu.Lock()
-	defer p.setup.mu.Unlock()
-	p.setup.running++
-	if p.setup.running > 1 {
+	s.setup.mu.Lock()
+	defer s.setup.mu.Unlock()
+	s.setup.running++
+	if s.setup.running > 1 {
 		return nil
 	}
-	if err := cgroupfs.SetCPUMax(p.cgroup(), cgroupfs.CPUMaxUnlimited); err != nil {
-		p.setup.running--
+	if err := s.rt.cg.SetCPUMax(s.cgroup(), cgroupfs.CPUMaxUnlimited); err != nil {
+		s.setup.running--
 		return fmt.Errorf("pod cgroup: %w", err)
 	}
 	return nil
@@ -65,17 +65,17 @@ func (p *pod) liftCPUMax() error {
 
 // restoreCPUMax writes the pod cgroup's real cpu.max back once no container is setting up. A
 // failure is logged: every container of a pod with a cpu.max has its own, which still holds.
-func (p *pod) restoreCPUMax() {
-	limit := p.rt.podResources(p.obj).CPUMax
+func (s *sandbox) restoreCPUMax() {
+	limit := s.res.CPUMax
 	if limit == "" {
 		return
 	}
-	p.setup.mu.Lock()
-	defer p.setup.mu.Unlock()
-	if p.setup.running--; p.setup.running > 0 {
+	s.setup.mu.Lock()
+	defer s.setup.mu.Unlock()
+	if s.setup.running--; s.setup.running > 0 {
 		return
 	}
-	if err := cgroupfs.SetCPUMax(p.cgroup(), limit); err != nil {
-		logf("pod %s: restoring the pod's cpu limit: %v", p.obj.Name, err)
+	if err := s.rt.cg.SetCPUMax(s.cgroup(), limit); err != nil {
+		logf("pod %s: restoring the pod's cpu limit: %v", s.name, err)
 	}
 }

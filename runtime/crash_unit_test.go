@@ -20,6 +20,7 @@ func TestRecordNewestStatusWins(t *testing.T) {
 	rt := &Runtime{opts: Options{Root: t.TempDir()}}
 	p := &pod{rt: rt, obj: &corev1.Pod{}}
 	p.obj.UID = "0badc0de-0000-4000-8000-000000000000"
+	p.sandbox = rt.newSandbox(p.obj)
 	if err := os.MkdirAll(p.dir(), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func (c *container) attachDeviceFilter() error {
 	if err != nil {
 		return err
 	}
-	return devices.Attach(c.cgroup(), rules)
+	return c.p.rt.devices(c.cgroup(), rules)
 }
 
 // deviceRules is the default device set plus each hostPath CharDevice or BlockDevice the

@@ -12,10 +12,10 @@ import (
 // binds them into every container, so images need not carry them and localhost always resolves.
 var etcFiles = []string{"hosts", "hostname", "resolv.conf"}
 
-func (p *pod) etcDir() string { return filepath.Join(p.dir(), "etc") }
+func (s *sandbox) etcDir() string { return filepath.Join(s.dir(), "etc") }
 
-func (p *pod) writeEtcFiles() error {
-	if err := os.MkdirAll(p.etcDir(), 0o755); err != nil {
+func (s *sandbox) writeEtcFiles() error {
+	if err := os.MkdirAll(s.etcDir(), 0o755); err != nil {
 		return fmt.Errorf("pod /etc files: %w", err)
 	}
 	resolv, err := os.ReadFile("/etc/resolv.conf")
@@ -23,26 +23,26 @@ func (p *pod) writeEtcFiles() error {
 		resolv = nil // no resolver on the host: an empty file, as a container without DNS
 	}
 	content := map[string][]byte{
-		"hosts":       []byte(p.hostsFile()),
-		"hostname":    []byte(p.hostname() + "\n"),
+		"hosts":       []byte(s.hostsFile()),
+		"hostname":    []byte(s.hostName + "\n"),
 		"resolv.conf": resolv,
 	}
 	for _, name := range etcFiles {
-		if err := os.WriteFile(filepath.Join(p.etcDir(), name), content[name], 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(s.etcDir(), name), content[name], 0o644); err != nil {
 			return fmt.Errorf("pod /etc files: %w", err)
 		}
 	}
 	return nil
 }
 
-func (p *pod) hostsFile() string {
-	s := "# Kubernetes-managed hosts file (podd).\n127.0.0.1\tlocalhost\n" +
+func (s *sandbox) hostsFile() string {
+	h := "# Kubernetes-managed hosts file (podd).\n127.0.0.1\tlocalhost\n" +
 		"::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
-	ip := p.obj.Status.PodIP
+	ip := s.ip
 	if ip == "" {
 		ip = "127.0.1.1"
 	}
-	return s + ip + "\t" + p.hostname() + "\n"
+	return h + ip + "\t" + s.hostName + "\n"
 }
 
 // etcBinds are the managed files a container gets, except where it mounts a volume itself.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -144,7 +143,7 @@ func (p *pod) evict(msg string) {
 }
 
 func (p *pod) killAll() {
-	if err := cgroupfs.Kill(p.cgroup()); err != nil {
+	if err := p.rt.cg.Kill(p.cgroup()); err != nil {
 		logf("pod %s/%s: kill: %v", p.obj.Namespace, p.obj.Name, err)
 	}
 }

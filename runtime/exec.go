@@ -66,7 +66,7 @@ func (rt *Runtime) startExec(c *container, pid int, spec nsinit.ExecSpec) (nsini
 	}
 	defer cg.Close()
 	spec.PidFD, spec.CgroupFD = pidfd, int(cg.Fd())
-	h, err := rt.procs.Exec(spec)
+	h, err := rt.launch.Exec(spec)
 	if err != nil {
 		return nil, execError(c, err)
 	}

@@ -10,23 +10,35 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// liveProc is a container's process found by a restarted podd, held by a pidfd so its pid
-// cannot be mistaken for a later process's.
+// liveProc is a container's process found by a restarted podd, held by a handle (a pidfd) so
+// its pid cannot be mistaken for a later process's.
 type liveProc struct {
 	pid     int
-	fd      int       // pidfd
+	handle  procHandle
 	start   time.Time // when the process started (from /proc/PID/stat)
 	sameRun bool      // the run the record says is running (same pid, matching start time)
 }
 
-// alive reports whether the process the pidfd refers to still runs: while it does, its pid
-// names it and nothing else.
-func (lp *liveProc) alive() bool { return unix.PidfdSendSignal(lp.fd, 0, nil, 0) == nil }
+// procHandle refers to one process, never to a later one with the same pid.
+type procHandle interface {
+	alive() bool // the process still runs: while it does, its pid names it and nothing else
+	kill()
+	close()
+}
+
+// pidfd is the real procHandle.
+type pidfd int
+
+func (fd pidfd) alive() bool { return unix.PidfdSendSignal(int(fd), 0, nil, 0) == nil }
+func (fd pidfd) kill()       { _ = unix.PidfdSendSignal(int(fd), unix.SIGKILL, nil, 0) }
+func (fd pidfd) close()      { unix.Close(int(fd)) }
+
+func (lp *liveProc) alive() bool { return lp.handle.alive() }
 
 func closeLive(live []*liveProc) {
 	for _, lp := range live {
 		if lp != nil {
-			unix.Close(lp.fd)
+			lp.handle.close()
 		}
 	}
 }
@@ -45,10 +57,10 @@ func (p *pod) findLive() []*liveProc {
 }
 
 func (p *pod) findLiveIn(c *container) *liveProc {
-	pids, _ := cgroupfs.Pids(c.cgroup())
+	pids, _ := p.rt.cg.Pids(c.cgroup())
 	var found []*liveProc
 	for _, pid := range pids {
-		if lp := openLive(pid, c.cgroup()); lp != nil {
+		if lp := p.rt.procs.find(pid, c.cgroup()); lp != nil {
 			found = append(found, lp)
 		}
 	}
@@ -70,8 +82,8 @@ func (p *pod) findLiveIn(c *container) *liveProc {
 	for _, lp := range found {
 		if lp != keep {
 			logf("pod %s/%s: container %s has a second process (pid %d; keeping %d): killed", p.obj.Namespace, p.obj.Name, c.name(), lp.pid, keep.pid)
-			_ = unix.PidfdSendSignal(lp.fd, unix.SIGKILL, nil, 0)
-			unix.Close(lp.fd)
+			lp.handle.kill()
+			lp.handle.close()
 		}
 	}
 	return keep
@@ -89,7 +101,7 @@ func openLive(pid int, cg string) *liveProc {
 	if fd < 0 {
 		return nil
 	}
-	return &liveProc{pid: pid, fd: fd, start: start}
+	return &liveProc{pid: pid, handle: pidfd(fd), start: start}
 }
 
 // pidfdInCgroup opens a pidfd for pid if the process lives in the cgroup cg and passes check

@@ -15,6 +15,7 @@ func namedPod(ns, name, uid string) *pod {
 	if uid != "" {
 		p.obj.UID = types.UID(uid)
 	}
+	p.sandbox = p.rt.newSandbox(p.obj)
 	return p
 }
 

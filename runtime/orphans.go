@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/moby/sys/mountinfo"
-	"github.com/podd/podd/cgroupfs"
-	"github.com/podd/podd/netsetup"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,10 +20,10 @@ const killWait = 5 * time.Second
 // waitEmpty waits until no process is left in the cgroup dir or below (a cgroup that does not
 // exist is empty). Processes podd did not start (adopted after a restart) are reaped by someone
 // else, so only the cgroup can tell when they are gone.
-func waitEmpty(dir string, timeout time.Duration) error {
+func (rt *Runtime) waitEmpty(dir string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		busy, err := cgroupfs.Populated(dir)
+		busy, err := rt.cg.Populated(dir)
 		if errors.Is(err, fs.ErrNotExist) || (err == nil && !busy) {
 			return nil
 		}
@@ -40,17 +38,17 @@ func waitEmpty(dir string, timeout time.Duration) error {
 }
 
 // removeCgroup kills every process in the cgroup dir, waits for them to go and removes it.
-func removeCgroup(dir string) error {
+func (rt *Runtime) removeCgroup(dir string) error {
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	if err := cgroupfs.Kill(dir); err != nil {
+	if err := rt.cg.Kill(dir); err != nil {
 		return err
 	}
-	if err := waitEmpty(dir, killWait); err != nil {
+	if err := rt.waitEmpty(dir, killWait); err != nil {
 		return err
 	}
-	return cgroupfs.Remove(dir)
+	return rt.cg.Remove(dir)
 }
 
 // cleanupUID removes whatever a pod with this uid may have left, knowing nothing else of it
@@ -63,8 +61,8 @@ func (rt *Runtime) cleanupUID(uid string) error {
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
 	}
-	add("cgroup", removeCgroup(filepath.Join(rt.podsCg, uid)))
-	add("namespaces", (&netsetup.PodNS{Dir: filepath.Join(rt.nsDir(), uid)}).Remove())
+	add("cgroup", rt.removeCgroup(filepath.Join(rt.podsCg, uid)))
+	add("namespaces", rt.pins.Remove(filepath.Join(rt.nsDir(), uid)))
 	if rt.net != nil {
 		add("network", rt.net.Release(uid))
 	}
@@ -117,15 +115,15 @@ func (rt *Runtime) cleanOrphans(known map[string]bool) {
 		if known[uid] {
 			continue
 		}
-		pids := cgroupPids(filepath.Join(rt.podsCg, uid))
-		err := removeCgroup(filepath.Join(rt.podsCg, uid))
+		pids := rt.cgroupPids(filepath.Join(rt.podsCg, uid))
+		err := rt.removeCgroup(filepath.Join(rt.podsCg, uid))
 		logf("orphan cgroup %s/%s (no pod record; processes %v): killed and removed%s", rt.podsCg, uid, pids, errSuffix(err))
 	}
 	for _, uid := range subdirs(rt.nsDir()) {
 		if known[uid] {
 			continue
 		}
-		err := (&netsetup.PodNS{Dir: filepath.Join(rt.nsDir(), uid)}).Remove()
+		err := rt.pins.Remove(filepath.Join(rt.nsDir(), uid))
 		logf("orphan namespace pins %s (no pod record): unmounted and removed%s", filepath.Join(rt.nsDir(), uid), errSuffix(err))
 	}
 	if rt.net == nil {
@@ -153,11 +151,11 @@ func subdirs(dir string) []string {
 }
 
 // cgroupPids lists the processes in dir and below, for the report.
-func cgroupPids(dir string) []int {
+func (rt *Runtime) cgroupPids(dir string) []int {
 	var out []int
 	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err == nil && e.IsDir() {
-			pids, _ := cgroupfs.Pids(p)
+			pids, _ := rt.cg.Pids(p)
 			out = append(out, pids...)
 		}
 		return nil

@@ -7,38 +7,30 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/podd/podd/netsetup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // pod is a running pod. Its mutex guards obj.Status, the events and the containers' state.
 type pod struct {
+	*sandbox   // what the containers share (sandbox.go)
 	rt         *Runtime
 	mu         sync.Mutex
 	saveMu     sync.Mutex // serializes record writes (see write)
 	obj        *corev1.Pod
-	ns         *netsetup.PodNS
 	ctrs       []*container
 	deleting   bool
 	supervised bool           // container supervisors are running (they reap their processes)
 	started    chan struct{}  // closed when Apply's start has finished, well or not
 	gone       chan struct{}  // closed when the pod is torn down
 	wg         sync.WaitGroup // container supervisors
-	setup      cpuSetup       // the pod cgroup's cpu.max lifted while containers set up
 	events     eventLog       // in memory only (see events.go)
 }
 
 func key(namespace, name string) string { return namespace + "/" + name }
 
 func (p *pod) uid() string       { return string(p.obj.UID) }
-func (p *pod) dir() string       { return filepath.Join(p.rt.podsDir(), p.uid()) }
-func (p *pod) cgroup() string    { return filepath.Join(p.rt.podsCg, p.uid()) }
-func (p *pod) nsDir() string     { return filepath.Join(p.rt.nsDir(), p.uid()) }
 func (p *pod) stateFile() string { return filepath.Join(p.dir(), "pod.json") }
-func (p *pod) logDir() string {
-	return filepath.Join(p.rt.opts.LogDir, logDirName(p.obj.Namespace, p.obj.Name, p.uid()))
-}
 
 // nameMax is the longest file name (NAME_MAX).
 const nameMax = 255
@@ -57,7 +49,6 @@ func logDirName(ns, name, uid string) string {
 	keep := max(nameMax-len(ns)-len(uid)-2-len(suffix), 0)
 	return ns + "_" + name[:min(keep, len(name))] + suffix + "_" + uid
 }
-func (p *pod) volumeDir(name string) string { return filepath.Join(p.dir(), "volumes", name) }
 
 // snapshot returns a deep copy of the pod object, safe to hand out.
 func (p *pod) snapshot() *corev1.Pod {

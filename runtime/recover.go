@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -69,7 +68,7 @@ func (rt *Runtime) recoverDir(uid string) bool {
 	p := rt.restored(obj)
 	if applying {
 		p.ns = &netsetup.PodNS{Dir: p.nsDir()}
-		p.teardown()
+		p.teardown() // the containers never ran for a client: nothing to stop first
 		logf("recover pod %s/%s: its apply was cut short by podd's end: rolled it back", obj.Namespace, obj.Name)
 		return false
 	}
@@ -105,9 +104,10 @@ func readRecord(path string) (*corev1.Pod, error) {
 // restored rebuilds the in-memory pod from its record.
 func (rt *Runtime) restored(obj *corev1.Pod) *pod {
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
+	p.sandbox = rt.newSandbox(obj)
 	close(p.started)
 	for i := range obj.Spec.Containers {
-		c := &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stop: make(chan time.Time, 1)}
+		c := &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stopAt: make(chan time.Time, 1)}
 		if i < len(obj.Status.ContainerStatuses) {
 			c.restarts = obj.Status.ContainerStatuses[i].RestartCount
 		} else {
@@ -125,7 +125,15 @@ func (p *pod) recover() error {
 	}
 	live := p.findLive()
 	defer closeLive(live)
-	if err := p.recoverSandbox(live); err != nil {
+	var pids []int
+	for _, lp := range live {
+		if lp != nil {
+			pids = append(pids, lp.pid)
+		}
+	}
+	err := p.sandbox.recover(pids)
+	p.setPodIP()
+	if err != nil {
 		return err
 	}
 	for i, c := range p.ctrs {
@@ -135,7 +143,7 @@ func (p *pod) recover() error {
 			}
 			// A podd killed between clone and exec left the setup's lifted cpu.max.
 			if limit := p.rt.containerResources(c.spec).CPUMax; limit != "" {
-				if err := cgroupfs.SetCPUMax(c.cgroup(), limit); err != nil {
+				if err := p.rt.cg.SetCPUMax(c.cgroup(), limit); err != nil {
 					logf("pod %s: container %s: %v", p.obj.Name, c.name(), err)
 				}
 			}
@@ -181,7 +189,7 @@ func (rt *Runtime) finishDelete(p *pod) {
 	p.superviseAll()
 	grace := max(time.Until(p.obj.DeletionTimestamp.Time), 0)
 	go func() {
-		p.stop(grace)
+		p.delete(grace)
 		rt.forget(p)
 		logf("pod %s/%s deleted", p.obj.Namespace, p.obj.Name)
 	}()
@@ -195,39 +203,11 @@ func (p *pod) resolveImage(c *container) error {
 	return err
 }
 
-// recoverSandbox reopens the pinned namespaces; if the pins are gone (they lived in the old
-// podd's mount namespace, or the machine rebooted) it re-pins them from a live container, or
-// makes new ones with a fresh IP when no container survived.
-func (p *pod) recoverSandbox(live []*liveProc) error {
-	ns, err := netsetup.OpenPodNS(p.nsDir())
-	for _, lp := range live {
-		if err == nil || lp == nil {
-			continue
-		}
-		ns, err = netsetup.AdoptPodNS(p.nsDir(), lp.pid)
-	}
-	if err != nil {
-		return p.rebuildSandbox()
-	}
-	p.ns = ns
-	return p.createCgroup()
-}
-
-func (p *pod) rebuildSandbox() error {
-	if p.rt.net != nil {
-		_ = p.rt.net.Release(p.uid())
-	}
-	if err := p.createNamespaces(); err != nil {
-		return err
-	}
-	return p.createCgroup()
-}
-
 // adopt takes over a live container process, or records that it was lost while podd was down.
 // Called with p.mu held.
 func (p *pod) adopt(c *container, lp *liveProc) {
 	if lp != nil {
-		if exit, err := p.rt.watch(lp.pid); err == nil && lp.alive() {
+		if exit, err := p.rt.procs.watch(lp.pid); err == nil && lp.alive() {
 			c.proc = &nsinit.Process{Pid: lp.pid, Exit: exit}
 			if lp.sameRun {
 				c.startedAt = c.status().State.Running.StartedAt.Time
@@ -249,14 +229,4 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 	if c.status().State.Running != nil {
 		c.setTerminated(reaper.Exit{Time: time.Now(), Unknown: true}, "ContainerStatusUnknown")
 	}
-}
-
-// watch follows a container process podd did not start in this life: still its child after an
-// in-place re-exec (live upgrade), the reaper gets the real exit status; otherwise (podd
-// crashed or was restarted, the process was reparented) a pidfd reports the exit without it.
-func (rt *Runtime) watch(pid int) (<-chan reaper.Exit, error) {
-	if nsinit.ParentOf(pid) == os.Getpid() {
-		return rt.reaper.Claim(pid), nil
-	}
-	return reaper.Watch(pid)
 }

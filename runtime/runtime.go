@@ -1,6 +1,20 @@
 // Package runtime runs pods: it turns a validated v1.Pod into pinned namespaces, cgroups,
 // volumes and container processes, supervises them (restart policy, backoff, OOM), keeps their
-// record on disk and tears everything down on delete. It implements the API server's Backend (api.Backend).
+// record on disk and tears everything down on delete. It implements the API server's Backend (api.Backend; the assertion lives in cmd/podd).
+//
+// A pod is two kinds of objects with their own lifecycles, shaped as a CRI runtime needs them:
+// its sandbox (sandbox.go: volumes, pod cgroup, pinned namespaces with the address and /etc
+// files; run, stop, remove = RunPodSandbox, StopPodSandbox, RemovePodSandbox) and its
+// containers (container.go: create, start, stop, remove = CreateContainer, StartContainer,
+// StopContainer, RemoveContainer). Apply plans (validation, images), runs the sandbox, creates
+// and starts each container; a delete stops the containers, then stops and removes the sandbox;
+// a failed apply undoes through the same steps. Supervisors restart containers by the restart
+// policy (supervise.go); a restarted podd adopts, rolls back or finishes what its records say
+// (recover.go) and removes what belongs to no pod (orphans.go).
+//
+// Every OS action goes through fields of Runtime set in New (host.go): cgroupfs.Manager,
+// netsetup.Namespaces and netsetup.Addresses, the processes started through nsinit, the device
+// filter; the unit tests run the whole package on fakes of them, without root.
 package runtime
 
 import (
@@ -10,8 +24,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/cgroupfs/devices"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -36,13 +52,19 @@ type Options struct {
 
 // Runtime owns every pod.
 type Runtime struct {
-	opts    Options
-	reaper  *reaper.Reaper
-	procs   nsinit.Starter // container processes and execs
-	images  *rootfs.Store
-	net     *netsetup.Network
-	avail   map[string]bool // cgroup controllers podd can enable for pods
-	podsCg  string          // <cgroup root>/pods
+	opts   Options
+	reaper *reaper.Reaper
+	images *rootfs.Store
+	// The OS work (host.go): real in New, fakes in unit tests.
+	cg      cgroupfs.Manager
+	pins    netsetup.Namespaces
+	net     netsetup.Addresses // nil: pods get no network (no --bridge)
+	procs   processes
+	launch  nsinit.Starter // container processes and execs (procs starts through it)
+	devices func(cgroup string, rules []devices.Rule) error
+	after   func(time.Duration) <-chan time.Time // the restart backoff's clock
+	avail   map[string]bool                      // cgroup controllers podd can enable for pods
+	podsCg  string                               // <cgroup root>/pods
 	mu      sync.Mutex
 	pods    map[string]*pod // key namespace/name
 	closing bool
@@ -54,23 +76,18 @@ type Runtime struct {
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
 func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
-	rt := &Runtime{opts: opts, reaper: r, pods: map[string]*pod{},
-		images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")}}
-	for _, d := range []string{opts.Root, rt.podsDir(), opts.Run, rt.nsDir(), opts.LogDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("create %s: %w", d, err)
-		}
-	}
-	lock, err := lockRoot(opts.Root)
-	if err != nil {
+	rt := newRuntime(opts)
+	rt.reaper = r
+	rt.cg, rt.pins, rt.procs, rt.devices = cgroupfs.Host{}, netsetup.HostNamespaces{}, hostProcs{reaper: r}, devices.Attach
+	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}
-	rt.rootLock = lock
 	bin, err := nsinit.LoadBinary()
 	if err != nil {
 		return nil, err
 	}
-	rt.procs = &nsinit.Launcher{Reaper: r, Binary: bin}
+	rt.launch = &nsinit.Launcher{Reaper: r, Binary: bin}
+	rt.procs = hostProcs{reaper: r, launch: rt.launch}
 	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err
@@ -81,6 +98,26 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil
+}
+
+func newRuntime(opts Options) *Runtime {
+	return &Runtime{opts: opts, pods: map[string]*pod{}, images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")},
+		after: time.After}
+}
+
+// makeDirs creates podd's directories and locks the state directory.
+func (rt *Runtime) makeDirs() error {
+	for _, d := range []string{rt.opts.Root, rt.podsDir(), rt.opts.Run, rt.nsDir(), rt.opts.LogDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	lock, err := lockRoot(rt.opts.Root)
+	if err != nil {
+		return err
+	}
+	rt.rootLock = lock
+	return nil
 }
 
 func (rt *Runtime) podsDir() string { return filepath.Join(rt.opts.Root, "pods") }
@@ -97,19 +134,19 @@ func (rt *Runtime) setupCgroups() error {
 			return fmt.Errorf("cgroup %s: %w", d, err)
 		}
 	}
-	if err := cgroupfs.MoveSelf(sup); err != nil {
+	if err := rt.cg.MoveSelf(sup); err != nil {
 		return fmt.Errorf("move podd into its cgroup: %w", err)
 	}
 	want := []string{"cpu", "memory", "pids"}
 	// The parent (the v2 root when podd is PID 1) must delegate them first; a parent that holds
 	// processes refuses, and then pods simply do not get those controllers.
-	_ = cgroupfs.EnableControllers(filepath.Dir(root), want)
+	_ = rt.cg.EnableControllers(filepath.Dir(root), want)
 	for _, d := range []string{root, rt.podsCg} {
-		if err := cgroupfs.EnableControllers(d, want); err != nil {
+		if err := rt.cg.EnableControllers(d, want); err != nil {
 			return err
 		}
 	}
-	avail, err := cgroupfs.Controllers(rt.podsCg)
+	avail, err := rt.cg.Controllers(rt.podsCg)
 	if err != nil {
 		return err
 	}
@@ -125,12 +162,16 @@ func (rt *Runtime) setupNetwork() error {
 	if err != nil {
 		return fmt.Errorf("--pod-cidr %q: %w", rt.opts.PodCIDR, err)
 	}
-	rt.net = &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
+	n := &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
 		IPAMDir: filepath.Join(rt.opts.Root, "ipam")}
-	if err := os.MkdirAll(rt.net.IPAMDir, 0o700); err != nil {
+	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
 		return err
 	}
-	return rt.net.Setup()
+	if err := n.Setup(); err != nil {
+		return err
+	}
+	rt.net = n
+	return nil
 }
 
 // Controllers reports which cgroup controllers pods get.

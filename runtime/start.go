@@ -13,7 +13,6 @@ import (
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/invalid"
-	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -78,24 +77,20 @@ func (rt *Runtime) newPod(in *corev1.Pod) *pod {
 	obj.ResourceVersion = "1"
 	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: podstatus.QOSClass(obj)}
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
+	p.sandbox = rt.newSandbox(obj)
 	for i := range obj.Spec.Containers {
-		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stop: make(chan time.Time, 1)})
+		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stopAt: make(chan time.Time, 1)})
 	}
 	p.initStatuses()
 	return p
 }
 
-// start builds the pod's sandbox and starts its containers; on failure it undoes everything.
-// A cancelled ctx (the client went away) stops it between steps, and it undoes what it made.
+// start plans the pod (validation, images), runs its sandbox (RunPodSandbox), creates its
+// containers alongside and starts them (CreateContainer, StartContainer); on failure it undoes
+// everything through the same steps as a delete (teardown). A cancelled ctx (the client went
+// away) stops it between steps, and it undoes what it made.
 func (p *pod) start(ctx context.Context) (err error) {
-	if err := cgroupfs.CheckPod(p.obj, p.rt.avail); err != nil {
-		var mc *cgroupfs.MissingControllerError
-		if errors.As(err, &mc) {
-			return invalid.Pod(p.obj.Name, err.Error(), invalid.Field(mc.Field, fmt.Sprintf("the %q cgroup v2 controller is not available", mc.Controller)))
-		}
-		return invalid.Pod(p.obj.Name, err.Error())
-	}
-	if err := p.resolveImages(); err != nil {
+	if err := p.plan(); err != nil {
 		return err
 	}
 	defer func() {
@@ -106,7 +101,18 @@ func (p *pod) start(ctx context.Context) (err error) {
 	if err := ctxErr(ctx, p); err != nil {
 		return err
 	}
-	if err := p.createSandbox(); err != nil {
+	if err := p.record(); err != nil {
+		return err
+	}
+	// The record's fsync and the containers' cgroups, writable layers and log files do not
+	// need the sandbox's namespaces: they are made side by side with them.
+	tasks := []func() error{p.syncRecord}
+	for _, c := range p.ctrs {
+		tasks = append(tasks, c.create)
+	}
+	err = p.sandbox.run(tasks...)
+	p.setPodIP()
+	if err != nil {
 		return err
 	}
 	crashpoint(crashApplySandbox)
@@ -131,6 +137,18 @@ func (p *pod) start(ctx context.Context) (err error) {
 	return nil
 }
 
+// plan checks what the host must offer the pod and resolves its images, before anything is made.
+func (p *pod) plan() error {
+	if err := cgroupfs.CheckPod(p.obj, p.rt.avail); err != nil {
+		var mc *cgroupfs.MissingControllerError
+		if errors.As(err, &mc) {
+			return invalid.Pod(p.obj.Name, err.Error(), invalid.Field(mc.Field, fmt.Sprintf("the %q cgroup v2 controller is not available", mc.Controller)))
+		}
+		return invalid.Pod(p.obj.Name, err.Error())
+	}
+	return p.resolveImages()
+}
+
 func (p *pod) resolveImages() error {
 	for _, c := range p.ctrs {
 		img, err := p.rt.images.Resolve(c.spec.Image)
@@ -142,12 +160,12 @@ func (p *pod) resolveImages() error {
 	return nil
 }
 
-// createSandbox makes what the containers share: the record, volumes, namespaces, IP, cgroup.
-func (p *pod) createSandbox() error {
+// record writes the pod directory, the in-progress marker and the record, in that order: a
+// record without the marker is a pod whose apply completed.
+func (p *pod) record() error {
 	if err := os.MkdirAll(p.dir(), 0o700); err != nil {
 		return fmt.Errorf("pod directory: %w", err)
 	}
-	// The marker goes first: a record without it is a pod whose apply completed.
 	if err := p.markApplying(); err != nil {
 		return err
 	}
@@ -155,19 +173,18 @@ func (p *pod) createSandbox() error {
 		return err
 	}
 	crashpoint(crashApplyRecorded)
-	if err := p.createVolumes(); err != nil {
-		return err
+	return nil
+}
+
+// setPodIP shows the sandbox's address in the status.
+func (p *pod) setPodIP() {
+	if p.ip == "" {
+		return
 	}
-	if err := p.createCgroup(); err != nil {
-		return err
-	}
-	// The network (~3 ms of netlink and namespace work), the record's fsync and the containers'
-	// cgroups, writable layers and log files do not depend on each other: do them side by side.
-	tasks := []func() error{p.createNamespaces, p.syncRecord}
-	for _, c := range p.ctrs {
-		tasks = append(tasks, c.prepare)
-	}
-	return parallel(tasks)
+	p.mu.Lock()
+	p.obj.Status.PodIP = p.ip
+	p.obj.Status.PodIPs = []corev1.PodIP{{IP: p.ip}}
+	p.mu.Unlock()
 }
 
 // parallel runs the tasks at once and joins their errors.
@@ -185,52 +202,13 @@ func parallel(tasks []func() error) error {
 	return errors.Join(errs...)
 }
 
-// createNamespaces pins new pod namespaces and gives them an IP and /etc files.
-func (p *pod) createNamespaces() error {
-	ns, err := netsetup.CreatePodNS(p.nsDir(), p.hostname())
-	if err != nil {
-		return fmt.Errorf("pod namespaces: %w", err)
-	}
-	p.ns = ns
-	if err := p.attachNetwork(); err != nil {
-		return err
-	}
-	return p.writeEtcFiles()
-}
-
-func (p *pod) attachNetwork() error {
-	if p.rt.net == nil {
-		return nil
-	}
-	ip, err := p.rt.net.Attach(p.ns, p.uid())
-	if err != nil {
-		return fmt.Errorf("pod network: %w", err)
-	}
-	p.mu.Lock()
-	p.obj.Status.PodIP = ip.String()
-	p.obj.Status.PodIPs = []corev1.PodIP{{IP: ip.String()}}
-	p.mu.Unlock()
-	return nil
-}
-
-func (p *pod) createCgroup() error {
-	cg := p.cgroup()
-	if err := p.rt.createPodCgroup(cg); err != nil {
-		return err
-	}
-	if err := cgroupfs.Set(cg, p.rt.podResources(p.obj)); err != nil {
-		return fmt.Errorf("pod cgroup: %w", err)
-	}
-	return cgroupfs.EnableControllers(cg, []string{"cpu", "memory", "pids"})
-}
-
-// startContainers launches every prepared container at once; if any fails, the caller tears
+// startContainers starts every created container at once; if any fails, the caller tears
 // down.
 func (p *pod) startContainers() error {
 	tasks := make([]func() error, len(p.ctrs))
 	for i, c := range p.ctrs {
 		tasks[i] = func() error {
-			if err := c.launch(); err != nil {
+			if err := c.start(); err != nil {
 				return err
 			}
 			crashpoint(crashApplyFirstClone)
@@ -254,12 +232,12 @@ func ctxErr(ctx context.Context, p *pod) error {
 // createPodCgroup makes a pod's cgroup under <cgroup-root>/pods, making that again first if it
 // was removed under podd (an operator's rmdir, possible while no pod exists).
 func (rt *Runtime) createPodCgroup(cg string) error {
-	err := cgroupfs.Create(cg)
+	err := rt.cg.Create(cg)
 	if errors.Is(err, fs.ErrNotExist) {
 		if rerr := rt.restorePodsCgroup(); rerr != nil {
 			return rerr
 		}
-		err = cgroupfs.Create(cg)
+		err = rt.cg.Create(cg)
 	}
 	if err != nil {
 		return fmt.Errorf("pod cgroup: %w", err)
@@ -269,20 +247,22 @@ func (rt *Runtime) createPodCgroup(cg string) error {
 
 func (rt *Runtime) restorePodsCgroup() error {
 	logf("cgroup %s was removed under podd: creating it again", rt.podsCg)
-	if err := cgroupfs.Create(rt.podsCg); err != nil {
+	if err := rt.cg.Create(rt.podsCg); err != nil {
 		return fmt.Errorf("podd's cgroup for pods %s is missing and cannot be created again "+
 			"(is podd's cgroup root %s still there?): %w", rt.podsCg, rt.opts.CgroupRoot, err)
 	}
-	if err := cgroupfs.EnableControllers(rt.podsCg, []string{"cpu", "memory", "pids"}); err != nil {
+	if err := rt.cg.EnableControllers(rt.podsCg, []string{"cpu", "memory", "pids"}); err != nil {
 		return fmt.Errorf("podd's cgroup for pods %s was missing; created again, but: %w", rt.podsCg, err)
 	}
 	return nil
 }
 
-func (p *pod) hostname() string {
-	h := p.obj.Spec.Hostname
+func (p *pod) hostname() string { return podHostname(p.obj) }
+
+func podHostname(obj *corev1.Pod) string {
+	h := obj.Spec.Hostname
 	if h == "" {
-		h = p.obj.Name
+		h = obj.Name
 	}
 	if len(h) > 63 { // as kubelet: cut, then drop what a hostname may not end with
 		h = strings.TrimRight(h[:63], "-.")

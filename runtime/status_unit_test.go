@@ -16,7 +16,7 @@ import (
 func statusPod(policy corev1.RestartPolicy) (*pod, *container) {
 	obj := &corev1.Pod{Spec: corev1.PodSpec{RestartPolicy: policy, Containers: []corev1.Container{{Name: "app", Image: "img"}}}}
 	obj.UID = "u1"
-	p := &pod{obj: obj, ns: &netsetup.PodNS{}}
+	p := &pod{obj: obj, sandbox: &sandbox{ns: &netsetup.PodNS{}}}
 	c := &container{p: p, spec: &obj.Spec.Containers[0], img: &rootfs.Image{ID: "sha256:i"}, proc: &nsinit.Process{Pid: 42}}
 	p.ctrs = []*container{c}
 	p.initStatuses()

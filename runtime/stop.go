@@ -10,11 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
-	"github.com/podd/podd/internal/reaper"
-	"github.com/podd/podd/netsetup"
-	"github.com/podd/podd/nsinit"
-	"golang.org/x/sys/unix"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -33,7 +28,7 @@ func (rt *Runtime) Delete(ctx context.Context, namespace, name string, grace *in
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.stop(g)
+		p.delete(g)
 		rt.forget(p)
 	}()
 	select {
@@ -61,8 +56,9 @@ func seconds(s int64) time.Duration {
 	return time.Duration(max(0, min(s, most))) * time.Second
 }
 
-// stop is idempotent: a second caller waits for the first one's teardown.
-func (p *pod) stop(grace time.Duration) {
+// delete stops the containers (each supervisor runs its StopContainer on the deadline), then
+// tears the pod down. It is idempotent: a second caller waits for the first one's teardown.
+func (p *pod) delete(grace time.Duration) {
 	<-p.started
 	if !p.supervised {
 		p.teardown() // a failed start or recovery: nothing runs, only remains to clear
@@ -89,13 +85,13 @@ func (p *pod) stop(grace time.Duration) {
 		// A later delete may shorten the grace (kubectl delete --grace-period=0), never extend it.
 		for _, c := range p.ctrs {
 			select {
-			case c.stop <- deadline:
+			case c.stopAt <- deadline:
 			default:
 			}
 		}
 	} else {
 		for _, c := range p.ctrs {
-			c.stop <- deadline
+			c.stopAt <- deadline
 		}
 		p.wg.Wait()
 		crashpoint(crashDeleteKilled)
@@ -119,71 +115,17 @@ func (p *pod) markDeleted(deadline time.Time, grace time.Duration) bool {
 	return true
 }
 
-// kill ends the container process: SIGTERM when it can act on it, SIGKILL to the whole cgroup
-// at the deadline (or at once when SIGTERM would be ignored).
-func (c *container) kill(deadline time.Time) reaper.Exit {
-	pid := c.proc.Pid
-	if nsinit.CatchesSignal(pid, unix.SIGTERM) {
-		_ = unix.Kill(pid, unix.SIGTERM)
-		if e, ok := c.awaitExit(deadline); ok {
-			return e
-		}
-	}
-	if err := cgroupfs.Kill(c.cgroup()); err != nil {
-		_ = unix.Kill(pid, unix.SIGKILL)
-	}
-	return <-c.proc.Exit
-}
-
-// awaitExit waits for the process to exit until deadline, which a later, shorter delete moves
-// closer; ok is false when the deadline passed first.
-func (c *container) awaitExit(deadline time.Time) (reaper.Exit, bool) {
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	for {
-		select {
-		case e := <-c.proc.Exit:
-			return e, true
-		case <-timer.C:
-			return reaper.Exit{}, false
-		case d := <-c.stop:
-			if d.Before(deadline) {
-				deadline = d
-				timer.Reset(time.Until(d))
-			}
-		}
-	}
-}
-
-// teardown removes everything the pod had, in reverse order of creation, carrying on past
-// errors so as much as possible is gone; the record goes last so a failed teardown is retried.
-// It is idempotent: what is already gone is fine, so a restarted podd can run it again.
+// teardown removes everything the pod had, carrying on past errors so as much as possible is
+// gone: the sandbox's stop (what still runs in it, namespaces, address), each container's remove,
+// the sandbox's remove (record last, so a failed teardown is retried). A delete has stopped the
+// containers first; a failed apply has not, and the sandbox's stop kills what it started. It is
+// idempotent: what is already gone is fine, so a restarted podd can run it again.
 func (p *pod) teardown() {
-	var errs []error
-	add := func(what string, err error) {
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", what, err))
-		}
-	}
+	errs := []error{p.sandbox.stop()}
 	for _, c := range p.ctrs {
-		c.closeLog() // prepared but never launched
+		errs = append(errs, c.remove())
 	}
-	cg := p.cgroup()
-	if _, err := os.Stat(cg); err == nil {
-		add("kill", cgroupfs.Kill(cg))
-		p.waitExits()
-		add("kill", waitEmpty(cg, killWait))
-		add("cgroup", cgroupfs.Remove(cg))
-	}
-	// By path, not p.ns: a pod whose start or recovery failed may have pins p.ns never held.
-	add("namespaces", (&netsetup.PodNS{Dir: p.nsDir()}).Remove())
-	crashpoint(crashDeleteNS)
-	if p.rt.net != nil {
-		add("network", p.rt.net.Release(p.uid()))
-	}
-	add("volumes", p.removeVolumes())
-	add("logs", os.RemoveAll(p.logDir()))
-	add("pod directory", removeRecordLast(p.dir()))
+	errs = append(errs, p.sandbox.remove())
 	if err := errors.Join(errs...); err != nil {
 		logf("pod %s/%s teardown: %v", p.obj.Namespace, p.obj.Name, err)
 	}
@@ -212,19 +154,6 @@ func removeRecordLast(dir string) error {
 	return os.RemoveAll(dir)
 }
 
-// waitExits reaps containers killed during a failed start (supervisors reap the others).
-func (p *pod) waitExits() {
-	for _, c := range p.ctrs {
-		if c.proc == nil || p.supervised {
-			continue
-		}
-		select {
-		case <-c.proc.Exit:
-		case <-time.After(5 * time.Second):
-		}
-	}
-}
-
 // Shutdown stops every pod (each with its own grace period) in parallel.
 func (rt *Runtime) Shutdown() {
 	rt.mu.Lock()
@@ -238,7 +167,7 @@ func (rt *Runtime) Shutdown() {
 	for _, p := range pods {
 		go func() {
 			start := time.Now()
-			p.stop(p.graceFor(nil))
+			p.delete(p.graceFor(nil))
 			rt.forget(p)
 			logf("stopped pod %s/%s in %v", p.obj.Namespace, p.obj.Name, time.Since(start).Round(time.Millisecond))
 			done <- struct{}{}

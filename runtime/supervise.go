@@ -3,7 +3,6 @@ package runtime
 import (
 	"time"
 
-	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/reaper"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -50,15 +49,15 @@ func (c *container) wait() (ran time.Duration, stopped bool) {
 	case e := <-c.proc.Exit:
 		c.exited(e)
 		return e.Time.Sub(c.startedAt), false
-	case deadline := <-c.stop:
-		c.exited(c.kill(deadline))
+	case deadline := <-c.stopAt:
+		c.exited(c.stop(deadline))
 		return 0, true
 	}
 }
 
 func (c *container) exited(e reaper.Exit) {
 	oom := false
-	if n, err := cgroupfs.MemoryEvents(c.cgroup()); err == nil {
+	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
 		oom = n["oom_kill"] > c.oomSeen
 		c.oomSeen = n["oom_kill"]
 	}
@@ -109,9 +108,9 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		}
 		if delay > 0 {
 			select {
-			case <-c.stop:
+			case <-c.stopAt:
 				return false
-			case <-time.After(delay):
+			case <-c.p.rt.after(delay):
 			}
 		}
 		if c.p.evicted() { // evicted during the backoff
@@ -121,7 +120,7 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		c.p.mu.Lock() // Logs and running read it under the pod's lock
 		c.restarts++
 		c.p.mu.Unlock()
-		err := c.start()
+		err := c.restart()
 		if err == nil {
 			crashpoint(crashRestartBeforeSave)
 			c.p.mu.Lock()
@@ -145,4 +144,13 @@ func (c *container) setWaitingLocked(reason, msg string) {
 }
 
 // waitStop parks a container that will not restart until the pod is deleted.
-func (c *container) waitStop() { <-c.stop }
+func (c *container) waitStop() { <-c.stopAt }
+
+// restart is a new run: create then start, as kubelet makes a new container for each.
+func (c *container) restart() error {
+	if err := c.create(); err != nil {
+		c.closeLog()
+		return err
+	}
+	return c.start()
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/podd/podd/internal/invalid"
 	"golang.org/x/sys/unix"
@@ -13,22 +14,22 @@ import (
 
 // createVolumes makes each emptyDir (a directory per pod, tmpfs for medium Memory) and checks
 // each hostPath against its type.
-func (p *pod) createVolumes() error {
-	if err := p.checkHostPaths(); err != nil {
+func (s *sandbox) createVolumes() error {
+	if err := s.checkHostPaths(); err != nil {
 		return err
 	}
-	for i, v := range p.obj.Spec.Volumes {
+	for i, v := range s.volumes {
 		path := fmt.Sprintf("spec.volumes[%d]", i)
 		var err error
 		switch {
 		case v.EmptyDir != nil:
-			err = p.createEmptyDir(v.Name, v.EmptyDir)
+			err = s.createEmptyDir(v.Name, v.EmptyDir)
 		case v.HostPath != nil:
 			err = checkHostPath(v.HostPath)
 			path += ".hostPath"
 		}
 		if err != nil {
-			return invalid.Pod(p.obj.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
+			return invalid.Pod(s.podName(), fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
 		}
 	}
 	return nil
@@ -36,16 +37,16 @@ func (p *pod) createVolumes() error {
 
 // checkHostPaths refuses, before any *OrCreate creates anything, a hostPath into podd's own
 // directories.
-func (p *pod) checkHostPaths() error {
-	for i, v := range p.obj.Spec.Volumes {
+func (s *sandbox) checkHostPaths() error {
+	for i, v := range s.volumes {
 		if v.HostPath == nil {
 			continue
 		}
 		fp := field.NewPath("spec", "volumes").Index(i).Child("hostPath", "path")
-		err := checkStateDirs(v.HostPath.Path, p.rt.stateDirs(), fp)
+		err := checkStateDirs(v.HostPath.Path, s.rt.stateDirs(), fp)
 		var fe *field.Error
 		if errors.As(err, &fe) {
-			return invalid.Pod(p.obj.Name, fe.Error(), fe)
+			return invalid.Pod(s.podName(), fe.Error(), fe)
 		}
 		if err != nil {
 			return err
@@ -54,8 +55,8 @@ func (p *pod) checkHostPaths() error {
 	return nil
 }
 
-func (p *pod) createEmptyDir(name string, e *corev1.EmptyDirVolumeSource) error {
-	dir := p.volumeDir(name)
+func (s *sandbox) createEmptyDir(name string, e *corev1.EmptyDirVolumeSource) error {
+	dir := s.volumeDir(name)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("emptyDir: %w", err)
 	}
@@ -112,23 +113,25 @@ func checkHostPathType(path string, t corev1.HostPathType, m os.FileMode) error 
 	return nil
 }
 
+func (s *sandbox) volumeDir(name string) string { return filepath.Join(s.dir(), "volumes", name) }
+
 // volumeSource is the host path a volume mount binds.
-func (p *pod) volumeSource(name string) (string, error) {
-	for _, v := range p.obj.Spec.Volumes {
+func (s *sandbox) volumeSource(name string) (string, error) {
+	for _, v := range s.volumes {
 		if v.Name != name {
 			continue
 		}
 		if v.HostPath != nil {
 			return v.HostPath.Path, nil
 		}
-		return p.volumeDir(name), nil
+		return s.volumeDir(name), nil
 	}
 	return "", fmt.Errorf("volume %q not found", name)
 }
 
 // hostPathOf is the hostPath source of the named volume, nil for another kind.
-func (p *pod) hostPathOf(name string) *corev1.HostPathVolumeSource {
-	for _, v := range p.obj.Spec.Volumes {
+func (s *sandbox) hostPathOf(name string) *corev1.HostPathVolumeSource {
+	for _, v := range s.volumes {
 		if v.Name == name {
 			return v.HostPath
 		}
@@ -137,13 +140,13 @@ func (p *pod) hostPathOf(name string) *corev1.HostPathVolumeSource {
 }
 
 // removeVolumes unmounts memory-backed emptyDirs; the directories go with the pod directory.
-func (p *pod) removeVolumes() error {
+func (s *sandbox) removeVolumes() error {
 	var errs []error
-	for _, v := range p.obj.Spec.Volumes {
+	for _, v := range s.volumes {
 		if v.EmptyDir == nil || v.EmptyDir.Medium != corev1.StorageMediumMemory {
 			continue
 		}
-		err := unix.Unmount(p.volumeDir(v.Name), unix.MNT_DETACH)
+		err := unix.Unmount(s.volumeDir(v.Name), unix.MNT_DETACH)
 		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, fmt.Errorf("unmount emptyDir %s: %w", v.Name, err))
 		}
