@@ -92,6 +92,11 @@ func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exi
 	}
 	child, err := l.Reaper.Start(cmd)
 	x.started(child.Pid, err)
+	if errors.Is(err, unix.ENOMEM) {
+		// fork into a PID namespace whose init has exited fails with ENOMEM (alloc_pid): the
+		// container ended between the setns and the fork.
+		return nil, fmt.Errorf("exec %q: %w", s.Args[0], ErrNotRunning)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("exec %q: %w", s.Args[0], err)
 	}
