@@ -1,0 +1,82 @@
+package runtime
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// rewriteStatuses replaces the container statuses in a pod's record on disk.
+func rewriteStatuses(t *testing.T, rt *Runtime, uid string, edit func(all []corev1.ContainerStatus) []corev1.ContainerStatus) {
+	t.Helper()
+	path := filepath.Join(rt.podsDir(), uid, "pod.json")
+	obj, err := readRecord(path)
+	must(t, err)
+	obj.Status.ContainerStatuses = edit(obj.Status.ContainerStatuses)
+	data, err := json.Marshal(obj)
+	must(t, err)
+	must(t, os.WriteFile(path, data, 0o600))
+}
+
+// withRestarts is a copy of the recorded status named name, with restarts restarts.
+func withRestarts(all []corev1.ContainerStatus, name string, restarts int32) corev1.ContainerStatus {
+	for _, cs := range all {
+		if cs.Name == name {
+			cs.RestartCount = restarts
+			return cs
+		}
+	}
+	return corev1.ContainerStatus{Name: name, RestartCount: restarts}
+}
+
+// A record whose container statuses do not match its containers one to one (fewer, more, out of
+// order, repeated or unnamed: an older podd's record or a damaged one) is recovered: each
+// container takes the status recorded under its name, or a new one; the others are dropped.
+func TestRecoverMatchesStatusesByName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ctrs []string
+		edit func(all []corev1.ContainerStatus) []corev1.ContainerStatus
+		want map[string]int32 // container -> restart count after recovery
+	}{
+		{"fewer", []string{"a", "b", "c"}, func(all []corev1.ContainerStatus) []corev1.ContainerStatus {
+			return []corev1.ContainerStatus{withRestarts(all, "a", 3)}
+		}, map[string]int32{"a": 3, "b": 0, "c": 0}},
+		{"none", []string{"a", "b"}, func([]corev1.ContainerStatus) []corev1.ContainerStatus { return nil },
+			map[string]int32{"a": 0, "b": 0}},
+		{"more", []string{"a"}, func(all []corev1.ContainerStatus) []corev1.ContainerStatus {
+			return []corev1.ContainerStatus{withRestarts(all, "a", 2), withRestarts(all, "ghost", 7), withRestarts(all, "other", 9)}
+		}, map[string]int32{"a": 2}},
+		{"corrupted", []string{"a", "b"}, func(all []corev1.ContainerStatus) []corev1.ContainerStatus {
+			return []corev1.ContainerStatus{{}, withRestarts(all, "b", 5), withRestarts(all, "a", 1), withRestarts(all, "b", 8)}
+		}, map[string]int32{"a": 1, "b": 5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, h := newTestRuntime(t)
+			out, procs := running(t, rt, h, testPod(t, "web", tc.ctrs...))
+			for _, p := range procs {
+				h.survives(p)
+			}
+			rewriteStatuses(t, rt, string(out.UID), tc.edit)
+			rt = h.restart(rt)
+			rt.Recover()
+			got, err := rt.Get("default", "web")
+			if err != nil || len(got.Status.ContainerStatuses) != len(tc.ctrs) {
+				t.Fatalf("statuses %+v: %v", got.Status.ContainerStatuses, err)
+			}
+			for i, cs := range got.Status.ContainerStatuses {
+				if cs.Name != tc.ctrs[i] || cs.RestartCount != tc.want[cs.Name] || cs.State.Running == nil {
+					t.Errorf("status %d: %s restarts %d running %v, want %s restarts %d running",
+						i, cs.Name, cs.RestartCount, cs.State.Running, tc.ctrs[i], tc.want[tc.ctrs[i]])
+				}
+			}
+			deletePod(t, rt, "web", 0)
+			if left := leftovers(t, rt, h); len(left) != 0 {
+				t.Errorf("left %v", left)
+			}
+		})
+	}
+}
