@@ -43,8 +43,8 @@ func (rt *Runtime) recoverDir(uid string) bool {
 	_, merr := os.Stat(filepath.Join(dir, applyingMarker))
 	applying := merr == nil
 	obj, err := readRecord(filepath.Join(dir, "pod.json"))
-	if err == nil && string(obj.UID) != uid {
-		err = fmt.Errorf("the record names uid %q", obj.UID)
+	if err == nil {
+		err = checkRecord(obj, uid)
 	}
 	switch {
 	case err != nil && applying:

@@ -80,3 +80,41 @@ func TestRecoverMatchesStatusesByName(t *testing.T) {
 		})
 	}
 }
+
+// A record whose names would make paths outside podd's directories (a container, volume or
+// namespace named "../x"), or with no container, is damaged: kept under corrupt/ like an
+// unreadable one, and what its uid owns removed; nothing outside is touched.
+func TestRecoverRefusesDamagedNames(t *testing.T) {
+	for name, damage := range map[string]func(obj *corev1.Pod){
+		"container":     func(obj *corev1.Pod) { obj.Spec.Containers[0].Name = "../../../victim" },
+		"same names":    func(obj *corev1.Pod) { obj.Spec.Containers[1].Name = obj.Spec.Containers[0].Name },
+		"namespace":     func(obj *corev1.Pod) { obj.Namespace = "../victim" },
+		"name":          func(obj *corev1.Pod) { obj.Name = "" },
+		"volume":        func(obj *corev1.Pod) { obj.Spec.Volumes = []corev1.Volume{{Name: "../../victim"}} },
+		"no containers": func(obj *corev1.Pod) { obj.Spec.Containers = nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			rt, h := newTestRuntime(t)
+			out, _ := running(t, rt, h, testPod(t, "web", "a", "b"))
+			uid := string(out.UID)
+			path := filepath.Join(rt.podsDir(), uid, "pod.json")
+			obj, err := readRecord(path)
+			must(t, err)
+			damage(obj)
+			data, err := json.Marshal(obj)
+			must(t, err)
+			must(t, os.WriteFile(path, data, 0o600))
+			rt = h.restart(rt)
+			rt.Recover()
+			if rt.lookup(obj.Namespace, obj.Name) != nil || len(rt.pods) != 0 {
+				t.Error("a damaged record was recovered")
+			}
+			if _, err := os.Stat(filepath.Join(rt.opts.Root, "corrupt", uid+".pod.json")); err != nil {
+				t.Errorf("record not kept: %v", err)
+			}
+			if left := leftovers(t, rt, h); len(left) != 0 {
+				t.Errorf("left %v", left)
+			}
+		})
+	}
+}
