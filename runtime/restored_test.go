@@ -55,13 +55,8 @@ func TestRecoverMatchesStatusesByName(t *testing.T) {
 		}, map[string]int32{"a": 1, "b": 5}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rt, h := newTestRuntime(t)
-			out, procs := running(t, rt, h, testPod(t, "web", tc.ctrs...))
-			for _, p := range procs {
-				h.survives(p)
-			}
+			rt, h, out, _ := restartedPodd(t, tc.ctrs, tc.ctrs...)
 			rewriteStatuses(t, rt, string(out.UID), tc.edit)
-			rt = h.restart(rt)
 			rt.Recover()
 			got, err := rt.Get("default", "web")
 			if err != nil || len(got.Status.ContainerStatuses) != len(tc.ctrs) {
@@ -73,10 +68,7 @@ func TestRecoverMatchesStatusesByName(t *testing.T) {
 						i, cs.Name, cs.RestartCount, cs.State.Running, tc.ctrs[i], tc.want[tc.ctrs[i]])
 				}
 			}
-			deletePod(t, rt, "web", 0)
-			if left := leftovers(t, rt, h); len(left) != 0 {
-				t.Errorf("left %v", left)
-			}
+			deleteLeavesNothing(t, rt, h, "web")
 		})
 	}
 }
@@ -94,8 +86,7 @@ func TestRecoverRefusesDamagedNames(t *testing.T) {
 		"no containers": func(obj *corev1.Pod) { obj.Spec.Containers = nil },
 	} {
 		t.Run(name, func(t *testing.T) {
-			rt, h := newTestRuntime(t)
-			out, _ := running(t, rt, h, testPod(t, "web", "a", "b"))
+			rt, h, out, _ := restartedPodd(t, []string{"a", "b"})
 			uid := string(out.UID)
 			path := filepath.Join(rt.podsDir(), uid, "pod.json")
 			obj, err := readRecord(path)
@@ -104,7 +95,6 @@ func TestRecoverRefusesDamagedNames(t *testing.T) {
 			data, err := json.Marshal(obj)
 			must(t, err)
 			must(t, os.WriteFile(path, data, 0o600))
-			rt = h.restart(rt)
 			rt.Recover()
 			if rt.lookup(obj.Namespace, obj.Name) != nil || len(rt.pods) != 0 {
 				t.Error("a damaged record was recovered")
