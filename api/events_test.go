@@ -22,7 +22,7 @@ func fakeEvent(ns, pod, uid, reason string, at int64) corev1.Event {
 
 func TestListEventsFieldSelector(t *testing.T) {
 	b, c, path := startServer(t)
-	b.events = []corev1.Event{
+	b.EventList = []corev1.Event{
 		fakeEvent("default", "web", "u1", "Started", 2),
 		fakeEvent("default", "db", "u2", "Started", 1),
 		fakeEvent("other", "web", "u3", "Evicted", 3),

@@ -24,7 +24,7 @@ func TestExecRoundTrip(t *testing.T) {
 	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
 		t.Fatal(err)
 	}
-	b.exec = func(_ context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	b.ExecFunc = func(_ context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 		in, err := io.ReadAll(stdin) // ends at the client's zero-length stdin frame
 		if err != nil {
 			return -1, err
@@ -50,7 +50,7 @@ func TestExecLargeOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("0123456789"), 100_000)
-	b.exec = func(_ context.Context, _ podopts.ExecOptions, stdin io.Reader, stdout, _ io.Writer) (int, error) {
+	b.ExecFunc = func(_ context.Context, _ podopts.ExecOptions, stdin io.Reader, stdout, _ io.Writer) (int, error) {
 		if stdin != nil {
 			return -1, errors.New("stdin given without opts.Stdin")
 		}
@@ -75,7 +75,7 @@ func TestExecErrors(t *testing.T) {
 	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
 		t.Fatal(err)
 	}
-	b.exec = func(context.Context, podopts.ExecOptions, io.Reader, io.Writer, io.Writer) (int, error) {
+	b.ExecFunc = func(context.Context, podopts.ExecOptions, io.Reader, io.Writer, io.Writer) (int, error) {
 		return -1, errors.New(`container "nope" not found`)
 	}
 	_, err = c.Exec(context.Background(), "default", "web", opts, nil, io.Discard, io.Discard)

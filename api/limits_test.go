@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/fakebackend"
 	"github.com/podd/podd/podopts"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -140,8 +141,8 @@ func TestDeleteGraceBounds(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(st.Message, "gracePeriodSeconds") {
 		t.Errorf("DeleteOptions body: got %d %+v, want 400", code, st)
 	}
-	if len(b.deleted) != 0 {
-		t.Fatalf("backend deleted with grace %v", b.deleted)
+	if len(b.Graces) != 0 {
+		t.Fatalf("backend deleted with grace %v", b.Graces)
 	}
 	code, _ = rawRequest(t, sock, "DELETE", defaultPods+"/web?gracePeriodSeconds=9223372036", 0, &bytes.Buffer{})
 	if code != http.StatusOK {
@@ -151,7 +152,7 @@ func TestDeleteGraceBounds(t *testing.T) {
 
 // TestServerLimits checks the slow-client settings of the server itself.
 func TestServerLimits(t *testing.T) {
-	srv := newServer(newFakeBackend())
+	srv := newServer(fakebackend.New())
 	if srv.ReadHeaderTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 || srv.MaxHeaderBytes > 1<<20 {
 		t.Fatalf("server limits: header timeout %v, idle %v, max header bytes %d",
 			srv.ReadHeaderTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
@@ -172,7 +173,7 @@ func TestLogsClientNotReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	b.logs = func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error {
+	b.LogsFunc = func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error {
 		line := []byte(strings.Repeat("x", 1023) + "\n")
 		for {
 			if _, err := w.Write(line); err != nil {

@@ -17,13 +17,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/internal/fakebackend"
 	"github.com/podd/podd/internal/testutil"
 	"github.com/podd/podd/podopts"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // startServer serves a fake backend on a socket in a temp dir and returns a client for it.
-func startServer(t *testing.T) (*fakeBackend, *client.Client, string) {
+func startServer(t *testing.T) (*fakebackend.Backend, *client.Client, string) {
 	t.Helper()
 	testutil.RequireRoot(t) // the server only answers root peers
 	path := filepath.Join(t.TempDir(), "podd.sock")
@@ -31,7 +32,7 @@ func startServer(t *testing.T) (*fakeBackend, *client.Client, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newFakeBackend()
+	b := fakebackend.New()
 	srv := Serve(l, b)
 	t.Cleanup(func() { srv.Close() })
 	return b, client.New(path), path
@@ -61,8 +62,8 @@ func TestApplyGetListDelete(t *testing.T) {
 	if err := c.Delete(ctx, "default", "web", &grace); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if len(b.deleted) != 1 || b.deleted[0] == nil || *b.deleted[0] != 5 {
-		t.Fatalf("backend saw grace %v", b.deleted)
+	if len(b.Graces) != 1 || b.Graces[0] == nil || *b.Graces[0] != 5 {
+		t.Fatalf("backend saw grace %v", b.Graces)
 	}
 	checkList(t, c, "", 0)
 }
@@ -133,8 +134,8 @@ func TestInvalid(t *testing.T) {
 	if !errors.As(err, &e) || e.ErrStatus.Code != http.StatusUnprocessableEntity || e.ErrStatus.Reason != metav1.StatusReasonInvalid {
 		t.Fatalf("err = %#v", err)
 	}
-	if err.Error() != badImage {
-		t.Fatalf("message %q, want %q", err.Error(), badImage)
+	if err.Error() != fakebackend.BadImageMessage {
+		t.Fatalf("message %q, want %q", err.Error(), fakebackend.BadImageMessage)
 	}
 }
 
@@ -190,7 +191,7 @@ func TestHealthAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-b.shutdown:
+	case <-b.Shutdowns:
 	case <-time.After(5 * time.Second):
 		t.Fatal("backend Shutdown not called")
 	}
@@ -214,7 +215,7 @@ func TestLogsFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	backendDone := make(chan podopts.LogOptions, 1)
-	b.logs = func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error {
+	b.LogsFunc = func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error {
 		io.WriteString(w, "line 1\n")
 		<-ctx.Done() // like a follow: wait for more output until the client goes away
 		backendDone <- opts

@@ -42,7 +42,7 @@ func TestErrorsRoundTrip(t *testing.T) {
 	for _, tc := range cases {
 		want := tc.err.(apierrors.APIStatus).Status()
 		t.Run(string(want.Reason), func(t *testing.T) {
-			b.logs = func(context.Context, podopts.LogOptions, io.Writer) error { return tc.err }
+			b.LogsFunc = func(context.Context, podopts.LogOptions, io.Writer) error { return tc.err }
 			err := c.Logs(context.Background(), "default", "web", podopts.LogOptions{TailLines: -1}, io.Discard)
 			var se *apierrors.StatusError
 			if !errors.As(err, &se) || !tc.is(err) {

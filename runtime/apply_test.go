@@ -207,8 +207,5 @@ func TestVolumesAndBinds(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	deletePod(t, rt, "vol", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "vol")
 }

@@ -120,7 +120,7 @@ func (c *container) start() error {
 	}
 	defer c.p.restoreCPUMax()
 	return rt.pins.Do(c.p.ns, func() error {
-		proc, err := rt.procs.start(spec)
+		proc, err := rt.launch.Start(spec)
 		if err != nil {
 			return c.startError(err)
 		}

@@ -59,10 +59,7 @@ func TestEmptyDirOverLimitEvicts(t *testing.T) {
 	if e := events[len(events)-1]; e.Reason != reasonEvicted || e.Type != corev1.EventTypeWarning {
 		t.Errorf("last event %+v", e)
 	}
-	deletePod(t, rt, "big", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "big")
 }
 
 // The watcher finds the pods to measure once a second and forgets deleted ones.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/podopts"
 	"golang.org/x/sys/unix"
@@ -60,7 +59,7 @@ func (rt *Runtime) startExec(c *container, pid int, spec nsinit.ExecSpec) (nsini
 		return nil, err
 	}
 	defer unix.Close(pidfd)
-	cg, err := cgroupfs.Open(c.cgroup())
+	cg, err := rt.cg.Open(c.cgroup())
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +89,7 @@ func execError(c *container, err error) error {
 // the pid was read under the pod's lock, but the process may have exited since and its pid been
 // reused. A live process in the container's cgroup is the container (or one of its execs).
 func containerPidfd(c *container, pid int) (int, error) {
-	fd, err := pidfdInCgroup(pid, c.cgroup(), nil)
+	fd, err := c.p.rt.procs.openPidfd(pid, c.cgroup())
 	if err != nil {
 		return -1, fmt.Errorf("exec: %w", err)
 	}

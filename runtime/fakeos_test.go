@@ -167,10 +167,11 @@ func (f fakeNet) Leases() []netsetup.Lease {
 	return out
 }
 
-// fakeProcs: a started process lives until the test, a kill or a signal ends it.
+// fakeProcs is both processes and nsinit.Starter: a started process lives until the test, a
+// kill or a signal ends it.
 type fakeProcs struct{ h *fakeHost }
 
-func (f fakeProcs) start(s nsinit.Spec) (*nsinit.Process, error) {
+func (f fakeProcs) Start(s nsinit.Spec) (*nsinit.Process, error) {
 	cg, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", s.CgroupFD))
 	if err != nil {
 		return nil, err

@@ -90,7 +90,8 @@ func (h *fakeHost) runtime() *Runtime {
 	t.Helper()
 	rt := newRuntime(Options{Root: filepath.Join(base, "root"), Run: filepath.Join(base, "run"),
 		LogDir: filepath.Join(base, "log"), CgroupRoot: filepath.Join(base, "cgroup"), PidsLimit: 4096})
-	rt.cg, rt.pins, rt.net, rt.procs, rt.devices = fakeCgroups{h}, fakeNS{h}, fakeNet{h}, fakeProcs{h}, h.attachDevices
+	rt.cg, rt.pins, rt.net, rt.devices = fakeCgroups{h}, fakeNS{h}, fakeNet{h}, h.attachDevices
+	rt.procs, rt.launch = fakeProcs{h}, fakeProcs{h}
 	rt.after = func(d time.Duration) <-chan time.Time {
 		select {
 		case h.delays <- d:

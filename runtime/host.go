@@ -14,16 +14,15 @@ import (
 //	cg      cgroupfs.Manager     create, set, kill, freeze, remove cgroups; stats
 //	pins    netsetup.Namespaces  pin, enter, unpin the sandbox's namespaces
 //	net     netsetup.Addresses   the sandbox's address and veth (nil: no pod network)
-//	procs   processes            start (nsinit), signal, find and watch container processes
+//	launch  nsinit.Starter       start container processes, exec commands in them (nsinit)
+//	procs   processes            signal, find, watch container processes; their pidfds
 //	devices func                 attach a container's device filter (cgroupfs/devices)
 //	after   func                 the restart backoff's clock (time.After)
 
-// processes starts, signals, finds and watches container processes. Defined here, in the
-// narrowest form runtime needs, around nsinit.Start and the reaper; hostProcs is the real one.
+// processes signals, finds and watches container processes (starting them is nsinit.Starter's
+// work). Defined here, in the narrowest form runtime needs, around /proc, pidfds and the reaper;
+// hostProcs is the real one.
 type processes interface {
-	// start clones a container process (nsinit) and returns once its command was exec'd; it
-	// runs inside the sandbox's namespaces (netsetup.Namespaces.Do).
-	start(s nsinit.Spec) (*nsinit.Process, error)
 	signal(pid int, sig unix.Signal) error
 	// catches reports whether pid has a handler for sig (a PID namespace's init ignores the
 	// signals it does not catch).
@@ -33,18 +32,20 @@ type processes interface {
 	find(pid int, cg string) *liveProc
 	// watch follows the exit of a container process podd did not start in this life.
 	watch(pid int) (<-chan reaper.Exit, error)
+	// openPidfd opens a pidfd of pid if that process lives in the cgroup cg (a pid read
+	// earlier may have been reused); -1 if it does not or is gone.
+	openPidfd(pid int, cg string) (int, error)
 }
 
 // hostProcs are the processes of this machine, children of podd's reaper.
-type hostProcs struct {
-	reaper *reaper.Reaper
-	launch nsinit.Starter
-}
+type hostProcs struct{ reaper *reaper.Reaper }
 
-func (h hostProcs) start(s nsinit.Spec) (*nsinit.Process, error) { return h.launch.Start(s) }
-func (hostProcs) signal(pid int, sig unix.Signal) error          { return unix.Kill(pid, sig) }
-func (hostProcs) catches(pid int, sig unix.Signal) bool          { return nsinit.CatchesSignal(pid, sig) }
-func (hostProcs) find(pid int, cg string) *liveProc              { return openLive(pid, cg) }
+func (hostProcs) signal(pid int, sig unix.Signal) error { return unix.Kill(pid, sig) }
+func (hostProcs) catches(pid int, sig unix.Signal) bool { return nsinit.CatchesSignal(pid, sig) }
+func (hostProcs) find(pid int, cg string) *liveProc     { return openLive(pid, cg) }
+func (hostProcs) openPidfd(pid int, cg string) (int, error) {
+	return pidfdInCgroup(pid, cg, nil)
+}
 
 // watch: still podd's child after an in-place re-exec (live upgrade), the reaper gets the real
 // exit status; otherwise (podd crashed or was restarted, the process was reparented) a pidfd

@@ -43,8 +43,8 @@ func (rt *Runtime) recoverDir(uid string) bool {
 	_, merr := os.Stat(filepath.Join(dir, applyingMarker))
 	applying := merr == nil
 	obj, err := readRecord(filepath.Join(dir, "pod.json"))
-	if err == nil && string(obj.UID) != uid {
-		err = fmt.Errorf("the record names uid %q", obj.UID)
+	if err == nil {
+		err = checkRecord(obj, uid)
 	}
 	switch {
 	case err != nil && applying:
@@ -101,21 +101,35 @@ func readRecord(path string) (*corev1.Pod, error) {
 	return &obj, nil
 }
 
-// restored rebuilds the in-memory pod from its record.
+// restored rebuilds the in-memory pod from its record. Each container takes the status
+// recorded under its name (the first one), or a new one: a record's statuses need not match its
+// containers one to one (an older podd's, a damaged one), and every status is indexed by
+// container position from here on.
 func (rt *Runtime) restored(obj *corev1.Pod) *pod {
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
 	p.sandbox = rt.newSandbox(obj)
 	close(p.started)
 	for i := range obj.Spec.Containers {
-		c := &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stopAt: make(chan time.Time, 1)}
-		if i < len(obj.Status.ContainerStatuses) {
-			c.restarts = obj.Status.ContainerStatuses[i].RestartCount
-		} else {
-			p.initStatuses()
+		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stopAt: make(chan time.Time, 1)})
+	}
+	recorded := obj.Status.ContainerStatuses
+	p.initStatuses()
+	for _, c := range p.ctrs {
+		if cs := statusNamed(recorded, c.spec.Name); cs != nil {
+			*c.status() = *cs
+			c.restarts = max(cs.RestartCount, 0)
 		}
-		p.ctrs = append(p.ctrs, c)
 	}
 	return p
+}
+
+func statusNamed(all []corev1.ContainerStatus, name string) *corev1.ContainerStatus {
+	for i := range all {
+		if all[i].Name == name {
+			return &all[i]
+		}
+	}
+	return nil
 }
 
 // recover re-creates or re-adopts the sandbox, adopts live containers and starts supervising.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,40 +12,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// running applies a pod and returns its processes by container name.
-func running(t *testing.T, rt *Runtime, h *fakeHost, in *corev1.Pod) (*corev1.Pod, map[string]*fakeProc) {
-	t.Helper()
-	out := apply(t, rt, in)
-	procs := map[string]*fakeProc{}
-	for range in.Spec.Containers {
-		p := nextStart(t, h)
-		procs[p.name] = p
-	}
-	return out, procs
-}
-
-func ctrStatus(t *testing.T, rt *Runtime, pod, ctr string) corev1.ContainerStatus {
-	t.Helper()
-	got, err := rt.Get("default", pod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cs := range got.Status.ContainerStatuses {
-		if cs.Name == ctr {
-			return cs
-		}
-	}
-	t.Fatalf("no container %s", ctr)
-	return corev1.ContainerStatus{}
-}
-
 // A restarted podd adopts the container still running (its exit is watched) and restarts the
 // one that died meanwhile; the pinned namespaces are reopened, not made again.
 func TestRecoverAdoptsAndRestarts(t *testing.T) {
-	rt, h := newTestRuntime(t)
-	out, procs := running(t, rt, h, testPod(t, "web", "a", "b"))
-	h.survives(procs["a"])
-	rt = h.restart(rt)
+	rt, h, out, procs := restartedPodd(t, []string{"a", "b"}, "a")
 	procs["b"].end(killed) // while podd was down
 	rt.Recover()
 	if h.count("proc.watch "+itoa(procs["a"].pid)) != 1 || len(h.called("ns.create")) != 0 || len(h.called("ns.open")) != 1 {
@@ -68,18 +37,12 @@ func TestRecoverAdoptsAndRestarts(t *testing.T) {
 	nextStart(t, h)
 	waitFor(t, func() bool { return ctrStatus(t, rt, "web", "a").RestartCount == 1 })
 	_ = b
-	deletePod(t, rt, "web", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "web")
 }
 
 // Pins lost with the old podd's mount namespace are taken back from a live container.
 func TestRecoverRepinsFromALiveContainer(t *testing.T) {
-	rt, h := newTestRuntime(t)
-	out, procs := running(t, rt, h, testPod(t, "web", "a"))
-	h.survives(procs["a"])
-	rt = h.restart(rt)
+	rt, h, out, procs := restartedPodd(t, []string{"a"}, "a")
 	if err := os.RemoveAll(filepath.Join(rt.nsDir(), string(out.UID))); err != nil {
 		t.Fatal(err)
 	}
@@ -90,18 +53,13 @@ func TestRecoverRepinsFromALiveContainer(t *testing.T) {
 	if st := ctrStatus(t, rt, "web", "a"); st.State.Running == nil {
 		t.Errorf("a: %+v", st)
 	}
-	deletePod(t, rt, "web", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "web")
 }
 
 // Pins gone and no container alive (a reboot): a new sandbox with a new address, every
 // container started again.
 func TestRecoverRebuildsTheSandbox(t *testing.T) {
-	rt, h := newTestRuntime(t)
-	out, procs := running(t, rt, h, testPod(t, "web", "a"))
-	rt = h.restart(rt)
+	rt, h, out, procs := restartedPodd(t, []string{"a"})
 	procs["a"].end(killed)
 	if err := os.RemoveAll(filepath.Join(rt.nsDir(), string(out.UID))); err != nil {
 		t.Fatal(err)
@@ -117,20 +75,14 @@ func TestRecoverRebuildsTheSandbox(t *testing.T) {
 	if got, _ := rt.Get("default", "web"); got.Status.PodIP == out.Status.PodIP || got.Status.PodIP == "" {
 		t.Errorf("IP %q, was %q: want a new one", got.Status.PodIP, out.Status.PodIP)
 	}
-	deletePod(t, rt, "web", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "web")
 }
 
 // Two container processes in one cgroup (a run podd lost track of): the one the record names
 // is kept, the other killed.
 func TestRecoverKillsASecondProcess(t *testing.T) {
-	rt, h := newTestRuntime(t)
-	_, procs := running(t, rt, h, testPod(t, "web", "a"))
-	h.survives(procs["a"])
+	rt, h, _, procs := restartedPodd(t, []string{"a"}, "a")
 	extra := h.stranger(procs["a"].cg, time.Now().Add(-time.Hour))
-	rt = h.restart(rt)
 	rt.Recover()
 	if !extra.done.Load() || procs["a"].done.Load() {
 		t.Errorf("extra ended %v, recorded one ended %v", extra.done.Load(), procs["a"].done.Load())
@@ -141,9 +93,7 @@ func TestRecoverKillsASecondProcess(t *testing.T) {
 // A container a previous podd restarted but did not record (killed before saving): adopted as
 // the next run, with the next log.
 func TestRecoverAdoptsAnUnrecordedRun(t *testing.T) {
-	rt, h := newTestRuntime(t)
-	_, procs := running(t, rt, h, testPod(t, "web", "a"))
-	rt = h.restart(rt)
+	rt, h, _, procs := restartedPodd(t, []string{"a"})
 	procs["a"].end(killed)
 	newer := h.stranger(procs["a"].cg, time.Now())
 	logs, _ := filepath.Glob(filepath.Join(rt.opts.LogDir, "*", "a", "0.log"))
@@ -158,10 +108,7 @@ func TestRecoverAdoptsAnUnrecordedRun(t *testing.T) {
 	if st.State.Running == nil || st.RestartCount != 1 || !strings.HasSuffix(st.ContainerID, "/"+itoa(newer.pid)) {
 		t.Errorf("a: %+v", st)
 	}
-	deletePod(t, rt, "web", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "web")
 }
 
 // An apply cut short (its marker still there) is rolled back entirely; a delete cut short is
@@ -236,27 +183,12 @@ func TestRecoverCleansUp(t *testing.T) {
 
 // A pod whose image is gone cannot be recovered: it stays listed as Unknown, and can be deleted.
 func TestRecoverWithoutTheImage(t *testing.T) {
-	rt, h := newTestRuntime(t)
-	in := testPod(t, "web", "a")
-	running(t, rt, h, in)
-	rt = h.restart(rt)
-	must(t, os.RemoveAll(in.Spec.Containers[0].Image))
+	rt, h, out, _ := restartedPodd(t, []string{"a"})
+	must(t, os.RemoveAll(out.Spec.Containers[0].Image))
 	rt.Recover()
 	got, err := rt.Get("default", "web")
 	if err != nil || got.Status.Phase != corev1.PodUnknown || !strings.Contains(got.Status.Message, "could not recover") {
 		t.Fatalf("pod %v: %v", got.Status, err)
 	}
-	deletePod(t, rt, "web", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "web")
 }
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -60,7 +60,7 @@ type Runtime struct {
 	pins    netsetup.Namespaces
 	net     netsetup.Addresses // nil: pods get no network (no --bridge)
 	procs   processes
-	launch  nsinit.Starter // container processes and execs (procs starts through it)
+	launch  nsinit.Starter // starts container processes and execs
 	devices func(cgroup string, rules []devices.Rule) error
 	after   func(time.Duration) <-chan time.Time // the restart backoff's clock
 	avail   map[string]bool                      // cgroup controllers podd can enable for pods
@@ -87,7 +87,6 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	rt.launch = &nsinit.Launcher{Reaper: r, Binary: bin}
-	rt.procs = hostProcs{reaper: r, launch: rt.launch}
 	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err

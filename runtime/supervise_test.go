@@ -8,26 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// nextStart waits for the next container process the fake starts.
-func nextStart(t *testing.T, h *fakeHost) *fakeProc {
-	t.Helper()
-	select {
-	case p := <-h.starts:
-		return p
-	case <-time.After(10 * time.Second):
-		t.Fatal("no container started")
-		return nil
-	}
-}
-
-func status(t *testing.T, rt *Runtime, name string) corev1.ContainerStatus {
-	t.Helper()
-	p := rt.lookup("default", name)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return *p.ctrs[0].status().DeepCopy()
-}
-
 // restartPolicy Always: the first restart is immediate, the next ones wait 10 s, 20 s, ...
 // (asked of the injected clock), and each run shows in the status.
 func TestRestartWithBackoff(t *testing.T) {
@@ -61,10 +41,7 @@ func TestRestartWithBackoff(t *testing.T) {
 	if backoff != 2 {
 		t.Errorf("%d BackOff events, want 2 (aggregated): %+v", backoff, events)
 	}
-	deletePod(t, rt, "crash", 0)
-	if left := leftovers(t, rt, h); len(left) != 0 {
-		t.Errorf("left %v", left)
-	}
+	deleteLeavesNothing(t, rt, h, "crash")
 }
 
 // OnFailure restarts only a failed container; Never restarts nothing. The phase follows.
@@ -105,10 +82,7 @@ func TestRestartPolicies(t *testing.T) {
 			if term == nil || term.Reason != tc.reason || int(term.ExitCode) != tc.code {
 				t.Errorf("termination %+v, want %s", term, tc.reason)
 			}
-			deletePod(t, rt, "job", 0)
-			if left := leftovers(t, rt, h); len(left) != 0 {
-				t.Errorf("left %v", left)
-			}
+			deleteLeavesNothing(t, rt, h, "job")
 		})
 	}
 }

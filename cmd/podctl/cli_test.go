@@ -84,8 +84,8 @@ func TestApplyGetDelete(t *testing.T) {
 		t.Fatalf("get names: %d %q %q", code, out, errOut)
 	}
 	out, _, code = podctl(t, sock, "", "delete", "pod", "web-sync", "--now")
-	if code != 0 || out != "pod \"web-sync\" deleted\n" || b.grace[0] == nil || *b.grace[0] != 1 {
-		t.Fatalf("delete: %d %q %v", code, out, b.grace)
+	if code != 0 || out != "pod \"web-sync\" deleted\n" || b.Graces[0] == nil || *b.Graces[0] != 1 {
+		t.Fatalf("delete: %d %q %v", code, out, b.Graces)
 	}
 	out, _, code = podctl(t, sock, "", "delete", "-f", file, "--ignore-not-found")
 	if code != 0 || out != "pod \"solo\" deleted\n" {

@@ -54,9 +54,9 @@ func TestDescribeFetchesThePodsEvents(t *testing.T) {
 	b, sock := serveFake(t)
 	p := describedPod()
 	p.UID = "u-1"
-	b.pods["default/web-sync"] = p
+	b.Pods["default/web-sync"] = p
 	now := time.Now()
-	b.events = []corev1.Event{
+	b.EventList = []corev1.Event{
 		podEvent("web-sync", "1", "Warning", "Evicted", `Usage of EmptyDir volume "data" exceeds the limit "1Mi".`, now, now, 1),
 		podEvent("other", "2", "Normal", "Started", "Started container other", now, now, 1),
 		podEvent("web-sync", "old", "Normal", "Started", "Started container of an earlier pod", now, now, 1),

@@ -1,0 +1,143 @@
+// Package fakebackend is the in-memory API backend (what api.Backend asks of the runtime) that
+// the tests of api and podctl serve: pods in a map, deletes and log requests recorded, logs and
+// exec answered by functions a test may set. Only tests import it.
+package fakebackend
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/podopts"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// BadImage is the image Apply refuses, with BadImageMessage as the 422's message.
+const (
+	BadImage        = "/images/bad"
+	BadImageMessage = `spec.containers[0].image: Invalid value: "/images/bad": no such image`
+)
+
+// Backend keeps pods by "namespace/name"; set its fields before serving it.
+type Backend struct {
+	mu        sync.Mutex
+	Pods      map[string]*corev1.Pod
+	EventList []corev1.Event
+	Graces    []*int64             // the grace period of each delete
+	LogReq    []podopts.LogOptions // the options of each logs request
+	// LogsFunc answers logs (nil: "log of <container>\n"); ExecFunc answers exec (nil: the
+	// command line, the container and stdin on stdout, "warning" on stderr, the argument count
+	// as exit code).
+	LogsFunc  func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error
+	ExecFunc  func(ctx context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
+	Shutdowns chan struct{} // one value per Shutdown while there is room
+}
+
+// New is an empty Backend.
+func New() *Backend {
+	return &Backend{Pods: map[string]*corev1.Pod{}, Shutdowns: make(chan struct{}, 1)}
+}
+
+func key(ns, name string) string { return ns + "/" + name }
+
+func notFound(name string) error {
+	return apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
+}
+
+// Apply stores the pod as Running; the image BadImage is a 422.
+func (f *Backend) Apply(_ context.Context, pod *corev1.Pod) (*corev1.Pod, bool, error) {
+	if len(pod.Spec.Containers) > 0 && pod.Spec.Containers[0].Image == BadImage {
+		return nil, false, invalid.Pod(pod.Name, BadImageMessage, invalid.Field("spec.containers[0].image", "no such image"))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, existed := f.Pods[key(pod.Namespace, pod.Name)]
+	out := pod.DeepCopy()
+	out.Status.Phase = corev1.PodRunning
+	f.Pods[key(pod.Namespace, pod.Name)] = out
+	return out.DeepCopy(), !existed, nil
+}
+
+func (f *Backend) Get(ns, name string) (*corev1.Pod, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.Pods[key(ns, name)]
+	if !ok {
+		return nil, notFound(name)
+	}
+	return p.DeepCopy(), nil
+}
+
+func (f *Backend) List(ns string) ([]corev1.Pod, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []corev1.Pod
+	for _, p := range f.Pods {
+		if ns == "" || p.Namespace == ns {
+			out = append(out, *p.DeepCopy())
+		}
+	}
+	return out, nil
+}
+
+func (f *Backend) Delete(_ context.Context, ns, name string, grace *int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.Pods[key(ns, name)]; !ok {
+		return notFound(name)
+	}
+	delete(f.Pods, key(ns, name))
+	f.Graces = append(f.Graces, grace)
+	return nil
+}
+
+func (f *Backend) Logs(ctx context.Context, ns, name string, opts podopts.LogOptions, w io.Writer) error {
+	if _, err := f.Get(ns, name); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.LogReq = append(f.LogReq, opts)
+	f.mu.Unlock()
+	if f.LogsFunc != nil {
+		return f.LogsFunc(ctx, opts, w)
+	}
+	_, err := fmt.Fprintf(w, "log of %s\n", opts.Container)
+	return err
+}
+
+func (f *Backend) Exec(ctx context.Context, _, _ string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	if f.ExecFunc != nil {
+		return f.ExecFunc(ctx, opts, stdin, stdout, stderr)
+	}
+	in := []byte{}
+	if stdin != nil {
+		in, _ = io.ReadAll(stdin)
+	}
+	fmt.Fprintf(stdout, "%s in %s: %s", strings.Join(opts.Command, " "), opts.Container, in)
+	fmt.Fprint(stderr, "warning\n")
+	return len(opts.Command), nil
+}
+
+func (f *Backend) Shutdown() {
+	select {
+	case f.Shutdowns <- struct{}{}:
+	default:
+	}
+}
+
+func (f *Backend) Events(ns string) ([]corev1.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []corev1.Event
+	for _, e := range f.EventList {
+		if ns == "" || e.Namespace == ns {
+			out = append(out, *e.DeepCopy())
+		}
+	}
+	return out, nil
+}
