@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,7 +47,8 @@ func printTable(w io.Writer, t *metav1.Table, o tableOptions) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 6, 4, 3, ' ', 0) // kubectl's table settings
+	bw := bufio.NewWriterSize(w, 64<<10)           // tabwriter writes each cell and its padding apart
+	tw := tabwriter.NewWriter(bw, 6, 4, 3, ' ', 0) // kubectl's table settings
 	fmt.Fprintln(tw, strings.Join(tableHeader(names, o), "\t"))
 	for i := range t.Rows {
 		row, err := tableRow(&t.Rows[i], cols, o)
@@ -56,6 +58,9 @@ func printTable(w io.Writer, t *metav1.Table, o tableOptions) error {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("print table: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("print table: %w", err)
 	}
 	return nil
