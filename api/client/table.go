@@ -18,8 +18,7 @@ const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/js
 // (None, Metadata: a PartialObjectMetadata, Object: the Pod; "" is the server's default,
 // Metadata). A row's Object comes back as its JSON (Object.Raw), nil for None.
 func (c *Client) ListTable(ctx context.Context, namespace string, opts ListOptions, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
-	q := opts.query()
-	return c.table(ctx, listPath(namespace), q, include)
+	return c.table(ctx, listPath(namespace), opts.query(), include)
 }
 
 // GetTable returns the table of one pod (a single row).
