@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -120,36 +119,6 @@ func checkNamespace(path, manifest string) error {
 		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
 	return nil
-}
-
-func (h *handlers) getPod(w http.ResponseWriter, r *http.Request) {
-	pod, err := h.b.Get(r.PathValue("ns"), r.PathValue("name"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, withPodType(pod))
-}
-
-// listPods serves both /api/v1/pods (all namespaces: ns is "") and a namespace's pods, sorted by
-// namespace and name like the API server's.
-func (h *handlers) listPods(w http.ResponseWriter, r *http.Request) {
-	pods, err := h.b.List(r.PathValue("ns"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	sort.SliceStable(pods, func(i, j int) bool {
-		if pods[i].Namespace != pods[j].Namespace {
-			return pods[i].Namespace < pods[j].Namespace
-		}
-		return pods[i].Name < pods[j].Name
-	})
-	if pods == nil {
-		pods = []corev1.Pod{}
-	}
-	list := &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: pods}
-	writeJSON(w, http.StatusOK, list)
 }
 
 func (h *handlers) deletePod(w http.ResponseWriter, r *http.Request) {

@@ -122,10 +122,10 @@ func routes(b Backend) *http.ServeMux {
 	h := &handlers{b: b}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
-	mux.HandleFunc("GET /api/v1/pods", h.listPods)
-	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods", h.listPods)
+	mux.HandleFunc("GET /api/v1/pods", h.getPods)
+	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods", h.getPods)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods", h.applyPod)
-	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}", h.getPod)
+	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}", h.getPods)
 	mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/pods/{name}", h.deletePod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/log", h.logs)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", h.exec)
@@ -202,7 +202,12 @@ func requireRoot(next http.Handler) http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	writeJSONAs(w, "application/json", code, v)
+}
+
+// writeJSONAs writes v as JSON with the media type contentType (a JSON one).
+func writeJSONAs(w http.ResponseWriter, contentType string, code int, v any) {
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // the peer may be gone; nothing to do then
 }

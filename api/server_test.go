@@ -70,7 +70,7 @@ func TestApplyGetListDelete(t *testing.T) {
 
 func checkList(t *testing.T, c *client.Client, ns string, want int) {
 	t.Helper()
-	pods, err := c.List(context.Background(), ns)
+	pods, err := c.List(context.Background(), ns, client.ListOptions{})
 	if err != nil || len(pods) != want {
 		t.Fatalf("list %q: %d pods, err %v; want %d", ns, len(pods), err, want)
 	}

@@ -104,13 +104,15 @@ func (c *Client) Get(ctx context.Context, namespace, name string) (*corev1.Pod, 
 	return &pod, nil
 }
 
-// List returns the pods of namespace, or of all namespaces when namespace is "".
-func (c *Client) List(ctx context.Context, namespace string) ([]corev1.Pod, error) {
-	path := "/api/v1/pods"
-	if namespace != "" {
-		path = podsPath(namespace)
-	}
-	resp, err := c.do(ctx, http.MethodGet, path, nil, nil)
+// ListOptions narrow a list.
+type ListOptions struct {
+	LabelSelector string // k8s label selector syntax (app=web,tier!=db); "" selects all
+}
+
+// List returns the pods of namespace, or of all namespaces when namespace is "", that
+// opts.LabelSelector selects.
+func (c *Client) List(ctx context.Context, namespace string, opts ListOptions) ([]corev1.Pod, error) {
+	resp, err := c.do(ctx, http.MethodGet, listPath(namespace), opts.query(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +122,21 @@ func (c *Client) List(ctx context.Context, namespace string) ([]corev1.Pod, erro
 		return nil, err
 	}
 	return list.Items, nil
+}
+
+func (o ListOptions) query() url.Values {
+	q := url.Values{}
+	if o.LabelSelector != "" {
+		q.Set("labelSelector", o.LabelSelector)
+	}
+	return q
+}
+
+func listPath(namespace string) string {
+	if namespace == "" {
+		return "/api/v1/pods"
+	}
+	return podsPath(namespace)
 }
 
 // Delete deletes a pod and returns when it is gone; grace nil means the pod's own grace period.
@@ -190,6 +207,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string, q url.Values, body []byte) (*http.Request, error) {
+	return c.newRequestAccept(ctx, method, path, q, body, "")
+}
+
+// newRequestAccept builds a request with an Accept header (none when accept is "").
+func (c *Client) newRequestAccept(ctx context.Context, method, path string, q url.Values, body []byte, accept string) (*http.Request, error) {
 	u := baseURL + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
@@ -204,6 +226,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, q url.Valu
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
 	return req, nil
 }

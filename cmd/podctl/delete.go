@@ -10,15 +10,20 @@ import (
 
 	"github.com/podd/podd/api/client"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 func deleteCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "delete",
-		Usage:     "delete pods, by name or as listed in manifest files",
-		ArgsUsage: "pod NAME... | -f FILE",
+		Usage:     "delete pods, by name, by label selector, all of them, or as listed in manifest files",
+		ArgsUsage: "pod NAME... | pods -l SELECTOR | pods --all | -f FILE",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "delete the pods of this manifest (- reads stdin)"},
+			&cli.BoolFlag{Name: "all", Usage: "delete every pod of the namespace"},
+			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "delete the pods this label selector selects (app=web,tier!=db)"},
+			&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "with --all or -l: in every namespace"},
 			&cli.Int64Flag{Name: "grace-period", Value: -1, Usage: "seconds between SIGTERM and SIGKILL (-1: the pod's own)"},
 			&cli.BoolFlag{Name: "now", Usage: "same as --grace-period=1"},
 			&cli.BoolFlag{Name: "ignore-not-found", Usage: "a missing pod is not an error"},
@@ -31,22 +36,20 @@ func deleteCommand() *cli.Command {
 type podRef struct{ namespace, name string }
 
 func deleteAction(c *cli.Context) error {
-	refs, err := deleteTargets(c)
-	if err != nil {
-		return err
-	}
 	grace, err := gracePeriod(c.Int64("grace-period"), c.Bool("now"))
 	if err != nil {
 		return err
 	}
 	d := deleter{client: newClient(c), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"), out: c.App.Writer, errOut: c.App.ErrWriter}
-	failed := false
-	for _, r := range refs {
-		if !d.delete(c.Context, r) {
-			failed = true
-		}
+	refs, err := deleteTargets(c, d.client)
+	if err != nil {
+		return err
 	}
-	if failed {
+	if len(refs) == 0 {
+		fmt.Fprintln(d.out, "No resources found")
+		return nil
+	}
+	if !d.deleteAll(c.Context, refs) {
 		return exitError{1}
 	}
 	return nil
@@ -65,11 +68,17 @@ func gracePeriod(seconds int64, now bool) (*int64, error) {
 	return &seconds, nil
 }
 
-func deleteTargets(c *cli.Context) ([]podRef, error) {
+// deleteTargets are the pods to delete: those of the manifest files, the named ones, or those
+// podd lists for --all or -l (an empty list is not an error: nothing to delete).
+func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
 	files, ns := c.StringSlice("filename"), c.String("namespace")
+	sel, all, allNS := c.String("selector"), c.Bool("all"), c.Bool("all-namespaces")
 	if len(files) > 0 {
 		if c.Args().Present() {
 			return nil, errors.New("give either -f FILE or pod names, not both")
+		}
+		if all || sel != "" {
+			return nil, errors.New("give either -f FILE or --all/-l, not both")
 		}
 		return fileTargets(files, ns, c.IsSet("namespace"), c.App.Reader)
 	}
@@ -77,12 +86,57 @@ func deleteTargets(c *cli.Context) ([]podRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(names) == 0 {
-		return nil, errors.New("resource(s) were provided, but no name was specified")
+	if err := checkDeleteSelection(names, sel, all, allNS); err != nil {
+		return nil, err
+	}
+	if all || sel != "" {
+		if allNS {
+			ns = ""
+		}
+		return selectedTargets(c.Context, cl, ns, sel)
 	}
 	refs := make([]podRef, len(names))
 	for i, n := range names {
 		refs[i] = podRef{ns, n}
+	}
+	return refs, nil
+}
+
+// checkDeleteSelection refuses what kubectl refuses: names with a selection, --all with -l,
+// no names and no selection, and -A without a selection.
+func checkDeleteSelection(names []string, sel string, all, allNS bool) error {
+	switch {
+	case all && sel != "":
+		return errors.New("cannot set --all and --selector at the same time")
+	case len(names) > 0 && sel != "":
+		return errors.New("name cannot be provided when a selector is specified")
+	case len(names) > 0 && all:
+		return errors.New("name cannot be provided with --all")
+	case len(names) > 0 && allNS:
+		return errors.New("a resource cannot be retrieved by name across all namespaces")
+	case len(names) == 0 && !all && sel == "":
+		return errors.New("resource(s) were provided, but no name was specified")
+	}
+	if _, err := labels.Parse(sel); err != nil {
+		return fmt.Errorf("selector: %w", err)
+	}
+	return nil
+}
+
+// selectedTargets are the pods of ns ("" for all) that sel (may be "") selects, as podd lists
+// them: its table, each row carrying only the pod's metadata.
+func selectedTargets(ctx context.Context, cl *client.Client, ns, sel string) ([]podRef, error) {
+	t, err := cl.ListTable(ctx, ns, client.ListOptions{LabelSelector: sel}, metav1.IncludeMetadata)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]podRef, len(t.Rows))
+	for i := range t.Rows {
+		m, err := rowMeta(&t.Rows[i])
+		if err != nil {
+			return nil, err
+		}
+		refs[i] = podRef{m.Namespace, m.Name}
 	}
 	return refs, nil
 }
@@ -120,9 +174,32 @@ type deleter struct {
 	out, errOut    io.Writer
 }
 
-// delete deletes one pod and reports success.
-func (d deleter) delete(ctx context.Context, r podRef) bool {
-	err := d.client.Delete(ctx, r.namespace, r.name, d.grace)
+// parallelDeletes bounds the deletes in flight: podd answers a delete once the pod is gone,
+// which takes the pod's grace period when its process handles SIGTERM.
+const parallelDeletes = 8
+
+// deleteAll deletes the pods, several at a time, and reports them in their order, as
+// `kubectl delete` prints them; it reports whether all succeeded.
+func (d deleter) deleteAll(ctx context.Context, refs []podRef) bool {
+	results := make([]chan error, len(refs))
+	slots := make(chan struct{}, parallelDeletes)
+	for i, r := range refs {
+		results[i] = make(chan error, 1)
+		go func() {
+			slots <- struct{}{}
+			results[i] <- d.client.Delete(ctx, r.namespace, r.name, d.grace)
+			<-slots
+		}()
+	}
+	ok := true
+	for i, r := range refs {
+		ok = d.report(r, <-results[i]) && ok
+	}
+	return ok
+}
+
+// report prints the outcome of one delete and reports success.
+func (d deleter) report(r podRef, err error) bool {
 	if err != nil && d.ignoreNotFound && apierrors.IsNotFound(err) {
 		return true
 	}

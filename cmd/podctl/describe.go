@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
+	"github.com/podd/podd/podtable"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -92,7 +93,7 @@ func describeHeader(d describer, pod *corev1.Pod) {
 	describeMap(d, "Labels", pod.Labels, "=")
 	describeMap(d, "Annotations", pod.Annotations, ": ")
 	if pod.DeletionTimestamp != nil {
-		d.line(0, "Status:\tTerminating (lasts %s)\n", age(*pod.DeletionTimestamp, time.Now()))
+		d.line(0, "Status:\tTerminating (lasts %s)\n", podtable.Age(*pod.DeletionTimestamp, time.Now()))
 	} else {
 		d.line(0, "Status:\t%s\n", pod.Status.Phase)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/podtable"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 )
@@ -51,7 +52,7 @@ func describeEvents(d describer, events []corev1.Event, now time.Time) {
 
 func eventAge(e corev1.Event, now time.Time) string {
 	if e.Count > 1 {
-		return fmt.Sprintf("%s (x%d over %s)", age(e.LastTimestamp, now), e.Count, age(e.FirstTimestamp, now))
+		return fmt.Sprintf("%s (x%d over %s)", podtable.Age(e.LastTimestamp, now), e.Count, podtable.Age(e.FirstTimestamp, now))
 	}
-	return age(e.LastTimestamp, now)
+	return podtable.Age(e.LastTimestamp, now)
 }

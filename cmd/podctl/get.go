@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/podd/podd/api/client"
@@ -30,11 +30,12 @@ func getCommand() *cli.Command {
 
 // getRequest is what `podctl get` was asked for.
 type getRequest struct {
-	namespace string
-	all       bool
-	names     []string
-	selector  labels.Selector
-	output    string
+	namespace    string
+	all          bool
+	names        []string
+	selector     labels.Selector
+	selectorText string
+	output       string
 }
 
 func getAction(c *cli.Context) error {
@@ -42,11 +43,14 @@ func getAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if req.output == "" || req.output == "wide" {
+		return getTable(c.Context, newClient(c), req, c.App.Writer, c.App.ErrWriter)
+	}
 	pods, fetchErr := fetchPods(c.Context, newClient(c), req, c.App.ErrWriter)
 	if !partial(fetchErr) {
 		return fetchErr
 	}
-	if err := printPods(c.App.Writer, c.App.ErrWriter, pods, req); err != nil {
+	if err := printPods(c.App.Writer, pods, req); err != nil {
 		return err
 	}
 	return fetchErr
@@ -61,7 +65,8 @@ func parseGet(c *cli.Context) (getRequest, error) {
 	if req.all && len(req.names) > 0 {
 		return req, errors.New("a resource cannot be retrieved by name across all namespaces")
 	}
-	if req.selector, err = labels.Parse(c.String("selector")); err != nil {
+	req.selectorText = c.String("selector")
+	if req.selector, err = labels.Parse(req.selectorText); err != nil {
 		return req, fmt.Errorf("selector: %w", err)
 	}
 	switch req.output {
@@ -71,21 +76,92 @@ func parseGet(c *cli.Context) (getRequest, error) {
 	return req, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", req.output)
 }
 
-// fetchPods lists pods, or gets each named one; a failed name is reported on errOut and makes
-// the returned error an exit status 1, the other pods are still printed.
-func fetchPods(ctx context.Context, client *client.Client, req getRequest, errOut io.Writer) ([]corev1.Pod, error) {
-	if len(req.names) == 0 {
-		ns := req.namespace
-		if req.all {
-			ns = ""
+// listNamespace is the namespace a list asks for: "" for all.
+func (req getRequest) listNamespace() string {
+	if req.all {
+		return ""
+	}
+	return req.namespace
+}
+
+// getTable prints podd's table of the pods (-o wide or no -o): a list, or each named pod.
+func getTable(ctx context.Context, cl *client.Client, req getRequest, out, errOut io.Writer) error {
+	t, fetchErr := fetchTable(ctx, cl, req, errOut)
+	if !partial(fetchErr) {
+		return fetchErr
+	}
+	if len(t.Rows) == 0 {
+		if len(req.names) == 0 {
+			fmt.Fprintln(errOut, noResources(req))
 		}
-		pods, err := client.List(ctx, ns)
-		return selectPods(pods, req.selector), err
+		return fetchErr
+	}
+	if err := printTable(out, t, tableOptions{Wide: req.output == "wide", Namespace: req.all}); err != nil {
+		return err
+	}
+	return fetchErr
+}
+
+// fetchTable gets podd's pod table: the list podd selected, or the rows of each named pod (a
+// failed name is reported on errOut, as fetchPods does) that the selector keeps. Rows carry
+// their metadata only when it is needed: the NAMESPACE column, a selector on names.
+func fetchTable(ctx context.Context, cl *client.Client, req getRequest, errOut io.Writer) (*metav1.Table, error) {
+	filter := len(req.names) > 0 && !req.selector.Empty()
+	include := metav1.IncludeNone
+	if req.all || filter {
+		include = metav1.IncludeMetadata
+	}
+	if len(req.names) == 0 {
+		return cl.ListTable(ctx, req.listNamespace(), client.ListOptions{LabelSelector: req.selectorText}, include)
+	}
+	t := &metav1.Table{}
+	var failed error
+	for _, name := range req.names {
+		one, err := cl.GetTable(ctx, req.namespace, name, include)
+		if err != nil {
+			fmt.Fprintln(errOut, errorText(err, ""))
+			failed = exitError{1}
+			continue
+		}
+		t.ColumnDefinitions = one.ColumnDefinitions
+		t.Rows = append(t.Rows, one.Rows...)
+	}
+	if filter {
+		rows, err := selectRows(t.Rows, req.selector)
+		if err != nil {
+			return nil, err
+		}
+		t.Rows = rows
+	}
+	return t, failed
+}
+
+// selectRows keeps the rows whose metadata's labels sel matches.
+func selectRows(rows []metav1.TableRow, sel labels.Selector) ([]metav1.TableRow, error) {
+	var out []metav1.TableRow
+	for i := range rows {
+		m, err := rowMeta(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		if sel.Matches(labels.Set(m.Labels)) {
+			out = append(out, rows[i])
+		}
+	}
+	return out, nil
+}
+
+// fetchPods lists pods (podd applies the selector), or gets each named one; a failed name is
+// reported on errOut and makes the returned error an exit status 1, the other pods are still
+// printed.
+func fetchPods(ctx context.Context, cl *client.Client, req getRequest, errOut io.Writer) ([]corev1.Pod, error) {
+	if len(req.names) == 0 {
+		return cl.List(ctx, req.listNamespace(), client.ListOptions{LabelSelector: req.selectorText})
 	}
 	var pods []corev1.Pod
 	var failed error
 	for _, name := range req.names {
-		pod, err := client.Get(ctx, req.namespace, name)
+		pod, err := cl.Get(ctx, req.namespace, name)
 		if err != nil {
 			fmt.Fprintln(errOut, errorText(err, ""))
 			failed = exitError{1}
@@ -116,24 +192,16 @@ func selectPods(pods []corev1.Pod, sel labels.Selector) []corev1.Pod {
 	return out
 }
 
-func printPods(out, errOut io.Writer, pods []corev1.Pod, req getRequest) error {
-	switch req.output {
-	case "yaml", "json":
-		if len(pods) == 0 && len(req.names) > 0 {
-			return nil
-		}
-		return printObjects(out, pods, req.output, len(req.names) == 1)
-	case "name":
+// printPods prints full objects: -o yaml, json or name.
+func printPods(out io.Writer, pods []corev1.Pod, req getRequest) error {
+	if req.output == "name" {
 		printNames(out, pods)
 		return nil
 	}
-	if len(pods) == 0 {
-		if len(req.names) == 0 {
-			fmt.Fprintln(errOut, noResources(req))
-		}
+	if len(pods) == 0 && len(req.names) > 0 {
 		return nil
 	}
-	return printPodTable(out, pods, tableOptions{Wide: req.output == "wide", Namespace: req.all, Now: time.Now()})
+	return printObjects(out, pods, req.output, len(req.names) == 1)
 }
 
 func noResources(req getRequest) string {

@@ -1,82 +1,135 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/yaml"
+
+	"github.com/podd/podd/podtable"
 )
 
 // tableOptions shapes the pod table.
 type tableOptions struct {
 	Wide      bool      // add IP and NODE
-	Namespace bool      // add a NAMESPACE column first (-A)
-	Now       time.Time // AGE is counted up to Now
+	Namespace bool      // add a NAMESPACE column first (-A): the rows must carry their metadata
+	Now       time.Time // AGE is counted up to Now (printPodTable only: podd's table has the ages)
 }
 
-// printPodTable prints pods like `kubectl get pods`.
+// printPodTable prints pods like `kubectl get pods`, through the same table podd answers.
 func printPodTable(w io.Writer, pods []corev1.Pod, o tableOptions) error {
-	tw := tabwriter.NewWriter(w, 6, 4, 3, ' ', 0) // kubectl's table settings
-	fmt.Fprintln(tw, strings.Join(tableHeader(o), "\t"))
-	for i := range pods {
-		fmt.Fprintln(tw, strings.Join(podRow(&pods[i], o), "\t"))
+	return printTable(w, podtable.Table(pods, o.Now, metav1.IncludeMetadata), o)
+}
+
+// shownColumns are the table columns podctl prints, by name; -o wide adds wideColumns. podd's
+// table also has NOMINATED NODE and READINESS GATES, which podctl leaves out.
+var (
+	shownColumns = []string{"Name", "Ready", "Status", "Restarts", "Age"}
+	wideColumns  = []string{"IP", "Node"}
+)
+
+// printTable prints a pod table (podd's metav1.Table) like `kubectl get pods`.
+func printTable(w io.Writer, t *metav1.Table, o tableOptions) error {
+	names := shownColumns
+	if o.Wide {
+		names = append(names[:len(names):len(names)], wideColumns...)
+	}
+	cols, err := columnIndexes(t.ColumnDefinitions, names)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)           // tabwriter writes each cell and its padding apart
+	tw := tabwriter.NewWriter(bw, 6, 4, 3, ' ', 0) // kubectl's table settings
+	fmt.Fprintln(tw, strings.Join(tableHeader(names, o), "\t"))
+	for i := range t.Rows {
+		row, err := tableRow(&t.Rows[i], cols, o)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("print table: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("print table: %w", err)
 	}
 	return nil
 }
 
-func tableHeader(o tableOptions) []string {
-	h := []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}
-	if o.Namespace {
-		h = append([]string{"NAMESPACE"}, h...)
+// columnIndexes finds each named column in defs.
+func columnIndexes(defs []metav1.TableColumnDefinition, names []string) ([]int, error) {
+	idx := make([]int, len(names))
+	for i, n := range names {
+		idx[i] = slices.IndexFunc(defs, func(d metav1.TableColumnDefinition) bool { return strings.EqualFold(d.Name, n) })
+		if idx[i] < 0 {
+			return nil, fmt.Errorf("podd's pod table has no %s column", n)
+		}
 	}
-	if o.Wide {
-		h = append(h, "IP", "NODE")
+	return idx, nil
+}
+
+func tableHeader(names []string, o tableOptions) []string {
+	h := make([]string, 0, len(names)+1)
+	if o.Namespace {
+		h = append(h, "NAMESPACE")
+	}
+	for _, n := range names {
+		h = append(h, strings.ToUpper(n))
 	}
 	return h
 }
 
-func podRow(p *corev1.Pod, o tableOptions) []string {
-	s := summarize(p, o.Now)
-	row := []string{p.Name, s.Ready, s.Status, s.Restarts, age(p.CreationTimestamp, o.Now)}
+// tableRow is a row's cells in the columns cols, after its namespace with -A.
+func tableRow(r *metav1.TableRow, cols []int, o tableOptions) ([]string, error) {
+	out := make([]string, 0, len(cols)+1)
 	if o.Namespace {
-		row = append([]string{p.Namespace}, row...)
+		m, err := rowMeta(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m.Namespace)
 	}
-	if o.Wide {
-		row = append(row, orNone(podIP(p)), orNone(p.Spec.NodeName))
+	for _, c := range cols {
+		out = append(out, cellText(r.Cells, c))
 	}
-	return row
+	return out, nil
 }
 
-func podIP(p *corev1.Pod) string {
-	if len(p.Status.PodIPs) > 0 {
-		return p.Status.PodIPs[0].IP
-	}
-	return p.Status.PodIP
-}
-
-func orNone(s string) string {
-	if s == "" {
+// cellText is a cell as kubectl prints it: <none> when missing or null.
+func cellText(cells []any, i int) string {
+	if i >= len(cells) || cells[i] == nil {
 		return "<none>"
 	}
-	return s
+	if s, ok := cells[i].(string); ok {
+		return s
+	}
+	return fmt.Sprint(cells[i])
 }
 
-// age is kubectl's AGE: 5s, 3m2s, 2d; <unknown> for a zero time.
-func age(t metav1.Time, now time.Time) string {
-	if t.IsZero() {
-		return "<unknown>"
+// rowMeta is the metadata a table row carries (asked for with includeObject=Metadata): decoded
+// from the row's JSON, or the object itself in a table built here.
+func rowMeta(r *metav1.TableRow) (*metav1.PartialObjectMetadata, error) {
+	if m, ok := r.Object.Object.(*metav1.PartialObjectMetadata); ok {
+		return m, nil
 	}
-	return duration.HumanDuration(now.Sub(t.Time))
+	if len(r.Object.Raw) == 0 {
+		return nil, errors.New("podd's table row carries no object metadata")
+	}
+	var m metav1.PartialObjectMetadata
+	if err := json.Unmarshal(r.Object.Raw, &m); err != nil {
+		return nil, fmt.Errorf("decode a table row's metadata: %w", err)
+	}
+	return &m, nil
 }
 
 // printObjects prints pods as YAML or JSON: the Pod itself when single, else a v1 List.

@@ -15,28 +15,6 @@ var now = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func ago(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
 
-func TestAge(t *testing.T) {
-	for _, c := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{5 * time.Second, "5s"},
-		{3*time.Minute + 2*time.Second, "3m2s"},
-		{10*time.Minute + 5*time.Second, "10m"},
-		{3*time.Hour + 20*time.Minute, "3h20m"},
-		{50 * time.Hour, "2d2h"},
-		{9 * 24 * time.Hour, "9d"},
-		{400 * 24 * time.Hour, "400d"},
-	} {
-		if got := age(ago(c.d), now); got != c.want {
-			t.Errorf("age(%v) = %q, want %q", c.d, got, c.want)
-		}
-	}
-	if got := age(metav1.Time{}, now); got != "<unknown>" {
-		t.Errorf("zero time: %q", got)
-	}
-}
-
 func running(name string, ready bool, restarts int32) corev1.ContainerStatus {
 	return corev1.ContainerStatus{Name: name, Ready: ready, RestartCount: restarts,
 		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ago(time.Minute)}}}
@@ -59,47 +37,6 @@ func pod(name string, phase corev1.PodPhase, statuses ...corev1.ContainerStatus)
 	}
 	p.Status.ContainerStatuses = statuses
 	return p
-}
-
-func TestSummarize(t *testing.T) {
-	crashed := waiting("a", "CrashLoopBackOff")
-	crashed.RestartCount = 4
-	crashed.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, FinishedAt: ago(2 * time.Minute)}
-	deleting := pod("d", corev1.PodRunning, running("a", true, 0))
-	deleting.DeletionTimestamp = &metav1.Time{Time: now}
-	for _, c := range []struct {
-		pod  corev1.Pod
-		want podSummary
-	}{
-		{pod("p", corev1.PodRunning, running("a", true, 0), running("b", false, 1)), podSummary{"1/2", "Running", "1"}},
-		{pod("p", corev1.PodPending, waiting("a", "ContainerCreating")), podSummary{"0/1", "ContainerCreating", "0"}},
-		{pod("p", corev1.PodPending, waiting("a", "CreateContainerError")), podSummary{"0/1", "CreateContainerError", "0"}},
-		{pod("p", corev1.PodRunning, crashed), podSummary{"0/1", "CrashLoopBackOff", "4 (2m ago)"}},
-		{pod("p", corev1.PodFailed, terminated("a", "OOMKilled", 137)), podSummary{"0/1", "OOMKilled", "0"}},
-		{pod("p", corev1.PodFailed, terminated("a", "Error", 1)), podSummary{"0/1", "Error", "0"}},
-		{pod("p", corev1.PodSucceeded, terminated("a", "Completed", 0)), podSummary{"0/1", "Completed", "0"}},
-		{pod("p", corev1.PodFailed, terminated("a", "", 2)), podSummary{"0/1", "ExitCode:2", "0"}},
-		{pod("p", corev1.PodRunning, terminated("a", "Completed", 0), running("b", true, 0)), podSummary{"1/2", "NotReady", "0"}},
-		{pod("p", corev1.PodPending), podSummary{"0/0", "Pending", "0"}},
-		{deleting, podSummary{"1/1", "Terminating", "0"}},
-	} {
-		if got := summarize(&c.pod, now); got != c.want {
-			t.Errorf("%v: got %+v, want %+v", c.pod.Status.ContainerStatuses, got, c.want)
-		}
-	}
-}
-
-func TestSummarizeInit(t *testing.T) {
-	p := pod("p", corev1.PodPending, waiting("a", "PodInitializing"))
-	p.Spec.InitContainers = []corev1.Container{{Name: "i1"}, {Name: "i2"}}
-	p.Status.InitContainerStatuses = []corev1.ContainerStatus{terminated("i1", "Completed", 0), running("i2", false, 0)}
-	if got := summarize(&p, now).Status; got != "Init:1/2" {
-		t.Errorf("running init: %q", got)
-	}
-	p.Status.InitContainerStatuses[1] = terminated("i2", "Error", 1)
-	if got := summarize(&p, now).Status; got != "Init:Error" {
-		t.Errorf("failed init: %q", got)
-	}
 }
 
 func TestPodTable(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package podtable
 
 import (
 	"fmt"
@@ -7,20 +7,21 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 )
 
-// podSummary is the READY, STATUS and RESTARTS columns of a pod.
-type podSummary struct {
+// Summary is the READY, STATUS and RESTARTS cells of a pod.
+type Summary struct {
 	Ready    string
 	Status   string
 	Restarts string
 }
 
-// summarize computes READY, STATUS and RESTARTS the way kubectl's pod printer does: STATUS is
+// Summarize computes READY, STATUS and RESTARTS the way kubectl's pod printer does: STATUS is
 // the phase (or pod reason), overridden by a container's waiting or terminated reason
 // (CrashLoopBackOff, OOMKilled, Error, Completed, ContainerCreating...), Init:... while init
 // containers run, Terminating once deleted.
-func summarize(p *corev1.Pod, now time.Time) podSummary {
+func Summarize(p *corev1.Pod, now time.Time) Summary {
 	s := summary{reason: string(p.Status.Phase), total: len(p.Spec.Containers)}
 	if p.Status.Reason != "" {
 		s.reason = p.Status.Reason
@@ -34,7 +35,7 @@ func summarize(p *corev1.Pod, now time.Time) podSummary {
 	} else if p.DeletionTimestamp != nil && !isTerminal(p.Status.Phase) {
 		s.reason = "Terminating"
 	}
-	return podSummary{
+	return Summary{
 		Ready:    fmt.Sprintf("%d/%d", s.ready, s.total),
 		Status:   s.reason,
 		Restarts: s.restartsText(now),
@@ -129,7 +130,15 @@ func (s *summary) countRestarts(st corev1.ContainerStatus) {
 func (s *summary) restartsText(now time.Time) string {
 	text := strconv.Itoa(s.restarts)
 	if s.restarts != 0 && !s.lastRestart.IsZero() {
-		text += fmt.Sprintf(" (%s ago)", age(s.lastRestart, now))
+		text += fmt.Sprintf(" (%s ago)", Age(s.lastRestart, now))
 	}
 	return text
+}
+
+// Age is kubectl's AGE: 5s, 3m2s, 2d; <unknown> for a zero time.
+func Age(t metav1.Time, now time.Time) string {
+	if t.IsZero() {
+		return "<unknown>"
+	}
+	return duration.HumanDuration(now.Sub(t.Time))
 }

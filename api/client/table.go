@@ -1,0 +1,50 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// tableAccept is the Accept header kubectl sends for a table: a meta.k8s.io/v1 Table, or else
+// the plain object.
+const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+// ListTable returns the table kubectl prints of the pods of namespace ("" for all) that
+// opts.LabelSelector selects, computed by podd; include says what each row's Object carries
+// (None, Metadata: a PartialObjectMetadata, Object: the Pod; "" is the server's default,
+// Metadata). A row's Object comes back as its JSON (Object.Raw), nil for None.
+func (c *Client) ListTable(ctx context.Context, namespace string, opts ListOptions, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
+	return c.table(ctx, listPath(namespace), opts.query(), include)
+}
+
+// GetTable returns the table of one pod (a single row).
+func (c *Client) GetTable(ctx context.Context, namespace, name string, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
+	return c.table(ctx, podPath(namespace, name), url.Values{}, include)
+}
+
+func (c *Client) table(ctx context.Context, path string, q url.Values, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
+	if include != "" {
+		q.Set("includeObject", string(include))
+	}
+	req, err := c.newRequestAccept(ctx, http.MethodGet, path, q, nil, tableAccept)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var t metav1.Table
+	if err := decodeBody(resp, &t); err != nil {
+		return nil, err
+	}
+	if t.Kind != "Table" {
+		return nil, fmt.Errorf("GET %s: podd answered a %q, not a Table", path, t.Kind)
+	}
+	return &t, nil
+}

@@ -1,0 +1,100 @@
+package podtable
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var now = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func ago(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
+
+func running(name string, ready bool, restarts int32) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, Ready: ready, RestartCount: restarts,
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ago(time.Minute)}}}
+}
+
+func waiting(name, reason string) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
+}
+
+func terminated(name, reason string, code int32) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{
+		Terminated: &corev1.ContainerStateTerminated{Reason: reason, ExitCode: code}}}
+}
+
+func pod(name string, phase corev1.PodPhase, statuses ...corev1.ContainerStatus) corev1.Pod {
+	p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", CreationTimestamp: ago(5 * time.Second)}}
+	p.Status.Phase = phase
+	for _, s := range statuses {
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: s.Name})
+	}
+	p.Status.ContainerStatuses = statuses
+	return p
+}
+
+func TestAge(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{5 * time.Second, "5s"},
+		{3*time.Minute + 2*time.Second, "3m2s"},
+		{10*time.Minute + 5*time.Second, "10m"},
+		{3*time.Hour + 20*time.Minute, "3h20m"},
+		{50 * time.Hour, "2d2h"},
+		{9 * 24 * time.Hour, "9d"},
+		{400 * 24 * time.Hour, "400d"},
+	} {
+		if got := Age(ago(c.d), now); got != c.want {
+			t.Errorf("Age(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	if got := Age(metav1.Time{}, now); got != "<unknown>" {
+		t.Errorf("zero time: %q", got)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	crashed := waiting("a", "CrashLoopBackOff")
+	crashed.RestartCount = 4
+	crashed.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, FinishedAt: ago(2 * time.Minute)}
+	deleting := pod("d", corev1.PodRunning, running("a", true, 0))
+	deleting.DeletionTimestamp = &metav1.Time{Time: now}
+	for _, c := range []struct {
+		pod  corev1.Pod
+		want Summary
+	}{
+		{pod("p", corev1.PodRunning, running("a", true, 0), running("b", false, 1)), Summary{"1/2", "Running", "1"}},
+		{pod("p", corev1.PodPending, waiting("a", "ContainerCreating")), Summary{"0/1", "ContainerCreating", "0"}},
+		{pod("p", corev1.PodPending, waiting("a", "CreateContainerError")), Summary{"0/1", "CreateContainerError", "0"}},
+		{pod("p", corev1.PodRunning, crashed), Summary{"0/1", "CrashLoopBackOff", "4 (2m ago)"}},
+		{pod("p", corev1.PodFailed, terminated("a", "OOMKilled", 137)), Summary{"0/1", "OOMKilled", "0"}},
+		{pod("p", corev1.PodFailed, terminated("a", "Error", 1)), Summary{"0/1", "Error", "0"}},
+		{pod("p", corev1.PodSucceeded, terminated("a", "Completed", 0)), Summary{"0/1", "Completed", "0"}},
+		{pod("p", corev1.PodFailed, terminated("a", "", 2)), Summary{"0/1", "ExitCode:2", "0"}},
+		{pod("p", corev1.PodRunning, terminated("a", "Completed", 0), running("b", true, 0)), Summary{"1/2", "NotReady", "0"}},
+		{pod("p", corev1.PodPending), Summary{"0/0", "Pending", "0"}},
+		{deleting, Summary{"1/1", "Terminating", "0"}},
+	} {
+		if got := Summarize(&c.pod, now); got != c.want {
+			t.Errorf("%v: got %+v, want %+v", c.pod.Status.ContainerStatuses, got, c.want)
+		}
+	}
+}
+
+func TestSummarizeInit(t *testing.T) {
+	p := pod("p", corev1.PodPending, waiting("a", "PodInitializing"))
+	p.Spec.InitContainers = []corev1.Container{{Name: "i1"}, {Name: "i2"}}
+	p.Status.InitContainerStatuses = []corev1.ContainerStatus{terminated("i1", "Completed", 0), running("i2", false, 0)}
+	if got := Summarize(&p, now).Status; got != "Init:1/2" {
+		t.Errorf("running init: %q", got)
+	}
+	p.Status.InitContainerStatuses[1] = terminated("i2", "Error", 1)
+	if got := Summarize(&p, now).Status; got != "Init:Error" {
+		t.Errorf("failed init: %q", got)
+	}
+}
