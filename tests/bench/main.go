@@ -13,8 +13,10 @@
 // grace); apply/reapply/delete-at-N-* (per pod, N pods running), delete-all-N-* (total);
 // podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd); apply-to-N-pods, podctl-get-pods-idle/-at-N
 // and delete-all-N-par8 (density: N pods running at once, deleted by 8 podctl processes);
-// churn-cycle-* and churn-pods-per-s (clients applying and deleting at once). Density and churn
-// end with a leak check: no pod cgroup, pin, IPAM lease, record, veth or mount left.
+// churn-cycle-* and churn-pods-per-s (clients applying and deleting at once with podctl),
+// churn-api-cycle-* and churn-api-pods-per-s (the same through the API socket, without podctl's
+// process starts: podd's own throughput). Density and each churn end with a leak check: no
+// pod cgroup, pin, IPAM lease, record, veth or mount left.
 //
 // -peers (make bench-peers) runs podd and podman kube play side by side instead, in
 // alternating blocks (the order flips every block) of one run, and prints podman/podd ratios:
