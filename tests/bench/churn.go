@@ -26,8 +26,10 @@ func (b *bench) churnScenario() error {
 	if err := b.warmUp(); err != nil {
 		return err
 	}
-	if err := b.churnRun("churn", b.podctlCycle); err != nil {
-		return err
+	if b.wants("churn") {
+		if err := b.churnRun("churn", b.podctlCycle); err != nil {
+			return err
+		}
 	}
 	return b.churnRun("churn-api", b.apiCycle)
 }

@@ -3,7 +3,7 @@
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
-//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api]
 //	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
@@ -115,7 +115,8 @@ func main() {
 var mu sync.Mutex // guards bench.podd against the signal handler
 
 // run runs the scenarios named in -only, each group on a fresh podd: start (podd started and
-// stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn.
+// stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn (churn-api
+// alone: only the API clients' churn).
 func (b *bench) run() error {
 	if b.wants("start") {
 		if err := b.startScenario(); err != nil {
@@ -132,7 +133,7 @@ func (b *bench) run() error {
 		{"churn", []func() error{b.churnScenario}},
 	}
 	for _, g := range groups {
-		if !b.wants(g.name) {
+		if !b.wants(g.name) && !(g.name == "churn" && b.wants("churn-api")) {
 			continue
 		}
 		if err := b.startPodd(); err != nil {
