@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -21,7 +22,9 @@ import (
 //   - churn-api: each client is a goroutine speaking podd's API over the unix socket
 //     (api/client, as kubectl or a CRI client would), so pods/s is podd's own throughput.
 //
-// pods/s is the number of apply+delete cycles completed per second.
+// pods/s is the number of apply+delete cycles completed per second; cpu-per-pod is the CPU
+// time of podd's cgroup subtree (cpu.stat usage_usec) per cycle, which other work on the host
+// moves much less than the rate.
 func (b *bench) churnScenario() error {
 	if err := b.warmUp(); err != nil {
 		return err
@@ -84,6 +87,11 @@ func (b *bench) churnRun(name string, cycle churnCycle) error {
 	counts := make([]int, b.clients)
 	errs := make([]error, b.clients)
 	cycles := make([][]time.Duration, b.clients)
+	cpu0, err := b.env.cgroupCPU()
+	if err != nil {
+		return err
+	}
+	ctl0 := b.ctlCPU.Load()
 	deadline := time.Now().Add(b.churn)
 	t0 := time.Now()
 	var wg sync.WaitGroup
@@ -98,6 +106,10 @@ func (b *bench) churnRun(name string, cycle churnCycle) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	cpu1, err := b.env.cgroupCPU()
+	if err != nil {
+		return err
+	}
 	leaks, err := b.leaks(before)
 	if err != nil {
 		return err
@@ -109,10 +121,15 @@ func (b *bench) churnRun(name string, cycle churnCycle) error {
 		all = append(all, cycles[c]...)
 	}
 	rate := float64(total) / elapsed.Seconds()
+	perPod := ms(cpu1-cpu0) / float64(max(total, 1))
+	ctlPerPod := ms(time.Duration(b.ctlCPU.Load()-ctl0)) / float64(max(total, 1))
 	b.add(durations(fmt.Sprintf("%s-cycle-%dclients", name, b.clients), all))
 	b.add(row{name: name + "-pods-per-s", unit: "pods/s", samples: []float64{rate}})
+	b.add(row{name: name + "-cpu-per-pod", unit: "ms", samples: []float64{perPod}})
 	b.verdict(name, rate >= 50, "%d clients (%s) applying and deleting for %.1f s: %d pods, %.1f pods/s (cycle median %.1f ms), target >= 50 pods/s",
 		b.clients, churnHow[name], elapsed.Seconds(), total, rate, durations("", all).stats().median)
+	b.info(name+"-cpu", "%.1f ms of CPU per pod in podd's cgroup subtree (podd, podd-nsinit, the containers; not kernel workers), %.1f ms in podctl: %.0f pods/s at most on %d CPUs",
+		perPod, ctlPerPod, float64(runtime.NumCPU())*1000/(perPod+ctlPerPod), runtime.NumCPU())
 	b.verdict(name+"-no-leaks", len(leaks) == 0, "after the %s: %s", name, leakText(leaks))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +33,7 @@ type bench struct {
 	peer     *podman       // bench-peers: the podman it drives, for cleanup
 	rows     []row
 	verdicts []string
+	ctlCPU   atomic.Int64 // CPU (ns) of every podctl run so far
 }
 
 func (b *bench) add(r row) { b.rows = append(b.rows, r) }
@@ -57,6 +59,9 @@ func (b *bench) ctl(args ...string) (time.Duration, string, error) {
 	t0 := time.Now()
 	err := cmd.Run()
 	d := time.Since(t0)
+	if cmd.ProcessState != nil {
+		b.ctlCPU.Add(int64(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()))
+	}
 	if err != nil {
 		return d, out.String(), fmt.Errorf("podctl %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
 	}
