@@ -20,7 +20,8 @@ import (
 //   - churn: each client runs `podctl apply` and `podctl delete`, so every cycle pays two
 //     podctl process starts (~20 ms of CPU each on a small VM) besides podd's work;
 //   - churn-api: each client is a goroutine speaking podd's API over the unix socket
-//     (api/client, as kubectl or a CRI client would), so pods/s is podd's own throughput.
+//     (api/client, as kubectl or a CRI client would), so pods/s is podd's own throughput
+//     (`-only churn-api` runs this one alone).
 //
 // pods/s is the number of apply+delete cycles completed per second; cpu-per-pod is the CPU
 // time of podd's cgroup subtree (cpu.stat usage_usec) per cycle, which other work on the host
