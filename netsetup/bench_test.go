@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -115,4 +116,29 @@ func BenchmarkAttach(b *testing.B) {
 		done += batch
 	}
 	b.ReportMetric(float64(teardown.Nanoseconds())/float64(b.N), "teardown-ns/op")
+}
+
+// BenchmarkLinkLookup compares one look of awaitLinkGone's loop: the ioctl it makes
+// (linkExists on one socket) and the netlink LinkByName it used to make.
+func BenchmarkLinkLookup(b *testing.B) {
+	requireNS(b)
+	b.Run("ioctl", func(b *testing.B) {
+		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer unix.Close(fd)
+		for b.Loop() {
+			if ok, err := linkExists(fd, "lo"); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+	b.Run("netlink", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := netlink.LinkByName("lo"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -235,3 +235,23 @@ func TestRemoveDestroysVeth(t *testing.T) {
 	}
 	t.Logf("Release after the veth is gone: %v", time.Since(start))
 }
+
+// linkExists sees the bridge and lo, and not a name no link has; Release waits with it.
+func TestLinkExists(t *testing.T) {
+	requireNS(t)
+	n := newNetwork(t)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	for name, want := range map[string]bool{n.Bridge: true, "lo": true, "vp00000000": false} {
+		got, err := linkExists(fd, name)
+		if err != nil || got != want {
+			t.Errorf("linkExists(%q) = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	if _, err := linkExists(fd, "a-name-longer-than-ifnamsiz"); err == nil {
+		t.Error("linkExists of a name longer than IFNAMSIZ: no error")
+	}
+}

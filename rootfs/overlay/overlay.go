@@ -49,14 +49,26 @@ func (o Overlay) Prepare() error {
 // mounts over it (an image, or a node made with mknod on /, never opens a device).
 const MountFlags = unix.MS_NODEV
 
-// Mount mounts the overlay on Target. Called inside the container's mount namespace, so the
-// mount vanishes with the container and nothing is left on the host.
+// volatile: overlayfs never syncs the upper file system for this mount. Without it, the
+// unmount when a container's last process exits runs sync_filesystem on the upper's file system
+// (the disk under --root): the exiting process, and so the delete waiting for it, pays for a
+// writeback and journal commit (13% of a churned container's exit CPU in perf). A writable
+// layer is thrown away at the container's next run anyway (every run starts from the image),
+// so it never needs to survive a crash. Linux 5.10+ (podd already needs 5.11 for close_range).
+const volatileOption = ",volatile"
+
+// Mount mounts the overlay on Target, volatile. Called inside the container's mount namespace,
+// so the mount vanishes with the container and nothing is left on the host.
 func (o Overlay) Mount() error {
+	return o.mount(o.Options() + volatileOption)
+}
+
+func (o Overlay) mount(data string) error {
 	if len(o.Lowers) == 0 {
 		return fmt.Errorf("overlay on %s: image has no layers", o.Target)
 	}
-	if err := unix.Mount("overlay", o.Target, "overlay", MountFlags, o.Options()); err != nil {
-		return fmt.Errorf("mount overlay on %s (%s): %w", o.Target, o.Options(), err)
+	if err := unix.Mount("overlay", o.Target, "overlay", MountFlags, data); err != nil {
+		return fmt.Errorf("mount overlay on %s (%s): %w", o.Target, data, err)
 	}
 	return nil
 }

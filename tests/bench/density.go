@@ -45,11 +45,7 @@ func (b *bench) densityScenario() error {
 	if err := b.allRunning(n); err != nil {
 		return err
 	}
-	rss, hwm, err := procStatus(b.podd.pid)
-	if err != nil {
-		return err
-	}
-	c, err := b.census()
+	fp, err := b.footprint()
 	if err != nil {
 		return err
 	}
@@ -66,12 +62,13 @@ func (b *bench) densityScenario() error {
 	if err != nil {
 		return err
 	}
-	b.densityReport(n, applies, loads, idle, rss, hwm, c, getIdle, getFull, delAll, leaks)
+	b.densityReport(n, applies, loads, idle, fp, getIdle, getFull, delAll, leaks)
 	return nil
 }
 
-func (b *bench) densityReport(n int, applies []time.Duration, loads [2]string, idle, rss, hwm int64, c census,
+func (b *bench) densityReport(n int, applies []time.Duration, loads [2]string, idle int64, fp footprint,
 	getIdle, getFull []time.Duration, delAll time.Duration, leaks []string) {
+	rss, hwm, c := fp.rss, fp.hwm, fp.census
 	ap := durations(fmt.Sprintf("apply-to-%d-pods", n), applies)
 	b.add(ap)
 	k := min(50, n/2)
@@ -110,10 +107,6 @@ func (b *bench) warmUp() error {
 	}
 	_, err = b.del("warm-up")
 	return err
-}
-
-func mbRow(name string, kb int64) row {
-	return row{name: name, unit: "MB", samples: []float64{float64(kb) / 1024}}
 }
 
 func podNames(prefix string, n int) []string {
@@ -198,73 +191,6 @@ func (b *bench) deleteAll(names []string) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// churnScenario: b.clients clients, each applying a pod and deleting it again in a loop for
-// b.churn; pods/s is the number of apply+delete cycles completed per second. Afterwards
-// nothing may be left behind.
-func (b *bench) churnScenario() error {
-	if err := b.warmUp(); err != nil {
-		return err
-	}
-	before, err := b.leakBaseline()
-	if err != nil {
-		return err
-	}
-	counts := make([]int, b.clients)
-	errs := make([]error, b.clients)
-	cycles := make([][]time.Duration, b.clients)
-	deadline := time.Now().Add(b.churn)
-	t0 := time.Now()
-	var wg sync.WaitGroup
-	for c := range b.clients {
-		wg.Go(func() {
-			counts[c], cycles[c], errs[c] = b.churnClient(c, deadline)
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(t0)
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	leaks, err := b.leaks(before)
-	if err != nil {
-		return err
-	}
-	total := 0
-	var all []time.Duration
-	for c := range b.clients {
-		total += counts[c]
-		all = append(all, cycles[c]...)
-	}
-	rate := float64(total) / elapsed.Seconds()
-	b.add(durations(fmt.Sprintf("churn-cycle-%dclients", b.clients), all))
-	b.add(row{name: "churn-pods-per-s", unit: "pods/s", samples: []float64{rate}})
-	b.verdict("churn", rate >= 50, "%d clients applying and deleting for %.1f s: %d pods, %.1f pods/s (cycle median %.1f ms), target >= 50 pods/s",
-		b.clients, elapsed.Seconds(), total, rate, durations("", all).stats().median)
-	b.verdict("churn-no-leaks", len(leaks) == 0, "after the churn: %s", leakText(leaks))
-	return nil
-}
-
-// churnClient applies and deletes pods churn-<c>-<i> until the deadline.
-func (b *bench) churnClient(c int, deadline time.Time) (int, []time.Duration, error) {
-	name := "churn-" + strconv.Itoa(c)
-	f, err := b.writePod(name, 30, `["sleep", "3600"]`)
-	if err != nil {
-		return 0, nil, err
-	}
-	var ds []time.Duration
-	for time.Now().Before(deadline) {
-		t0 := time.Now()
-		if _, err := b.apply(f); err != nil {
-			return len(ds), ds, err
-		}
-		if _, err := b.del(name); err != nil {
-			return len(ds), ds, err
-		}
-		ds = append(ds, time.Since(t0))
-	}
-	return len(ds), ds, nil
 }
 
 func leakText(leaks []string) string {

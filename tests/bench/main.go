@@ -3,7 +3,7 @@
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
-//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api]
 //	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
@@ -13,8 +13,10 @@
 // grace); apply/reapply/delete-at-N-* (per pod, N pods running), delete-all-N-* (total);
 // podd-rss-* and podd-hwm-* (VmRSS/VmHWM of podd); apply-to-N-pods, podctl-get-pods-idle/-at-N
 // and delete-all-N-par8 (density: N pods running at once, deleted by 8 podctl processes);
-// churn-cycle-* and churn-pods-per-s (clients applying and deleting at once). Density and churn
-// end with a leak check: no pod cgroup, pin, IPAM lease, record, veth or mount left.
+// churn-cycle-* and churn-pods-per-s (clients applying and deleting at once with podctl),
+// churn-api-cycle-* and churn-api-pods-per-s (the same through the API socket, without podctl's
+// process starts: podd's own throughput). Density and each churn end with a leak check: no
+// pod cgroup, pin, IPAM lease, record, veth or mount left.
 //
 // -peers (make bench-peers) runs podd and podman kube play side by side instead, in
 // alternating blocks (the order flips every block) of one run, and prints podman/podd ratios:
@@ -113,7 +115,8 @@ func main() {
 var mu sync.Mutex // guards bench.podd against the signal handler
 
 // run runs the scenarios named in -only, each group on a fresh podd: start (podd started and
-// stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn.
+// stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn (churn-api
+// alone: only the API clients' churn).
 func (b *bench) run() error {
 	if b.wants("start") {
 		if err := b.startScenario(); err != nil {
@@ -130,7 +133,7 @@ func (b *bench) run() error {
 		{"churn", []func() error{b.churnScenario}},
 	}
 	for _, g := range groups {
-		if !b.wants(g.name) {
+		if !b.wants(g.name) && !(g.name == "churn" && b.wants("churn-api")) {
 			continue
 		}
 		if err := b.startPodd(); err != nil {

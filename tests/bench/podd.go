@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -182,4 +183,20 @@ func (e *env) cleanup() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// cgroupCPU is the CPU time used so far by podd's cgroup subtree (podd and every container
+// process, setup included): usage_usec of its cpu.stat, there even without the cpu controller.
+func (e *env) cgroupCPU() (time.Duration, error) {
+	data, err := os.ReadFile(filepath.Join(e.cgroup, "cpu.stat"))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			return time.Duration(n) * time.Microsecond, err
+		}
+	}
+	return 0, fmt.Errorf("%s/cpu.stat: no usage_usec", e.cgroup)
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +33,7 @@ type bench struct {
 	peer     *podman       // bench-peers: the podman it drives, for cleanup
 	rows     []row
 	verdicts []string
+	ctlCPU   atomic.Int64 // CPU (ns) of every podctl run so far
 }
 
 func (b *bench) add(r row) { b.rows = append(b.rows, r) }
@@ -57,6 +59,9 @@ func (b *bench) ctl(args ...string) (time.Duration, string, error) {
 	t0 := time.Now()
 	err := cmd.Run()
 	d := time.Since(t0)
+	if cmd.ProcessState != nil {
+		b.ctlCPU.Add(int64(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()))
+	}
 	if err != nil {
 		return d, out.String(), fmt.Errorf("podctl %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
 	}
@@ -324,33 +329,13 @@ func (b *bench) scaleScenario() error {
 			}
 			ds = append(ds, d)
 		}
-		_, out, err := b.ctl("get", "pods", "-o", "json")
-		if err != nil {
-			return nil, err
-		}
-		var list corev1.PodList
-		if err := json.Unmarshal([]byte(out), &list); err != nil {
-			return nil, fmt.Errorf("get pods -o json: %w", err)
-		}
-		if len(list.Items) != len(files) {
-			return nil, fmt.Errorf("get pods: %d pods, want %d", len(list.Items), len(files))
-		}
-		for i := range list.Items {
-			if err := checkRunning(&list.Items[i], 1); err != nil {
-				return nil, err
-			}
-		}
-		return ds, nil
+		return ds, b.allRunning(len(files))
 	}
 	applies, err := applyAll()
 	if err != nil {
 		return err
 	}
-	rss, hwm, err := procStatus(b.podd.pid)
-	if err != nil {
-		return err
-	}
-	c, err := b.census()
+	fp, err := b.footprint()
 	if err != nil {
 		return err
 	}
@@ -395,9 +380,6 @@ func (b *bench) scaleScenario() error {
 		return err
 	}
 
-	mb := func(name string, kb int64) row {
-		return row{name: name, unit: "MB", samples: []float64{float64(kb) / 1024}}
-	}
 	ap := durations(fmt.Sprintf("apply-at-%d-pods", b.pods), applies)
 	b.add(ap)
 	b.add(durations(fmt.Sprintf("reapply-at-%d-pods", b.pods), reapplies))
@@ -405,12 +387,13 @@ func (b *bench) scaleScenario() error {
 	b.add(durations(fmt.Sprintf("delete-at-%d-par%d", b.pods, workers), par))
 	b.add(durations(fmt.Sprintf("delete-all-%d-seq", b.pods), []time.Duration{seqTotal}))
 	b.add(durations(fmt.Sprintf("delete-all-%d-par%d", b.pods, workers), []time.Duration{parTotal}))
-	b.add(mb("podd-rss-idle", idle))
-	b.add(mb(fmt.Sprintf("podd-rss-%d-pods", b.pods), rss))
-	b.add(mb(fmt.Sprintf("podd-hwm-%d-pods", b.pods), hwm))
-	b.add(mb("podd-rss-after-delete", after))
+	b.add(mbRow("podd-rss-idle", idle))
+	b.add(mbRow(fmt.Sprintf("podd-rss-%d-pods", b.pods), fp.rss))
+	b.add(mbRow(fmt.Sprintf("podd-hwm-%d-pods", b.pods), fp.hwm))
+	b.add(mbRow("podd-rss-after-delete", after))
 
-	b.verdict(fmt.Sprintf("rss-%d-pods", b.pods), float64(rss)/1024 < 30, "VmRSS %.1f MB (VmHWM %.1f MB, idle %.1f MB), target < 30 MB", float64(rss)/1024, float64(hwm)/1024, float64(idle)/1024)
+	c := fp.census
+	b.verdict(fmt.Sprintf("rss-%d-pods", b.pods), float64(fp.rss)/1024 < 30, "VmRSS %.1f MB (VmHWM %.1f MB, idle %.1f MB), target < 30 MB", float64(fp.rss)/1024, float64(fp.hwm)/1024, float64(idle)/1024)
 	b.verdict("no-helper-processes", c.helpers == 0 && c.containers == b.pods && c.children == b.pods,
 		"%d children of podd, %d descendants outside the container cgroups (pods/*/*/cgroup.procs); %d processes in the container cgroups; supervisor cgroup: %v; podd threads: %d",
 		c.children, c.helpers, c.containers, c.supervisor, c.threads)
@@ -418,6 +401,27 @@ func (b *bench) scaleScenario() error {
 	b.info("apply-at-scale", "median %.2f ms per pod (first 10: %.2f ms, last 10: %.2f ms)", ap.stats().median, first.median, last.median)
 	b.info("delete-all", "%d pods: sequential %.0f ms (%.2f ms/pod), %d workers %.0f ms", b.pods, ms(seqTotal), ms(seqTotal)/float64(b.pods), workers, ms(parTotal))
 	return nil
+}
+
+// footprint is podd's memory and its process census while pods run.
+type footprint struct {
+	rss, hwm int64 // VmRSS, VmHWM in kB
+	census   census
+}
+
+// footprint measures podd's footprint now (scale and density, with all their pods running).
+func (b *bench) footprint() (footprint, error) {
+	var f footprint
+	var err error
+	if f.rss, f.hwm, err = procStatus(b.podd.pid); err != nil {
+		return f, err
+	}
+	f.census, err = b.census()
+	return f, err
+}
+
+func mbRow(name string, kb int64) row {
+	return row{name: name, unit: "MB", samples: []float64{float64(kb) / 1024}}
 }
 
 // procStatus reads VmRSS and VmHWM (kB) from /proc/PID/status.
