@@ -46,16 +46,21 @@ func (rt *Runtime) Get(namespace, name string) (*corev1.Pod, error) {
 // List returns the pods of a namespace ("" for all), sorted by namespace and name.
 func (rt *Runtime) List(namespace string) ([]corev1.Pod, error) {
 	pods := rt.podsWhere(func(p *pod) bool { return namespace == "" || p.obj.Namespace == namespace })
-	out := make([]corev1.Pod, 0, len(pods))
-	for _, p := range pods {
-		out = append(out, *p.snapshot())
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Namespace != out[j].Namespace {
-			return out[i].Namespace < out[j].Namespace
+	// Sort the pointers (namespace and name never change), then copy: sorting the copies
+	// swapped whole Pod values, a third of a 1000-pod list's cost.
+	sort.Slice(pods, func(i, j int) bool {
+		a, b := pods[i].obj, pods[j].obj
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
 		}
-		return out[i].Name < out[j].Name
+		return a.Name < b.Name
 	})
+	out := make([]corev1.Pod, len(pods))
+	for i, p := range pods {
+		p.mu.Lock()
+		p.obj.DeepCopyInto(&out[i])
+		p.mu.Unlock()
+	}
 	return out, nil
 }
 
