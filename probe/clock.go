@@ -8,13 +8,15 @@ import (
 // Clock is the time the probes run on: the real one, or a FakeClock in tests.
 type Clock interface {
 	Now() time.Time
-	NewTimer(d time.Duration) Timer
+	NewTimer(at time.Time) Timer
 }
 
-// Timer is a resettable one-shot timer of a Clock.
+// Timer is a resettable one-shot timer of a Clock that fires at a time of that clock (not
+// after a duration: a fake clock moved between reading the time and arming the timer still
+// fires it at the right moment).
 type Timer interface {
 	C() <-chan time.Time
-	Reset(d time.Duration)
+	Reset(at time.Time)
 	Stop()
 }
 
@@ -23,12 +25,12 @@ type RealClock struct{}
 
 func (RealClock) Now() time.Time { return time.Now() }
 
-func (RealClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+func (RealClock) NewTimer(at time.Time) Timer { return realTimer{time.NewTimer(time.Until(at))} }
 
 type realTimer struct{ t *time.Timer }
 
 func (t realTimer) C() <-chan time.Time   { return t.t.C }
-func (t realTimer) Reset(d time.Duration) { t.t.Reset(d) } // Go >= 1.23: no stale value after Reset
+func (t realTimer) Reset(at time.Time)    { t.t.Reset(time.Until(at)) } // Go >= 1.23: no stale value after Reset
 func (t realTimer) Stop()                 { t.t.Stop() }
 
 // FakeClock is a Clock that moves only when told to (Advance).
@@ -47,11 +49,12 @@ func (f *FakeClock) Now() time.Time {
 	return f.now
 }
 
-func (f *FakeClock) NewTimer(d time.Duration) Timer {
+func (f *FakeClock) NewTimer(at time.Time) Timer {
+	t := &fakeTimer{clock: f, c: make(chan time.Time, 1)}
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	t := &fakeTimer{clock: f, c: make(chan time.Time, 1), at: f.now.Add(d), armed: true}
 	f.timers = append(f.timers, t)
+	f.mu.Unlock()
+	t.Reset(at)
 	return t
 }
 
@@ -93,15 +96,15 @@ type fakeTimer struct {
 
 func (t *fakeTimer) C() <-chan time.Time { return t.c }
 
-func (t *fakeTimer) Reset(d time.Duration) {
+func (t *fakeTimer) Reset(at time.Time) {
 	t.clock.mu.Lock()
 	defer t.clock.mu.Unlock()
 	select { // no stale value after Reset, as time.Timer since Go 1.23
 	case <-t.c:
 	default:
 	}
-	t.at, t.armed = t.clock.now.Add(d), true
-	if d <= 0 {
+	t.at, t.armed = at, true
+	if !at.After(t.clock.now) {
 		t.armed = false
 		t.c <- t.clock.now
 	}

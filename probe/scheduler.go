@@ -132,12 +132,12 @@ func (s *Scheduler) poke() {
 
 func (s *Scheduler) loop() {
 	defer s.stopped.Done()
-	timer := s.clock.NewTimer(time.Hour)
+	timer := s.clock.NewTimer(s.clock.Now().Add(time.Hour))
 	defer timer.Stop()
 	var due []*Entry
-	var wait time.Duration
+	var next time.Time
 	for {
-		due, wait = s.due(due[:0])
+		due, next = s.due(due[:0])
 		for _, e := range due {
 			select {
 			case s.work <- e: // blocks while every worker is busy: the pool bounds the load
@@ -148,7 +148,7 @@ func (s *Scheduler) loop() {
 		if len(due) > 0 {
 			continue // time went on while handing them out
 		}
-		timer.Reset(wait)
+		timer.Reset(next)
 		select {
 		case <-timer.C():
 		case <-s.wake:
@@ -158,8 +158,8 @@ func (s *Scheduler) loop() {
 	}
 }
 
-// due pops the entries due now and returns how long until the next one.
-func (s *Scheduler) due(out []*Entry) ([]*Entry, time.Duration) {
+// due pops the entries due now and returns when the next one is.
+func (s *Scheduler) due(out []*Entry) ([]*Entry, time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
@@ -167,9 +167,9 @@ func (s *Scheduler) due(out []*Entry) ([]*Entry, time.Duration) {
 		out = append(out, heap.Pop(&s.heap).(*Entry))
 	}
 	if s.heap.Len() == 0 {
-		return out, time.Hour
+		return out, now.Add(time.Hour)
 	}
-	return out, s.heap[0].next.Sub(now)
+	return out, s.heap[0].next
 }
 
 func (s *Scheduler) worker() {
