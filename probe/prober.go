@@ -31,6 +31,7 @@ type Prober struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	entries [numKinds]*Entry
+	running sync.WaitGroup // runs under way (Stop waits for them)
 }
 
 // Start schedules the probes of a run of spec (defaulted) that started at startedAt. It
@@ -66,7 +67,9 @@ func (p *Prober) Ready() bool {
 	return p.state.Ready()
 }
 
-// Stop ends the probes of the run: none is started any more and one under way is cancelled.
+// Stop ends the probes of the run: none is started any more, one under way is cancelled and
+// waited for (its hooks included: do not call Stop from a hook, nor holding a lock a hook
+// takes). After Stop, nothing uses the Target any more.
 func (p *Prober) Stop() {
 	if p == nil {
 		return
@@ -79,7 +82,10 @@ func (p *Prober) Stop() {
 			e.Stop()
 		}
 	}
+	p.mu.Lock()
 	p.cancel()
+	p.mu.Unlock()
+	p.running.Wait()
 }
 
 type probeJob struct {
@@ -93,10 +99,14 @@ func (j *probeJob) Run() {
 	p := j.p
 	p.mu.Lock()
 	due := p.ctx.Err() == nil && p.state.Due(j.kind, p.clock.Now())
+	if due {
+		p.running.Add(1) // under the lock: Stop cancels under it too, then waits
+	}
 	p.mu.Unlock()
 	if !due {
 		return
 	}
+	defer p.running.Done()
 	r := j.check.Check(p.ctx, &p.target)
 	p.mu.Lock()
 	if p.ctx.Err() != nil { // stopped meanwhile: the run is over

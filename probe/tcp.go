@@ -51,6 +51,8 @@ func waitConnected(ctx context.Context, f *os.File) error {
 	if d, ok := ctx.Deadline(); ok {
 		_ = f.SetWriteDeadline(d)
 	}
+	stop := context.AfterFunc(ctx, func() { _ = f.SetWriteDeadline(time.Unix(1, 0)) }) // cancelled: give up now
+	defer stop()
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
