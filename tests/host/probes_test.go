@@ -1,0 +1,109 @@
+package host
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// probedPods: "ready" serves /etc over HTTP with a readiness probe (after a second) and a TCP
+// liveness probe on its named port; "sick" has an HTTP liveness probe on a path it does not
+// serve (404), failing twice a second apart.
+const probedPods = `apiVersion: v1
+kind: Pod
+metadata: {name: ready}
+spec:
+  containers:
+  - name: web
+    image: ` + testImage + `
+    command: [testapp, serve, "8080", /etc]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /hostname, port: 8080}
+      initialDelaySeconds: 1
+      periodSeconds: 1
+    livenessProbe:
+      tcpSocket: {port: http}
+      periodSeconds: 1
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: sick}
+spec:
+  containers:
+  - name: web
+    image: ` + testImage + `
+    command: [testapp, serve, "8080", /etc]
+    livenessProbe:
+      httpGet: {path: /nope, port: 8080}
+      periodSeconds: 1
+      failureThreshold: 2
+      terminationGracePeriodSeconds: 2
+`
+
+// TestProbes: podd dials the probes itself inside each pod's network namespace (the image has
+// no curl): a readiness probe turns READY 0/1 into 1/1, a failing HTTP liveness probe restarts
+// its container with kubelet's Unhealthy and Killing events.
+func TestProbes(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(probedPods)
+	if line := podLine(t, d, "ready"); !regexp.MustCompile(`^ready\s+0/1\s+Running`).MatchString(line) {
+		t.Errorf("before its readiness probe succeeded: %q, want READY 0/1", line)
+	}
+	d.WaitPod("ready", 10*time.Second, "ready", func(p *corev1.Pod) error {
+		if !podReady(p) {
+			return fmt.Errorf("conditions %v", p.Status.Conditions)
+		}
+		return nil
+	})
+	if line := podLine(t, d, "ready"); !regexp.MustCompile(`^ready\s+1/1\s+Running\s+0\s`).MatchString(line) {
+		t.Errorf("once ready: %q, want READY 1/1 and no restart", line)
+	}
+
+	d.WaitPod("sick", 20*time.Second, "restarted by its liveness probe", func(p *corev1.Pod) error {
+		if s, err := containerStatus(p, "web"); err != nil || s.RestartCount < 1 {
+			return fmt.Errorf("status %+v, %v", s, err)
+		}
+		return nil
+	})
+	out := d.MustCtl("describe", "pod", "sick")
+	flat := strings.Join(strings.Fields(out), " ") // describe aligns with tabs
+	for _, want := range []string{
+		"Liveness: http-get http://:8080/nope delay=0s timeout=1s period=1s #success=1 #failure=2",
+		"Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 404",
+		"Killing", "Container web failed liveness probe, will be restarted",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("describe pod sick lacks %q:\n%s", want, out)
+		}
+	}
+	ready := d.MustGetPod("ready")
+	if s, _ := containerStatus(ready, "web"); s == nil || s.RestartCount != 0 || !s.Ready {
+		t.Errorf("the healthy pod: %+v", s)
+	}
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// podLine is the pod's line of `podctl get pods`.
+func podLine(t *testing.T, d *Podd, name string) string {
+	t.Helper()
+	for _, line := range strings.Split(d.MustCtl("get", "pods"), "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			return line
+		}
+	}
+	t.Fatalf("podctl get pods has no line for %s", name)
+	return ""
+}
