@@ -52,4 +52,6 @@ func (d *Dialer) Checker(p *corev1.Probe, t *Target) Checker {
 
 type errored struct{ msg string }
 
-func (e errored) Check(context.Context, *Target) Result { return Result{Outcome: Unknown, Output: e.msg} }
+func (e errored) Check(context.Context, *Target) Result {
+	return Result{Outcome: Unknown, Output: e.msg}
+}

@@ -29,9 +29,9 @@ func (RealClock) NewTimer(at time.Time) Timer { return realTimer{time.NewTimer(t
 
 type realTimer struct{ t *time.Timer }
 
-func (t realTimer) C() <-chan time.Time   { return t.t.C }
-func (t realTimer) Reset(at time.Time)    { t.t.Reset(time.Until(at)) } // Go >= 1.23: no stale value after Reset
-func (t realTimer) Stop()                 { t.t.Stop() }
+func (t realTimer) C() <-chan time.Time { return t.t.C }
+func (t realTimer) Reset(at time.Time)  { t.t.Reset(time.Until(at)) } // Go >= 1.23: no stale value after Reset
+func (t realTimer) Stop()               { t.t.Stop() }
 
 // FakeClock is a Clock that moves only when told to (Advance).
 type FakeClock struct {

@@ -47,4 +47,3 @@ func SetContainerDefaults(c *corev1.Container) {
 		SetDefaults(Of(c, k))
 	}
 }
-

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"fmt"
+	"log"
 	"os"
 	"runtime"
 
@@ -15,6 +16,7 @@ import (
 // namespace, creates the socket and goes back to podd's, a few microseconds each.
 type Sockets struct {
 	reqs chan sockReq
+	home *os.File // podd's network namespace
 }
 
 type sockReq struct {
@@ -30,16 +32,38 @@ type sockReply struct {
 
 // NewSockets starts the socket thread. It lives as long as podd.
 func NewSockets() *Sockets {
-	s := &Sockets{reqs: make(chan sockReq)}
+	home, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		panic(fmt.Sprintf("probe: open podd's network namespace: %v", err)) // /proc is podd's precondition
+	}
+	s := &Sockets{reqs: make(chan sockReq), home: home}
 	go s.thread()
 	return s
 }
 
-// socket returns a non-blocking, close-on-exec TCP socket of family created in ns.
+// socket returns a non-blocking, close-on-exec TCP socket of family created in ns: from the
+// calling goroutine's own thread, locked for the few microseconds it spends in the pod's
+// namespace (no hand-off to another thread to wake), or through the socket thread when the
+// caller runs on the main thread (see internal/nsthread).
 func (s *Sockets) socket(ns *os.File, family int) (int, error) {
 	if ns == nil {
 		return newTCPSocket(family)
 	}
+	runtime.LockOSThread()
+	if unix.Gettid() != unix.Getpid() {
+		fd, err := socketIn(ns, family)
+		if rerr := unix.Setns(int(s.home.Fd()), unix.CLONE_NEWNET); rerr != nil {
+			// Stuck in the pod's namespace: this goroutine ends still locked so that the Go
+			// runtime discards its thread, and says why.
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			panicOnThread(fmt.Errorf("probe: return to podd's network namespace: %w", rerr))
+		}
+		runtime.UnlockOSThread()
+		return fd, err
+	}
+	runtime.UnlockOSThread()
 	reply := make(chan sockReply, 1)
 	s.reqs <- sockReq{ns: ns, family: family, reply: reply}
 	r := <-reply
@@ -64,14 +88,9 @@ func (s *Sockets) thread() {
 		runtime.UnlockOSThread()
 		return
 	}
-	home, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		panic(fmt.Sprintf("probe: open own network namespace: %v", err)) // /proc is podd's precondition
-	}
-	defer home.Close()
 	for req := range s.reqs {
 		fd, err := socketIn(req.ns, req.family)
-		if err := unix.Setns(int(home.Fd()), unix.CLONE_NEWNET); err != nil {
+		if err := unix.Setns(int(s.home.Fd()), unix.CLONE_NEWNET); err != nil {
 			if fd >= 0 {
 				unix.Close(fd)
 			}
@@ -88,4 +107,12 @@ func socketIn(ns *os.File, family int) (int, error) {
 		return -1, fmt.Errorf("probe: enter the pod's network namespace: %w", os.NewSyscallError("setns", err))
 	}
 	return newTCPSocket(family)
+}
+
+// panicOnThread ends the calling goroutine with err. It is only used on a locked thread that
+// could not leave a pod's namespace: Goexit leaves it locked, so the thread goes too. The
+// probe worker running it is replaced (Scheduler.worker).
+func panicOnThread(err error) {
+	log.Printf("%v: dropping the thread", err)
+	runtime.Goexit()
 }

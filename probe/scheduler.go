@@ -173,13 +173,25 @@ func (s *Scheduler) due(out []*Entry) ([]*Entry, time.Time) {
 }
 
 func (s *Scheduler) worker() {
-	defer s.stopped.Done()
+	var current *Entry
+	normal := false
+	defer func() {
+		if normal {
+			s.stopped.Done()
+			return
+		}
+		// The job ended this goroutine (runtime.Goexit: a thread that could not leave a pod's
+		// namespace goes with it): a new worker takes its place and the entry goes on.
+		s.finished(current)
+		go s.worker()
+	}()
 	for {
 		select {
-		case e := <-s.work:
-			e.job.Run()
-			s.finished(e)
+		case current = <-s.work:
+			current.job.Run()
+			s.finished(current)
 		case <-s.done:
+			normal = true
 			return
 		}
 	}
