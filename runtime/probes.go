@@ -3,6 +3,9 @@ package runtime
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,8 +161,35 @@ func (c *container) probeExec(run *probeRun) probe.ExecFunc {
 		if err != nil {
 			return nil, 0, err
 		}
+		if leader, ok := h.(interface{ Pid() int }); ok {
+			// On timeout Wait kills the command; what it started goes too.
+			defer context.AfterFunc(ctx, func() { killSession(c.cgroup(), leader.Pid()) })()
+		}
 		code := h.Wait(ctx)
 		return out.bytes(), code, nil
+	}
+}
+
+// killSession SIGKILLs every process of cgroup in session sid (an exec'd command and what it
+// started: nsinit runs it with setsid), a few rounds so that a fork racing the first is caught.
+func killSession(cgroup string, sid int) {
+	for range 3 {
+		data, err := os.ReadFile(filepath.Join(cgroup, "cgroup.procs"))
+		if err != nil {
+			return
+		}
+		killed := 0
+		for _, f := range strings.Fields(string(data)) {
+			pid, _ := strconv.Atoi(f)
+			if pid > 0 && nsinit.SessionOf(pid) == sid {
+				_ = unix.Kill(pid, unix.SIGKILL)
+				killed++
+			}
+		}
+		if killed == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -107,3 +107,55 @@ func podLine(t *testing.T, d *Podd, name string) string {
 	t.Fatalf("podctl get pods has no line for %s", name)
 	return ""
 }
+
+// execProbedPod's exec readiness probe succeeds; its exec liveness probe starts a background
+// sleep and hangs past timeoutSeconds: each run is killed with what it started.
+const execProbedPod = `apiVersion: v1
+kind: Pod
+metadata: {name: execprobe}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [testapp, sleep, "600"]
+    readinessProbe:
+      exec: {command: [cat, /etc/hostname]}
+      periodSeconds: 1
+    livenessProbe:
+      exec: {command: [sh, -c, "sleep 30 & sleep 31"]}
+      periodSeconds: 2
+      failureThreshold: 100
+`
+
+// TestExecProbeTimeout: exec probes run through the exec path; one that hangs is timed out
+// with kubelet's message and leaves no process behind in the container.
+func TestExecProbeTimeout(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(execProbedPod)
+	d.WaitPod("execprobe", 10*time.Second, "ready by its exec probe", func(p *corev1.Pod) error {
+		if !podReady(p) {
+			return fmt.Errorf("conditions %v", p.Status.Conditions)
+		}
+		return nil
+	})
+	want := `Liveness probe failed: command "sh -c sleep 30 & sleep 31" timed out`
+	eventually(t, 10*time.Second, "two timed-out exec probes", func() error {
+		out := strings.Join(strings.Fields(d.MustCtl("describe", "pod", "execprobe")), " ")
+		if !strings.Contains(out, "(x2 over") || !strings.Contains(out, want) {
+			return fmt.Errorf("%s", out)
+		}
+		return nil
+	})
+	// What the probe started was killed; as with the kubelet, an orphan becomes a zombie of
+	// the container's PID 1 (testapp sleep does not reap): no sleep may still be alive.
+	eventually(t, 5*time.Second, "no sleep alive in the container", func() error {
+		r := d.Ctl("exec", "execprobe", "--", "sh", "-c", "cat /proc/[0-9]*/stat")
+		if r.Code != 0 || regexp.MustCompile(`\(sleep\) [^Z]`).MatchString(r.Stdout) {
+			return fmt.Errorf("%s", r)
+		}
+		return nil
+	})
+	if s, _ := containerStatus(d.MustGetPod("execprobe"), "app"); s == nil || s.RestartCount != 0 {
+		t.Errorf("status %+v: a failing liveness probe below its threshold restarted the container", s)
+	}
+}
