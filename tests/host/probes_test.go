@@ -159,3 +159,45 @@ func TestExecProbeTimeout(t *testing.T) {
 		t.Errorf("status %+v: a failing liveness probe below its threshold restarted the container", s)
 	}
 }
+
+// slowStarter listens only after 3 s; its liveness probe would kill it at the first failure,
+// but the startup probe holds liveness (and readiness) back until it succeeds.
+const slowStarter = `apiVersion: v1
+kind: Pod
+metadata: {name: slow}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [sh, -c, "sleep 3; exec testapp serve 8080"]
+    startupProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+      failureThreshold: 20
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+      failureThreshold: 1
+`
+
+// TestStartupProbeGatesLiveness: not started nor ready until the startup probe succeeds, and
+// no liveness restart meanwhile.
+func TestStartupProbeGatesLiveness(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(slowStarter)
+	if s, _ := containerStatus(d.MustGetPod("slow"), "app"); s == nil || s.Started == nil || *s.Started || s.Ready {
+		t.Fatalf("right after apply: %+v, want started=false ready=false", s)
+	}
+	p := d.WaitPod("slow", 15*time.Second, "started and ready", func(p *corev1.Pod) error {
+		if s, err := containerStatus(p, "app"); err != nil || s.Started == nil || !*s.Started || !s.Ready {
+			return fmt.Errorf("%+v %v", s, err)
+		}
+		return nil
+	})
+	if s, _ := containerStatus(p, "app"); s.RestartCount != 0 {
+		t.Errorf("restarted %d times: liveness ran before the startup probe succeeded", s.RestartCount)
+	}
+	if out := d.MustCtl("describe", "pod", "slow"); strings.Contains(out, "Liveness probe failed") {
+		t.Errorf("a liveness probe ran before the container started:\n%s", out)
+	}
+}
