@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,17 +12,14 @@ type Checker interface {
 	Check(ctx context.Context, t *Target) Result
 }
 
-// Dialer makes the checkers of probes; it holds what they share: the socket thread and the
-// HTTP transport.
+// Dialer makes the checkers of probes; it holds what they share: the socket thread.
 type Dialer struct {
-	sockets   *Sockets
-	transport *http.Transport
+	sockets *Sockets
 }
 
-// NewDialer starts the socket thread (netns.go) and the probes' HTTP transport.
+// NewDialer starts the socket thread (netns.go).
 func NewDialer() *Dialer {
-	s := NewSockets()
-	return &Dialer{sockets: s, transport: newTransport(s)}
+	return &Dialer{sockets: NewSockets()}
 }
 
 // Checker is the checker of probe p (defaulted) for target t. A probe that cannot run (a port
@@ -39,7 +35,7 @@ func (d *Dialer) Checker(p *corev1.Probe, t *Target) Checker {
 		}
 		return &TCPCheck{sockets: d.sockets, host: p.TCPSocket.Host, port: port, timeout: timeout}
 	case p.HTTPGet != nil:
-		c, err := newHTTPCheck(d.transport, p.HTTPGet, t, timeout)
+		c, err := newHTTPCheck(d.sockets, p.HTTPGet, t, timeout)
 		if err != nil {
 			return errored{err.Error()}
 		}

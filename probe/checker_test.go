@@ -101,6 +101,13 @@ func TestHTTPCheck(t *testing.T) {
 	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://elsewhere.invalid/", http.StatusFound)
 	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(3 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, strings.Repeat("x", 1<<20)) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -127,6 +134,9 @@ func TestHTTPCheck(t *testing.T) {
 		{"/local", intstr.FromInt(port), "", Success, "fine"},
 		{"/away", intstr.FromInt(port), "", Warning, "Probe terminated redirects, Response body: <a href=\"http://elsewhere.invalid/\">Found</a>.\n\n"},
 		{"/big", intstr.FromInt(port), "", Success, strings.Repeat("x", maxBody)},
+		{"/loop", intstr.FromInt(port), "", Failure, fmt.Sprintf(`Get "http://%s:%d/loop": stopped after 10 redirects`, host, port)},
+		{"/slow", intstr.FromInt(port), "", Failure,
+			fmt.Sprintf(`Get "http://%s:%d/slow": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, host, port)},
 	} {
 		r := get(tc.path, tc.port, tc.scheme)
 		if r.Outcome != tc.outcome || r.Output != tc.output {
