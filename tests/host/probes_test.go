@@ -201,3 +201,44 @@ func TestStartupProbeGatesLiveness(t *testing.T) {
 		t.Errorf("a liveness probe ran before the container started:\n%s", out)
 	}
 }
+
+const togglePod = `apiVersion: v1
+kind: Pod
+metadata: {name: toggle}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [testapp, sleep, "600"]
+    readinessProbe:
+      exec: {command: [cat, /tmp/ready]}
+      periodSeconds: 1
+      failureThreshold: 1
+`
+
+// TestReadinessToggles: readiness follows the probe both ways (READY and the Ready condition)
+// and never restarts the container.
+func TestReadinessToggles(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(togglePod)
+	waitReady := func(want bool) {
+		t.Helper()
+		d.WaitPod("toggle", 10*time.Second, fmt.Sprintf("ready=%v", want), func(p *corev1.Pod) error {
+			if podReady(p) != want {
+				return fmt.Errorf("conditions %v", p.Status.Conditions)
+			}
+			return nil
+		})
+	}
+	waitReady(false)
+	d.MustCtl("exec", "toggle", "--", "touch", "/tmp/ready")
+	waitReady(true)
+	if line := podLine(t, d, "toggle"); !regexp.MustCompile(`^toggle\s+1/1\s+Running\s+0\s`).MatchString(line) {
+		t.Errorf("ready: %q", line)
+	}
+	d.MustCtl("exec", "toggle", "--", "rm", "/tmp/ready")
+	waitReady(false)
+	if line := podLine(t, d, "toggle"); !regexp.MustCompile(`^toggle\s+0/1\s+Running\s+0\s`).MatchString(line) {
+		t.Errorf("unready again: %q, want READY 0/1, still Running, no restart", line)
+	}
+}
