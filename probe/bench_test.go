@@ -34,7 +34,7 @@ func TestHelperServer(t *testing.T) {
 
 func startHelperServer(b *testing.B) int {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServer$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), "PROBE_HELPER_SERVER=1", "GOMAXPROCS=1")
+	cmd.Env = append(os.Environ(), "PROBE_HELPER_SERVER=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
