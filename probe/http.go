@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 
@@ -118,7 +119,8 @@ func (c *HTTPCheck) check(ctx context.Context, t *Target) Result {
 
 // requestError reads as net/http's client error, which is what the kubelet's events show.
 func requestError(ctx context.Context, u *url.URL, err error) string {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	// The connection's deadline is the context's: either may be seen first.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		err = errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
 	}
 	return (&url.Error{Op: "Get", URL: u.String(), Err: err}).Error()
