@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"github.com/podd/podd/probe"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -13,8 +14,8 @@ const DefaultTerminationGracePeriodSeconds int64 = 30
 // "default", spec.restartPolicy Always, spec.terminationGracePeriodSeconds
 // 30, spec.dnsPolicy ClusterFirst, and for each container
 // terminationMessagePath /dev/termination-log, terminationMessagePolicy
-// File, imagePullPolicy IfNotPresent, port protocol TCP, and a request for
-// each resource that only has a limit (request = limit).
+// File, imagePullPolicy IfNotPresent, port protocol TCP, a request for each
+// resource that only has a limit (request = limit), and the probes' defaults (probe.SetDefaults).
 func SetDefaults(pod *corev1.Pod) {
 	if pod.Namespace == "" {
 		pod.Namespace = metav1.NamespaceDefault
@@ -54,6 +55,7 @@ func setContainerDefaults(c *corev1.Container) {
 		}
 	}
 	setRequestDefaults(&c.Resources)
+	probe.SetContainerDefaults(c)
 }
 
 // setRequestDefaults sets the request of a resource that only has a limit

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podd/podd/probe"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -39,6 +40,7 @@ func validateContainer(c *corev1.Container, volumes map[string]bool, p *field.Pa
 	errs = append(errs, validatePorts(c.Ports, p.Child("ports"))...)
 	errs = append(errs, validateResources(&c.Resources, p.Child("resources"))...)
 	errs = append(errs, validateMounts(c.VolumeMounts, volumes, p.Child("volumeMounts"))...)
+	errs = append(errs, probe.ValidateContainer(c, p)...)
 	errs = append(errs, validateEnum(c.ImagePullPolicy, p.Child("imagePullPolicy"),
 		corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)...)
 	if c.TerminationMessagePath != "" {

@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -125,8 +126,22 @@ func checkInt(v any, bits int, p *field.Path) field.ErrorList {
 
 // leafChecks check the types k8s.io/api decodes from strings.
 var leafChecks = map[reflect.Type]func(any, *field.Path) field.ErrorList{
-	reflect.TypeFor[resource.Quantity](): checkQuantity,
-	reflect.TypeFor[metav1.Time]():       checkTime,
+	reflect.TypeFor[resource.Quantity]():  checkQuantity,
+	reflect.TypeFor[metav1.Time]():        checkTime,
+	reflect.TypeFor[intstr.IntOrString](): checkIntOrString,
+}
+
+// checkIntOrString accepts a string or an integer (a probe's port: a number or a port name).
+func checkIntOrString(v any, p *field.Path) field.ErrorList {
+	switch x := v.(type) {
+	case string:
+		return nil
+	case json.Number:
+		if _, err := strconv.ParseInt(string(x), 10, 32); err == nil {
+			return nil
+		}
+	}
+	return field.ErrorList{wrongType(p, v, "must be an integer or a string")}
 }
 
 func checkQuantity(v any, p *field.Path) field.ErrorList {

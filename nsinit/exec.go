@@ -121,6 +121,10 @@ func (p *execProcess) Wait(ctx context.Context) int {
 	return e.Code()
 }
 
+// Pid is the command's pid (in podd's PID namespace); it leads its own session (Setsid), which
+// what it starts shares unless it leaves it.
+func (p *execProcess) Pid() int { return p.x.pid }
+
 func (p *execProcess) Resize(cols, rows uint16) error {
 	if !p.x.tty {
 		return errors.New("exec: no terminal to resize")

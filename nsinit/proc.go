@@ -84,6 +84,16 @@ func ParentOf(pid int) int {
 	return ppid
 }
 
+// SessionOf reads the session id from /proc/PID/stat (field 6); 0 when pid is gone.
+func SessionOf(pid int) int {
+	fields := statFields(pid)
+	if len(fields) < 4 {
+		return 0
+	}
+	sid, _ := strconv.Atoi(fields[3])
+	return sid
+}
+
 // statFields are the fields of /proc/PID/stat after the command: [0] is the state (field 3).
 func statFields(pid int) []string {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")

@@ -32,16 +32,16 @@ func ExitReason(e Exit) string {
 	}
 }
 
-// ContainerStatus is the API status of a container from its observation. With no probes
-// yet, a container is ready and started exactly when it runs.
+// ContainerStatus is the API status of a container from its observation. A running container
+// is started and ready unless its probes say otherwise (Unstarted, Unready).
 func ContainerStatus(spec *v1.Container, o Container) v1.ContainerStatus {
 	s := v1.ContainerStatus{Name: spec.Name, Image: spec.Image, RestartCount: o.RestartCount,
 		ContainerID: o.ContainerID, ImageID: o.ImageID, LastTerminationState: terminatedState(o.LastExit)}
 	switch o.State {
 	case Running:
 		s.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(o.StartedAt)}
-		s.Ready = true
-		s.Started = boolPtr(true)
+		s.Ready = !o.Unstarted && !o.Unready
+		s.Started = boolPtr(!o.Unstarted)
 	case Exited:
 		s.State = terminatedState(o.Exit)
 		s.Started = boolPtr(false)
@@ -80,6 +80,7 @@ func Observed(s v1.ContainerStatus) Container {
 	switch st := s.State; {
 	case st.Running != nil:
 		o.State, o.StartedAt = Running, st.Running.StartedAt.Time
+		o.Unstarted, o.Unready = s.Started != nil && !*s.Started, !s.Ready
 	case st.Terminated != nil:
 		o.State, o.Exit = Exited, exitOf(st.Terminated)
 	case st.Waiting != nil:

@@ -38,6 +38,12 @@ type Container struct {
 	Message      string
 	ContainerID  string // the current or, once it ended, the last run
 	ImageID      string
+	// What the probes say of the current run: Unstarted while a startup probe has not
+	// succeeded, Unready while the container is not ready by its probes (readiness, or not
+	// started yet). A run starts with neither: the runtime sets the probes' initial verdict
+	// (Probed) as it records the run.
+	Unstarted bool
+	Unready   bool
 }
 
 // Eviction is podd's decision to evict the pod (kubelet's ShouldEvict result).
@@ -61,7 +67,16 @@ func (c Container) Run(at time.Time, containerID, imageID string, restarts int32
 	c.retire()
 	c.State, c.StartedAt = Running, at
 	c.Reason, c.Message = "", ""
+	c.Unstarted, c.Unready = false, false
 	c.RestartCount, c.ContainerID, c.ImageID = restarts, containerID, imageID
+	return c
+}
+
+// Probed is the observation of the probes' verdict on the running container: started (its
+// startup probe succeeded, or it has none) and ready (started, and its readiness probe
+// succeeded or it has none).
+func (c Container) Probed(started, ready bool) Container {
+	c.Unstarted, c.Unready = !started, !(started && ready)
 	return c
 }
 
@@ -74,6 +89,7 @@ func (c Container) End(e Exit) Container {
 	e.ContainerID = c.ContainerID
 	c.State, c.Exit, c.StartedAt = Exited, &e, time.Time{}
 	c.Reason, c.Message = "", ""
+	c.Unstarted, c.Unready = false, false
 	return c
 }
 
@@ -82,6 +98,7 @@ func (c Container) Wait(reason, message string, restarts int32) Container {
 	c.retire()
 	c.State, c.StartedAt = Waiting, time.Time{}
 	c.Reason, c.Message, c.RestartCount = reason, message, restarts
+	c.Unstarted, c.Unready = false, false
 	return c
 }
 

@@ -34,7 +34,8 @@ type container struct {
 	restarts  int32
 	oomSeen   uint64
 	startedAt time.Time
-	log       *os.File // this run's log, from create to start
+	log       *os.File  // this run's log, from create to start
+	probes    *probeRun // this run's probes (probes.go); p.mu guards it
 }
 
 func (c *container) name() string   { return c.spec.Name }

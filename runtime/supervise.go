@@ -23,6 +23,7 @@ func (c *container) supervise() {
 	crashes := 0
 	for {
 		if c.proc != nil {
+			c.startProbes()
 			ran, stopped := c.wait()
 			if stopped {
 				return
@@ -56,6 +57,7 @@ func (c *container) wait() (ran time.Duration, stopped bool) {
 }
 
 func (c *container) exited(e reaper.Exit) {
+	c.stopProbes()
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
 		oom = n["oom_kill"] > c.oomSeen

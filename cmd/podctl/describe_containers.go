@@ -48,6 +48,7 @@ func describeContainer(d describer, c corev1.Container, st corev1.ContainerStatu
 	}
 	describeResources(d, "Limits", c.Resources.Limits)
 	describeResources(d, "Requests", c.Resources.Requests)
+	describeProbes(d, c)
 	describeEnv(d, c.Env)
 	describeMounts(d, c.VolumeMounts)
 }

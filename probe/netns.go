@@ -1,0 +1,118 @@
+package probe
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sockets creates sockets inside network namespaces. A socket belongs to the namespace it was
+// created in for its whole life, so only socket(2) needs a thread that joined the pod's
+// namespace; the connect and everything after run on any goroutine, through Go's poller. One
+// OS thread, locked to a goroutine, does every socket(2) for every pod: it enters the pod's
+// namespace, creates the socket and goes back to podd's, a few microseconds each.
+type Sockets struct {
+	reqs chan sockReq
+	home *os.File // podd's network namespace
+}
+
+type sockReq struct {
+	ns     *os.File // the namespace; nil for podd's own
+	family int
+	reply  chan sockReply
+}
+
+type sockReply struct {
+	fd  int
+	err error
+}
+
+// NewSockets starts the socket thread. It lives as long as podd.
+func NewSockets() *Sockets {
+	home, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		panic(fmt.Sprintf("probe: open podd's network namespace: %v", err)) // /proc is podd's precondition
+	}
+	s := &Sockets{reqs: make(chan sockReq), home: home}
+	go s.thread()
+	return s
+}
+
+// socket returns a non-blocking, close-on-exec TCP socket of family created in ns: from the
+// calling goroutine's own thread, locked for the few microseconds it spends in the pod's
+// namespace (no hand-off to another thread to wake), or through the socket thread when the
+// caller runs on the main thread (see internal/nsthread).
+func (s *Sockets) socket(ns *os.File, family int) (int, error) {
+	if ns == nil {
+		return newTCPSocket(family)
+	}
+	runtime.LockOSThread()
+	if unix.Gettid() != unix.Getpid() {
+		fd, err := socketIn(ns, family)
+		if rerr := unix.Setns(int(s.home.Fd()), unix.CLONE_NEWNET); rerr != nil {
+			// Stuck in the pod's namespace: this goroutine ends still locked so that the Go
+			// runtime discards its thread, and says why.
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			panicOnThread(fmt.Errorf("probe: return to podd's network namespace: %w", rerr))
+		}
+		runtime.UnlockOSThread()
+		return fd, err
+	}
+	runtime.UnlockOSThread()
+	reply := make(chan sockReply, 1)
+	s.reqs <- sockReq{ns: ns, family: family, reply: reply}
+	r := <-reply
+	return r.fd, r.err
+}
+
+func newTCPSocket(family int) (int, error) {
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	return fd, nil
+}
+
+// thread serves socket requests from a locked OS thread. Should it fail to return to podd's
+// namespace, it exits still locked (the Go runtime then discards the thread) and a new one
+// takes over.
+func (s *Sockets) thread() {
+	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() { // never the main thread (see internal/nsthread)
+		go s.thread()
+		runtime.UnlockOSThread()
+		return
+	}
+	for req := range s.reqs {
+		fd, err := socketIn(req.ns, req.family)
+		if err := unix.Setns(int(s.home.Fd()), unix.CLONE_NEWNET); err != nil {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			req.reply <- sockReply{-1, fmt.Errorf("probe: return to podd's network namespace: %w", err)}
+			go s.thread()
+			return
+		}
+		req.reply <- sockReply{fd, err}
+	}
+}
+
+func socketIn(ns *os.File, family int) (int, error) {
+	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		return -1, fmt.Errorf("probe: enter the pod's network namespace: %w", os.NewSyscallError("setns", err))
+	}
+	return newTCPSocket(family)
+}
+
+// panicOnThread ends the calling goroutine with err. It is only used on a locked thread that
+// could not leave a pod's namespace: Goexit leaves it locked, so the thread goes too. The
+// probe worker running it is replaced (Scheduler.worker).
+func panicOnThread(err error) {
+	log.Printf("%v: dropping the thread", err)
+	runtime.Goexit()
+}

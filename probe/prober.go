@@ -1,0 +1,143 @@
+package probe
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Hooks is what a container run's probes tell the runtime. They are called from the
+// scheduler's workers, never with the Prober's lock held.
+type Hooks struct {
+	// Changed: the container's started or ready changed.
+	Changed func(started, ready bool)
+	// Event: a probe result the kubelet reports (Unhealthy, ProbeWarning).
+	Event func(Event)
+	// Restart: a liveness or startup probe failed; kill the container with grace (the probe's
+	// terminationGracePeriodSeconds, nil for the pod's) and restart it as the restart policy
+	// says, recording killing as it is killed.
+	Restart func(killing Event, grace *int64)
+}
+
+// Prober runs the probes of one run of a container on a Scheduler.
+type Prober struct {
+	mu      sync.Mutex
+	state   *Container
+	target  Target
+	hooks   Hooks
+	clock   Clock
+	ctx     context.Context
+	cancel  context.CancelFunc
+	entries [numKinds]*Entry
+	running sync.WaitGroup // runs under way (Stop waits for them)
+}
+
+// Start schedules the probes of a run of spec (defaulted) that started at startedAt. It
+// returns nil when the container has no probe.
+func Start(s *Scheduler, d *Dialer, spec *corev1.Container, startedAt time.Time, t Target, h Hooks) *Prober {
+	if !Has(spec) {
+		return nil
+	}
+	t.Container = spec
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Prober{state: NewContainer(spec, startedAt), target: t, hooks: h, clock: s.clock, ctx: ctx, cancel: cancel}
+	p.mu.Lock() // a job may run before the loop ends; it reads entries under the lock
+	defer p.mu.Unlock()
+	for k := Kind(0); k < numKinds; k++ {
+		if pr := Of(spec, k); pr != nil {
+			job := &probeJob{p: p, kind: k, spec: pr, check: d.Checker(pr, &p.target)}
+			p.entries[k] = s.Add(job, time.Duration(pr.PeriodSeconds)*time.Second)
+		}
+	}
+	return p
+}
+
+// Started and Ready are the container's started and ready as the probes say now.
+func (p *Prober) Started() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state.Started()
+}
+
+func (p *Prober) Ready() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state.Ready()
+}
+
+// Stop ends the probes of the run: none is started any more, one under way is cancelled and
+// waited for (its hooks included: do not call Stop from a hook, nor holding a lock a hook
+// takes). After Stop, nothing uses the Target any more.
+func (p *Prober) Stop() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	entries := p.entries
+	p.mu.Unlock()
+	for _, e := range entries {
+		if e != nil {
+			e.Stop()
+		}
+	}
+	p.mu.Lock()
+	p.cancel()
+	p.mu.Unlock()
+	p.running.Wait()
+}
+
+type probeJob struct {
+	p     *Prober
+	kind  Kind
+	spec  *corev1.Probe
+	check Checker
+}
+
+func (j *probeJob) Run() {
+	p := j.p
+	p.mu.Lock()
+	due := p.ctx.Err() == nil && p.state.Due(j.kind, p.clock.Now())
+	if due {
+		p.running.Add(1) // under the lock: Stop cancels under it too, then waits
+	}
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	defer p.running.Done()
+	r := j.check.Check(p.ctx, &p.target)
+	p.mu.Lock()
+	if p.ctx.Err() != nil { // stopped meanwhile: the run is over
+		p.mu.Unlock()
+		return
+	}
+	wasStarted := p.state.Started()
+	d := p.state.Record(j.kind, r)
+	started, ready := p.state.Started(), p.state.Ready()
+	var readiness *Entry
+	if !wasStarted && started {
+		readiness = p.entries[Readiness]
+	}
+	p.mu.Unlock()
+	j.report(d, started, ready, readiness)
+}
+
+// report tells the runtime; readiness is the entry to run at once (the container just
+// started: the kubelet probes its readiness then), or nil.
+func (j *probeJob) report(d Decision, started, ready bool, readiness *Entry) {
+	p := j.p
+	if d.Event != nil && p.hooks.Event != nil {
+		p.hooks.Event(*d.Event)
+	}
+	if d.Changed && p.hooks.Changed != nil {
+		p.hooks.Changed(started, ready)
+	}
+	if readiness != nil {
+		readiness.Trigger()
+	}
+	if d.Restart && p.hooks.Restart != nil {
+		p.hooks.Restart(d.Killing, j.spec.TerminationGracePeriodSeconds)
+	}
+}

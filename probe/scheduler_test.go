@@ -1,0 +1,150 @@
+package probe
+
+import (
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type recordJob struct {
+	name string
+	ran  chan string
+}
+
+func (j recordJob) Run() { j.ran <- j.name }
+
+// collect reads n runs, sorted.
+func collect(t *testing.T, ran chan string, n int) []string {
+	t.Helper()
+	var got []string
+	for range n {
+		select {
+		case name := <-ran:
+			got = append(got, name)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("after %v, timed out waiting for %d runs", got, n)
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+func TestSchedulerPeriods(t *testing.T) {
+	start := time.Unix(1000, 0)
+	clock := NewFakeClock(start)
+	s := NewScheduler(clock, 2)
+	defer s.Close()
+	ran := make(chan string, 100)
+	periods := map[string]int{"a": 1, "b": 2, "c": 5}
+	for name, p := range periods {
+		s.AddAt(recordJob{name, ran}, time.Duration(p)*time.Second, start)
+	}
+	if got := collect(t, ran, 3); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("at 0s: %v", got)
+	}
+	for sec := 1; sec <= 10; sec++ {
+		clock.Advance(time.Second)
+		var want []string
+		for _, name := range []string{"a", "b", "c"} {
+			if sec%periods[name] == 0 {
+				want = append(want, name)
+			}
+		}
+		if got := collect(t, ran, len(want)); !slices.Equal(got, want) {
+			t.Fatalf("at %ds: ran %v, want %v", sec, got, want)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	if len(ran) != 0 {
+		t.Fatalf("extra runs: %d", len(ran))
+	}
+}
+
+func TestSchedulerStopAndTrigger(t *testing.T) {
+	start := time.Unix(1000, 0)
+	clock := NewFakeClock(start)
+	s := NewScheduler(clock, 1)
+	defer s.Close()
+	ran := make(chan string, 10)
+	a := s.AddAt(recordJob{"a", ran}, 10*time.Second, start.Add(time.Second))
+	b := s.AddAt(recordJob{"b", ran}, 10*time.Second, start.Add(time.Second))
+	b.Stop()
+	a.Trigger()
+	if got := collect(t, ran, 1); got[0] != "a" {
+		t.Fatalf("triggered: %v", got)
+	}
+	clock.Advance(5 * time.Second)
+	time.Sleep(20 * time.Millisecond)
+	if len(ran) != 0 || s.Len() != 1 {
+		t.Fatalf("a stopped entry ran, or a triggered one ran twice: %d runs, %d entries", len(ran), s.Len())
+	}
+	clock.Advance(5 * time.Second) // a's next run: a period after the trigger
+	collect(t, ran, 1)
+}
+
+type blockJob struct {
+	running, peak *atomic.Int32
+	release       chan struct{}
+	ran           chan string
+}
+
+func (j blockJob) Run() {
+	n := j.running.Add(1)
+	for {
+		p := j.peak.Load()
+		if n <= p || j.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	<-j.release
+	j.running.Add(-1)
+	j.ran <- ""
+}
+
+func TestSchedulerPoolBound(t *testing.T) {
+	start := time.Unix(1000, 0)
+	clock := NewFakeClock(start)
+	s := NewScheduler(clock, 2)
+	defer s.Close()
+	var running, peak atomic.Int32
+	release := make(chan struct{})
+	ran := make(chan string, 10)
+	for range 5 {
+		s.AddAt(blockJob{&running, &peak, release, ran}, time.Hour, start)
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	collect(t, ran, 5)
+	if peak.Load() != 2 {
+		t.Fatalf("at most %d probes ran at once, want the pool's 2", peak.Load())
+	}
+}
+
+func TestSchedulerFirstRunJitter(t *testing.T) {
+	start := time.Unix(1000, 0)
+	clock := NewFakeClock(start)
+	s := NewScheduler(clock, 1)
+	defer s.Close()
+	var firsts []time.Time
+	for range 50 {
+		firsts = append(firsts, s.Add(noop{}, 10*time.Second).next)
+	}
+	spread := slices.MaxFunc(firsts, time.Time.Compare).Sub(slices.MinFunc(firsts, time.Time.Compare))
+	for _, f := range firsts {
+		if f.Before(start) || !f.Before(start.Add(10*time.Second)) {
+			t.Fatalf("first run at %v, outside the first period", f.Sub(start))
+		}
+	}
+	if spread < time.Second {
+		t.Fatalf("50 first runs within %v: no jitter", spread)
+	}
+	clock.Advance(11 * time.Second)
+	if e := s.Add(noop{}, 10*time.Second); !e.next.Equal(clock.Now()) {
+		t.Fatalf("a probe added after the first period runs at once, not at +%v", e.next.Sub(clock.Now()))
+	}
+}
+
+type noop struct{}
+
+func (noop) Run() {}
