@@ -67,11 +67,12 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ net.IP, err error) {
 // createVeth creates the pair with the host end up on the bridge and its peer "eth0" made
 // directly in the pod's network namespace (no move, no rename).
 func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
-	ns, err := os.Open(pod.NetPath())
+	files, err := pod.open(pins[0]) // net
+	defer closeAll(files)
 	if err != nil {
 		return fmt.Errorf("create veth %q: %w", name, err)
 	}
-	defer ns.Close()
+	ns := files[0]
 	veth := &netlink.Veth{
 		LinkAttrs:     netlink.NewLinkAttrs(),
 		PeerName:      podIfName,

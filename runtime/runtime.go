@@ -82,6 +82,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}
+	if err := netsetup.PreparePins(rt.nsDir()); err != nil { // before any pod: in the leak baseline
+		return nil, err
+	}
 	bin, err := nsinit.LoadBinary()
 	if err != nil {
 		return nil, err
