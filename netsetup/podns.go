@@ -215,7 +215,8 @@ func (p *PodNS) inPins(fn func() error) error {
 	})
 }
 
-// Remove unmounts (lazily) and deletes the pins and Dir; what is already gone is fine. Once no
+// Remove unmounts (lazily) and deletes the pins and Dir, in the pins namespace and in the
+// caller's (where an older podd pinned); what is already gone is fine. Once no
 // process, thread or socket uses the namespaces any more, the kernel destroys them, and with the
 // network namespace the pod's veth pair.
 func (p *PodNS) Remove() error {
@@ -226,13 +227,14 @@ func (p *PodNS) Remove() error {
 		}
 		return nil
 	})
-	if errors.Is(err, errNoPinsNS) { // nothing can be pinned: only the files are left
-		for _, ns := range pins {
-			errs = append(errs, unpin(p.path(ns.name)))
-		}
+	if errors.Is(err, errNoPinsNS) {
 		err = nil
 	}
 	errs = append(errs, err)
+	// Then in podd's own mount namespace: a pin an older podd made there (or only the files).
+	for _, ns := range pins {
+		errs = append(errs, unpin(p.path(ns.name)))
+	}
 	if err := os.Remove(p.Dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("remove pod namespaces: %w", err))
 	}
