@@ -82,9 +82,6 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}
-	if err := netsetup.PreparePins(rt.nsDir()); err != nil { // before any pod: in the leak baseline
-		return nil, err
-	}
 	bin, err := nsinit.LoadBinary()
 	if err != nil {
 		return nil, err
@@ -93,6 +90,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	rt.procs = hostProcs{reaper: r, launch: rt.launch}
 	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
+		return nil, err
+	}
+	if err := netsetup.PreparePins(rt.nsDir()); err != nil { // before any pod: in the leak baseline
 		return nil, err
 	}
 	if err := rt.setupNetwork(); err != nil {
