@@ -416,3 +416,39 @@ func countMounts(t testing.TB) int {
 	}
 	return strings.Count(string(data), "\n")
 }
+
+// TestLegacyPinsMoveToPinsNS: pins an older podd made in its own mount namespace are taken over
+// by the pins namespace made at the next start: still open, and gone from the caller's.
+func TestLegacyPinsMoveToPinsNS(t *testing.T) {
+	requireNS(t)
+	root := t.TempDir()
+	t.Cleanup(func() { unix.Unmount(root, unix.MNT_DETACH) })
+	dir := filepath.Join(root, "pod")
+	must(t, os.MkdirAll(dir, 0o700))
+	must(t, makePrivate(root))
+	err := nsthread.Run(func() error { // pin as podd did before the pins namespace
+		if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS); err != nil {
+			return err
+		}
+		for _, ns := range pins {
+			if err := pin("/proc/thread-self/ns/"+ns.name, filepath.Join(dir, ns.name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(t, err)
+	before := countMounts(t)
+	must(t, PreparePins(root))
+	if after := countMounts(t); after != before-3+1 { // the 3 pins out, .mnt in
+		t.Errorf("the caller's mounts went from %d to %d, want the 3 pins out and .mnt in", before, after)
+	}
+	p, err := OpenPodNS(dir)
+	if err != nil {
+		t.Fatalf("legacy pins not in the pins namespace: %v", err)
+	}
+	must(t, p.Remove())
+	if m := mountsUnder(t, dir); len(m) != 0 {
+		t.Errorf("mounts left: %v", m)
+	}
+}
