@@ -6,9 +6,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/testutil"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -253,5 +255,35 @@ func TestLinkExists(t *testing.T) {
 	}
 	if _, err := linkExists(fd, "a-name-longer-than-ifnamsiz"); err == nil {
 		t.Error("linkExists of a name longer than IFNAMSIZ: no error")
+	}
+}
+
+// TestAttachWithoutIPv6: neither end of a pod's veth has IPv6 (its multicast would be flooded to
+// every port of the bridge on each attach); the pod's lo keeps it (::1).
+func TestAttachWithoutIPv6(t *testing.T) {
+	requireNS(t)
+	if _, err := os.Stat("/proc/sys/net/ipv6"); err != nil {
+		testutil.Unavailable(t, "IPv6 in the kernel")
+	}
+	n := newNetwork(t)
+	pod := newPodNS(t, "web-0")
+	if _, err := n.Attach(pod, testOwner); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Release(testOwner)
+	read := func(ifname string) string {
+		b, err := os.ReadFile("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6")
+		if err != nil {
+			return err.Error()
+		}
+		return strings.TrimSpace(string(b))
+	}
+	if got := read("vp1a2b3c4d"); got != "1" {
+		t.Errorf("host end: disable_ipv6 %s, want 1", got)
+	}
+	var eth0, lo string
+	must(t, pod.Do(func() error { eth0, lo = read(podIfName), read("lo"); return nil }))
+	if eth0 != "1" || lo != "0" {
+		t.Errorf("in the pod: disable_ipv6 eth0 %s (want 1), lo %s (want 0)", eth0, lo)
 	}
 }

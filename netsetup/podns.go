@@ -20,10 +20,7 @@ import (
 
 // pins are the namespaces a pod shares, by their name under /proc/<tid>/ns, with their
 // CLONE_NEW* type.
-var pins = [...]struct {
-	name  string
-	flags int
-}{
+var pins = [...]pinKind{
 	{"net", unix.CLONE_NEWNET},
 	{"ipc", unix.CLONE_NEWIPC},
 	{"uts", unix.CLONE_NEWUTS},
@@ -33,17 +30,23 @@ var pins = [...]struct {
 const loopbackIndex = 1
 
 // PodNS is a pod's shared network, IPC and UTS namespaces, pinned by bind mounts at Dir/net,
-// Dir/ipc and Dir/uts (no pause process).
+// Dir/ipc and Dir/uts (no pause process). The bind mounts live in the pins namespace of Dir's
+// parent (pinsns.go), not in podd's mount namespace: Dir and the pin files are seen from both,
+// the mounts only from the pins namespace.
 type PodNS struct {
 	Dir string
+	mnt *os.File // the pins namespace (pinsns.go); nil in a PodNS made by hand: found from Dir
 }
 
 // CreatePodNS makes new network, IPC and UTS namespaces with the given hostname and "lo" up, and
-// pins them under dir (created if missing). Dir's parent becomes a private mount (bound onto
-// itself if it is not a mount point yet) so the pins do not propagate. On failure nothing is
-// left behind.
+// pins them under dir (created if missing) in the pins namespace. Dir's parent becomes a private
+// mount (bound onto itself if it is not a mount point yet) so no pin propagates. On failure
+// nothing is left behind.
 func CreatePodNS(dir, hostname string) (*PodNS, error) {
-	p := &PodNS{Dir: dir}
+	p, err := podNSOf(dir, true)
+	if err != nil {
+		return nil, err
+	}
 	created, err := p.makeDir()
 	if err != nil {
 		return nil, err
@@ -59,30 +62,60 @@ func CreatePodNS(dir, hostname string) (*PodNS, error) {
 		if err := netlink.LinkSetUp(lo); err != nil {
 			return fmt.Errorf("set \"lo\" up: %w", err)
 		}
+		if err := disableIPv6("default"); err != nil { // eth0 (see createVeth); lo keeps ::1
+			return err
+		}
+		if err := enterPins(p.mnt); err != nil {
+			return err
+		}
 		return p.pinThread()
 	})
 	if err != nil {
 		if created {
-			os.Remove(dir)
+			os.Remove(p.Dir)
 		}
 		return nil, fmt.Errorf("create pod namespaces %q: %w", dir, err)
 	}
 	return p, nil
 }
 
+// podNSOf is the PodNS of dir (made absolute: pin work runs in the pins namespace, whose
+// root is its working directory) with the pins namespace of dir's parent, made if missing when
+// create is set.
+func podNSOf(dir string, create bool) (*PodNS, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pod namespaces %q: %w", dir, err)
+	}
+	ns, err := pinsNS(filepath.Dir(abs), create)
+	if err != nil {
+		return nil, fmt.Errorf("pod namespaces %q: %w", dir, err)
+	}
+	return &PodNS{Dir: abs, mnt: ns}, nil
+}
+
 // OpenPodNS returns the pod namespaces pinned under dir, checking that every pin is a mounted
 // namespace (for a restarted podd).
 func OpenPodNS(dir string) (*PodNS, error) {
-	p := &PodNS{Dir: dir}
-	for _, ns := range pins {
-		var st unix.Statfs_t
-		path := p.path(ns.name)
-		if err := unix.Statfs(path, &st); err != nil {
-			return nil, fmt.Errorf("open pod namespace %q: %w", path, err)
+	p, err := podNSOf(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	err = p.inPins(func() error {
+		for _, ns := range pins {
+			var st unix.Statfs_t
+			path := p.path(ns.name)
+			if err := unix.Statfs(path, &st); err != nil {
+				return fmt.Errorf("open pod namespace %q: %w", path, err)
+			}
+			if st.Type != unix.NSFS_MAGIC {
+				return fmt.Errorf("open pod namespace %q: not a mounted namespace", path)
+			}
 		}
-		if st.Type != unix.NSFS_MAGIC {
-			return nil, fmt.Errorf("open pod namespace %q: not a mounted namespace", path)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -91,22 +124,31 @@ func OpenPodNS(dir string) (*PodNS, error) {
 // podd whose pins were lost (their mount namespace went with the old podd) takes them back from
 // a container still running in them.
 func AdoptPodNS(dir string, pid int) (*PodNS, error) {
-	p := &PodNS{Dir: dir}
+	p, err := podNSOf(dir, true)
+	if err != nil {
+		return nil, err
+	}
 	created, err := p.makeDir()
 	if err != nil {
 		return nil, err
 	}
-	for i, ns := range pins {
-		_ = unpin(p.path(ns.name))
-		if err := pin(fmt.Sprintf("/proc/%d/ns/%s", pid, ns.name), p.path(ns.name)); err != nil {
-			for _, done := range pins[:i] {
-				unpin(p.path(done.name))
+	err = p.inPins(func() error {
+		for i, ns := range pins {
+			_ = unpin(p.path(ns.name))
+			if err := pin(fmt.Sprintf("/proc/%d/ns/%s", pid, ns.name), p.path(ns.name)); err != nil {
+				for _, done := range pins[:i] {
+					unpin(p.path(done.name))
+				}
+				return err
 			}
-			if created {
-				os.Remove(dir)
-			}
-			return nil, fmt.Errorf("adopt pod namespaces of pid %d: %w", pid, err)
 		}
+		return nil
+	})
+	if err != nil {
+		if created {
+			os.Remove(p.Dir)
+		}
+		return nil, fmt.Errorf("adopt pod namespaces of pid %d: %w", pid, err)
 	}
 	return p, nil
 }
@@ -118,22 +160,13 @@ func (p *PodNS) path(ns string) string { return filepath.Join(p.Dir, ns) }
 
 // Do runs fn on a locked OS thread that has joined the pod's net, IPC and UTS namespaces. The
 // thread is discarded afterwards, so the caller's threads are untouched; a child cloned from it
-// (exec.Cmd.Start inside fn) inherits the namespaces. Goroutines started by fn do not.
+// (exec.Cmd.Start inside fn) inherits the namespaces, and podd's mount namespace (not the pins
+// namespace). Goroutines started by fn do not.
 func (p *PodNS) Do(fn func() error) error {
-	var files [len(pins)]*os.File
-	defer func() {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
-		}
-	}()
-	for i, ns := range pins {
-		f, err := os.Open(p.path(ns.name))
-		if err != nil {
-			return fmt.Errorf("open pod namespace: %w", err)
-		}
-		files[i] = f
+	files, err := p.open(pins[:]...)
+	defer closeAll(files)
+	if err != nil {
+		return err
 	}
 	return nsthread.Run(func() error {
 		for i, ns := range pins {
@@ -145,11 +178,63 @@ func (p *PodNS) Do(fn func() error) error {
 	})
 }
 
-// Remove unmounts (lazily) and deletes the pins and Dir; what is already gone is fine. Once no
+type pinKind = struct {
+	name  string
+	flags int
+}
+
+// open opens the pins of the given namespaces (from the pins namespace).
+func (p *PodNS) open(kinds ...pinKind) ([]*os.File, error) {
+	files := make([]*os.File, 0, len(kinds))
+	err := p.inPins(func() error {
+		for _, ns := range kinds {
+			f, err := os.Open(p.path(ns.name))
+			if err != nil {
+				return fmt.Errorf("open pod namespace: %w", err)
+			}
+			files = append(files, f)
+		}
+		return nil
+	})
+	return files, err
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// inPins runs fn on a throwaway thread in the pins namespace p's pins live in.
+func (p *PodNS) inPins(fn func() error) error {
+	if p.mnt == nil {
+		return inPins(filepath.Dir(p.Dir), fn)
+	}
+	return nsthread.Run(func() error {
+		if err := enterPins(p.mnt); err != nil {
+			return err
+		}
+		return fn()
+	})
+}
+
+// Remove unmounts (lazily) and deletes the pins and Dir, in the pins namespace and in the
+// caller's (where an older podd pinned); what is already gone is fine. Once no
 // process, thread or socket uses the namespaces any more, the kernel destroys them, and with the
 // network namespace the pod's veth pair.
 func (p *PodNS) Remove() error {
 	var errs []error
+	err := p.inPins(func() error {
+		for _, ns := range pins {
+			errs = append(errs, unpin(p.path(ns.name)))
+		}
+		return nil
+	})
+	if errors.Is(err, errNoPinsNS) {
+		err = nil
+	}
+	errs = append(errs, err)
+	// Then in podd's own mount namespace: a pin an older podd made there (or only the files).
 	for _, ns := range pins {
 		errs = append(errs, unpin(p.path(ns.name)))
 	}
@@ -159,15 +244,9 @@ func (p *PodNS) Remove() error {
 	return errors.Join(errs...)
 }
 
-// makeDir creates Dir if needed, reporting whether it did, and makes its parent a private mount.
+// makeDir creates Dir if needed, reporting whether it did (its parent, a private mount, was
+// made with the pins namespace).
 func (p *PodNS) makeDir() (created bool, err error) {
-	parent := filepath.Dir(p.Dir)
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return false, fmt.Errorf("create pod namespaces: %w", err)
-	}
-	if err := makePrivate(parent); err != nil {
-		return false, err
-	}
 	err = os.Mkdir(p.Dir, 0o700)
 	if errors.Is(err, fs.ErrExist) {
 		return false, nil

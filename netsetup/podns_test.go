@@ -1,8 +1,8 @@
 package netsetup
 
 import (
-	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/nsthread"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -32,6 +33,16 @@ func inode(t testing.TB, path string) uint64 {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// pinInode is the inode of the namespace pinned at p.Dir/name, seen from the pins namespace.
+func pinInode(t testing.TB, p *PodNS, name string) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := p.inPins(func() error { return unix.Stat(filepath.Join(p.Dir, name), &st) }); err != nil {
 		t.Fatal(err)
 	}
 	return st.Ino
@@ -101,7 +112,7 @@ func TestPodNSDo(t *testing.T) {
 	}
 	errs.Wait()
 
-	pinNet := inode(t, p.NetPath())
+	pinNet := pinInode(t, p, "net")
 	if pinNet == ownNet {
 		t.Fatalf("pinned netns is the test's own (%d)", ownNet)
 	}
@@ -112,7 +123,7 @@ func TestPodNSDo(t *testing.T) {
 		if v.err != nil {
 			t.Errorf("thread %d: %v", i, v.err)
 		}
-		if v.net != pinNet || v.ipc != inode(t, filepath.Join(p.Dir, "ipc")) || v.uts != inode(t, filepath.Join(p.Dir, "uts")) {
+		if v.net != pinNet || v.ipc != pinInode(t, p, "ipc") || v.uts != pinInode(t, p, "uts") {
 			t.Errorf("thread %d sees namespaces %+v, pins are net %d", i, v, pinNet)
 		}
 		if v.hostname != "web-0" {
@@ -210,23 +221,46 @@ func TestRemove(t *testing.T) {
 	}
 }
 
-// mountsUnder lists the mount points at or below dir in /proc/self/mountinfo.
+// mountsUnder lists the mount points at or below dir in the test's mount namespace and in
+// every pins namespace (where the pins live).
 func mountsUnder(t testing.TB, dir string) []string {
 	t.Helper()
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var found []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) > 4 && (fields[4] == dir || strings.HasPrefix(fields[4], dir+"/")) {
-			found = append(found, fields[4])
+	for _, info := range mountInfos(t) {
+		for _, line := range strings.Split(info, "\n") {
+			fields := strings.Fields(line)
+			if len(fields) > 4 && (fields[4] == dir || strings.HasPrefix(fields[4], dir+"/")) {
+				found = append(found, fields[4])
+			}
 		}
 	}
 	return found
+}
+
+// mountInfos is the mountinfo of the test's mount namespace, then of each pins namespace.
+func mountInfos(t testing.TB) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{string(data)}
+	pinsNSes.Lock()
+	defer pinsNSes.Unlock()
+	for dir, ns := range pinsNSes.byDir {
+		err := nsthread.Run(func() error {
+			if err := enterPins(ns); err != nil {
+				return err
+			}
+			data, err := os.ReadFile("/proc/thread-self/mountinfo")
+			out = append(out, string(data))
+			return err
+		})
+		if err != nil {
+			t.Fatalf("mounts of the pins namespace of %s: %v", dir, err)
+		}
+	}
+	return out
 }
 
 // mountOptional returns the optional fields (propagation) of the mount at dir.
@@ -342,4 +376,79 @@ func strayThreads(t testing.TB) []string {
 		}
 	}
 	return stray
+}
+
+// TestPinsStayOutOfCallerMountNS: pinning 20 pods adds no mount to the caller's mount
+// namespace (the one every container's is copied from) beyond the pins namespace's own pin;
+// the pins are mounts of the pins namespace.
+func TestPinsStayOutOfCallerMountNS(t *testing.T) {
+	requireNS(t)
+	root := t.TempDir()
+	t.Cleanup(func() { unix.Unmount(root, unix.MNT_DETACH) })
+	if err := PreparePins(root); err != nil {
+		t.Fatal(err)
+	}
+	before := countMounts(t)
+	for i := range 20 {
+		p, err := CreatePodNS(filepath.Join(root, fmt.Sprint(i)), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Remove()
+	}
+	if after := countMounts(t); after != before {
+		t.Errorf("the caller's mount namespace went from %d to %d mounts with 20 pods", before, after)
+	}
+	pinned := 0
+	for i := range 20 {
+		pinned += len(mountsUnder(t, filepath.Join(root, fmt.Sprint(i))))
+	}
+	if pinned != 60 {
+		t.Errorf("%d pins mounted for 20 pods, want 60", pinned)
+	}
+}
+
+func countMounts(t testing.TB) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(data), "\n")
+}
+
+// TestLegacyPinsMoveToPinsNS: pins an older podd made in its own mount namespace are taken over
+// by the pins namespace made at the next start: still open, and gone from the caller's.
+func TestLegacyPinsMoveToPinsNS(t *testing.T) {
+	requireNS(t)
+	root := t.TempDir()
+	t.Cleanup(func() { unix.Unmount(root, unix.MNT_DETACH) })
+	dir := filepath.Join(root, "pod")
+	must(t, os.MkdirAll(dir, 0o700))
+	must(t, makePrivate(root))
+	err := nsthread.Run(func() error { // pin as podd did before the pins namespace
+		if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS); err != nil {
+			return err
+		}
+		for _, ns := range pins {
+			if err := pin("/proc/thread-self/ns/"+ns.name, filepath.Join(dir, ns.name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(t, err)
+	before := countMounts(t)
+	must(t, PreparePins(root))
+	if after := countMounts(t); after != before-3+1 { // the 3 pins out, .mnt in
+		t.Errorf("the caller's mounts went from %d to %d, want the 3 pins out and .mnt in", before, after)
+	}
+	p, err := OpenPodNS(dir)
+	if err != nil {
+		t.Fatalf("legacy pins not in the pins namespace: %v", err)
+	}
+	must(t, p.Remove())
+	if m := mountsUnder(t, dir); len(m) != 0 {
+		t.Errorf("mounts left: %v", m)
+	}
 }

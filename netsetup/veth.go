@@ -3,6 +3,7 @@ package netsetup
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"strings"
@@ -67,18 +68,18 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ net.IP, err error) {
 // createVeth creates the pair with the host end up on the bridge and its peer "eth0" made
 // directly in the pod's network namespace (no move, no rename).
 func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
-	ns, err := os.Open(pod.NetPath())
+	files, err := pod.open(pins[0]) // net
+	defer closeAll(files)
 	if err != nil {
 		return fmt.Errorf("create veth %q: %w", name, err)
 	}
-	defer ns.Close()
+	ns := files[0]
 	veth := &netlink.Veth{
 		LinkAttrs:     netlink.NewLinkAttrs(),
 		PeerName:      podIfName,
 		PeerNamespace: netlink.NsFd(ns.Fd()),
 	}
 	veth.Name = name
-	veth.Flags = net.FlagUp
 	veth.MasterIndex = bridge.Attrs().Index
 	err = netlink.LinkAdd(veth)
 	if err != nil && !errors.Is(err, os.ErrExist) {
@@ -89,6 +90,26 @@ func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
 	}
 	if err != nil {
 		return fmt.Errorf("create veth %q: %w", name, err)
+	}
+	// Up only without IPv6: a port's own IPv6 (DAD, router solicitations, MLD) is multicast the
+	// bridge floods to every other port, work that grows with the pods on each attach.
+	if err := disableIPv6(name); err != nil {
+		deleteLink(name)
+		return fmt.Errorf("create veth %q: %w", name, err)
+	}
+	if err := netlink.LinkSetUp(veth); err != nil {
+		deleteLink(name)
+		return fmt.Errorf("create veth %q: set up: %w", name, err)
+	}
+	return nil
+}
+
+// disableIPv6 turns IPv6 off on the interface of the calling thread's network namespace ("default":
+// on the interfaces made in it from now on); a kernel without IPv6 is fine.
+func disableIPv6(ifname string) error {
+	err := os.WriteFile("/proc/sys/net/ipv6/conf/"+ifname+"/disable_ipv6", []byte("1"), 0)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("disable IPv6 on %q: %w", ifname, err)
 	}
 	return nil
 }

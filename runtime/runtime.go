@@ -91,6 +91,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err
 	}
+	if err := netsetup.PreparePins(rt.nsDir()); err != nil { // before any pod: in the leak baseline
+		return nil, err
+	}
 	if err := rt.setupNetwork(); err != nil {
 		return nil, err
 	}

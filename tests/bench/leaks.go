@@ -1,16 +1,22 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/podd/podd/internal/nsthread"
+	"golang.org/x/sys/unix"
 )
 
 // leakState is what podd holds while no pod exists: the mounts under the bench dir in podd's
-// mount namespace and the links of its network namespace (lo, the bridge).
+// mount namespace and in its pins namespace (where pod namespaces are pinned), and the links of
+// its network namespace (lo, the bridge).
 type leakState struct {
 	mounts, links []string
 }
@@ -44,6 +50,9 @@ func (b *bench) leaks(before leakState) ([]string, error) {
 			if what == "pod cgroup" && !e.IsDir() {
 				continue // the pods cgroup's own files
 			}
+			if what == "namespace pins" && e.Name() == ".mnt" {
+				continue // the pins namespace's own pin, made at podd's start
+			}
 			out = append(out, what+" "+filepath.Join(dir, e.Name()))
 		}
 	}
@@ -74,19 +83,63 @@ func added(what string, before, now []string) []string {
 	return out
 }
 
-// poddMounts lists the mount points under the bench dir in podd's mount namespace.
+// poddMounts lists the mount points under the bench dir in podd's mount namespace, then in its
+// pins namespace.
 func (b *bench) poddMounts() ([]string, error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(b.podd.pid) + "/mountinfo")
 	if err != nil {
 		return nil, fmt.Errorf("podd's mounts: %w", err)
 	}
+	pins, err := pinsMountInfo(filepath.Join(b.env.dir, "run", "ns", ".mnt"))
+	if err != nil {
+		return nil, err
+	}
+	out := b.mountsUnder(string(data), "")
+	return append(out, b.mountsUnder(pins, "pins namespace: ")...), nil
+}
+
+// mountsUnder lists the mount points under the bench dir in a mountinfo text, each after
+// prefix.
+func (b *bench) mountsUnder(mountinfo, prefix string) []string {
 	var out []string
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range strings.Split(mountinfo, "\n") {
 		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], b.env.dir) {
-			out = append(out, f[4])
+			out = append(out, prefix+f[4])
 		}
 	}
-	return out, nil
+	return out
+}
+
+// pinsMountInfo is the mountinfo of the mount namespace pinned at path (podd's pins
+// namespace), read from a throwaway thread that joined it; "" when nothing is pinned there.
+func pinsMountInfo(path string) (string, error) {
+	ns, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("pins namespace: %w", err)
+	}
+	defer ns.Close()
+	if typ, err := unix.IoctlRetInt(int(ns.Fd()), unix.NS_GET_NSTYPE); err != nil || typ != unix.CLONE_NEWNS {
+		return "", nil // a stale file: no pins namespace
+	}
+	var info string
+	err = nsthread.Run(func() error {
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			return err
+		}
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNS); err != nil {
+			return err
+		}
+		data, err := os.ReadFile("/proc/thread-self/mountinfo")
+		info = string(data)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("mounts of the pins namespace %s: %w", path, err)
+	}
+	return info, nil
 }
 
 // poddLinks lists the network interfaces of podd's network namespace.

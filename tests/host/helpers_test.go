@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/nsthread"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
@@ -626,9 +628,48 @@ func mountPoints(pid string) []string {
 	return out
 }
 
-// inPoddMountNS is path as seen from podd's mount namespace (pins are mounts there only).
+// inPoddMountNS is path as seen from podd's mount namespace.
 func (d *Podd) inPoddMountNS(path string) string {
 	return fmt.Sprintf("/proc/%d/root%s", d.HolderPID(), path)
+}
+
+// inPinsNS runs fn on a throwaway thread that joined podd's pins namespace, the mount namespace
+// where the pods' namespaces are pinned (pinned itself at RUN/ns/.mnt in podd's).
+func (d *Podd) inPinsNS(fn func() error) error {
+	ns, err := os.Open(d.inPoddMountNS(filepath.Join(d.RunDir, "ns", ".mnt")))
+	if err != nil {
+		return fmt.Errorf("podd's pins namespace: %w", err)
+	}
+	defer ns.Close()
+	return nsthread.Run(func() error {
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			return err
+		}
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNS); err != nil {
+			return fmt.Errorf("join podd's pins namespace: %w", err)
+		}
+		return fn()
+	})
+}
+
+// pinMountsMatching lists the lines of the pins namespace's mountinfo containing s.
+func (d *Podd) pinMountsMatching(s string) []string {
+	var data []byte
+	err := d.inPinsNS(func() error {
+		var err error
+		data, err = os.ReadFile("/proc/thread-self/mountinfo")
+		return err
+	})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // AssertPodGone checks that a deleted pod left nothing: no process, cgroup, mount, state, pinned
@@ -658,6 +699,9 @@ func (d *Podd) AssertPodGone(p *corev1.Pod) {
 		if m := mountsMatching(pid, uid); len(m) > 0 {
 			t.Errorf("mounts of the pod left in /proc/%s/mountinfo:\n%s", pid, strings.Join(m, "\n"))
 		}
+	}
+	if m := d.pinMountsMatching(uid); len(m) > 0 {
+		t.Errorf("mounts of the pod left in podd's pins namespace:\n%s", strings.Join(m, "\n"))
 	}
 	for _, path := range []string{
 		filepath.Join(d.Root, "pods", uid),
@@ -692,6 +736,10 @@ func (d *Podd) AssertPodGone(p *corev1.Pod) {
 	})
 }
 
+// isPinsNSPin reports whether name is the pins namespace's own pin under RUN/ns (made at podd's
+// start, not a pod's).
+func isPinsNSPin(name string) bool { return name == ".mnt" }
+
 // AssertNoPods checks that podd has no pod and no trace of one: the state a failed apply must
 // leave.
 func (d *Podd) AssertNoPods() {
@@ -708,7 +756,7 @@ func (d *Podd) AssertNoPods() {
 		filepath.Join(d.Root, "pods"), filepath.Join(d.Root, "ipam"), d.LogDir,
 		filepath.Join(d.RunDir, "ns"), d.inPoddMountNS(filepath.Join(d.RunDir, "ns")),
 	} {
-		if left := dirEntries(dir); len(left) > 0 {
+		if left := slices.DeleteFunc(dirEntries(dir), isPinsNSPin); len(left) > 0 {
 			t.Errorf("%s not empty: %v", dir, left)
 		}
 	}
@@ -722,10 +770,16 @@ func (d *Podd) AssertNoPods() {
 	}
 	for _, pid := range []string{strconv.Itoa(d.HolderPID()), "self"} {
 		for _, mp := range mountPoints(pid) {
+			if mp == filepath.Join(d.RunDir, "ns", ".mnt") {
+				continue // the pins namespace's own pin
+			}
 			if strings.HasPrefix(mp, filepath.Join(d.Root, "pods")+"/") || strings.HasPrefix(mp, filepath.Join(d.RunDir, "ns")+"/") {
 				t.Errorf("mount left in /proc/%s/mountinfo: %s", pid, mp)
 			}
 		}
+	}
+	if m := d.pinMountsMatching(filepath.Join(d.RunDir, "ns") + "/"); len(m) > 0 {
+		t.Errorf("pins left in podd's pins namespace:\n%s", strings.Join(m, "\n"))
 	}
 	eventually(t, 2*time.Second, "no veth in podd's network namespace", func() error {
 		ls, err := links(d.HolderPID())

@@ -175,9 +175,15 @@ func nsInode(link string) string {
 	return ""
 }
 
-// pinInode is the inode of the namespace pinned at RUN/ns/UID/NS (a mount in podd's namespace).
+// pinInode is the inode of the namespace pinned at RUN/ns/UID/NS (a mount in podd's pins
+// namespace).
 func pinInode(d *Podd, uid, ns string) string {
-	fi, err := os.Stat(d.inPoddMountNS(filepath.Join(d.RunDir, "ns", uid, ns)))
+	var fi os.FileInfo
+	err := d.inPinsNS(func() error {
+		var err error
+		fi, err = os.Stat(filepath.Join(d.RunDir, "ns", uid, ns))
+		return err
+	})
 	if err != nil {
 		return err.Error()
 	}
@@ -199,8 +205,8 @@ func TestDeleteLeavesNothing(t *testing.T) {
 			t.Errorf("running pod: %v", err)
 		}
 	}
-	if m := mountsMatching(fmt.Sprint(d.PID()), uid); len(m) == 0 {
-		t.Errorf("running pod: no mount of it in podd's mountinfo (pins expected)")
+	if m := d.pinMountsMatching(uid); len(m) == 0 {
+		t.Errorf("running pod: no mount of it in podd's pins namespace (pins expected)")
 	}
 	if ls, err := links(d.HolderPID()); err != nil || ls["vp"+uid[:8]] != "veth" {
 		t.Errorf("running pod: no veth vp%s in podd's network namespace: %v %v", uid[:8], ls, err)

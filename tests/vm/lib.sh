@@ -180,6 +180,10 @@ expect_no_zombies() {
 	ok "no zombie processes ($1)"
 }
 
+# pins_mountinfo: the mountinfo of podd's pins namespace (pinned at $NSDIR/.mnt), where the
+# pods' namespaces are pinned.
+pins_mountinfo() { nsenter --mount="$NSDIR/.mnt" cat /proc/self/mountinfo; }
+
 # expect_pod_gone UID NAME [NS] [PIDS...]: nothing of the pod is left on the VM.
 expect_pod_gone() {
 	_uid=$1 _name=$2 _ns=${3:-default}
@@ -189,6 +193,9 @@ expect_pod_gone() {
 	ok "no cgroup $PODS_CG/$_uid"
 	if grep -F "$_uid" /proc/self/mountinfo; then
 		fail "mounts mentioning pod uid $_uid remain (above)"
+	fi
+	if pins_mountinfo | grep -F "$_uid"; then
+		fail "pins of pod uid $_uid remain in the pins namespace (above)"
 	fi
 	ok "no mount mentions $_uid"
 	[ ! -e "$STATE/$_uid" ] || fail "state dir $STATE/$_uid still exists: $(ls -R "$STATE/$_uid" | head -20)"
@@ -217,7 +224,8 @@ expect_clean() {
 	expect_eq "pod cgroups under $PODS_CG" "$_l" ""
 	expect_eq "pod state dirs under $STATE" "$(ls -A "$STATE" 2>/dev/null)" ""
 	expect_eq "log dirs under $LOGS" "$(ls -A "$LOGS" 2>/dev/null)" ""
-	expect_eq "pinned namespaces under $NSDIR" "$(ls -A "$NSDIR" 2>/dev/null)" ""
-	expect_eq "podd mounts in mountinfo" "$(grep -E '/var/lib/podd/pods/|/run/podd/ns/' /proc/self/mountinfo || true)" ""
+	expect_eq "pinned namespaces under $NSDIR" "$(ls -A "$NSDIR" 2>/dev/null | grep -vx '\.mnt' || true)" ""
+	expect_eq "podd mounts in mountinfo" "$(grep -E '/var/lib/podd/pods/|/run/podd/ns/' /proc/self/mountinfo | grep -v ' /run/podd/ns/\.mnt ' || true)" ""
+	expect_eq "pins in the pins namespace" "$(pins_mountinfo | grep -E '/run/podd/ns/' || true)" ""
 	expect_eq "podctl get pods -A" "$(podctl get pods -A 2>&1)" "No resources found"
 }

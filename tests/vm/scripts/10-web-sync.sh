@@ -70,7 +70,7 @@ say "namespaces: net, ipc, uts shared; mnt, pid private"
 for ns in net ipc uts; do
 	expect_eq "$ns ns of sync (pid $SYNC) = web's (pid $WEB)" "$(readlink /proc/$SYNC/ns/$ns)" "$(readlink /proc/$WEB/ns/$ns)"
 	expect_ne "$ns ns of web vs the VM's" "$(readlink /proc/$WEB/ns/$ns)" "$(readlink /proc/self/ns/$ns)"
-	expect_eq "pinned $NSDIR/$UID_/$ns is mounted" "$(grep -c " $NSDIR/$UID_/$ns " /proc/self/mountinfo)" 1
+	expect_eq "pinned $NSDIR/$UID_/$ns is mounted" "$(pins_mountinfo | grep -c " $NSDIR/$UID_/$ns ")" 1
 done
 for ns in mnt pid cgroup; do
 	expect_ne "$ns ns of sync vs web" "$(readlink /proc/$SYNC/ns/$ns)" "$(readlink /proc/$WEB/ns/$ns)"
