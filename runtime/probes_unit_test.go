@@ -209,3 +209,36 @@ func execsBeforeKill(h *fakeHost) int {
 	}
 	return n
 }
+
+// A container that catches SIGTERM gets it first (kubelet's killContainer): one that exits on
+// it is not killed through its cgroup; one that carries on is, after the probe's own
+// terminationGracePeriodSeconds. Either restarts.
+func TestProbeLivenessKillGrace(t *testing.T) {
+	for name, stubborn := range map[string]bool{"exits on SIGTERM": false, "ignores SIGTERM": true} {
+		t.Run(name, func(t *testing.T) {
+			rt, h, clock := probeRuntime(t)
+			h.mu.Lock()
+			h.catch["web"], h.stubborn["web"] = !stubborn, stubborn
+			h.mu.Unlock()
+			in := probedPod(t, probe.Liveness, 1, execProbe("check"))
+			grace := int64(1)
+			in.Spec.Containers[0].LivenessProbe.TerminationGracePeriodSeconds = &grace
+			running(t, rt, h, in)
+			advanceUntil(t, clock, "Killing event", func() bool { return podEvent(t, rt, probe.ReasonKilling) != nil })
+			start := time.Now()
+			nextStart(t, h)
+			waited := time.Since(start)
+			if len(h.called("proc.signal:SIGTERM")) == 0 {
+				t.Error("no SIGTERM")
+			}
+			if killed := len(h.called("cg.kill")) > 0; killed != stubborn {
+				t.Errorf("killed through the cgroup: %v, want %v", killed, stubborn)
+			}
+			if stubborn && waited < 500*time.Millisecond {
+				t.Errorf("killed %v after the probe failed, want the probe's grace of 1 s", waited)
+			}
+			waitFor(t, func() bool { return ctrStatus(t, rt, "web", "web").RestartCount == 1 })
+			deleteLeavesNothing(t, rt, h, "web")
+		})
+	}
+}
