@@ -15,20 +15,42 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Probes (package probe) run on one scheduler and one dialer for every pod of this podd. Each
-// run of a container with probes gets a probe.Prober, started by its supervisor as the run
-// begins and stopped as it ends; the probes' verdicts become the container's started and
-// ready (podstatus), their failures kubelet's events, and a failed liveness or startup probe
-// kills the container, which the supervisor then restarts by the restart policy.
-var probing = sync.OnceValues(func() (*probe.Scheduler, *probe.Dialer) {
-	return probe.NewScheduler(probe.RealClock{}, probe.DefaultWorkers), probe.NewDialer()
-})
+// Probes (package probe) run on one scheduler and one dialer for every pod of this podd, the
+// Runtime's probing. Each run of a container with probes gets a probe.Prober, started by its
+// supervisor as the run begins and stopped as it ends; the probes' verdicts become the
+// container's started and ready (podstatus), their failures kubelet's events, and a failed
+// liveness or startup probe kills the container, which the supervisor then restarts by the
+// restart policy.
+type probing struct {
+	sched  *probe.Scheduler
+	dialer *probe.Dialer
+	// netns opens the pod's network namespace, which tcp and http probes dial from; nil
+	// (a test's) dials from podd's own.
+	netns func(c *container) (*os.File, error)
+}
+
+// newProbing starts the scheduler on clock (probe.RealClock, or a test's fake).
+func newProbing(clock probe.Clock) *probing {
+	return &probing{sched: probe.NewScheduler(clock, probe.DefaultWorkers), dialer: probe.NewDialer(), netns: openPodNetNS}
+}
+
+// openPodNetNS opens the pinned network namespace of the container's pod.
+func openPodNetNS(c *container) (*os.File, error) {
+	return os.Open(c.p.ns.NetPath())
+}
+
+// stopProbing stops the scheduler once every pod stopped (Shutdown): a probe under way ends first.
+func (rt *Runtime) stopProbing() {
+	if rt.probing != nil {
+		rt.probing.sched.Close()
+	}
+}
 
 // probeRun is the probes of one run of a container.
 type probeRun struct {
 	prober *probe.Prober
 	proc   *nsinit.Process
-	netns  *os.File      // the pod's network namespace, dialled from
+	netns  *os.File      // the pod's network namespace, dialled from (nil: podd's own)
 	ended  chan struct{} // closed when the run ended (stopProbes)
 }
 
@@ -42,10 +64,11 @@ func initialVerdict(c *container) (started, ready bool) {
 // startProbes starts the probes of the container's current run; the supervisor calls it as the
 // run begins (a start, a restart or an adopted process).
 func (c *container) startProbes() {
-	if !probe.Has(c.spec) || c.p.ns == nil {
+	pr := c.p.rt.probing
+	if pr == nil || !probe.Has(c.spec) || c.p.ns == nil {
 		return
 	}
-	netns, err := os.Open(c.p.ns.NetPath())
+	netns, err := pr.openNetNS(c)
 	if err != nil {
 		logf("pod %s/%s: container %s: no probes: %v", c.p.obj.Namespace, c.p.obj.Name, c.name(), err)
 		return
@@ -63,11 +86,18 @@ func (c *container) startProbes() {
 	c.observe(func(o podstatus.Container) podstatus.Container { return o.Probed(initialVerdict(c)) }) // an adopted run starts over
 	p.updatePhase()
 	target := probe.Target{NetNS: netns, PodIP: p.obj.Status.PodIP, Exec: c.probeExec(run)}
-	sched, dialer := probing()
 	// Under p.mu: the hooks (which take it) never see run.prober unset.
-	run.prober = probe.Start(sched, dialer, c.spec, running.StartedAt.Time, target, c.probeHooks(run))
+	run.prober = probe.Start(pr.sched, pr.dialer, c.spec, running.StartedAt.Time, target, c.probeHooks(run))
 	p.mu.Unlock()
 	p.save()
+}
+
+// openNetNS is the pod's network namespace for the probes; nil for podd's own.
+func (pr *probing) openNetNS(c *container) (*os.File, error) {
+	if pr.netns == nil {
+		return nil, nil
+	}
+	return pr.netns(c)
 }
 
 // stopProbes ends the probes of the run that ended; not with p.mu held (it waits for a probe
@@ -82,7 +112,9 @@ func (c *container) stopProbes() {
 	}
 	run.prober.Stop()
 	close(run.ended)
-	run.netns.Close()
+	if run.netns != nil {
+		run.netns.Close()
+	}
 }
 
 func (c *container) probeHooks(run *probeRun) probe.Hooks {
@@ -115,11 +147,8 @@ func (c *container) probeHooks(run *probeRun) probe.Hooks {
 				return
 			}
 			p.eventLocked(killing.Type, killing.Reason, killing.Message)
-			g := *p.obj.Spec.TerminationGracePeriodSeconds
-			if grace != nil {
-				g = *grace // the probe's terminationGracePeriodSeconds
-			}
-			go c.killForProbe(run, time.Duration(g)*time.Second)
+			// The probe's terminationGracePeriodSeconds, else the pod's (30 s when a record has none).
+			go c.killForProbe(run, p.graceFor(grace))
 		},
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
+	"github.com/podd/podd/probe"
 	"github.com/podd/podd/rootfs"
 	"golang.org/x/sys/unix"
 )
@@ -63,6 +64,7 @@ type Runtime struct {
 	launch  nsinit.Starter // starts container processes and execs
 	devices func(cgroup string, rules []devices.Rule) error
 	after   func(time.Duration) <-chan time.Time // the restart backoff's clock
+	probing *probing                             // every pod's probes (probes.go); nil: none run
 	avail   map[string]bool                      // cgroup controllers podd can enable for pods
 	podsCg  string                               // <cgroup root>/pods
 	mu      sync.Mutex
@@ -97,6 +99,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.setupNetwork(); err != nil {
 		return nil, err
 	}
+	rt.probing = newProbing(probe.RealClock{})
 	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil

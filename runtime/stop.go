@@ -176,6 +176,7 @@ func (rt *Runtime) Shutdown() {
 	for range pods {
 		<-done
 	}
+	rt.stopProbing()
 	logf("all pods stopped")
 }
 
