@@ -153,8 +153,16 @@ func AdoptPodNS(dir string, pid int) (*PodNS, error) {
 	return p, nil
 }
 
-// NetPath is the pin of the pod's network namespace.
-func (p *PodNS) NetPath() string { return p.path("net") }
+// OpenNet opens the pod's network namespace (its pin lives in the pins namespace, out of sight
+// of podd's own): a socket made on a thread that joined it stays in it (probes dial from it).
+func (p *PodNS) OpenNet() (*os.File, error) {
+	files, err := p.open(pins[0])
+	if err != nil {
+		closeAll(files)
+		return nil, err
+	}
+	return files[0], nil
+}
 
 func (p *PodNS) path(ns string) string { return filepath.Join(p.Dir, ns) }
 

@@ -148,8 +148,8 @@ func TestOpenPodNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.NetPath() != p.NetPath() {
-		t.Fatalf("NetPath %q, want %q", q.NetPath(), p.NetPath())
+	if a, b := netInode(t, p), netInode(t, q); a != b {
+		t.Fatalf("OpenPodNS's network namespace is inode %d, CreatePodNS's %d", b, a)
 	}
 	if _, err := OpenPodNS(t.TempDir()); err == nil {
 		t.Error("OpenPodNS of an empty dir succeeded")
@@ -451,4 +451,23 @@ func TestLegacyPinsMoveToPinsNS(t *testing.T) {
 	if m := mountsUnder(t, dir); len(m) != 0 {
 		t.Errorf("mounts left: %v", m)
 	}
+}
+
+// netInode is the inode of the network namespace OpenNet gives.
+func netInode(t *testing.T, p *PodNS) uint64 {
+	t.Helper()
+	f, err := p.OpenNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &fs); err != nil || fs.Type != unix.NSFS_MAGIC {
+		t.Fatalf("OpenNet gave %q, not a namespace (%v)", f.Name(), err)
+	}
+	return st.Ino
 }

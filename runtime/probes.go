@@ -36,7 +36,7 @@ func newProbing(clock probe.Clock) *probing {
 
 // openPodNetNS opens the pinned network namespace of the container's pod.
 func openPodNetNS(c *container) (*os.File, error) {
-	return os.Open(c.p.ns.NetPath())
+	return c.p.ns.OpenNet()
 }
 
 // stopProbing stops the scheduler once every pod stopped (Shutdown): a probe under way ends first.
