@@ -48,21 +48,26 @@ func TestExecRunsInTheContainer(t *testing.T) {
 // A container that is not running: exited and not restarted, gone before the pidfd was
 // opened (its pid reused), or gone before nsinit joined it: 400 "container a is not running".
 func TestExecInAContainerNotRunning(t *testing.T) {
-	for name, stop := range map[string]func(rt *Runtime, h *fakeHost, proc *fakeProc){
-		"exited": func(rt *Runtime, h *fakeHost, proc *fakeProc) {
+	// stop makes the container not running for the exec; what it returns undoes that for the
+	// delete.
+	for name, stop := range map[string]func(rt *Runtime, h *fakeHost, proc *fakeProc) (undo func()){
+		"exited": func(rt *Runtime, h *fakeHost, proc *fakeProc) func() {
 			proc.end(exitCode(0))
 			waitFor(t, func() bool { return ctrStatus(t, rt, "web", "a").State.Terminated != nil })
+			return func() {}
 		},
-		"pid reused": func(rt *Runtime, h *fakeHost, proc *fakeProc) {
-			p := rt.lookup("default", "web")
-			p.mu.Lock()
-			p.ctrs[0].proc = &nsinit.Process{Pid: proc.pid + 100, Exit: p.ctrs[0].proc.Exit}
-			p.mu.Unlock()
+		"pid reused": func(rt *Runtime, h *fakeHost, proc *fakeProc) func() {
+			// Another process, outside the container's cgroup, has the pid now.
+			h.mu.Lock()
+			h.procs[proc.pid] = &fakeProc{pid: proc.pid, cg: "cgroup/elsewhere"}
+			h.mu.Unlock()
+			return func() { h.mu.Lock(); h.procs[proc.pid] = proc; h.mu.Unlock() }
 		},
-		"gone at setns": func(rt *Runtime, h *fakeHost, proc *fakeProc) {
+		"gone at setns": func(rt *Runtime, h *fakeHost, proc *fakeProc) func() {
 			h.mu.Lock()
 			h.fail["proc.exec"] = fmt.Errorf("exec: %w", nsinit.ErrNotRunning)
 			h.mu.Unlock()
+			return func() {}
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -70,11 +75,12 @@ func TestExecInAContainerNotRunning(t *testing.T) {
 			in := testPod(t, "web", "a")
 			in.Spec.RestartPolicy = corev1.RestartPolicyNever
 			_, procs := running(t, rt, h, in)
-			stop(rt, h, procs["a"])
+			undo := stop(rt, h, procs["a"])
 			_, _, err := execIn(rt, "a", "true")
 			if !apierrors.IsBadRequest(err) || err.Error() != "container a is not running" {
 				t.Errorf("exec: %v, want 400 container a is not running", err)
 			}
+			undo()
 			deletePod(t, rt, "web", 0)
 		})
 	}
