@@ -100,12 +100,13 @@ func TestApplyGetDelete(t *testing.T) {
 func TestLogsDefaultContainer(t *testing.T) {
 	_, sock := serveFake(t)
 	podctl(t, sock, twoPods, "apply", "-f", "-")
-	_, errOut, code := podctl(t, sock, "", "logs", "web-sync")
-	want := "error: a container name must be specified for pod web-sync, choose one of: [web sync]\n"
-	if code != 1 || errOut != want {
-		t.Fatalf("logs without -c: %d %q", code, errOut)
+	// As kubectl (podcmd): the first container, announced since the pod has others.
+	out, errOut, code := podctl(t, sock, "", "logs", "web-sync")
+	want := "Defaulted container \"web\" out of: web, sync\n"
+	if code != 0 || out != "log of web\n" || errOut != want {
+		t.Fatalf("logs without -c: %d %q %q", code, out, errOut)
 	}
-	out, _, code := podctl(t, sock, "", "logs", "web-sync", "-c", "sync", "--tail", "3")
+	out, _, code = podctl(t, sock, "", "logs", "web-sync", "-c", "sync", "--tail", "3")
 	if code != 0 || out != "log of sync\n" {
 		t.Fatalf("logs -c: %d %q", code, out)
 	}

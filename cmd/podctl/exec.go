@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 
@@ -36,7 +34,7 @@ func execAction(c *cli.Context) error {
 	client, ns := newClient(c), c.String("namespace")
 	opts := podopts.ExecOptions{Container: c.String("container"), Command: command, Stdin: c.Bool("stdin"), TTY: c.Bool("tty")}
 	if opts.Container == "" {
-		if opts.Container, err = execContainer(c.Context, client, ns, name, c.App.ErrWriter); err != nil {
+		if opts.Container, err = pickContainer(c.Context, client, ns, name, c.App.ErrWriter); err != nil {
 			return err
 		}
 	}
@@ -68,26 +66,6 @@ func execArgs(args []string) (string, []string, error) {
 		return "", nil, errors.New("you must specify at least one command for the container")
 	}
 	return name, command, nil
-}
-
-// execContainer is the first container, announced like kubectl when there are several.
-func execContainer(ctx context.Context, client *client.Client, ns, name string, errOut io.Writer) (string, error) {
-	pod, err := client.Get(ctx, ns, name)
-	if err != nil {
-		return "", err
-	}
-	if def := pod.Annotations[defaultContainerAnnotation]; def != "" && hasContainer(pod.Spec.Containers, def) {
-		return def, nil
-	}
-	if len(pod.Spec.Containers) == 0 {
-		return "", fmt.Errorf("pod %s has no containers", name)
-	}
-	first := pod.Spec.Containers[0].Name
-	if len(pod.Spec.Containers) > 1 {
-		names := strings.Trim(containerNames(pod.Spec.Containers), "[]")
-		fmt.Fprintf(errOut, "Defaulted container %q out of: %s\n", first, strings.ReplaceAll(names, " ", ", "))
-	}
-	return first, nil
 }
 
 // runExec wires the terminal: with -t and a terminal on stdin, stdin goes raw for the command.

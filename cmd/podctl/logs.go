@@ -1,19 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"strings"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
-	corev1 "k8s.io/api/core/v1"
 
-	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/podopts"
 )
-
-// defaultContainerAnnotation names the container kubectl picks when none is given.
-const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
 func logsCommand() *cli.Command {
 	return &cli.Command{
@@ -54,52 +47,10 @@ func logsAction(c *cli.Context) error {
 	}
 	client, ns := newClient(c), c.String("namespace")
 	if ctr == "" {
-		if ctr, err = logsContainer(c.Context, client, ns, name); err != nil {
+		if ctr, err = pickContainer(c.Context, client, ns, name, c.App.ErrWriter); err != nil {
 			return err
 		}
 	}
 	opts := podopts.LogOptions{Container: ctr, Follow: c.Bool("follow"), Previous: c.Bool("previous"), TailLines: c.Int64("tail")}
 	return client.Logs(c.Context, ns, name, opts, c.App.Writer)
-}
-
-func logsContainer(ctx context.Context, client *client.Client, ns, name string) (string, error) {
-	pod, err := client.Get(ctx, ns, name)
-	if err != nil {
-		return "", err
-	}
-	return defaultContainer(pod)
-}
-
-// defaultContainer is the pod's only container, or the one its default-container annotation
-// names; otherwise the error lists the choices, like kubectl.
-func defaultContainer(pod *corev1.Pod) (string, error) {
-	if def := pod.Annotations[defaultContainerAnnotation]; def != "" && hasContainer(pod.Spec.Containers, def) {
-		return def, nil
-	}
-	if len(pod.Spec.Containers) == 1 {
-		return pod.Spec.Containers[0].Name, nil
-	}
-	msg := fmt.Sprintf("a container name must be specified for pod %s, choose one of: %s", pod.Name, containerNames(pod.Spec.Containers))
-	if len(pod.Spec.InitContainers) > 0 {
-		msg += " or one of the init containers: " + containerNames(pod.Spec.InitContainers)
-	}
-	return "", fmt.Errorf("%s", msg)
-}
-
-func hasContainer(ctrs []corev1.Container, name string) bool {
-	for _, c := range ctrs {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// containerNames is "[web sync]".
-func containerNames(ctrs []corev1.Container) string {
-	names := make([]string, len(ctrs))
-	for i, c := range ctrs {
-		names[i] = c.Name
-	}
-	return "[" + strings.Join(names, " ") + "]"
 }
