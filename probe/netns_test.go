@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/podd/podd/internal/testutil"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
@@ -18,12 +19,7 @@ import (
 // 127.0.0.1 inside it: what a pod looks like to its probes.
 func newNetNS(t *testing.T) (*os.File, int) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root (CAP_SYS_ADMIN) to make a network namespace")
-		}
-		t.Skip("needs root to make a network namespace")
-	}
+	testutil.RequireRoot(t) // to make a network namespace
 	type made struct {
 		ns  *os.File
 		l   net.Listener
