@@ -4,37 +4,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/podfixture"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-var now = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-
-func ago(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
-
-func running(name string, ready bool, restarts int32) corev1.ContainerStatus {
-	return corev1.ContainerStatus{Name: name, Ready: ready, RestartCount: restarts,
-		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ago(time.Minute)}}}
-}
-
-func waiting(name, reason string) corev1.ContainerStatus {
-	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
-}
-
-func terminated(name, reason string, code int32) corev1.ContainerStatus {
-	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{
-		Terminated: &corev1.ContainerStateTerminated{Reason: reason, ExitCode: code}}}
-}
-
-func pod(name string, phase corev1.PodPhase, statuses ...corev1.ContainerStatus) corev1.Pod {
-	p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", CreationTimestamp: ago(5 * time.Second)}}
-	p.Status.Phase = phase
-	for _, s := range statuses {
-		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: s.Name})
-	}
-	p.Status.ContainerStatuses = statuses
-	return p
-}
+// The fixtures (internal/podfixture), under the short names the tests use.
+var (
+	now        = podfixture.Now
+	ago        = podfixture.Ago
+	running    = podfixture.Running
+	waiting    = podfixture.Waiting
+	terminated = podfixture.Terminated
+	pod        = podfixture.Pod
+)
 
 func TestAge(t *testing.T) {
 	for _, c := range []struct {
