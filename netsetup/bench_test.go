@@ -2,6 +2,7 @@ package netsetup
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -141,4 +142,83 @@ func BenchmarkLinkLookup(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkAttachAtPods times one pod's attach and release with 0 and 1000 other pods' network
+// namespaces present: it must not grow with them (a /proc/sys lookup per attach did: it compares
+// one dentry per network namespace).
+func BenchmarkAttachAtPods(b *testing.B) {
+	requireNS(b)
+	for _, others := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("pods=%d", others), func(b *testing.B) {
+			n := newNetwork(b)
+			root := benchRoot(b)
+			n.IPAMDir = filepath.Join(root, "ipam")
+			for i := 0; i < others; i++ {
+				p, err := CreatePodNS(filepath.Join(root, fmt.Sprintf("o%d", i)), "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { p.Remove() })
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p, err := CreatePodNS(filepath.Join(root, fmt.Sprintf("p%d", i)), "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := n.Attach(p, "0000beef"); err != nil {
+					b.Fatal(err)
+				}
+				must(b, p.Remove())
+				must(b, n.Release("0000beef"))
+			}
+		})
+	}
+}
+
+// BenchmarkIPv6Off compares the two ways to keep IPv6 off a new pod's link, with 0 and 1000
+// pods' network namespaces on the host: the disable_ipv6 sysctl (the first lookup of its
+// /proc/sys path in a network namespace compares the dentries every other namespace made for
+// it) and the netlink address generation mode noLinkLocal sets.
+func BenchmarkIPv6Off(b *testing.B) {
+	requireNS(b)
+	ways := map[string]func(netlink.Link) error{
+		"sysctl": func(netlink.Link) error {
+			return os.WriteFile("/proc/sys/net/ipv6/conf/d0/disable_ipv6", []byte("1"), 0)
+		},
+		"netlink": noLinkLocal,
+	}
+	for _, others := range []int{0, 1000} {
+		root := benchRoot(b)
+		for i := 0; i < others; i++ {
+			p, err := CreatePodNS(filepath.Join(root, fmt.Sprintf("o%d", i)), "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { p.Remove() })
+			// What podd did per pod until it went by netlink.
+			must(b, p.Do(func() error {
+				return os.WriteFile("/proc/sys/net/ipv6/conf/default/disable_ipv6", []byte("1"), 0)
+			}))
+		}
+		for _, way := range []string{"sysctl", "netlink"} {
+			b.Run(fmt.Sprintf("pods=%d/%s", others, way), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					p, err := CreatePodNS(filepath.Join(root, fmt.Sprintf("%s%d", way, i)), "bench")
+					if err != nil {
+						b.Fatal(err)
+					}
+					link := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "d0"}, PeerName: "d1"}
+					must(b, p.Do(func() error { return netlink.LinkAdd(link) }))
+					b.StartTimer()
+					must(b, p.Do(func() error { return ways[way](link) }))
+					b.StopTimer()
+					must(b, p.Remove())
+					b.StartTimer()
+				}
+			})
+		}
+	}
 }

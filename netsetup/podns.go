@@ -62,9 +62,6 @@ func CreatePodNS(dir, hostname string) (*PodNS, error) {
 		if err := netlink.LinkSetUp(lo); err != nil {
 			return fmt.Errorf("set \"lo\" up: %w", err)
 		}
-		if err := disableIPv6("default"); err != nil { // eth0 (see createVeth); lo keeps ::1
-			return err
-		}
 		if err := enterPins(p.mnt); err != nil {
 			return err
 		}
