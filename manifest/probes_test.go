@@ -31,8 +31,10 @@ func TestDecodeProbeErrors(t *testing.T) {
 			`spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1`},
 		{"    readinessProbe:\n      periodSeconds: 5\n",
 			`spec.containers[0].readinessProbe: Required value: must specify a handler type`},
-		{"    livenessProbe:\n      grpc:\n        port: 9000\n",
-			`spec.containers[0].livenessProbe.grpc: not supported`},
+		{"    livenessProbe:\n      grpc:\n        port: 0\n",
+			`spec.containers[0].livenessProbe.grpc.port: Invalid value: 0: must be between 1 and 65535, inclusive`},
+		{"    livenessProbe:\n      grpc:\n        port: 9000\n      tcpSocket:\n        port: 80\n",
+			`spec.containers[0].livenessProbe.grpc: Forbidden: may not specify more than 1 handler type`},
 	} {
 		_, err := Decode([]byte(podYAML("  containers:\n  - name: web\n    image: /rootfs\n" + tc.probe)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

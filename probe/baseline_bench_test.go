@@ -10,7 +10,7 @@ import (
 // BenchmarkBaselineDial is the floor the probe benchmarks compare with: Go's own net.Dial and
 // Close to the helper server at 1000 a second from one goroutine, no scheduler, no netns.
 func BenchmarkBaselineDial1000PerSecond(b *testing.B) {
-	addr := "127.0.0.1:" + strconv.Itoa(startHelperServer(b))
+	addr := "127.0.0.1:" + strconv.Itoa(startHelperServer(b, "http"))
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	b.ResetTimer()

@@ -14,14 +14,19 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // TestHelperServer is not a test: run by the benchmarks as a separate process (so that its CPU
-// is not counted as the prober's), it serves HTTP on a loopback port it prints.
+// is not counted as the prober's), it serves HTTP (or grpc.health.v1) on a loopback port it
+// prints.
 func TestHelperServer(t *testing.T) {
-	if os.Getenv("PROBE_HELPER_SERVER") != "1" {
+	kind := os.Getenv("PROBE_HELPER_SERVER")
+	if kind == "" {
 		return
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -29,12 +34,18 @@ func TestHelperServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Println(l.Addr().(*net.TCPAddr).Port)
+	if kind == "grpc" {
+		s := grpc.NewServer()
+		healthpb.RegisterHealthServer(s, health.NewServer())
+		_ = s.Serve(l)
+		return
+	}
 	_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
 }
 
-func startHelperServer(b *testing.B) int {
+func startHelperServer(b *testing.B, kind string) int {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServer$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), "PROBE_HELPER_SERVER=1")
+	cmd.Env = append(os.Environ(), "PROBE_HELPER_SERVER="+kind)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -81,11 +92,13 @@ func cpuTime() time.Duration {
 // As root the sockets are made through the socket thread (setns into a namespace and back),
 // the path of a real pod.
 func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
-	port := startHelperServer(b)
-	if handler.TCPSocket != nil {
-		handler.TCPSocket.Port = intstr.FromInt(port)
-	} else {
-		handler.HTTPGet.Port = intstr.FromInt(port)
+	switch {
+	case handler.TCPSocket != nil:
+		handler.TCPSocket.Port = intstr.FromInt(startHelperServer(b, "http"))
+	case handler.HTTPGet != nil:
+		handler.HTTPGet.Port = intstr.FromInt(startHelperServer(b, "http"))
+	default:
+		handler.GRPC.Port = int32(startHelperServer(b, "grpc"))
 	}
 	p := &corev1.Probe{ProbeHandler: handler, PeriodSeconds: 1}
 	SetDefaults(p)
@@ -130,4 +143,8 @@ func BenchmarkTCPProbes1000PerSecond(b *testing.B) {
 
 func BenchmarkHTTPProbes1000PerSecond(b *testing.B) {
 	benchmarkProbes(b, corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}})
+}
+
+func BenchmarkGRPCProbes1000PerSecond(b *testing.B) {
+	benchmarkProbes(b, corev1.ProbeHandler{GRPC: &corev1.GRPCAction{}})
 }

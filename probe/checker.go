@@ -23,7 +23,7 @@ func NewDialer() *Dialer {
 }
 
 // Checker is the checker of probe p (defaulted) for target t. A probe that cannot run (a port
-// name the container does not have, a gRPC probe) gets a checker whose every result is
+// name the container does not have) gets a checker whose every result is
 // Unknown with the reason, as the kubelet reports such a probe as errored.
 func (d *Dialer) Checker(p *corev1.Probe, t *Target) Checker {
 	timeout := time.Duration(p.TimeoutSeconds) * time.Second
@@ -40,6 +40,12 @@ func (d *Dialer) Checker(p *corev1.Probe, t *Target) Checker {
 			return errored{err.Error()}
 		}
 		return c
+	case p.GRPC != nil:
+		service := ""
+		if p.GRPC.Service != nil {
+			service = *p.GRPC.Service
+		}
+		return &GRPCCheck{sockets: d.sockets, port: int(p.GRPC.Port), service: service, timeout: timeout}
 	case p.Exec != nil:
 		return &ExecCheck{cmd: p.Exec.Command, timeout: timeout}
 	}

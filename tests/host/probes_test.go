@@ -242,3 +242,52 @@ func TestReadinessToggles(t *testing.T) {
 		t.Errorf("unready again: %q, want READY 0/1, still Running, no restart", line)
 	}
 }
+
+const grpcPod = `apiVersion: v1
+kind: Pod
+metadata: {name: grpc}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [testapp, grpc-health, "9000", /tmp/sick]
+    readinessProbe:
+      grpc: {port: 9000}
+      periodSeconds: 1
+    livenessProbe:
+      grpc: {port: 9000, service: app}
+      periodSeconds: 1
+      failureThreshold: 2
+      terminationGracePeriodSeconds: 2
+`
+
+// TestGRPCProbe: grpc.health.v1 probes dialled by podd into the pod (the image has no
+// grpc_health_probe): ready while SERVING, and once the server answers NOT_SERVING the liveness
+// probe restarts the container with kubelet's texts.
+func TestGRPCProbe(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(grpcPod)
+	d.WaitPod("grpc", 10*time.Second, "ready by its grpc probe", func(p *corev1.Pod) error {
+		if !podReady(p) {
+			return fmt.Errorf("conditions %v", p.Status.Conditions)
+		}
+		return nil
+	})
+	d.MustCtl("exec", "grpc", "--", "touch", "/tmp/sick")
+	d.WaitPod("grpc", 20*time.Second, "restarted by its grpc liveness probe", func(p *corev1.Pod) error {
+		if s, err := containerStatus(p, "app"); err != nil || s.RestartCount < 1 {
+			return fmt.Errorf("status %+v, %v", s, err)
+		}
+		return nil
+	})
+	flat := strings.Join(strings.Fields(d.MustCtl("describe", "pod", "grpc")), " ")
+	for _, want := range []string{
+		"Liveness: grpc <pod>:9000 app delay=0s timeout=1s period=1s #success=1 #failure=2",
+		`Liveness probe failed: service unhealthy (responded with "NOT_SERVING")`,
+		"Container app failed liveness probe, will be restarted",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("describe pod grpc lacks %q:\n%s", want, flat)
+		}
+	}
+}

@@ -9,6 +9,7 @@
 //	testapp forkbomb N         fork N sleeping children; print how many succeeded; sleep
 //	testapp hostname | ip | cgroup
 //	testapp sleep SECS | exit CODE | get URL | write FILE TEXT
+//	testapp grpc-health PORT [FILE]   grpc.health.v1 on PORT: SERVING, NOT_SERVING while FILE exists
 //
 // It depends on the standard library and golang.org/x/sys/unix only, and is built with
 // CGO_ENABLED=0 so it runs in an image that holds nothing else.
@@ -53,6 +54,7 @@ var commands = map[string]command{
 	"cgroup":      {"", 0, cgroup},
 	"get":         {"URL", 1, get},
 	"write":       {"FILE TEXT", 2, write},
+	"grpc-health": {"PORT [UNHEALTHY-FILE]", 1, grpcHealth},
 }
 
 func main() {
