@@ -251,6 +251,10 @@ spec:
   - name: app
     image: ` + testImage + `
     command: [testapp, grpc-health, "9000", /tmp/sick]
+    startupProbe:
+      grpc: {port: 9000}
+      periodSeconds: 1
+      failureThreshold: 30
     readinessProbe:
       grpc: {port: 9000}
       periodSeconds: 1
@@ -262,7 +266,7 @@ spec:
 `
 
 // TestGRPCProbe: grpc.health.v1 probes dialled by podd into the pod (the image has no
-// grpc_health_probe): ready while SERVING, and once the server answers NOT_SERVING the liveness
+// grpc_health_probe): started and ready while SERVING, and once the server answers NOT_SERVING the liveness
 // probe restarts the container with kubelet's texts.
 func TestGRPCProbe(t *testing.T) {
 	d := StartPodd(t)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // crashPod prints a line and exits 1 a moment later, for ever (restartPolicy Always): the
@@ -36,8 +38,37 @@ spec:
     command: [/bin/sleep, "3600"]
 `
 
+// probedPod runs probes of every kind during the stress: web is healthy (HTTP readiness, TCP
+// liveness) and must never restart; flaky's exec liveness fails one second in three, so the
+// probe kills and restarts it again and again.
+const probedPod = `apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: ` + testImage + `
+    command: [testapp, serve, "8080"]
+    readinessProbe:
+      httpGet: {path: /hostname, port: 8080}
+      periodSeconds: 1
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+  - name: flaky
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+    livenessProbe:
+      exec: {command: [sh, -c, 'test $(( $(date +%s) % 3 )) -ne 0']}
+      periodSeconds: 1
+      failureThreshold: 1
+      terminationGracePeriodSeconds: 1
+`
+
 // TestStress does what users do at the same time while containers crash-loop and pods come and
-// go: logs -f, exec, get, describe, apply and delete, all in parallel for a bounded time. Every
+// go: logs -f, exec, get, describe, apply and delete, all in parallel for a bounded time, with
+// probes of every kind running (and restarting a container) throughout. Every
 // answer must be right, and podd must still stop cleanly with exit status 0 (a podd built with
 // -race exits 66 on a data race: `make test-race` runs this against one).
 func TestStress(t *testing.T) {
@@ -47,6 +78,7 @@ func TestStress(t *testing.T) {
 		duration = 5 * time.Second // testing.Short: the same mix, briefly
 	}
 	d.Apply(steadyPod)
+	d.Apply(probedPod)
 	for i := range 3 {
 		d.Apply(crashPod(fmt.Sprintf("crash-%d", i)))
 	}
@@ -71,6 +103,7 @@ func TestStress(t *testing.T) {
 		t.Error(e)
 	}
 	t.Logf("%d operations in %v", s.count(), duration)
+	checkProbed(t, d.MustGetPod("probed"))
 	if !d.Running() {
 		t.Fatalf("podd died during the stress run:\n%s", d.poddLog())
 	}
@@ -169,6 +202,7 @@ func (s *stressRun) inspect() {
 	for _, args := range [][]string{
 		{"get", "pods"}, {"get", "pods", "-o", "wide"}, {"get", "pod", "crash-1", "-o", "yaml"},
 		{"describe", "pod", "crash-2"}, {"describe", "pod", "steady"}, {"get", "pod", "steady", "-o", "json"},
+		{"describe", "pod", "probed"},
 	} {
 		if r := s.d.Ctl(args...); r.Code != 0 || r.Stdout == "" {
 			s.fail("%s: %s", strings.Join(args, " "), r)
@@ -192,5 +226,19 @@ func (s *stressRun) churn(worker, n int) {
 	}
 	if r := s.d.Ctl("delete", "pod", name); r.Code != 0 {
 		s.fail("delete pod %s: %s", name, r)
+	}
+}
+
+// checkProbed: the healthy container was never restarted and is ready; the flaky one was
+// restarted by its liveness probe.
+func checkProbed(t *testing.T, p *corev1.Pod) {
+	t.Helper()
+	web, err := containerStatus(p, "web")
+	if err != nil || web.RestartCount != 0 || !web.Ready {
+		t.Errorf("probed/web after the stress run: %+v %v, want ready and never restarted", web, err)
+	}
+	flaky, err := containerStatus(p, "flaky")
+	if err != nil || flaky.RestartCount < 1 {
+		t.Errorf("probed/flaky after the stress run: %+v %v, want restarted by its liveness probe", flaky, err)
 	}
 }
