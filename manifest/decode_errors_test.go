@@ -129,7 +129,7 @@ func TestDecodeErrors(t *testing.T) {
 		want: []string{
 			`spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"`,
 			`spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0`,
-			`spec.dnsPolicy: Unsupported value: "None": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default"`,
+			"spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None", // issue 8: None is supported
 		},
 	}, {
 		name: "bad env and ports",

@@ -77,7 +77,8 @@ func validateSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 		corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)...)
 	errs = append(errs, validateGrace(spec.TerminationGracePeriodSeconds, p.Child("terminationGracePeriodSeconds"))...)
 	errs = append(errs, validateEnum(spec.DNSPolicy, p.Child("dnsPolicy"),
-		corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet, corev1.DNSDefault)...)
+		corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet, corev1.DNSDefault, corev1.DNSNone)...)
+	errs = append(errs, validateDNSAndHosts(spec, p)...)
 	if spec.Hostname != "" {
 		errs = append(errs, validateName(spec.Hostname, validation.IsDNS1123Label, p.Child("hostname"))...)
 	}

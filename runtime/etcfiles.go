@@ -20,12 +20,12 @@ func (s *sandbox) writeEtcFiles() error {
 	}
 	resolv, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil {
-		resolv = nil // no resolver on the host: an empty file, as a container without DNS
+		resolv = nil // no resolver on the host: no nameserver, as a container without DNS
 	}
 	content := map[string][]byte{
-		"hosts":       []byte(s.hostsFile()),
+		"hosts":       s.hostsFile(),
 		"hostname":    []byte(s.hostName + "\n"),
-		"resolv.conf": resolv,
+		"resolv.conf": podResolvConf(s.netSpec.dnsPolicy, s.netSpec.dnsConfig, resolv),
 	}
 	for _, name := range etcFiles {
 		if err := os.WriteFile(filepath.Join(s.etcDir(), name), content[name], 0o644); err != nil {
@@ -35,14 +35,18 @@ func (s *sandbox) writeEtcFiles() error {
 	return nil
 }
 
-func (s *sandbox) hostsFile() string {
-	h := "# Kubernetes-managed hosts file (podd).\n127.0.0.1\tlocalhost\n" +
-		"::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
+// hostsFile is kubelet's /etc/hosts for the pod (dnsfiles.go): the node's for a hostNetwork
+// pod, else the managed one naming the pod's address (127.0.1.1 without a pod network).
+func (s *sandbox) hostsFile() []byte {
+	if s.netSpec.hostNetwork {
+		node, _ := os.ReadFile("/etc/hosts") // none: the header and aliases alone
+		return hostNetworkHosts(node, s.netSpec.aliases)
+	}
 	ip := s.ip
 	if ip == "" {
 		ip = "127.0.1.1"
 	}
-	return h + ip + "\t" + s.hostName + "\n"
+	return managedHosts([]string{ip}, s.hostName, s.netSpec.domain, s.netSpec.aliases)
 }
 
 // etcBinds are the managed files a container gets, except where it mounts a volume itself.

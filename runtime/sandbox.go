@@ -31,12 +31,13 @@ type sandbox struct {
 	res      cgroupfs.Resources // the pod cgroup's
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
+	netSpec  podNetSpec         // hostNetwork, hosts and DNS (hostnet.go)
 	setup    cpuSetup           // the pod cgroup's cpu.max lifted while containers set up
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	return &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
-		hostName: podHostname(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
+		hostName: sandboxHostname(obj), netSpec: podNetSpecOf(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
 		logs: filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID)))}
 }
 
@@ -61,6 +62,9 @@ func (s *sandbox) run(alongside ...func() error) error {
 
 // createNamespaces pins new pod namespaces and gives them an address and /etc files.
 func (s *sandbox) createNamespaces() error {
+	if s.netSpec.hostNetwork {
+		return s.createHostNetNamespaces()
+	}
 	ns, err := s.rt.pins.Create(s.nsDir(), s.hostName)
 	if err != nil {
 		return fmt.Errorf("pod namespaces: %w", err)

@@ -14,6 +14,7 @@ export PODD_SOCKET=$tmp/run/podd.sock
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 cleanup() {
+	[[ -n ${pf:-} ]] && kill "$pf" 2>/dev/null || true
 	"$podctl" shutdown >/dev/null 2>&1 || true
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null || true
@@ -40,6 +41,14 @@ step "wget -qO- http://$ip:8080/index.html   (from podd's network namespace)"
 nsenter -t "$pid" -n busybox wget -qO- "http://$ip:8080/index.html" | tail -3
 step podctl exec web-sync -c sync -- wget -qO- http://localhost:8080/index.html
 "$podctl" exec web-sync -c sync -- wget -qO- http://localhost:8080/index.html | tail -1
+step "podctl port-forward web-sync :8080 &   (then wget from this host's 127.0.0.1)"
+"$podctl" port-forward web-sync :8080 >"$tmp/port-forward.log" 2>&1 &
+pf=$!
+for _ in $(seq 100); do grep -q '^Forwarding from 127.0.0.1:' "$tmp/port-forward.log" && break; sleep 0.05; done
+lport=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/port-forward.log")
+busybox wget -qO- "http://127.0.0.1:$lport/index.html" | tail -1
+kill "$pf"; wait "$pf" 2>/dev/null || true
+cat "$tmp/port-forward.log"
 step podctl describe pod web-sync
 "$podctl" describe pod web-sync | sed -n 1,12p
 step podctl delete pod web-sync

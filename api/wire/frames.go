@@ -12,6 +12,11 @@ import (
 // ExecProtocol is the Upgrade token of an exec connection.
 const ExecProtocol = "podd-exec"
 
+// PortForwardProtocol is the Upgrade token of a port-forward connection: one connection to
+// podd per forwarded TCP connection; after the 101 answer it carries that connection's bytes
+// as they are, both ways, and a half-close (shutdown of the writing side) of either end.
+const PortForwardProtocol = "podd-portforward"
+
 // ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
 // by the status code, 201 or 200).
 const ApplyResultHeader = "Podd-Apply-Result"

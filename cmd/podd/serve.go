@@ -32,6 +32,9 @@ var (
 	_ api.Backend = (*daemon)(nil)
 )
 
+// Port-forward is an API verb of the runtime's too.
+var _ api.PortForwarder = (*daemon)(nil)
+
 func serve(c *cli.Context, isInit bool) error {
 	log.SetPrefix("podd: ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 
@@ -36,6 +37,19 @@ type Backend struct {
 	LogsFunc  func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error
 	ExecFunc  func(ctx context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 	Shutdowns chan struct{} // one value per Shutdown while there is room
+	// ForwardFunc answers port-forward (nil: a refusal naming the port).
+	ForwardFunc func(ctx context.Context, port int32) (net.Conn, error)
+}
+
+// PortForward returns ForwardFunc's connection for a stored pod.
+func (f *Backend) PortForward(ctx context.Context, ns, name string, port int32) (net.Conn, error) {
+	if _, err := f.Get(ns, name); err != nil {
+		return nil, err
+	}
+	if f.ForwardFunc == nil {
+		return nil, fmt.Errorf("error forwarding port %d to pod %s, uid : connection refused", port, name)
+	}
+	return f.ForwardFunc(ctx, port)
 }
 
 // New is an empty Backend.

@@ -1,0 +1,75 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/podd/podd/api/wire"
+)
+
+// Forward is one forwarded connection to a pod's port: after PortForward returns, Conn carries
+// the bytes of a TCP connection podd dialled inside the pod, both ways (CloseWrite half-closes
+// it); Early holds what the pod sent that was read along with podd's answer, to be delivered
+// before anything read from Conn.
+type Forward struct {
+	Conn  *net.UnixConn
+	Early []byte
+}
+
+// forwardBuffer is the send buffer of a forward's unix socket (a unix stream socket queues
+// what it sent against it): the default (~200 KiB) made the API hop the narrowest of the path.
+const forwardBuffer = 4 << 20
+
+// PortForward asks podd to connect to port inside the pod's network namespace and returns the
+// connection. A refused port is the error podd answered (kubelet's "error forwarding port
+// ..."); the request is one HTTP upgrade on a connection of its own, outside the client's pool.
+func (c *Client) PortForward(ctx context.Context, namespace, name string, port int) (*Forward, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.socket)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach podd at %s: %w", c.socket, err)
+	}
+	uc := conn.(*net.UnixConn)
+	_ = uc.SetWriteBuffer(forwardBuffer)
+	stop := context.AfterFunc(ctx, func() { uc.Close() })
+	f, err := c.forwardOn(ctx, uc, namespace, name, port)
+	if !stop() && err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		uc.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (c *Client) forwardOn(ctx context.Context, uc *net.UnixConn, namespace, name string, port int) (*Forward, error) {
+	q := url.Values{"port": {strconv.Itoa(port)}}
+	req, err := c.newRequest(ctx, http.MethodPost, podPath(namespace, name)+"/portforward", q, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", wire.PortForwardProtocol)
+	if err := req.Write(uc); err != nil {
+		return nil, fmt.Errorf("podd API at %s: port-forward: %w", c.socket, err)
+	}
+	br := bufio.NewReader(uc)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return nil, fmt.Errorf("podd API at %s: port-forward: %w", c.socket, err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, errorFromStatus(resp.StatusCode, body)
+	}
+	early, _ := br.Peek(br.Buffered())
+	return &Forward{Conn: uc, Early: early}, nil
+}

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/internal/joinconn"
+)
+
+// BenchmarkPortForward measures port-forward's throughput against a direct TCP copy to the
+// same server, interleaved (one of each per op, so both see the same machine load): "direct"
+// writes to the server's TCP socket itself; "podd" goes the whole way a forwarded connection
+// goes (a local TCP listener joined as podctl joins it, podd's API socket and handler, the TCP
+// connection podd dialled), only the socket being made in podd's namespace rather than a pod's.
+// Each transfer sends 16 MiB and half-closes; the server answers once it read everything. It
+// reports direct-MB/s, podd-MB/s and podd/direct (the target is >= 0.5).
+func BenchmarkPortForward(b *testing.B) {
+	sink := discardServer(b)
+	local := clientSide(b, forwardTo(b, sink))
+	const size = 16 << 20
+	buf := make([]byte, 256<<10)
+	var direct, podd time.Duration
+	for b.Loop() {
+		direct += timeTransfer(b, sink.Addr().String(), buf, size)
+		podd += timeTransfer(b, local.Addr().String(), buf, size)
+	}
+	mb := float64(b.N) * size / 1e6
+	b.ReportMetric(mb/direct.Seconds(), "direct-MB/s")
+	b.ReportMetric(mb/podd.Seconds(), "podd-MB/s")
+	b.ReportMetric(direct.Seconds()/podd.Seconds(), "podd/direct")
+}
+
+// timeTransfer sends size bytes to addr, half-closes, reads the answer and returns the time.
+func timeTransfer(b *testing.B, addr string, buf []byte, size int) time.Duration {
+	start := time.Now()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for sent := 0; sent < size; sent += len(buf) {
+		if _, err := c.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.(*net.TCPConn).CloseWrite()
+	if _, err := io.ReadAll(c); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// discardServer reads each connection to EOF, then answers "ok".
+func discardServer(b testing.TB) net.Listener {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(io.Discard, c)
+				io.WriteString(c, "ok")
+			}()
+		}
+	}()
+	return l
+}
+
+// clientSide is podctl's half: a local listener whose connections are joined to forwards.
+func clientSide(b testing.TB, c *client.Client) net.Listener {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				f, err := c.PortForward(context.Background(), "default", "web", 8080)
+				if err != nil {
+					conn.Close()
+					return
+				}
+				conn.Write(f.Early)
+				joinconn.Join(conn, f.Conn)
+			}()
+		}
+	}()
+	return l
+}
