@@ -2,9 +2,7 @@ package netsetup
 
 import (
 	"fmt"
-	"os"
 
-	"github.com/podd/podd/internal/nsthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -13,30 +11,12 @@ import (
 // hostname), as containerd's sandbox for such a pod. The pins of podd's namespaces only hold a
 // reference; removing them changes nothing on the node.
 func CreateHostNetPodNS(dir string) (*PodNS, error) {
-	p, err := podNSOf(dir, true)
-	if err != nil {
-		return nil, err
-	}
-	created, err := p.makeDir()
-	if err != nil {
-		return nil, err
-	}
-	err = nsthread.Run(func() error {
+	return createPodNS(dir, " (host network)", func() error {
 		if err := unix.Unshare(unix.CLONE_NEWIPC); err != nil {
 			return fmt.Errorf("unshare ipc: %w", err)
 		}
-		if err := enterPins(p.mnt); err != nil {
-			return err
-		}
-		return p.pinThread()
+		return nil
 	})
-	if err != nil {
-		if created {
-			os.Remove(p.Dir)
-		}
-		return nil, fmt.Errorf("create pod namespaces (host network) %q: %w", dir, err)
-	}
-	return p, nil
 }
 
 // CreateHostNet makes the namespaces of a hostNetwork pod (CreateHostNetPodNS).

@@ -43,15 +43,7 @@ type PodNS struct {
 // mount (bound onto itself if it is not a mount point yet) so no pin propagates. On failure
 // nothing is left behind.
 func CreatePodNS(dir, hostname string) (*PodNS, error) {
-	p, err := podNSOf(dir, true)
-	if err != nil {
-		return nil, err
-	}
-	created, err := p.makeDir()
-	if err != nil {
-		return nil, err
-	}
-	err = nsthread.Run(func() error {
+	return createPodNS(dir, "", func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS); err != nil {
 			return fmt.Errorf("unshare net, ipc, uts: %w", err)
 		}
@@ -62,6 +54,26 @@ func CreatePodNS(dir, hostname string) (*PodNS, error) {
 		if err := netlink.LinkSetUp(lo); err != nil {
 			return fmt.Errorf("set \"lo\" up: %w", err)
 		}
+		return nil
+	})
+}
+
+// createPodNS makes dir and, on a throwaway thread, runs unshare (which leaves the thread in the
+// namespaces to pin) and pins the thread's namespaces under dir. what says which kind of pod
+// namespaces failed. On failure nothing is left behind.
+func createPodNS(dir, what string, unshare func() error) (*PodNS, error) {
+	p, err := podNSOf(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	created, err := p.makeDir()
+	if err != nil {
+		return nil, err
+	}
+	err = nsthread.Run(func() error {
+		if err := unshare(); err != nil {
+			return err
+		}
 		if err := enterPins(p.mnt); err != nil {
 			return err
 		}
@@ -71,7 +83,7 @@ func CreatePodNS(dir, hostname string) (*PodNS, error) {
 		if created {
 			os.Remove(p.Dir)
 		}
-		return nil, fmt.Errorf("create pod namespaces %q: %w", dir, err)
+		return nil, fmt.Errorf("create pod namespaces%s %q: %w", what, dir, err)
 	}
 	return p, nil
 }
