@@ -59,8 +59,9 @@ func serve(c *cli.Context, isInit bool) error {
 	}
 	srv := api.Serve(l, d)
 	log.Printf("serving on %s (root %s, cgroup %s)", socketPath(c), opts.Root, opts.CgroupRoot)
-	applyDir(rt, c.String("manifests"))
+	stopStatic := startStaticPods(rt, c.String("manifests"))
 	end := waitForEnd(d, r, c.String("run"), isInit || c.Bool("stop-pods-on-exit"))
+	stopStatic()
 	if end.detach {
 		rt.Detach(10 * time.Second)
 		_ = srv.Close()
@@ -152,31 +153,15 @@ func runScript(r *reaper.Reaper, script string) int {
 	return (<-child.Exit).Code()
 }
 
-// applyDir applies the manifests found in dir at start (PID 1 boots, static pods). A file that
-// cannot be read, decoded or applied is reported, naming it, and skipped.
-func applyDir(rt *runtime.Runtime, dir string) {
+// startStaticPods applies the pods of the manifest files of dir now (PID 1 boots, static
+// pods), then keeps them in step with the files until the returned stop is called.
+func startStaticPods(rt *runtime.Runtime, dir string) (stop func()) {
 	if dir == "" {
-		return
+		return func() {}
 	}
-	files, err := manifestFiles(dir)
-	if err != nil {
-		log.Print(err)
-		return
-	}
-	for _, path := range files {
-		applyFile(rt, path)
-	}
-}
-
-func applyFile(rt *runtime.Runtime, path string) {
-	pods, err := readManifest(path)
-	if err != nil {
-		log.Printf("%s: %v: skipped", path, err)
-		return
-	}
-	for _, p := range pods {
-		if _, _, err := rt.Apply(context.Background(), p); err != nil {
-			log.Printf("%s: pod %s: %v", path, p.Name, err)
-		}
-	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &staticPods{store: rt, dir: dir}
+	s.sync(ctx)
+	go s.watch(ctx)
+	return cancel
 }
