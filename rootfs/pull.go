@@ -77,12 +77,21 @@ func (s *Store) pull(r Ref) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
-	img.RepoDigest = nref.Context().Name() + "@" + desc.Digest.String()
+	img.RepoDigest = repoName(nref.Context()) + "@" + desc.Digest.String()
 	rec := refRecord{Name: r.Name, Manifest: img.ID, RepoDigest: img.RepoDigest, Pulled: time.Now().UTC()}
 	if err := s.saveRef(rec); err != nil {
 		return nil, err
 	}
 	return img, nil
+}
+
+// repoName is the repository as containerd names it in a repo digest: docker.io/library/x
+// rather than go-containerregistry's index.docker.io/library/x.
+func repoName(r name.Repository) string {
+	if r.RegistryStr() == name.DefaultRegistry {
+		return "docker.io/" + r.RepositoryStr()
+	}
+	return r.Name()
 }
 
 // fetchImage resolves desc to this platform's image and makes it local: the manifests and the

@@ -35,6 +35,7 @@ type Registry struct {
 	mu   sync.Mutex
 	wrap func(w http.ResponseWriter, r *http.Request, next http.Handler)
 	gets map[string]int // request path -> GET count
+	reqs int
 }
 
 // Start serves a new empty registry until the test ends.
@@ -44,6 +45,7 @@ func Start(t testing.TB) *Registry {
 	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
+		r.reqs++
 		if req.Method == http.MethodGet {
 			r.gets[req.URL.Path]++
 		}
@@ -75,6 +77,13 @@ func (r *Registry) BlobGets(repo string, d v1.Hash) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.gets["/v2/"+repo+"/blobs/"+d.String()]
+}
+
+// Requests is how many requests the registry had.
+func (r *Registry) Requests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reqs
 }
 
 // Ref is repo:tag (or repo@digest) on this registry.
