@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -43,7 +44,23 @@ func Start(t testing.TB) *Registry {
 	t.Helper()
 	r := &Registry{gets: map[string]int{}}
 	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.srv = httptest.NewServer(r.handler(h))
+	t.Cleanup(r.srv.Close)
+	r.Host = strings.TrimPrefix(r.srv.URL, "http://")
+	return r
+}
+
+// Serve serves the same registry on ln too (a listener made in another network namespace)
+// until the test ends, and returns its host:port.
+func (r *Registry) Serve(t testing.TB, ln net.Listener) string {
+	srv := &http.Server{Handler: r.srv.Config.Handler}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
+}
+
+func (r *Registry) handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.reqs++
 		if req.Method == http.MethodGet {
@@ -56,10 +73,7 @@ func Start(t testing.TB) *Registry {
 			return
 		}
 		h.ServeHTTP(w, req)
-	}))
-	t.Cleanup(r.srv.Close)
-	r.Host = strings.TrimPrefix(r.srv.URL, "http://")
-	return r
+	})
 }
 
 // Close stops serving (a registry gone away).
