@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +185,31 @@ func TestImagePullHangsNothing(t *testing.T) {
 	wantEvents(t, r, `Pulling Pulling image "`+reg.Ref("app:1")+`"`)
 	deletePod(t, r, "hung", 0)
 	deleteLeavesNothing(t, r, h, "local")
+}
+
+// The image config counts as in Kubernetes: args replace CMD under the image's ENTRYPOINT,
+// image Env under the container's, WorkingDir; $(VAR) expanded from the container's env.
+func TestImageConfigAndExpansion(t *testing.T) {
+	r, h := newTestRuntime(t)
+	reg := rt.Start(t)
+	cfg := v1.Config{Entrypoint: []string{"/bin/ep", "$(A)"}, Cmd: []string{"default"}, WorkingDir: "/srv",
+		Env: []string{"PATH=/image/bin", "A=image", "IMG=1"}}
+	image := reg.Push(t, "cfg:1", rt.Image(t, cfg, true, rt.Layer(t, rt.File("bin/ep", "x"))))
+	in := registryPod("cfg", image, corev1.PullIfNotPresent)
+	c := &in.Spec.Containers[0]
+	c.Command = nil
+	c.Args = []string{"$(A)", "$(B)", "$$(A)", "$(IMG)"}
+	c.Env = []corev1.EnvVar{{Name: "A", Value: "pod"}, {Name: "B", Value: "$(A)-b"}}
+	apply(t, r, in)
+	got := nextStart(t, h).cfg
+	if want := []string{"/bin/ep", "$(A)", "pod", "pod-b", "$(A)", "$(IMG)"}; !slices.Equal(got.Args, want) {
+		t.Errorf("args %q, want %q", got.Args, want)
+	}
+	if want := "PATH=/image/bin HOSTNAME=cfg A=pod IMG=1 B=pod-b"; strings.Join(got.Env, " ") != want {
+		t.Errorf("env %q, want %q", strings.Join(got.Env, " "), want)
+	}
+	if got.Cwd != "/srv" {
+		t.Errorf("cwd %q, want the image's /srv", got.Cwd)
+	}
+	deleteLeavesNothing(t, r, h, "cfg")
 }
