@@ -46,7 +46,7 @@ type fakeProc struct {
 	cg      string
 	name    string
 	started time.Time
-	cfg     *nsinit.Config // what it was started with
+	cfg     *nsinit.Config   // what it was started with
 	exit    chan reaper.Exit // to the podd that started it, unless that podd is gone
 	once    sync.Once
 	done    atomic.Bool
