@@ -63,6 +63,8 @@ func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
 const pullTimeout = 30 * time.Minute
 
 func (s *Store) pull(r Ref) (*Image, error) {
+	s.gc.RLock()
+	defer s.gc.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
 	defer cancel()
 	nref, err := s.parseRemote(r.Name)

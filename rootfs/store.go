@@ -64,6 +64,7 @@ type Store struct {
 	Transport http.RoundTripper
 
 	pulls  singleflight.Group // reference -> pull in progress
+	gc     sync.RWMutex       // held shared by unpacks, exclusively by Prune
 	mu     sync.Mutex
 	images map[string]*Image      // manifest digest -> resolved image
 	refs   map[string]refRecord   // registry reference -> what it was pulled as
@@ -194,6 +195,8 @@ func (s *Store) resolveOCI(r Ref) (*Image, error) {
 	if img := s.cached(digest); img != nil {
 		return img, nil
 	}
+	s.gc.RLock()
+	defer s.gc.RUnlock()
 	img := s.loadImage(digest)
 	if img == nil {
 		oi, err := idx.Image(desc.Digest)
