@@ -128,3 +128,38 @@ func TestRegistryImage(t *testing.T) {
 	d.MustCtl("delete", "pod", "pulled", "missing")
 	d.AssertNoPods()
 }
+
+// podctl image pull, ls, rm (refused while a pod names the image) and prune.
+func TestImageCommands(t *testing.T) {
+	d := StartPodd(t)
+	reg, host := testRegistry(t, d)
+	reg.Push(t, "x:1", podTestImage(t))
+	ref := host + "/x:1"
+	if out := d.MustCtl("image", "pull", ref); !strings.Contains(out, host+"/x@sha256:") {
+		t.Errorf("image pull: %q", out)
+	}
+	if out := d.MustCtl("image", "ls"); !strings.Contains(out, ref) {
+		t.Errorf("image ls: %q", out)
+	}
+	d.Apply(registryPodYAML("user", ref))
+	d.WaitPod("user", 30*time.Second, "running", func(p *corev1.Pod) error {
+		if p.Status.Phase != corev1.PodRunning {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
+	})
+	if r := d.Ctl("image", "rm", ref); r.Code == 0 || !strings.Contains(r.Stderr, "uses it") {
+		t.Errorf("image rm of an image in use: %v", r)
+	}
+	if out := d.MustCtl("image", "prune"); !strings.Contains(out, "0 images") {
+		t.Errorf("prune removed what a pod uses: %q", out)
+	}
+	d.MustCtl("delete", "pod", "user")
+	d.MustCtl("image", "rm", ref)
+	if out := d.MustCtl("image", "prune"); !strings.Contains(out, "1 images") {
+		t.Errorf("image prune: %q", out)
+	}
+	if out := d.MustCtl("image", "ls"); strings.Contains(out, ref) {
+		t.Errorf("image ls after rm: %q", out)
+	}
+}
