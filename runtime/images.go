@@ -43,13 +43,15 @@ func (p *pod) resolveImages(atApply bool) error {
 				continue
 			}
 			if img, err := p.rt.images.Resolve(c.spec.Image); err == nil {
-				c.img = img
+				c.setImage(img)
 				c.imagePresentEvent(atApply)
 			}
 			continue
 		}
+		var img *rootfs.Image
 		if err == nil {
-			c.img, err = p.rt.images.Resolve(c.spec.Image)
+			img, err = p.rt.images.Resolve(c.spec.Image)
+			c.setImage(img)
 		}
 		if err != nil {
 			return invalid.Pod(p.obj.Name, fmt.Sprintf("%s.image: %v", c.fieldPath(), err), invalid.Field(c.fieldPath()+".image", err.Error()))
@@ -78,9 +80,7 @@ func (c *container) awaitImage() bool {
 	for n := 1; ; n++ {
 		img, reason, err := c.getImage()
 		if err == nil {
-			c.p.mu.Lock()
-			c.img = img
-			c.p.mu.Unlock()
+			c.setImage(img)
 			return true
 		}
 		if reason == "" { // the pod is being deleted
@@ -203,4 +203,11 @@ func (p *pod) withImage() []*container {
 		}
 	}
 	return out
+}
+
+// setImage records the container's image (prune reads it under the pod's lock).
+func (c *container) setImage(img *rootfs.Image) {
+	c.p.mu.Lock()
+	c.img = img
+	c.p.mu.Unlock()
 }

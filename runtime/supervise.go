@@ -158,9 +158,7 @@ func (c *container) restart() error {
 		if err != nil {
 			return err
 		}
-		c.p.mu.Lock()
-		c.img = img
-		c.p.mu.Unlock()
+		c.setImage(img)
 	}
 	if err := c.create(); err != nil {
 		c.closeLog()
