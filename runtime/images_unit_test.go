@@ -213,3 +213,25 @@ func TestImageConfigAndExpansion(t *testing.T) {
 	}
 	deleteLeavesNothing(t, r, h, "cfg")
 }
+
+// A restarted podd adopts a container of a pulled image from its store, without a registry,
+// and keeps its imageID.
+func TestImageRecoveredWithoutRegistry(t *testing.T) {
+	r, h := newTestRuntime(t)
+	reg := rt.Start(t)
+	image := reg.Push(t, "app:1", simpleImage(t))
+	apply(t, r, registryPod("web", image, corev1.PullIfNotPresent))
+	h.survives(nextStart(t, h))
+	var before string
+	for end := time.Now().Add(10 * time.Second); before == "" && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		before = ctrStatus(t, r, "web", "c").ImageID
+	}
+	reg.Close()
+	r2 := h.restart(r)
+	r2.Recover()
+	cs := ctrStatus(t, r2, "web", "c")
+	if cs.State.Running == nil || cs.ImageID != before || before == "" {
+		t.Errorf("recovered %+v, want running with imageID %q", cs, before)
+	}
+	deleteLeavesNothing(t, r2, h, "web")
+}
