@@ -66,9 +66,9 @@ func TestDecodeErrors(t *testing.T) {
 			"    resources:\n      requests:\n        cpu: 2\n      limits:\n        cpu: 1\n"),
 		want: []string{`spec.containers[0].resources.requests.cpu: Invalid value: "2": must be less than or equal to cpu limit of 1`},
 	}, {
-		name:  "registry image",
-		input: podYAML("  containers:\n  - name: web\n    image: nginx\n"),
-		want:  []string{`spec.containers[0].image: Invalid value: "nginx": ` + imageFormat},
+		name:  "bad registry reference",
+		input: podYAML("  containers:\n  - name: web\n    image: Nginx\n"),
+		want:  []string{`spec.containers[0].image: Invalid value: "Nginx": ` + imageFormat},
 	}, {
 		name:  "oci image with relative path",
 		input: podYAML("  containers:\n  - name: web\n    image: oci:images/x:v1\n"),

@@ -1,6 +1,10 @@
 package manifest
 
 import (
+	"path"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/podd/podd/probe"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,7 +18,7 @@ const DefaultTerminationGracePeriodSeconds int64 = 30
 // "default", spec.restartPolicy Always, spec.terminationGracePeriodSeconds
 // 30, spec.dnsPolicy ClusterFirst, and for each container
 // terminationMessagePath /dev/termination-log, terminationMessagePolicy
-// File, imagePullPolicy IfNotPresent, port protocol TCP, a request for each
+// File, imagePullPolicy (defaultPullPolicy), port protocol TCP, a request for each
 // resource that only has a limit (request = limit), and the probes' defaults (probe.SetDefaults).
 func SetDefaults(pod *corev1.Pod) {
 	if pod.Namespace == "" {
@@ -47,7 +51,7 @@ func setContainerDefaults(c *corev1.Container) {
 		c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
 	}
 	if c.ImagePullPolicy == "" {
-		c.ImagePullPolicy = corev1.PullIfNotPresent
+		c.ImagePullPolicy = defaultPullPolicy(c.Image)
 	}
 	for i := range c.Ports {
 		if c.Ports[i].Protocol == "" {
@@ -70,4 +74,16 @@ func setRequestDefaults(r *corev1.ResourceRequirements) {
 		}
 		r.Requests[name] = limit.DeepCopy()
 	}
+}
+
+// defaultPullPolicy is the API server's: Always for a registry image tagged latest (or not
+// tagged, which means latest), IfNotPresent otherwise, local directories and oci: layouts
+// included.
+func defaultPullPolicy(image string) corev1.PullPolicy {
+	if !path.IsAbs(image) && !strings.HasPrefix(image, "oci:") {
+		if t, err := name.NewTag(image); err == nil && t.TagStr() == "latest" {
+			return corev1.PullAlways
+		}
+	}
+	return corev1.PullIfNotPresent
 }

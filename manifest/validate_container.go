@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"github.com/google/go-containerregistry/pkg/name"
 	"path"
 	"slices"
 	"strings"
@@ -50,11 +51,11 @@ func validateContainer(c *corev1.Container, volumes map[string]bool, p *field.Pa
 		corev1.TerminationMessageReadFile, corev1.TerminationMessageFallbackToLogsOnError)...)
 }
 
-const imageFormat = "must be an absolute path to a rootfs directory or oci:/path/to/layout[:tag] (registry images are not supported yet)"
+const imageFormat = "must be an image reference (registry/repository[:tag][@digest]), an absolute path to a rootfs directory or oci:/path/to/layout[:tag]"
 
 // validateImage checks the syntax of an image reference: an absolute
-// directory, or oci:PATH[:TAG] with an absolute PATH. Whether the image
-// exists is for the runtime to find out.
+// directory, oci:PATH[:TAG] with an absolute PATH, or a registry reference.
+// Whether the image exists is for the runtime to find out.
 func validateImage(image string, p *field.Path) field.ErrorList {
 	switch {
 	case image == "":
@@ -72,7 +73,7 @@ func validateImage(image string, p *field.Path) field.ErrorList {
 func validImage(image string) bool {
 	layout, isOCI := strings.CutPrefix(image, "oci:")
 	if !isOCI {
-		return path.IsAbs(image)
+		return path.IsAbs(image) || validRegistryRef(image)
 	}
 	if i := strings.LastIndex(layout, ":"); i > strings.LastIndex(layout, "/") {
 		tag := layout[i+1:]
@@ -203,4 +204,11 @@ func validateMounts(mounts []corev1.VolumeMount, volumes map[string]bool, p *fie
 		paths[path.Clean(m.MountPath)] = true
 	}
 	return errs
+}
+
+// validRegistryRef reports whether image is a registry reference as docker reads it
+// (rootfs.ParseRef's rule; no transport prefix such as docker://).
+func validRegistryRef(image string) bool {
+	_, err := name.ParseReference(image)
+	return err == nil && !strings.Contains(image, "://")
 }

@@ -72,16 +72,33 @@ func TestValidImage(t *testing.T) {
 		"oci:/images/app":          true,
 		"oci:/images/app:v1.2":     true,
 		"oci:/images/my:app/x":     true, // the colon is in the path
-		"nginx":                    false,
-		"docker.io/library/nginx":  false,
-		"oci:images/app":           false,
-		"oci:/images/app:":         false,
-		"oci:":                     false,
-		"oci::v1":                  false,
+		"nginx":                    true,
+		"docker.io/library/nginx":  true,
+		"localhost:5000/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef": true,
+		"Nginx":            false,
+		"docker://nginx":   false,
+		"nginx:":           false,
+		"oci:images/app":   false,
+		"oci:/images/app:": false,
+		"oci:":             false,
+		"oci::v1":          false,
 	}
 	for image, want := range tests {
 		if got := validImage(image); got != want {
 			t.Errorf("validImage(%q) = %v, want %v", image, got, want)
+		}
+	}
+}
+
+func TestDefaultPullPolicy(t *testing.T) {
+	for image, want := range map[string]corev1.PullPolicy{
+		"nginx": corev1.PullAlways, "nginx:latest": corev1.PullAlways, "localhost:5000/x": corev1.PullAlways,
+		"nginx:1.27": corev1.PullIfNotPresent, "/rootfs": corev1.PullIfNotPresent, "oci:/l": corev1.PullIfNotPresent,
+		"oci:/l:latest": corev1.PullIfNotPresent,
+		"x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef": corev1.PullIfNotPresent,
+	} {
+		if got := defaultPullPolicy(image); got != want {
+			t.Errorf("defaultPullPolicy(%q) = %s, want %s", image, got, want)
 		}
 	}
 }

@@ -3,10 +3,13 @@ package rootfs
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
@@ -101,4 +104,25 @@ func syncFS(dir string) error {
 		return fmt.Errorf("sync layer: %w", err)
 	}
 	return nil
+}
+
+// RemoveTemp removes the temporary directories of unpacks a crashed podd left behind: they
+// were never renamed into place, so nothing uses them. Call it only while no unpack runs on
+// Dir (podd does at start, holding its root's lock).
+func (s *Store) RemoveTemp() error {
+	base := filepath.Join(s.Dir, "layers", "sha256")
+	ents, err := os.ReadDir(base)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("layer store: %w", err)
+	}
+	var errs []error
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			errs = append(errs, os.RemoveAll(filepath.Join(base, e.Name())))
+		}
+	}
+	return errors.Join(errs...)
 }

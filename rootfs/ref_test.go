@@ -22,11 +22,18 @@ func TestParseRef(t *testing.T) {
 		{in: "oci:/img/layout:", err: "empty tag"},
 		{in: "oci:img/layout", err: "must be absolute"},
 		{in: "oci:", err: "must be absolute"},
-		{in: "busybox", err: "registry images are not supported yet"},
-		{in: "docker.io/library/busybox:1.36", err: "registry images are not supported yet"},
-		{in: "docker://busybox", err: "registry images are not supported yet"},
-		{in: "relative/dir", err: "registry images are not supported yet"},
-		{in: "", err: "registry images are not supported yet"},
+		{in: "busybox", want: Ref{Kind: KindRegistry, Name: "index.docker.io/library/busybox:latest", Tag: "latest"}},
+		{in: "docker.io/library/busybox:1.36", want: Ref{Kind: KindRegistry, Name: "index.docker.io/library/busybox:1.36", Tag: "1.36"}},
+		{in: "nginx:1.27", want: Ref{Kind: KindRegistry, Name: "index.docker.io/library/nginx:1.27", Tag: "1.27"}},
+		{in: "localhost:5000/x", want: Ref{Kind: KindRegistry, Name: "localhost:5000/x:latest", Tag: "latest"}},
+		{in: "127.0.0.1:5000/a/b:1", want: Ref{Kind: KindRegistry, Name: "127.0.0.1:5000/a/b:1", Tag: "1"}},
+		{in: "host:5000/app@sha256:" + strings.Repeat("ab", 32),
+			want: Ref{Kind: KindRegistry, Name: "host:5000/app@sha256:" + strings.Repeat("ab", 32)}},
+		{in: "relative/dir", want: Ref{Kind: KindRegistry, Name: "index.docker.io/relative/dir:latest", Tag: "latest"}},
+		{in: "docker://busybox", err: "not an image reference"},
+		{in: "Upper/Case", err: "not an image reference"},
+		{in: "x@sha256:12", err: "not an image reference"},
+		{in: "", err: "not an image reference"},
 	} {
 		got, err := ParseRef(c.in)
 		if c.err != "" {

@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/podd/podd/internal/atomicfile"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config is the part of an image's configuration a container start needs.
@@ -31,29 +34,57 @@ type Image struct {
 	Lowers []string `json:"lowers"` // read-only dirs, top-most layer first (overlayfs lowerdir order)
 	Config Config   `json:"config"`
 	ID     string   `json:"id"` // the directory path, or the image manifest digest
+	// RepoDigest is repository@digest of what a registry reference named when it was pulled
+	// (the index's digest for a multi-platform image), as the CRI reports it; "" otherwise.
+	RepoDigest string `json:"repoDigest,omitempty"`
 }
 
-// Store resolves images and keeps unpacked layers under Dir (<root>/images):
+// Ref is how the status names the image (imageID): its repository digest when pulled from a
+// registry, else ID.
+func (img *Image) Ref() string {
+	if img.RepoDigest != "" {
+		return img.RepoDigest
+	}
+	return img.ID
+}
+
+// Store resolves and pulls images and keeps them under Dir (<root>/images):
 // Dir/layers/sha256/<diffid-hex>/ holds one unpacked layer; Dir/images/<manifest-digest>.json
-// caches a resolved Image. A Store is safe for concurrent use and must not be copied.
+// caches a resolved Image; Dir/blobs/sha256/<hex> holds pulled manifests, indexes and configs
+// (content-addressed); Dir/refs/<sha256 of reference>.json records what a registry reference
+// was last pulled as. A Store is safe for concurrent use and must not be copied.
 type Store struct {
 	Dir string
+	// Insecure lists registries (host[:port]) pulled from over plain HTTP; loopback ones
+	// always may be.
+	Insecure []string
+	// Keychain gives registry credentials; nil: authn.DefaultKeychain (docker's config.json).
+	Keychain authn.Keychain
+	// Transport carries registry requests; nil: remote.DefaultTransport.
+	Transport http.RoundTripper
 
+	pulls  singleflight.Group // reference -> pull in progress
+	gc     sync.RWMutex       // held shared by unpacks, exclusively by Prune
 	mu     sync.Mutex
 	images map[string]*Image      // manifest digest -> resolved image
+	refs   map[string]refRecord   // registry reference -> what it was pulled as
 	locks  map[string]*sync.Mutex // diffID -> unpack lock
 }
 
-// Resolve returns the image ref names (see ParseRef). An OCI image's layers are unpacked once;
-// later calls for the same manifest are answered from memory or from Dir/images.
+// Resolve returns the image ref names (see ParseRef) from this machine: a directory, an OCI
+// layout (its layers unpacked once), or a registry image pulled before (ErrNotPresent if not).
+// Later calls for the same manifest are answered from memory or from Dir/images.
 // The returned Image is the caller's to modify.
 func (s *Store) Resolve(ref string) (*Image, error) {
 	r, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
-	if r.Kind == KindDir {
+	switch r.Kind {
+	case KindDir:
 		return resolveDir(r.Path)
+	case KindRegistry:
+		return s.resolveRegistry(r)
 	}
 	img, err := s.resolveOCI(r)
 	if err != nil {
@@ -164,9 +195,15 @@ func (s *Store) resolveOCI(r Ref) (*Image, error) {
 	if img := s.cached(digest); img != nil {
 		return img, nil
 	}
+	s.gc.RLock()
+	defer s.gc.RUnlock()
 	img := s.loadImage(digest)
 	if img == nil {
-		if img, err = s.unpackImage(idx, desc); err != nil {
+		oi, err := idx.Image(desc.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("open image %s: %w", desc.Digest, err)
+		}
+		if img, err = s.unpackImage(oi, digest); err != nil {
 			return nil, err
 		}
 	}
@@ -220,12 +257,8 @@ func platformManifest(parent v1.ImageIndex, d v1.Descriptor) (v1.ImageIndex, v1.
 }
 
 // unpackImage unpacks every layer of the image (each at most once per store) and records the
-// result on disk.
-func (s *Store) unpackImage(idx v1.ImageIndex, desc v1.Descriptor) (*Image, error) {
-	img, err := idx.Image(desc.Digest)
-	if err != nil {
-		return nil, fmt.Errorf("open image %s: %w", desc.Digest, err)
-	}
+// result on disk under digest, the image manifest's.
+func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("read image config: %w", err)
@@ -238,28 +271,46 @@ func (s *Store) unpackImage(idx v1.ImageIndex, desc v1.Descriptor) (*Image, erro
 	if err != nil {
 		return nil, err
 	}
-	res := &Image{Lowers: lowers, Config: configOf(cfg), ID: desc.Digest.String()}
+	res := &Image{Lowers: lowers, Config: configOf(cfg), ID: digest}
 	if err := s.saveImage(res); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
+// unpackParallel is how many layers of one image are fetched and unpacked at once.
+const unpackParallel = 4
+
 // unpackLayers returns the layer directories top-most first. A diffID that occurs more than
 // once is kept only at its top-most position: overlayfs refuses a repeated lowerdir, and the
-// upper copy hides everything the lower one would show.
+// upper copy hides everything the lower one would show. Layers are unpacked side by side.
 func (s *Store) unpackLayers(layers []v1.Layer) ([]string, error) {
 	if len(layers) == 0 {
 		return nil, errors.New("image has no layers")
 	}
+	dirs := make([]string, len(layers))
+	errs := make([]error, len(layers))
+	sem := make(chan struct{}, unpackParallel)
+	var wg sync.WaitGroup
+	for i, l := range layers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if dirs[i], errs[i] = s.layer(l); errs[i] != nil {
+				errs[i] = fmt.Errorf("layer %d: %w", i, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var lowers []string
-	for i := len(layers) - 1; i >= 0; i-- {
-		dir, err := s.layer(layers[i])
-		if err != nil {
-			return nil, fmt.Errorf("layer %d: %w", i, err)
-		}
-		if !slices.Contains(lowers, dir) {
-			lowers = append(lowers, dir)
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if !slices.Contains(lowers, dirs[i]) {
+			lowers = append(lowers, dirs[i])
 		}
 	}
 	return lowers, nil

@@ -17,7 +17,10 @@ func (c *container) fieldPath() string { return fmt.Sprintf("spec.containers[%d]
 
 // config builds what nsinit needs from the pod spec and the image.
 func (c *container) config() (*nsinit.Config, error) {
-	args := argv(c.spec, c.img.Config)
+	_, vars := expandEnv(c.spec.Env)
+	spec := *c.spec // command and args with $(VAR) expanded from the container's env, as kubelet does
+	spec.Command, spec.Args = expandAll(spec.Command, vars), expandAll(spec.Args, vars)
+	args := argv(&spec, c.img.Config)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("%s.command: Required value: the image has no entrypoint or cmd", c.fieldPath())
 	}
@@ -49,8 +52,10 @@ func argv(c *corev1.Container, img rootfs.Config) []string {
 	}
 }
 
-// env is the image's environment overridden by the pod's, plus HOSTNAME and a default PATH.
+// env is the image's environment overridden by the pod's (its $(VAR) references expanded),
+// plus HOSTNAME and a default PATH.
 func (c *container) env() []string {
+	podEnv, _ := expandEnv(c.spec.Env)
 	vars := map[string]string{}
 	var order []string
 	set := func(k, v string) {
@@ -65,7 +70,7 @@ func (c *container) env() []string {
 		k, v, _ := strings.Cut(kv, "=")
 		set(k, v)
 	}
-	for _, e := range c.spec.Env {
+	for _, e := range podEnv {
 		set(e.Name, e.Value)
 	}
 	out := make([]string, 0, len(order))

@@ -181,7 +181,7 @@ func (f fakeProcs) Start(s nsinit.Spec) (*nsinit.Process, error) {
 	}
 	f.h.mu.Lock()
 	f.h.nextPid++
-	p := &fakeProc{pid: f.h.nextPid, cg: cg, name: filepath.Base(cg), started: time.Now(), exit: make(chan reaper.Exit, 1)}
+	p := &fakeProc{pid: f.h.nextPid, cg: cg, name: filepath.Base(cg), started: time.Now(), cfg: s.Config, exit: make(chan reaper.Exit, 1)}
 	f.h.procs[p.pid] = p
 	f.h.mu.Unlock()
 	f.h.starts <- p

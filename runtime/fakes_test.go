@@ -13,6 +13,7 @@ import (
 
 	"github.com/podd/podd/cgroupfs/devices"
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/nsinit"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -45,6 +46,7 @@ type fakeProc struct {
 	cg      string
 	name    string
 	started time.Time
+	cfg     *nsinit.Config   // what it was started with
 	exit    chan reaper.Exit // to the podd that started it, unless that podd is gone
 	once    sync.Once
 	done    atomic.Bool

@@ -134,7 +134,7 @@ func statusNamed(all []corev1.ContainerStatus, name string) *corev1.ContainerSta
 
 // recover re-creates or re-adopts the sandbox, adopts live containers and starts supervising.
 func (p *pod) recover() error {
-	if err := p.resolveImages(); err != nil {
+	if err := p.resolveImages(false); err != nil {
 		return err
 	}
 	live := p.findLive()

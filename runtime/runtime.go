@@ -49,6 +49,8 @@ type Options struct {
 	// is how many run files a container keeps (0: DefaultLogMaxFiles).
 	LogMaxSize  int64
 	LogMaxFiles int
+	// InsecureRegistries are pulled from over plain HTTP (loopback ones always are).
+	InsecureRegistries []string
 }
 
 // Runtime owns every pod.
@@ -106,8 +108,8 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 }
 
 func newRuntime(opts Options) *Runtime {
-	return &Runtime{opts: opts, pods: map[string]*pod{}, images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")},
-		after: time.After}
+	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries}
+	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After}
 }
 
 // makeDirs creates podd's directories and locks the state directory.
@@ -122,6 +124,9 @@ func (rt *Runtime) makeDirs() error {
 		return err
 	}
 	rt.rootLock = lock
+	if err := rt.images.RemoveTemp(); err != nil { // half layers of a crashed podd's pulls
+		logf("image store: %v", err)
+	}
 	return nil
 }
 

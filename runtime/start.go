@@ -107,7 +107,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	// The record's fsync and the containers' cgroups, writable layers and log files do not
 	// need the sandbox's namespaces: they are made side by side with them.
 	tasks := []func() error{p.syncRecord}
-	for _, c := range p.ctrs {
+	for _, c := range p.withImage() { // the others are made once their image is pulled
 		tasks = append(tasks, c.create)
 	}
 	err = p.sandbox.run(tasks...)
@@ -146,18 +146,7 @@ func (p *pod) plan() error {
 		}
 		return invalid.Pod(p.obj.Name, err.Error())
 	}
-	return p.resolveImages()
-}
-
-func (p *pod) resolveImages() error {
-	for _, c := range p.ctrs {
-		img, err := p.rt.images.Resolve(c.spec.Image)
-		if err != nil {
-			return invalid.Pod(p.obj.Name, fmt.Sprintf("%s.image: %v", c.fieldPath(), err), invalid.Field(c.fieldPath()+".image", err.Error()))
-		}
-		c.img = img
-	}
-	return nil
+	return p.resolveImages(true)
 }
 
 // record writes the pod directory, the in-progress marker and the record, in that order: a
@@ -205,8 +194,9 @@ func parallel(tasks []func() error) error {
 // startContainers starts every created container at once; if any fails, the caller tears
 // down.
 func (p *pod) startContainers() error {
-	tasks := make([]func() error, len(p.ctrs))
-	for i, c := range p.ctrs {
+	ctrs := p.withImage()
+	tasks := make([]func() error, len(ctrs))
+	for i, c := range ctrs {
 		tasks[i] = func() error {
 			if err := c.start(); err != nil {
 				return err

@@ -32,7 +32,7 @@ func (c *container) observe(change func(podstatus.Container) podstatus.Container
 func (c *container) setRunning(at time.Time) {
 	id := fmt.Sprintf("podd://%s/%s/%d", c.p.uid(), c.spec.Name, c.proc.Pid)
 	c.observe(func(o podstatus.Container) podstatus.Container {
-		return o.Run(at, id, c.img.ID, c.restarts).Probed(initialVerdict(c)) // not ready before the probes say so
+		return o.Run(at, id, c.img.Ref(), c.restarts).Probed(initialVerdict(c)) // not ready before the probes say so
 	})
 	if c.p.obj.Status.StartTime == nil {
 		t := metav1.NewTime(at)

@@ -20,6 +20,9 @@ const (
 // is gone.
 func (c *container) supervise() {
 	defer c.p.wg.Done()
+	if c.img == nil && c.neverRan() && !c.firstStart() { // its image is pulled first (images.go)
+		return
+	}
 	crashes := 0
 	for {
 		if c.proc != nil {
@@ -150,6 +153,13 @@ func (c *container) waitStop() { <-c.stopAt }
 
 // restart is a new run: create then start, as kubelet makes a new container for each.
 func (c *container) restart() error {
+	if c.img == nil { // a recovered container whose image has gone since
+		img, err := c.p.rt.images.Resolve(c.spec.Image)
+		if err != nil {
+			return err
+		}
+		c.setImage(img)
+	}
 	if err := c.create(); err != nil {
 		c.closeLog()
 		return err

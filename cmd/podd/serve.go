@@ -28,8 +28,9 @@ func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
 
 // The runtime serves the API (the runtime itself does not import it).
 var (
-	_ api.Backend = (*runtime.Runtime)(nil)
-	_ api.Backend = (*daemon)(nil)
+	_ api.Backend      = (*runtime.Runtime)(nil)
+	_ api.Backend      = (*daemon)(nil)
+	_ api.ImageBackend = (*daemon)(nil)
 )
 
 // Port-forward is an API verb of the runtime's too.

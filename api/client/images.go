@@ -1,0 +1,51 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/podd/podd/api/wire"
+)
+
+// PullImage asks podd to pull a registry image and returns what it pulled.
+func (c *Client) PullImage(ctx context.Context, ref string) (wire.ImageInfo, error) {
+	var info wire.ImageInfo
+	err := c.imageCall(ctx, http.MethodPost, "/podd/v1/images/pull", ref, &info)
+	return info, err
+}
+
+// Images lists the pulled registry images.
+func (c *Client) Images(ctx context.Context) ([]wire.ImageInfo, error) {
+	var list wire.ImageList
+	err := c.imageCall(ctx, http.MethodGet, "/podd/v1/images", "", &list)
+	return list.Items, err
+}
+
+// RemoveImage forgets a pulled image (its layers go at the next prune).
+func (c *Client) RemoveImage(ctx context.Context, ref string) error {
+	return c.imageCall(ctx, http.MethodDelete, "/podd/v1/images", ref, nil)
+}
+
+// PruneImages removes the images and layers nothing uses.
+func (c *Client) PruneImages(ctx context.Context) (wire.PruneResult, error) {
+	var res wire.PruneResult
+	err := c.imageCall(ctx, http.MethodPost, "/podd/v1/images/prune", "", &res)
+	return res, err
+}
+
+func (c *Client) imageCall(ctx context.Context, method, path, ref string, out any) error {
+	q := url.Values{}
+	if ref != "" {
+		q.Set("image", ref)
+	}
+	resp, err := c.do(ctx, method, path, q, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
+	return decodeBody(resp, out)
+}
