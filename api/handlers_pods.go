@@ -16,6 +16,7 @@ import (
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/manifest"
+	"github.com/podd/podd/podopts"
 )
 
 var podTypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
@@ -26,16 +27,16 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	out, created, err := h.b.Apply(r.Context(), pod)
+	out, result, err := h.b.Apply(r.Context(), pod)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	code, result := http.StatusOK, "unchanged"
-	if created {
-		code, result = http.StatusCreated, "created"
+	code := http.StatusOK
+	if result == podopts.ApplyCreated {
+		code = http.StatusCreated
 	}
-	w.Header().Set(wire.ApplyResultHeader, result)
+	w.Header().Set(wire.ApplyResultHeader, string(result))
 	writeJSON(w, code, withPodType(out))
 }
 

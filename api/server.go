@@ -31,7 +31,11 @@ import (
 // body; any other error is a 500.
 type Backend interface {
 	// Apply creates or updates a pod; it returns when the containers are started (or failed).
-	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, created bool, err error)
+	// An update changes what Kubernetes lets a pod update change (labels, annotations,
+	// images); any other change is a 422.
+	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, result podopts.ApplyResult, err error)
+	// Update is Apply's update of an existing pod (NotFound when there is none): a PATCH.
+	Update(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, result podopts.ApplyResult, err error)
 	Get(namespace, name string) (*corev1.Pod, error)
 	// List returns the pods of a namespace, or of all namespaces when namespace is "".
 	List(namespace string) ([]corev1.Pod, error)
@@ -126,6 +130,7 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods", h.getPods)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods", h.applyPod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}", h.getPods)
+	mux.HandleFunc("PATCH /api/v1/namespaces/{ns}/pods/{name}", h.patchPod)
 	mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/pods/{name}", h.deletePod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/log", h.logs)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", h.exec)

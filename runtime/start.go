@@ -13,31 +13,30 @@ import (
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/podopts"
 	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Apply starts a new pod and returns once every container has been exec'd, or fails leaving
-// nothing behind. Applying an identical spec again is a no-op; a changed spec is refused (pod
-// specs are immutable, as in Kubernetes).
-func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool, error) {
+// nothing behind. Applying a pod that exists updates it as Kubernetes lets a pod be updated
+// (update.go): unchanged, configured, or a 422 for a forbidden change.
+func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("apply pod %q: %w", in.Name, err)
+		return nil, "", fmt.Errorf("apply pod %q: %w", in.Name, err)
 	}
 	k := key(in.Namespace, in.Name)
 	rt.mu.Lock()
 	if rt.closing {
 		rt.mu.Unlock()
-		return nil, false, apierrors.NewConflict(podsResource, in.Name, errors.New("podd is shutting down"))
+		return nil, "", apierrors.NewConflict(podsResource, in.Name, errors.New("podd is shutting down"))
 	}
 	if old, ok := rt.pods[k]; ok {
 		rt.mu.Unlock()
-		return unchanged(old, in)
+		return old.update(ctx, in)
 	}
 	p := rt.newPod(in)
 	rt.pods[k] = p
@@ -48,18 +47,9 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool
 	close(p.started)
 	if err != nil {
 		rt.forget(p)
-		return nil, false, err
+		return nil, "", err
 	}
-	return p.snapshot(), true, nil
-}
-
-func unchanged(old *pod, in *corev1.Pod) (*corev1.Pod, bool, error) {
-	cur := old.snapshot()
-	if !apiequality.Semantic.DeepEqual(cur.Spec, in.Spec) {
-		fe := field.Forbidden(field.NewPath("spec"), "pod updates may not change fields; delete and apply again")
-		return nil, false, invalid.Pod(in.Name, fmt.Sprintf("pod %q: %v", in.Name, fe), fe)
-	}
-	return cur, false, nil
+	return p.snapshot(), podopts.ApplyCreated, nil
 }
 
 func (rt *Runtime) forget(p *pod) {

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/podd/podd/internal/atomicfile"
 )
 
 // save writes the pod record atomically (temp file + rename). Status updates do not fsync: a
@@ -56,13 +54,7 @@ func (p *pod) write(sync bool) error {
 	if err != nil {
 		return fmt.Errorf("encode pod record: %w", err)
 	}
-	if err := atomicfile.Write(p.stateFile(), data, sync); err != nil {
-		return err
-	}
-	if sync {
-		return syncPath(p.dir())
-	}
-	return nil
+	return p.persist(data, sync)
 }
 
 // The in-progress marker: Apply writes <pod dir>/applying before the record and removes it

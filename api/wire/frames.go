@@ -12,8 +12,8 @@ import (
 // ExecProtocol is the Upgrade token of an exec connection.
 const ExecProtocol = "podd-exec"
 
-// ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
-// by the status code, 201 or 200).
+// ApplyResultHeader names the response header of an apply: "created", "configured" or
+// "unchanged" (created is also told by the status code, 201, the others are 200).
 const ApplyResultHeader = "Podd-Apply-Result"
 
 // An exec connection, after the 101 answer, carries frames both ways: 1 byte stream id, 4 bytes

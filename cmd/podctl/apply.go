@@ -80,15 +80,11 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	if err != nil {
 		return err
 	}
-	pod, created, err := a.client.Apply(ctx, ns, d.json)
+	pod, _, err := a.client.Apply(ctx, ns, d.json)
 	if err != nil {
 		return err
 	}
-	result := "unchanged"
-	if created {
-		result = "created"
-	}
-	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, result)
+	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, pod.Result)
 	return nil
 }
 
