@@ -22,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/podd/podd/podopts"
 )
@@ -45,6 +46,11 @@ type Backend interface {
 	Exec(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
 	// Events returns the events of a namespace, or of all namespaces when namespace is "".
 	Events(namespace string) ([]corev1.Event, error)
+	// WatchPods and WatchEvents return every change from now on (each object a copy the
+	// receiver keeps: *corev1.Pod, *corev1.Event), and the watch's cancel; the channel closes
+	// when the watcher lags too far behind.
+	WatchPods() (<-chan watch.Event, func())
+	WatchEvents() (<-chan watch.Event, func())
 	// Shutdown stops all pods and exits (or powers off as PID 1).
 	Shutdown()
 }

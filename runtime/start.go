@@ -19,6 +19,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // Apply starts a new pod and returns once every container has been exec'd, or fails leaving
@@ -40,6 +41,9 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podo
 	}
 	p := rt.newPod(in)
 	rt.pods[k] = p
+	if rt.podWatch.active() {
+		rt.podChanged(watch.Added, p.obj.DeepCopy())
+	}
 	rt.applies.Add(1)
 	defer rt.applies.Done()
 	rt.mu.Unlock()
@@ -54,9 +58,16 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podo
 
 func (rt *Runtime) forget(p *pod) {
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if rt.pods[key(p.obj.Namespace, p.obj.Name)] == p {
+	gone := rt.pods[key(p.obj.Namespace, p.obj.Name)] == p
+	if gone {
 		delete(rt.pods, key(p.obj.Namespace, p.obj.Name))
+	}
+	rt.mu.Unlock()
+	if gone { // its events go with it; watchers see it go
+		rt.events.drop(p.obj.UID)
+		if rt.podWatch.active() {
+			rt.podChanged(watch.Deleted, p.snapshot())
+		}
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // save writes the pod record atomically (temp file + rename). Status updates do not fsync: a
@@ -50,11 +53,21 @@ func (p *pod) write(sync bool) error {
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
 	data, err := json.Marshal(p.obj)
+	var changed *corev1.Pod
+	if p.rt.podWatch.active() {
+		changed = p.obj.DeepCopy()
+	}
 	p.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode pod record: %w", err)
 	}
-	return p.persist(data, sync)
+	if err := p.persist(data, sync); err != nil {
+		return err
+	}
+	if changed != nil {
+		p.rt.podChanged(watch.Modified, changed)
+	}
+	return nil
 }
 
 // The in-progress marker: Apply writes <pod dir>/applying before the record and removes it

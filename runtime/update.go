@@ -17,6 +17,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // A pod update, as the API server and kubelet do it: labels and annotations change at once; a
@@ -107,6 +108,9 @@ func (p *pod) change(in *corev1.Pod) error {
 	}
 	for c, img := range imgs {
 		c.respec(img)
+	}
+	if p.rt.podWatch.active() {
+		p.rt.podChanged(watch.Modified, p.snapshot())
 	}
 	return nil
 }

@@ -298,10 +298,7 @@ func podPath(namespace, name string) string {
 
 // Events returns the events of namespace ("" for all) that fieldSelector (may be "") selects.
 func (c *Client) Events(ctx context.Context, namespace, fieldSelector string) ([]corev1.Event, error) {
-	path := "/api/v1/events"
-	if namespace != "" {
-		path = "/api/v1/namespaces/" + url.PathEscape(namespace) + "/events"
-	}
+	path := eventsPath(namespace)
 	q := url.Values{}
 	if fieldSelector != "" {
 		q.Set("fieldSelector", fieldSelector)

@@ -17,12 +17,18 @@ import (
 func getCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "get",
-		Usage:     "list pods",
-		ArgsUsage: "pods [NAME...]",
+		Usage:     "list pods, or events",
+		ArgsUsage: "pods [NAME...] | events",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "wide, yaml, json or name"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=NAME:PATH,..."},
 			&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "list the pods of every namespace"},
 			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label selector (app=web,tier!=db)"},
+			&cli.StringFlag{Name: "field-selector", Usage: "events: field selector (involvedObject.name=web)"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "after the list, print each change as it happens"},
+			&cli.BoolFlag{Name: "no-headers", Usage: "print no column headers"},
+			&cli.BoolFlag{Name: "show-labels", Usage: "add a LABELS column"},
+			&cli.StringSliceFlag{Name: "label-columns", Aliases: []string{"L"}, Usage: "add a column with the value of this label (repeatable, or KEY1,KEY2)"},
+			&cli.StringFlag{Name: "sort-by", Usage: "sort the list by this JSONPath of the pods (.metadata.name, .status.startTime)"},
 		},
 		Action: getAction,
 	}
@@ -36,12 +42,21 @@ type getRequest struct {
 	selector     labels.Selector
 	selectorText string
 	output       string
+	watch        bool
+	sortBy       string
+	table        tableOptions // the table's shape (-o wide, -A, --no-headers, -L, --show-labels)
 }
 
 func getAction(c *cli.Context) error {
+	if c.Args().Present() && isEventType(c.Args().First()) {
+		return getEvents(c)
+	}
 	req, err := parseGet(c)
 	if err != nil {
 		return err
+	}
+	if req.watch {
+		return watchTable(c.Context, newClient(c), req, c.App.Writer)
 	}
 	if req.output == "" || req.output == "wide" {
 		return getTable(c.Context, newClient(c), req, c.App.Writer, c.App.ErrWriter)
@@ -68,6 +83,15 @@ func parseGet(c *cli.Context) (getRequest, error) {
 	req.selectorText = c.String("selector")
 	if req.selector, err = labels.Parse(req.selectorText); err != nil {
 		return req, fmt.Errorf("selector: %w", err)
+	}
+	req.watch, req.sortBy = c.Bool("watch"), c.String("sort-by")
+	req.table = tableOptions{Wide: req.output == "wide", Namespace: req.all, NoHeaders: c.Bool("no-headers"),
+		ShowLabels: c.Bool("show-labels"), LabelColumns: splitKeys(c.StringSlice("label-columns"))}
+	if req.watch && req.output != "" && req.output != "wide" {
+		return req, fmt.Errorf("--watch prints the table: -o %s is not supported with it", req.output)
+	}
+	if req.watch && len(req.names) > 1 {
+		return req, errors.New("--watch takes one pod name at most")
 	}
 	switch req.output {
 	case "", "wide", "yaml", "json", "name":
@@ -96,7 +120,7 @@ func getTable(ctx context.Context, cl *client.Client, req getRequest, out, errOu
 		}
 		return fetchErr
 	}
-	if err := printTable(out, t, tableOptions{Wide: req.output == "wide", Namespace: req.all}); err != nil {
+	if err := printTable(out, t, req.table); err != nil {
 		return err
 	}
 	return fetchErr
@@ -108,7 +132,7 @@ func getTable(ctx context.Context, cl *client.Client, req getRequest, out, errOu
 func fetchTable(ctx context.Context, cl *client.Client, req getRequest, errOut io.Writer) (*metav1.Table, error) {
 	filter := len(req.names) > 0 && !req.selector.Empty()
 	include := metav1.IncludeNone
-	if req.all || filter {
+	if req.table.needsMeta() || filter {
 		include = metav1.IncludeMetadata
 	}
 	if len(req.names) == 0 {

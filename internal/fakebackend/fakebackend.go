@@ -17,6 +17,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // BadImage is the image Apply refuses, with BadImageMessage as the 422's message.
@@ -38,6 +39,8 @@ type Backend struct {
 	LogsFunc  func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error
 	ExecFunc  func(ctx context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 	Shutdowns chan struct{} // one value per Shutdown while there is room
+	// PodWatch and EventWatch are what watches receive (a test sends and closes).
+	PodWatch, EventWatch chan watch.Event
 }
 
 // New is an empty Backend.
@@ -172,4 +175,14 @@ func (f *Backend) Events(ns string) ([]corev1.Event, error) {
 		}
 	}
 	return out, nil
+}
+
+// WatchPods and WatchEvents hand out the channels a test sends on: PodWatch and EventWatch (nil:
+// a watch that never changes).
+func (f *Backend) WatchPods() (<-chan watch.Event, func()) {
+	return f.PodWatch, func() {}
+}
+
+func (f *Backend) WatchEvents() (<-chan watch.Event, func()) {
+	return f.EventWatch, func() {}
 }
