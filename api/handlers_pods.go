@@ -21,10 +21,22 @@ import (
 
 var podTypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
 
+// applyPod serves POST of a pod: an apply (create or update), or with ?create=true a create
+// that refuses a pod that exists (AlreadyExists, 409), as the API server's POST does.
 func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 	pod, err := decodePod(w, r)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if create, _ := strconv.ParseBool(r.URL.Query().Get("create")); create {
+		out, err := h.b.Create(r.Context(), pod)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set(wire.ApplyResultHeader, string(podopts.ApplyCreated))
+		writeJSON(w, http.StatusCreated, withPodType(out))
 		return
 	}
 	out, result, err := h.b.Apply(r.Context(), pod)

@@ -35,6 +35,8 @@ type Backend interface {
 	// An update changes what Kubernetes lets a pod update change (labels, annotations,
 	// images); any other change is a 422.
 	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, result podopts.ApplyResult, err error)
+	// Create is Apply of a pod that must not exist (AlreadyExists otherwise).
+	Create(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, error)
 	// Update is Apply's update of an existing pod (NotFound when there is none): a PATCH.
 	Update(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, result podopts.ApplyResult, err error)
 	Get(namespace, name string) (*corev1.Pod, error)
@@ -132,6 +134,7 @@ func routes(b Backend) *http.ServeMux {
 	h := &handlers{b: b}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /version", h.version)
 	mux.HandleFunc("GET /api/v1/pods", h.getPods)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods", h.getPods)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods", h.applyPod)

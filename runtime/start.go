@@ -26,6 +26,16 @@ import (
 // nothing behind. Applying a pod that exists updates it as Kubernetes lets a pod be updated
 // (update.go): unchanged, configured, or a 422 for a forbidden change.
 func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
+	return rt.apply(ctx, in, false)
+}
+
+// Create is Apply of a pod that must not exist yet (AlreadyExists otherwise): `podctl create`.
+func (rt *Runtime) Create(ctx context.Context, in *corev1.Pod) (*corev1.Pod, error) {
+	out, _, err := rt.apply(ctx, in, true)
+	return out, err
+}
+
+func (rt *Runtime) apply(ctx context.Context, in *corev1.Pod, createOnly bool) (*corev1.Pod, podopts.ApplyResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", fmt.Errorf("apply pod %q: %w", in.Name, err)
 	}
@@ -37,6 +47,9 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podo
 	}
 	if old, ok := rt.pods[k]; ok {
 		rt.mu.Unlock()
+		if createOnly {
+			return nil, "", apierrors.NewAlreadyExists(podsResource, in.Name)
+		}
 		return old.update(ctx, in)
 	}
 	p := rt.newPod(in)

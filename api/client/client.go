@@ -87,6 +87,46 @@ func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*
 	return &reply.Metadata, created, nil
 }
 
+// Create sends one pod manifest to be created in namespace: a pod of that name that exists is
+// an AlreadyExists error (apierrors.IsAlreadyExists), not an update.
+func (c *Client) Create(ctx context.Context, namespace string, podJSON []byte) (*Applied, error) {
+	resp, err := c.do(ctx, http.MethodPost, podsPath(namespace), url.Values{"create": {"true"}}, podJSON)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var reply struct {
+		Metadata Applied `json:"metadata"`
+	}
+	if err := decodeBody(resp, &reply); err != nil {
+		return nil, err
+	}
+	reply.Metadata.Result = podopts.ApplyCreated
+	return &reply.Metadata, nil
+}
+
+// Version is podd's GET /version (the API server's version.Info fields).
+func (c *Client) Version(ctx context.Context) (*ServerVersion, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/version", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var v ServerVersion
+	if err := decodeBody(resp, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// ServerVersion is what podctl reads of the version.Info podd answers.
+type ServerVersion struct {
+	GitVersion string `json:"gitVersion"`
+	GitCommit  string `json:"gitCommit"`
+	GoVersion  string `json:"goVersion"`
+	Platform   string `json:"platform"`
+}
+
 // Applied identifies the pod an apply created or found unchanged. The server replies with the
 // whole v1.Pod, but the client reads only this: the first decode of a v1.Pod costs a fresh
 // podctl process ~1.2 ms of reflection, most of what apply needs besides the server's work.

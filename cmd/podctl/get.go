@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 	corev1 "k8s.io/api/core/v1"
@@ -58,12 +60,17 @@ func getAction(c *cli.Context) error {
 	if req.watch {
 		return watchTable(c.Context, newClient(c), req, c.App.Writer)
 	}
-	if req.output == "" || req.output == "wide" {
+	if (req.output == "" || req.output == "wide") && req.sortBy == "" {
 		return getTable(c.Context, newClient(c), req, c.App.Writer, c.App.ErrWriter)
 	}
 	pods, fetchErr := fetchPods(c.Context, newClient(c), req, c.App.ErrWriter)
 	if !partial(fetchErr) {
 		return fetchErr
+	}
+	if req.sortBy != "" {
+		if err := sortPods(pods, req.sortBy); err != nil {
+			return err
+		}
 	}
 	if err := printPods(c.App.Writer, pods, req); err != nil {
 		return err
@@ -93,11 +100,13 @@ func parseGet(c *cli.Context) (getRequest, error) {
 	if req.watch && len(req.names) > 1 {
 		return req, errors.New("--watch takes one pod name at most")
 	}
-	switch req.output {
-	case "", "wide", "yaml", "json", "name":
+	switch {
+	case req.output == "", req.output == "wide", req.output == "yaml", req.output == "json", req.output == "name":
+		return req, nil
+	case strings.HasPrefix(req.output, "jsonpath="), strings.HasPrefix(req.output, "custom-columns="):
 		return req, nil
 	}
-	return req, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", req.output)
+	return req, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: custom-columns,json,jsonpath,name,wide,yaml", req.output)
 }
 
 // listNamespace is the namespace a list asks for: "" for all.
@@ -216,11 +225,24 @@ func selectPods(pods []corev1.Pod, sel labels.Selector) []corev1.Pod {
 	return out
 }
 
-// printPods prints full objects: -o yaml, json or name.
+// printPods prints full objects: -o yaml, json, name, jsonpath=, custom-columns=, or the table
+// (of pods sorted by --sort-by).
 func printPods(out io.Writer, pods []corev1.Pod, req getRequest) error {
-	if req.output == "name" {
+	single := len(req.names) == 1
+	switch {
+	case req.output == "name":
 		printNames(out, pods)
 		return nil
+	case strings.HasPrefix(req.output, "jsonpath="):
+		return printJSONPath(out, pods, single, strings.TrimPrefix(req.output, "jsonpath="))
+	case strings.HasPrefix(req.output, "custom-columns="):
+		return printCustomColumns(out, pods, strings.TrimPrefix(req.output, "custom-columns="), req.table.NoHeaders)
+	case req.output == "" || req.output == "wide":
+		if len(pods) == 0 {
+			return nil
+		}
+		req.table.Now = time.Now()
+		return printPodTable(out, pods, req.table)
 	}
 	if len(pods) == 0 && len(req.names) > 0 {
 		return nil

@@ -73,6 +73,15 @@ func (f *Backend) Apply(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, podo
 	return f.Update(ctx, pod)
 }
 
+// Create is Apply of a pod that must not exist yet.
+func (f *Backend) Create(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, error) {
+	if _, err := f.Get(pod.Namespace, pod.Name); err == nil {
+		return nil, apierrors.NewAlreadyExists(schema.GroupResource{Resource: "pods"}, pod.Name)
+	}
+	out, _, err := f.Apply(ctx, pod)
+	return out, err
+}
+
 // Update takes the labels, annotations and images of pod when manifest.ValidateUpdate allows
 // the change (else the runtime's 422: `Pod "x" is invalid: spec: Forbidden: ...`).
 func (f *Backend) Update(_ context.Context, pod *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
