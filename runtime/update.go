@@ -92,6 +92,10 @@ func (p *pod) change(in *corev1.Pod) error {
 		return err
 	}
 	p.mu.Lock()
+	if p.deleting && len(imgs) > 0 { // its containers are stopping for good
+		p.mu.Unlock()
+		return apierrors.NewConflict(podsResource, in.Name, errors.New("the pod is being deleted: its images cannot change"))
+	}
 	undo := p.setUpdated(in, imgs)
 	data, err := json.Marshal(p.obj)
 	p.mu.Unlock()
