@@ -53,10 +53,24 @@ func (h *handlers) listEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	all, err := h.b.Events(r.PathValue("ns"))
+	if isWatch(r) {
+		h.watchEvents(w, r, sel)
+		return
+	}
+	items, err := h.selectEvents(r.PathValue("ns"), sel)
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	list := &corev1.EventList{TypeMeta: metav1.TypeMeta{Kind: "EventList", APIVersion: "v1"}, Items: items}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// selectEvents lists the events of ns ("" for all) that sel selects, least recently seen first.
+func (h *handlers) selectEvents(ns string, sel fields.Selector) ([]corev1.Event, error) {
+	all, err := h.b.Events(ns)
+	if err != nil {
+		return nil, err
 	}
 	items := []corev1.Event{}
 	for i := range all {
@@ -65,6 +79,5 @@ func (h *handlers) listEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].LastTimestamp.Before(&items[j].LastTimestamp) })
-	list := &corev1.EventList{TypeMeta: metav1.TypeMeta{Kind: "EventList", APIVersion: "v1"}, Items: items}
-	writeJSON(w, http.StatusOK, list)
+	return items, nil
 }

@@ -26,6 +26,10 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if isWatch(r) {
+		h.watchPods(w, r, q)
+		return
+	}
 	pods, err := h.readPods(r.PathValue("ns"), name, q.selector)
 	if err != nil {
 		writeError(w, err)

@@ -16,26 +16,39 @@ import (
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/manifest"
+	"github.com/podd/podd/podopts"
 )
 
 var podTypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
 
+// applyPod serves POST of a pod: an apply (create or update), or with ?create=true a create
+// that refuses a pod that exists (AlreadyExists, 409), as the API server's POST does.
 func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 	pod, err := decodePod(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	out, created, err := h.b.Apply(r.Context(), pod)
+	if create, _ := strconv.ParseBool(r.URL.Query().Get("create")); create {
+		out, err := h.b.Create(r.Context(), pod)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set(wire.ApplyResultHeader, string(podopts.ApplyCreated))
+		writeJSON(w, http.StatusCreated, withPodType(out))
+		return
+	}
+	out, result, err := h.b.Apply(r.Context(), pod)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	code, result := http.StatusOK, "unchanged"
-	if created {
-		code, result = http.StatusCreated, "created"
+	code := http.StatusOK
+	if result == podopts.ApplyCreated {
+		code = http.StatusCreated
 	}
-	w.Header().Set(wire.ApplyResultHeader, result)
+	w.Header().Set(wire.ApplyResultHeader, string(result))
 	writeJSON(w, code, withPodType(out))
 }
 

@@ -22,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/podd/podd/podopts"
 )
@@ -31,7 +32,13 @@ import (
 // body; any other error is a 500.
 type Backend interface {
 	// Apply creates or updates a pod; it returns when the containers are started (or failed).
-	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, created bool, err error)
+	// An update changes what Kubernetes lets a pod update change (labels, annotations,
+	// images); any other change is a 422.
+	Apply(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, result podopts.ApplyResult, err error)
+	// Create is Apply of a pod that must not exist (AlreadyExists otherwise).
+	Create(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, error)
+	// Update is Apply's update of an existing pod (NotFound when there is none): a PATCH.
+	Update(ctx context.Context, pod *corev1.Pod) (out *corev1.Pod, result podopts.ApplyResult, err error)
 	Get(namespace, name string) (*corev1.Pod, error)
 	// List returns the pods of a namespace, or of all namespaces when namespace is "".
 	List(namespace string) ([]corev1.Pod, error)
@@ -41,6 +48,11 @@ type Backend interface {
 	Exec(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
 	// Events returns the events of a namespace, or of all namespaces when namespace is "".
 	Events(namespace string) ([]corev1.Event, error)
+	// WatchPods and WatchEvents return every change from now on (each object a copy the
+	// receiver keeps: *corev1.Pod, *corev1.Event), and the watch's cancel; the channel closes
+	// when the watcher lags too far behind.
+	WatchPods() (<-chan watch.Event, func())
+	WatchEvents() (<-chan watch.Event, func())
 	// Shutdown stops all pods and exits (or powers off as PID 1).
 	Shutdown()
 }
@@ -122,10 +134,12 @@ func routes(b Backend) *http.ServeMux {
 	h := &handlers{b: b}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /version", h.version)
 	mux.HandleFunc("GET /api/v1/pods", h.getPods)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods", h.getPods)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods", h.applyPod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}", h.getPods)
+	mux.HandleFunc("PATCH /api/v1/namespaces/{ns}/pods/{name}", h.patchPod)
 	mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/pods/{name}", h.deletePod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/log", h.logs)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", h.exec)

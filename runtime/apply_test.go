@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podd/podd/podopts"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -19,8 +20,8 @@ func apply(t *testing.T, rt *Runtime, in *corev1.Pod) *corev1.Pod {
 	if err != nil {
 		t.Fatalf("apply %s: %v", in.Name, err)
 	}
-	if !created {
-		t.Fatalf("apply %s: not created", in.Name)
+	if created != podopts.ApplyCreated {
+		t.Fatalf("apply %s: not created (%s)", in.Name, created)
 	}
 	return out
 }
@@ -150,7 +151,7 @@ func TestApplyAgain(t *testing.T) {
 	in := testPod(t, "web", "a")
 	first := apply(t, rt, in)
 	again, created, err := rt.Apply(context.Background(), in)
-	if err != nil || created || again.UID != first.UID {
+	if err != nil || created != podopts.ApplyUnchanged || again.UID != first.UID {
 		t.Errorf("the same spec again: created %v, %v", created, err)
 	}
 	changed := in.DeepCopy()

@@ -34,8 +34,9 @@ type container struct {
 	restarts  int32
 	oomSeen   uint64
 	startedAt time.Time
-	log       *os.File  // this run's log, from create to start
-	probes    *probeRun // this run's probes (probes.go); p.mu guards it
+	log       *os.File           // this run's log, from create to start
+	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
+	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
 }
 
 func (c *container) name() string   { return c.spec.Name }

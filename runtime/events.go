@@ -8,12 +8,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Events of a pod, kubelet's way: a repeat of the same type, reason and message bumps the count
-// and lastTimestamp of the earlier event instead of adding one. They live in memory only: a
-// podd restart loses them (the API server's events expire too, after an hour), and they go with
-// the pod when it is deleted.
+// Events of a pod, kubelet's way: a repeat of the same type, reason, message and source bumps
+// the count and lastTimestamp of the earlier event instead of adding one (the event
+// correlator's aggregation). They live in the runtime's event store (eventstore.go): at most
+// maxPodEvents per pod and maxEvents in all, written to <root>/events so that a restarted podd
+// keeps them; they go with the pod when it is deleted.
 const (
-	maxPodEvents   = 50 // the most recent events kept per pod
+	maxPodEvents   = 50   // the most recent events kept per pod
+	maxEvents      = 5000 // the most kept in all: the oldest of any pod goes first
 	eventComponent = "podd"
 
 	reasonStarted = "Started"
@@ -21,27 +23,43 @@ const (
 	reasonBackOff = "BackOff"
 )
 
-// eventLog is a pod's events, oldest first. The pod's mutex guards it.
+// eventLog is a pod's events, least recently seen first.
 type eventLog struct {
 	items []corev1.Event
 }
 
-// record adds an event about obj at now, or aggregates it into an earlier identical one.
-func (l *eventLog) record(obj *corev1.Pod, now time.Time, typ, reason, msg string) {
+// record adds an event about obj at now, or aggregates it into an earlier identical one; it
+// returns the event as it now is and whether it is new.
+func (l *eventLog) record(obj *corev1.Pod, now time.Time, typ, reason, msg string) (*corev1.Event, bool) {
 	t := metav1.NewTime(now)
+	src := eventSource(obj)
+	last := len(l.items) - 1
 	for i := range l.items {
-		e := &l.items[i]
-		if e.Type == typ && e.Reason == reason && e.Message == msg {
-			e.Count++
-			e.LastTimestamp = t
-			l.items = append(append(l.items[:i:i], l.items[i+1:]...), *e) // most recent last
-			return
+		if e := &l.items[i]; sameEvent(e, obj, typ, reason, msg, src) {
+			ev := *e
+			ev.Count++
+			ev.LastTimestamp = t
+			copy(l.items[i:], l.items[i+1:]) // most recent last, in place
+			l.items[last] = ev
+			return &l.items[last], false
 		}
 	}
 	if len(l.items) >= maxPodEvents {
-		l.items = append(l.items[:0:0], l.items[len(l.items)-maxPodEvents+1:]...)
+		n := copy(l.items, l.items[len(l.items)-maxPodEvents+1:])
+		l.items = l.items[:n]
 	}
 	l.items = append(l.items, newEvent(obj, t, typ, reason, msg))
+	return &l.items[len(l.items)-1], true
+}
+
+// sameEvent is the aggregation key: what the event says, about what, from whom.
+func sameEvent(e *corev1.Event, obj *corev1.Pod, typ, reason, msg string, src corev1.EventSource) bool {
+	return e.Reason == reason && e.Message == msg && e.Type == typ && e.Source == src &&
+		e.InvolvedObject.UID == obj.UID && e.InvolvedObject.FieldPath == ""
+}
+
+func eventSource(obj *corev1.Pod) corev1.EventSource {
+	return corev1.EventSource{Component: eventComponent, Host: obj.Spec.NodeName}
 }
 
 func newEvent(obj *corev1.Pod, t metav1.Time, typ, reason, msg string) corev1.Event {
@@ -55,13 +73,14 @@ func newEvent(obj *corev1.Pod, t metav1.Time, typ, reason, msg string) corev1.Ev
 		InvolvedObject: corev1.ObjectReference{
 			Kind: "Pod", APIVersion: "v1", Name: obj.Name, Namespace: obj.Namespace, UID: obj.UID,
 		},
-		Reason:         reason,
-		Message:        msg,
-		Source:         corev1.EventSource{Component: eventComponent, Host: obj.Spec.NodeName},
-		FirstTimestamp: t,
-		LastTimestamp:  t,
-		Count:          1,
-		Type:           typ,
+		Reason:              reason,
+		Message:             msg,
+		Source:              eventSource(obj),
+		FirstTimestamp:      t,
+		LastTimestamp:       t,
+		Count:               1,
+		Type:                typ,
+		ReportingController: eventComponent,
 	}
 }
 
@@ -74,9 +93,10 @@ func (l *eventLog) list() []corev1.Event {
 	return out
 }
 
-// eventLocked records an event about the pod; p.mu is held.
+// eventLocked records an event about the pod; p.mu is held (it guards p.obj, which the event
+// names).
 func (p *pod) eventLocked(typ, reason, msg string) {
-	p.events.record(p.obj, time.Now(), typ, reason, msg)
+	p.rt.events.record(p.obj, time.Now(), typ, reason, msg)
 }
 
 // event records an event about the pod.
@@ -88,11 +108,10 @@ func (p *pod) event(typ, reason, msg string) {
 
 // Events returns the events of the pods of a namespace ("" for all), oldest first per pod.
 func (rt *Runtime) Events(namespace string) ([]corev1.Event, error) {
+	pods := rt.podsWhere(func(p *pod) bool { return namespace == "" || p.obj.Namespace == namespace })
 	var out []corev1.Event
-	for _, p := range rt.podsWhere(func(p *pod) bool { return namespace == "" || p.obj.Namespace == namespace }) {
-		p.mu.Lock()
-		out = append(out, p.events.list()...)
-		p.mu.Unlock()
+	for _, p := range pods {
+		out = append(out, rt.events.list(p.obj.UID)...)
 	}
 	return out, nil
 }

@@ -11,7 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// pod is a running pod. Its mutex guards obj.Status, the events and the containers' state.
+// pod is a running pod. Its mutex guards obj.Status and the containers' state (its events are
+// in the runtime's event store).
 type pod struct {
 	*sandbox   // what the containers share (sandbox.go)
 	rt         *Runtime
@@ -24,7 +25,6 @@ type pod struct {
 	started    chan struct{}  // closed when Apply's start has finished, well or not
 	gone       chan struct{}  // closed when the pod is torn down
 	wg         sync.WaitGroup // container supervisors
-	events     eventLog       // in memory only (see events.go)
 }
 
 func key(namespace, name string) string { return namespace + "/" + name }

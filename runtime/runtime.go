@@ -34,6 +34,7 @@ import (
 	"github.com/podd/podd/probe"
 	"github.com/podd/podd/rootfs"
 	"golang.org/x/sys/unix"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Options are podd's directories and limits.
@@ -59,20 +60,22 @@ type Runtime struct {
 	reaper *reaper.Reaper
 	images *rootfs.Store
 	// The OS work (host.go): real in New, fakes in unit tests.
-	cg      cgroupfs.Manager
-	pins    netsetup.Namespaces
-	net     netsetup.Addresses // nil: pods get no network (no --bridge)
-	procs   processes
-	launch  nsinit.Starter // starts container processes and execs
-	devices func(cgroup string, rules []devices.Rule) error
-	after   func(time.Duration) <-chan time.Time // the restart backoff's clock
-	probing *probing                             // every pod's probes (probes.go); nil: none run
-	avail   map[string]bool                      // cgroup controllers podd can enable for pods
-	podsCg  string                               // <cgroup root>/pods
-	mu      sync.Mutex
-	pods    map[string]*pod // key namespace/name
-	closing bool
-	applies sync.WaitGroup // applies in progress (Detach lets them finish)
+	cg       cgroupfs.Manager
+	pins     netsetup.Namespaces
+	net      netsetup.Addresses // nil: pods get no network (no --bridge)
+	procs    processes
+	launch   nsinit.Starter // starts container processes and execs
+	devices  func(cgroup string, rules []devices.Rule) error
+	after    func(time.Duration) <-chan time.Time // the restart backoff's clock
+	probing  *probing                             // every pod's probes (probes.go); nil: none run
+	avail    map[string]bool                      // cgroup controllers podd can enable for pods
+	podsCg   string                               // <cgroup root>/pods
+	mu       sync.Mutex
+	pods     map[string]*pod // key namespace/name
+	closing  bool
+	applies  sync.WaitGroup // applies in progress (Detach lets them finish)
+	events   *eventStore    // every pod's events (eventstore.go)
+	podWatch broadcaster    // pod changes (watch.go)
 	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
 	// its finalizer would close the descriptor and drop the lock.
 	rootLock *os.File
@@ -101,6 +104,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.setupNetwork(); err != nil {
 		return nil, err
 	}
+	if err := rt.events.persistIn(filepath.Join(opts.Root, "events"), eventFlushDelay, rt.hasPodDir); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
 	rt.probing = newProbing(probe.RealClock{})
 	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
@@ -109,7 +115,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 
 func newRuntime(opts Options) *Runtime {
 	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries}
-	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After}
+	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore()}
 }
 
 // makeDirs creates podd's directories and locks the state directory.
@@ -132,6 +138,15 @@ func (rt *Runtime) makeDirs() error {
 
 func (rt *Runtime) podsDir() string { return filepath.Join(rt.opts.Root, "pods") }
 func (rt *Runtime) nsDir() string   { return filepath.Join(rt.opts.Run, "ns") }
+
+// eventFlushDelay is how long after an event podd writes the events it has not written yet.
+const eventFlushDelay = time.Second
+
+// hasPodDir reports whether the pod uid has its state directory (it is, or will be recovered).
+func (rt *Runtime) hasPodDir(uid types.UID) bool {
+	_, err := os.Stat(filepath.Join(rt.podsDir(), string(uid), "pod.json"))
+	return err == nil
+}
 
 // setupCgroups builds <root>/{supervisor,pods}, moves podd into the supervisor leaf (the
 // no-internal-processes rule) and enables every controller pods may need.

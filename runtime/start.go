@@ -13,34 +13,50 @@ import (
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/podopts"
 	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // Apply starts a new pod and returns once every container has been exec'd, or fails leaving
-// nothing behind. Applying an identical spec again is a no-op; a changed spec is refused (pod
-// specs are immutable, as in Kubernetes).
-func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool, error) {
+// nothing behind. Applying a pod that exists updates it as Kubernetes lets a pod be updated
+// (update.go): unchanged, configured, or a 422 for a forbidden change.
+func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
+	return rt.apply(ctx, in, false)
+}
+
+// Create is Apply of a pod that must not exist yet (AlreadyExists otherwise): `podctl create`.
+func (rt *Runtime) Create(ctx context.Context, in *corev1.Pod) (*corev1.Pod, error) {
+	out, _, err := rt.apply(ctx, in, true)
+	return out, err
+}
+
+func (rt *Runtime) apply(ctx context.Context, in *corev1.Pod, createOnly bool) (*corev1.Pod, podopts.ApplyResult, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("apply pod %q: %w", in.Name, err)
+		return nil, "", fmt.Errorf("apply pod %q: %w", in.Name, err)
 	}
 	k := key(in.Namespace, in.Name)
 	rt.mu.Lock()
 	if rt.closing {
 		rt.mu.Unlock()
-		return nil, false, apierrors.NewConflict(podsResource, in.Name, errors.New("podd is shutting down"))
+		return nil, "", apierrors.NewConflict(podsResource, in.Name, errors.New("podd is shutting down"))
 	}
 	if old, ok := rt.pods[k]; ok {
 		rt.mu.Unlock()
-		return unchanged(old, in)
+		if createOnly {
+			return nil, "", apierrors.NewAlreadyExists(podsResource, in.Name)
+		}
+		return old.update(ctx, in)
 	}
 	p := rt.newPod(in)
 	rt.pods[k] = p
+	if rt.podWatch.active() {
+		rt.podChanged(watch.Added, p.obj.DeepCopy())
+	}
 	rt.applies.Add(1)
 	defer rt.applies.Done()
 	rt.mu.Unlock()
@@ -48,25 +64,23 @@ func (rt *Runtime) Apply(ctx context.Context, in *corev1.Pod) (*corev1.Pod, bool
 	close(p.started)
 	if err != nil {
 		rt.forget(p)
-		return nil, false, err
+		return nil, "", err
 	}
-	return p.snapshot(), true, nil
-}
-
-func unchanged(old *pod, in *corev1.Pod) (*corev1.Pod, bool, error) {
-	cur := old.snapshot()
-	if !apiequality.Semantic.DeepEqual(cur.Spec, in.Spec) {
-		fe := field.Forbidden(field.NewPath("spec"), "pod updates may not change fields; delete and apply again")
-		return nil, false, invalid.Pod(in.Name, fmt.Sprintf("pod %q: %v", in.Name, fe), fe)
-	}
-	return cur, false, nil
+	return p.snapshot(), podopts.ApplyCreated, nil
 }
 
 func (rt *Runtime) forget(p *pod) {
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if rt.pods[key(p.obj.Namespace, p.obj.Name)] == p {
+	gone := rt.pods[key(p.obj.Namespace, p.obj.Name)] == p
+	if gone {
 		delete(rt.pods, key(p.obj.Namespace, p.obj.Name))
+	}
+	rt.mu.Unlock()
+	if gone { // its events go with it; watchers see it go
+		rt.events.drop(p.obj.UID)
+		if rt.podWatch.active() {
+			rt.podChanged(watch.Deleted, p.snapshot())
+		}
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/podd/podd/internal/atomicfile"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // save writes the pod record atomically (temp file + rename). Status updates do not fsync: a
@@ -52,15 +53,19 @@ func (p *pod) write(sync bool) error {
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
 	data, err := json.Marshal(p.obj)
+	var changed *corev1.Pod
+	if p.rt.podWatch.active() {
+		changed = p.obj.DeepCopy()
+	}
 	p.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode pod record: %w", err)
 	}
-	if err := atomicfile.Write(p.stateFile(), data, sync); err != nil {
+	if err := p.persist(data, sync); err != nil {
 		return err
 	}
-	if sync {
-		return syncPath(p.dir())
+	if changed != nil {
+		p.rt.podChanged(watch.Modified, changed)
 	}
 	return nil
 }

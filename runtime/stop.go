@@ -194,4 +194,5 @@ func (rt *Runtime) Detach(timeout time.Duration) {
 	case <-time.After(timeout):
 		logf("applies still in progress after %v: the next podd rolls them back", timeout)
 	}
+	rt.events.flush() // the next podd reads them back
 }

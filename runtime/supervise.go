@@ -27,9 +27,15 @@ func (c *container) supervise() {
 	for {
 		if c.proc != nil {
 			c.startProbes()
-			ran, stopped := c.wait()
+			ran, stopped, changed := c.wait()
 			if stopped {
 				return
+			}
+			if changed { // a new image: restart at once, whatever the policy (update.go)
+				if !c.restartAfter(0) {
+					return
+				}
+				continue
 			}
 			if ran >= backoffReset {
 				crashes = 0
@@ -47,15 +53,18 @@ func (c *container) supervise() {
 }
 
 // wait returns how long the process ran, or stopped=true when the pod is being deleted (the
-// process is then killed and reaped first).
-func (c *container) wait() (ran time.Duration, stopped bool) {
+// process is then killed and reaped first), or changed=true when an update changed the image
+// (the process is then stopped too).
+func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 	select {
 	case e := <-c.proc.Exit:
 		c.exited(e)
-		return e.Time.Sub(c.startedAt), false
+		return e.Time.Sub(c.startedAt), false, false
 	case deadline := <-c.stopAt:
 		c.exited(c.stop(deadline))
-		return 0, true
+		return 0, true, false
+	case img := <-c.respecChan():
+		return 0, c.changedRun(img), true
 	}
 }
 
@@ -116,6 +125,8 @@ func (c *container) restartAfter(delay time.Duration) bool {
 			case <-c.stopAt:
 				return false
 			case <-c.p.rt.after(delay):
+			case img := <-c.respecChan(): // a new image is not backed off (kubelet keys backoff by spec)
+				c.img = img
 			}
 		}
 		if c.p.evicted() { // evicted during the backoff

@@ -21,6 +21,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/podopts"
 )
 
@@ -65,7 +66,7 @@ func (c *Client) Health(ctx context.Context) error {
 
 // Apply sends one pod manifest as JSON to be created or updated in namespace (the server checks
 // the manifest: unknown fields are reported by path). It reports whether the pod was created
-// (false: it existed and was left unchanged or updated).
+// (false: it existed and was left unchanged or updated: Applied.Result says which).
 func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*Applied, bool, error) {
 	resp, err := c.do(ctx, http.MethodPost, podsPath(namespace), nil, podJSON)
 	if err != nil {
@@ -78,7 +79,52 @@ func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*
 	if err := decodeBody(resp, &reply); err != nil {
 		return nil, false, err
 	}
-	return &reply.Metadata, resp.StatusCode == http.StatusCreated, nil
+	created := resp.StatusCode == http.StatusCreated
+	reply.Metadata.Result = podopts.ApplyResult(resp.Header.Get(wire.ApplyResultHeader))
+	if reply.Metadata.Result == "" { // a podd before the header
+		reply.Metadata.Result = map[bool]podopts.ApplyResult{true: podopts.ApplyCreated, false: podopts.ApplyUnchanged}[created]
+	}
+	return &reply.Metadata, created, nil
+}
+
+// Create sends one pod manifest to be created in namespace: a pod of that name that exists is
+// an AlreadyExists error (apierrors.IsAlreadyExists), not an update.
+func (c *Client) Create(ctx context.Context, namespace string, podJSON []byte) (*Applied, error) {
+	resp, err := c.do(ctx, http.MethodPost, podsPath(namespace), url.Values{"create": {"true"}}, podJSON)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var reply struct {
+		Metadata Applied `json:"metadata"`
+	}
+	if err := decodeBody(resp, &reply); err != nil {
+		return nil, err
+	}
+	reply.Metadata.Result = podopts.ApplyCreated
+	return &reply.Metadata, nil
+}
+
+// Version is podd's GET /version (the API server's version.Info fields).
+func (c *Client) Version(ctx context.Context) (*ServerVersion, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/version", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var v ServerVersion
+	if err := decodeBody(resp, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// ServerVersion is what podctl reads of the version.Info podd answers.
+type ServerVersion struct {
+	GitVersion string `json:"gitVersion"`
+	GitCommit  string `json:"gitCommit"`
+	GoVersion  string `json:"goVersion"`
+	Platform   string `json:"platform"`
 }
 
 // Applied identifies the pod an apply created or found unchanged. The server replies with the
@@ -88,6 +134,28 @@ type Applied struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace"`
 	UID       string `json:"uid"`
+	// Result is what the apply did: created, configured or unchanged.
+	Result podopts.ApplyResult `json:"-"`
+}
+
+// Patch applies a merge patch (RFC 7386) to a pod and returns the pod as updated: what
+// `podctl label` and `podctl annotate` send.
+func (c *Client) Patch(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
+	req, err := c.newRequest(ctx, http.MethodPatch, podPath(namespace, name), nil, patch)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var pod corev1.Pod
+	if err := decodeBody(resp, &pod); err != nil {
+		return nil, err
+	}
+	return &pod, nil
 }
 
 // Get returns one pod.
@@ -270,10 +338,7 @@ func podPath(namespace, name string) string {
 
 // Events returns the events of namespace ("" for all) that fieldSelector (may be "") selects.
 func (c *Client) Events(ctx context.Context, namespace, fieldSelector string) ([]corev1.Event, error) {
-	path := "/api/v1/events"
-	if namespace != "" {
-		path = "/api/v1/namespaces/" + url.PathEscape(namespace) + "/events"
-	}
+	path := eventsPath(namespace)
 	q := url.Values{}
 	if fieldSelector != "" {
 		q.Set("fieldSelector", fieldSelector)

@@ -17,8 +17,8 @@ const ExecProtocol = "podd-exec"
 // as they are, both ways, and a half-close (shutdown of the writing side) of either end.
 const PortForwardProtocol = "podd-portforward"
 
-// ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
-// by the status code, 201 or 200).
+// ApplyResultHeader names the response header of an apply: "created", "configured" or
+// "unchanged" (created is also told by the status code, 201, the others are 200).
 const ApplyResultHeader = "Podd-Apply-Result"
 
 // An exec connection, after the 101 answer, carries frames both ways: 1 byte stream id, 4 bytes

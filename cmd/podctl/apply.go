@@ -23,7 +23,13 @@ func applyCommand() *cli.Command {
 }
 
 func applyAction(c *cli.Context) error {
+	return applyFiles(c, false)
+}
+
+// applyFiles applies (or with create, creates) every document of every -f file.
+func applyFiles(c *cli.Context, create bool) error {
 	a := &applier{
+		create:     create,
 		client:     newClient(c),
 		namespace:  c.String("namespace"),
 		explicitNS: c.IsSet("namespace"),
@@ -43,6 +49,7 @@ func applyAction(c *cli.Context) error {
 }
 
 type applier struct {
+	create     bool // podctl create: a pod that exists is AlreadyExists
 	client     *client.Client
 	namespace  string
 	explicitNS bool // -n given: a manifest naming another namespace is an error, like kubectl
@@ -63,9 +70,13 @@ func (a *applier) applyFile(ctx context.Context, file string, stdin io.Reader) b
 		return false
 	}
 	ok := true
+	verb := "applying"
+	if a.create {
+		verb = "creating"
+	}
 	for _, d := range docs {
 		if err := a.applyDocument(ctx, d); err != nil {
-			fmt.Fprintln(a.errOut, errorText(err, fmt.Sprintf("error when applying %q", file)))
+			fmt.Fprintln(a.errOut, errorText(err, fmt.Sprintf("error when %s %q", verb, file)))
 			ok = false
 		}
 	}
@@ -80,15 +91,16 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	if err != nil {
 		return err
 	}
-	pod, created, err := a.client.Apply(ctx, ns, d.json)
+	var pod *client.Applied
+	if a.create {
+		pod, err = a.client.Create(ctx, ns, d.json)
+	} else {
+		pod, _, err = a.client.Apply(ctx, ns, d.json)
+	}
 	if err != nil {
 		return err
 	}
-	result := "unchanged"
-	if created {
-		result = "created"
-	}
-	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, result)
+	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, pod.Result)
 	return nil
 }
 

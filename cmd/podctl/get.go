@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 	corev1 "k8s.io/api/core/v1"
@@ -17,12 +19,18 @@ import (
 func getCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "get",
-		Usage:     "list pods",
-		ArgsUsage: "pods [NAME...]",
+		Usage:     "list pods, or events",
+		ArgsUsage: "pods [NAME...] | events",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "wide, yaml, json or name"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=NAME:PATH,..."},
 			&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "list the pods of every namespace"},
 			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label selector (app=web,tier!=db)"},
+			&cli.StringFlag{Name: "field-selector", Usage: "events: field selector (involvedObject.name=web)"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "after the list, print each change as it happens"},
+			&cli.BoolFlag{Name: "no-headers", Usage: "print no column headers"},
+			&cli.BoolFlag{Name: "show-labels", Usage: "add a LABELS column"},
+			&cli.StringSliceFlag{Name: "label-columns", Aliases: []string{"L"}, Usage: "add a column with the value of this label (repeatable, or KEY1,KEY2)"},
+			&cli.StringFlag{Name: "sort-by", Usage: "sort the list by this JSONPath of the pods (.metadata.name, .status.startTime)"},
 		},
 		Action: getAction,
 	}
@@ -36,19 +44,33 @@ type getRequest struct {
 	selector     labels.Selector
 	selectorText string
 	output       string
+	watch        bool
+	sortBy       string
+	table        tableOptions // the table's shape (-o wide, -A, --no-headers, -L, --show-labels)
 }
 
 func getAction(c *cli.Context) error {
+	if c.Args().Present() && isEventType(c.Args().First()) {
+		return getEvents(c)
+	}
 	req, err := parseGet(c)
 	if err != nil {
 		return err
 	}
-	if req.output == "" || req.output == "wide" {
+	if req.watch {
+		return watchTable(c.Context, newClient(c), req, c.App.Writer)
+	}
+	if (req.output == "" || req.output == "wide") && req.sortBy == "" {
 		return getTable(c.Context, newClient(c), req, c.App.Writer, c.App.ErrWriter)
 	}
 	pods, fetchErr := fetchPods(c.Context, newClient(c), req, c.App.ErrWriter)
 	if !partial(fetchErr) {
 		return fetchErr
+	}
+	if req.sortBy != "" {
+		if err := sortPods(pods, req.sortBy); err != nil {
+			return err
+		}
 	}
 	if err := printPods(c.App.Writer, pods, req); err != nil {
 		return err
@@ -69,11 +91,22 @@ func parseGet(c *cli.Context) (getRequest, error) {
 	if req.selector, err = labels.Parse(req.selectorText); err != nil {
 		return req, fmt.Errorf("selector: %w", err)
 	}
-	switch req.output {
-	case "", "wide", "yaml", "json", "name":
+	req.watch, req.sortBy = c.Bool("watch"), c.String("sort-by")
+	req.table = tableOptions{Wide: req.output == "wide", Namespace: req.all, NoHeaders: c.Bool("no-headers"),
+		ShowLabels: c.Bool("show-labels"), LabelColumns: splitKeys(c.StringSlice("label-columns"))}
+	if req.watch && req.output != "" && req.output != "wide" {
+		return req, fmt.Errorf("--watch prints the table: -o %s is not supported with it", req.output)
+	}
+	if req.watch && len(req.names) > 1 {
+		return req, errors.New("--watch takes one pod name at most")
+	}
+	switch {
+	case req.output == "", req.output == "wide", req.output == "yaml", req.output == "json", req.output == "name":
+		return req, nil
+	case strings.HasPrefix(req.output, "jsonpath="), strings.HasPrefix(req.output, "custom-columns="):
 		return req, nil
 	}
-	return req, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", req.output)
+	return req, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: custom-columns,json,jsonpath,name,wide,yaml", req.output)
 }
 
 // listNamespace is the namespace a list asks for: "" for all.
@@ -96,7 +129,7 @@ func getTable(ctx context.Context, cl *client.Client, req getRequest, out, errOu
 		}
 		return fetchErr
 	}
-	if err := printTable(out, t, tableOptions{Wide: req.output == "wide", Namespace: req.all}); err != nil {
+	if err := printTable(out, t, req.table); err != nil {
 		return err
 	}
 	return fetchErr
@@ -108,7 +141,7 @@ func getTable(ctx context.Context, cl *client.Client, req getRequest, out, errOu
 func fetchTable(ctx context.Context, cl *client.Client, req getRequest, errOut io.Writer) (*metav1.Table, error) {
 	filter := len(req.names) > 0 && !req.selector.Empty()
 	include := metav1.IncludeNone
-	if req.all || filter {
+	if req.table.needsMeta() || filter {
 		include = metav1.IncludeMetadata
 	}
 	if len(req.names) == 0 {
@@ -192,11 +225,24 @@ func selectPods(pods []corev1.Pod, sel labels.Selector) []corev1.Pod {
 	return out
 }
 
-// printPods prints full objects: -o yaml, json or name.
+// printPods prints full objects: -o yaml, json, name, jsonpath=, custom-columns=, or the table
+// (of pods sorted by --sort-by).
 func printPods(out io.Writer, pods []corev1.Pod, req getRequest) error {
-	if req.output == "name" {
+	single := len(req.names) == 1
+	switch {
+	case req.output == "name":
 		printNames(out, pods)
 		return nil
+	case strings.HasPrefix(req.output, "jsonpath="):
+		return printJSONPath(out, pods, single, strings.TrimPrefix(req.output, "jsonpath="))
+	case strings.HasPrefix(req.output, "custom-columns="):
+		return printCustomColumns(out, pods, strings.TrimPrefix(req.output, "custom-columns="), req.table.NoHeaders)
+	case req.output == "" || req.output == "wide":
+		if len(pods) == 0 {
+			return nil
+		}
+		req.table.Now = time.Now()
+		return printPodTable(out, pods, req.table)
 	}
 	if len(pods) == 0 && len(req.names) > 0 {
 		return nil

@@ -39,7 +39,8 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(),
-			deleteCommand(), runCommand(), shutdownCommand(), portForwardCommand(), imageCommand(),
+			deleteCommand(), runCommand(), labelCommand(), annotateCommand(), createCommand(),
+			waitCommand(), versionCommand(), shutdownCommand(), portForwardCommand(), imageCommand(),
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -23,6 +24,16 @@ type tableOptions struct {
 	Wide      bool      // add IP and NODE
 	Namespace bool      // add a NAMESPACE column first (-A): the rows must carry their metadata
 	Now       time.Time // AGE is counted up to Now (printPodTable only: podd's table has the ages)
+	NoHeaders bool      // --no-headers
+	// LabelColumns (-L) add a column per label key, ShowLabels (--show-labels) a LABELS column
+	// last: the rows must carry their metadata.
+	LabelColumns []string
+	ShowLabels   bool
+}
+
+// needsMeta reports whether the rows must carry their metadata.
+func (o tableOptions) needsMeta() bool {
+	return o.Namespace || o.ShowLabels || len(o.LabelColumns) > 0
 }
 
 // printPodTable prints pods like `kubectl get pods`, through the same table podd answers.
@@ -49,7 +60,9 @@ func printTable(w io.Writer, t *metav1.Table, o tableOptions) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)           // tabwriter writes each cell and its padding apart
 	tw := tabwriter.NewWriter(bw, 6, 4, 3, ' ', 0) // kubectl's table settings
-	fmt.Fprintln(tw, strings.Join(tableHeader(names, o), "\t"))
+	if !o.NoHeaders {
+		fmt.Fprintln(tw, strings.Join(tableHeader(names, o), "\t"))
+	}
 	for i := range t.Rows {
 		row, err := tableRow(&t.Rows[i], cols, o)
 		if err != nil {
@@ -86,23 +99,51 @@ func tableHeader(names []string, o tableOptions) []string {
 	for _, n := range names {
 		h = append(h, strings.ToUpper(n))
 	}
+	for _, k := range o.LabelColumns {
+		h = append(h, strings.ToUpper(k[strings.LastIndexByte(k, '/')+1:])) // kubectl: the key's name part
+	}
+	if o.ShowLabels {
+		h = append(h, "LABELS")
+	}
 	return h
 }
 
 // tableRow is a row's cells in the columns cols, after its namespace with -A.
 func tableRow(r *metav1.TableRow, cols []int, o tableOptions) ([]string, error) {
 	out := make([]string, 0, len(cols)+1)
-	if o.Namespace {
-		m, err := rowMeta(r)
-		if err != nil {
+	var m *metav1.PartialObjectMetadata
+	if o.needsMeta() {
+		var err error
+		if m, err = rowMeta(r); err != nil {
 			return nil, err
 		}
+	}
+	if o.Namespace {
 		out = append(out, m.Namespace)
 	}
 	for _, c := range cols {
 		out = append(out, cellText(r.Cells, c))
 	}
+	for _, k := range o.LabelColumns {
+		out = append(out, m.Labels[k])
+	}
+	if o.ShowLabels {
+		out = append(out, labelsText(m.Labels))
+	}
 	return out, nil
+}
+
+// labelsText is kubectl's LABELS cell: k=v,... sorted by key, <none> when there are none.
+func labelsText(l map[string]string) string {
+	if len(l) == 0 {
+		return "<none>"
+	}
+	keys := slices.Sorted(maps.Keys(l))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + l[k]
+	}
+	return strings.Join(parts, ",")
 }
 
 // cellText is a cell as kubectl prints it: <none> when missing or null.

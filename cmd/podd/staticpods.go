@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podd/podd/podopts"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -32,7 +33,7 @@ const settle = 100 * time.Millisecond
 
 // podStore is what static pods need of the runtime.
 type podStore interface {
-	Apply(ctx context.Context, p *corev1.Pod) (*corev1.Pod, bool, error)
+	Apply(ctx context.Context, p *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error)
 	Delete(ctx context.Context, namespace, name string, grace *int64) error
 	List(namespace string) ([]corev1.Pod, error)
 }

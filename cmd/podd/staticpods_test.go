@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/podopts"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,20 +24,20 @@ type memStore struct {
 	uids int
 }
 
-func (m *memStore) Apply(_ context.Context, p *corev1.Pod) (*corev1.Pod, bool, error) {
+func (m *memStore) Apply(_ context.Context, p *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if p.Namespace == "" {
 		p.Namespace = "default"
 	}
 	if _, ok := m.pods[podKey(p)]; ok {
-		return p, false, nil
+		return p, podopts.ApplyUnchanged, nil
 	}
 	m.uids++
 	p.UID = types.UID(fmt.Sprint(m.uids))
 	m.pods[podKey(p)] = *p
 	m.ops = append(m.ops, "apply "+p.Name)
-	return p, true, nil
+	return p, podopts.ApplyCreated, nil
 }
 
 func (m *memStore) Delete(_ context.Context, ns, name string, _ *int64) error {

@@ -12,10 +12,13 @@ import (
 	"sync"
 
 	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/manifest"
 	"github.com/podd/podd/podopts"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // BadImage is the image Apply refuses, with BadImageMessage as the 422's message.
@@ -37,6 +40,8 @@ type Backend struct {
 	LogsFunc  func(ctx context.Context, opts podopts.LogOptions, w io.Writer) error
 	ExecFunc  func(ctx context.Context, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 	Shutdowns chan struct{} // one value per Shutdown while there is room
+	// PodWatch and EventWatch are what watches receive (a test sends and closes).
+	PodWatch, EventWatch chan watch.Event
 	// ForwardFunc answers port-forward (nil: a refusal naming the port).
 	ForwardFunc func(ctx context.Context, port int32) (net.Conn, error)
 }
@@ -63,18 +68,57 @@ func notFound(name string) error {
 	return apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 }
 
-// Apply stores the pod as Running; the image BadImage is a 422.
-func (f *Backend) Apply(_ context.Context, pod *corev1.Pod) (*corev1.Pod, bool, error) {
+// Apply stores the pod as Running; the image BadImage is a 422. A pod that exists is updated
+// as Update does.
+func (f *Backend) Apply(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
 	if len(pod.Spec.Containers) > 0 && pod.Spec.Containers[0].Image == BadImage {
-		return nil, false, invalid.Pod(pod.Name, BadImageMessage, invalid.Field("spec.containers[0].image", "no such image"))
+		return nil, "", invalid.Pod(pod.Name, BadImageMessage, invalid.Field("spec.containers[0].image", "no such image"))
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	_, existed := f.Pods[key(pod.Namespace, pod.Name)]
-	out := pod.DeepCopy()
-	out.Status.Phase = corev1.PodRunning
-	f.Pods[key(pod.Namespace, pod.Name)] = out
-	return out.DeepCopy(), !existed, nil
+	if !existed {
+		defer f.mu.Unlock()
+		out := pod.DeepCopy()
+		out.Status.Phase = corev1.PodRunning
+		f.Pods[key(pod.Namespace, pod.Name)] = out
+		return out.DeepCopy(), podopts.ApplyCreated, nil
+	}
+	f.mu.Unlock()
+	return f.Update(ctx, pod)
+}
+
+// Create is Apply of a pod that must not exist yet.
+func (f *Backend) Create(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, error) {
+	if _, err := f.Get(pod.Namespace, pod.Name); err == nil {
+		return nil, apierrors.NewAlreadyExists(schema.GroupResource{Resource: "pods"}, pod.Name)
+	}
+	out, _, err := f.Apply(ctx, pod)
+	return out, err
+}
+
+// Update takes the labels, annotations and images of pod when manifest.ValidateUpdate allows
+// the change (else the runtime's 422: `Pod "x" is invalid: spec: Forbidden: ...`).
+func (f *Backend) Update(_ context.Context, pod *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.Pods[key(pod.Namespace, pod.Name)]
+	if !ok {
+		return nil, "", notFound(pod.Name)
+	}
+	if errs := manifest.ValidateUpdate(cur, pod); len(errs) > 0 {
+		msg := apierrors.NewInvalid(schema.GroupKind{Kind: "Pod"}, pod.Name, errs).ErrStatus.Message
+		return nil, "", invalid.Pod(pod.Name, msg, errs...)
+	}
+	next := cur.DeepCopy()
+	next.Labels, next.Annotations = pod.Labels, pod.Annotations
+	for i := range next.Spec.Containers {
+		next.Spec.Containers[i].Image = pod.Spec.Containers[i].Image
+	}
+	if apiequality.Semantic.DeepEqual(next, cur) {
+		return cur.DeepCopy(), podopts.ApplyUnchanged, nil
+	}
+	f.Pods[key(pod.Namespace, pod.Name)] = next
+	return next.DeepCopy(), podopts.ApplyConfigured, nil
 }
 
 func (f *Backend) Get(ns, name string) (*corev1.Pod, error) {
@@ -154,4 +198,14 @@ func (f *Backend) Events(ns string) ([]corev1.Event, error) {
 		}
 	}
 	return out, nil
+}
+
+// WatchPods and WatchEvents hand out the channels a test sends on: PodWatch and EventWatch (nil:
+// a watch that never changes).
+func (f *Backend) WatchPods() (<-chan watch.Event, func()) {
+	return f.PodWatch, func() {}
+}
+
+func (f *Backend) WatchEvents() (<-chan watch.Event, func()) {
+	return f.EventWatch, func() {}
 }

@@ -83,10 +83,10 @@ func TestErrors(t *testing.T) {
 	for args, want := range map[string]string{
 		"prog apply":           `required flag "filename" not set`,
 		"prog nope":            `unknown command "nope" for "prog"`,
-		"prog exec --bogus x":  "flag provided but not defined: --bogus",
+		"prog exec --bogus x":  "unknown flag: --bogus", // kubectl's words (issue 9)
 		"prog exec --tail x p": `invalid value "x" for flag --tail`,
 		"prog exec -c":         "flag needs an argument: -c",
-		"prog exec -ix pod":    "flag provided but not defined: -ix",
+		"prog exec -ix pod":    "unknown shorthand flag: 'x' in -ix",
 	} {
 		err := testApp(&c).Run(strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -195,7 +195,7 @@ func (s *flagSet) flag(args []string) (int, error) {
 			}
 			return 1, nil
 		}
-		return 0, fmt.Errorf("flag provided but not defined: %s", a)
+		return 0, s.unknown(a, name)
 	}
 	n := 1
 	if _, isBool := s.values[f].(*boolValue); isBool && !hasVal {
@@ -225,4 +225,18 @@ func (s *flagSet) allBools(name string) bool {
 		}
 	}
 	return len(name) > 1
+}
+
+// unknown is kubectl's (pflag's) error for a flag it does not know: "unknown flag: --x" for a
+// long one, "unknown shorthand flag: 'x' in -ix" for the first unknown letter of a short one.
+func (s *flagSet) unknown(arg, name string) error {
+	if strings.HasPrefix(arg, "--") {
+		return fmt.Errorf("unknown flag: --%s", name)
+	}
+	for _, c := range name {
+		if s.byName[string(c)] == nil {
+			return fmt.Errorf("unknown shorthand flag: '%c' in %s", c, arg)
+		}
+	}
+	return fmt.Errorf("unknown shorthand flag: '%c' in %s", []rune(name)[0], arg)
 }

@@ -1,0 +1,71 @@
+package host
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// updatePod is pod upd running testapp sleep from image, with labels (a YAML flow map).
+func updatePod(image, labels, command string) string {
+	return `apiVersion: v1
+kind: Pod
+metadata: {name: upd, labels: ` + labels + `}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: c, image: ` + image + `, command: [testapp, ` + command + `, "600"]}
+`
+}
+
+// Re-applying a pod updates what Kubernetes lets an update change: labels at once
+// (configured), the image by restarting that container (restartCount+1, the new image in the
+// status); other changes are refused with the API server's message. label and annotate patch.
+func TestReapplyLabelsAndImage(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(updatePod(testImage, "{}", "sleep"))
+	before := d.MustGetPod("upd")
+	if out := d.MustCtl("label", "pod", "upd", "tier=x"); out != "pod/upd labeled\n" {
+		t.Errorf("label: %q", out)
+	}
+	if r := d.Ctl("label", "pod", "upd", "tier=y"); r.Code != 1 || r.Stderr != "error: 'tier' already has a value (x), and --overwrite is false\n" {
+		t.Errorf("label without --overwrite: %s", r)
+	}
+	if out := d.MustCtl("annotate", "pod/upd", "note=hi"); out != "pod/upd annotated\n" {
+		t.Errorf("annotate: %q", out)
+	}
+	if out := d.MustCtl("get", "pod", "upd", "-o", "json"); !strings.Contains(out, `"tier": "x"`) || !strings.Contains(out, `"note": "hi"`) {
+		t.Errorf("after label and annotate:\n%s", out)
+	}
+	r := d.CtlStdin(updatePod(testImage, "{app: web}", "sleep"), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/upd configured\n" {
+		t.Fatalf("re-apply with a label: %s", r)
+	}
+	if p := d.MustGetPod("upd"); p.Labels["app"] != "web" || containerPIDs(t, p)["c"] != containerPIDs(t, before)["c"] {
+		t.Errorf("labels %v, the container restarted: %v", p.Labels, containerPIDs(t, p))
+	}
+	dirImage := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
+	r = d.CtlStdin(updatePod(dirImage, "{app: web}", "sleep"), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/upd configured\n" {
+		t.Fatalf("re-apply with an image: %s", r)
+	}
+	d.WaitPod("upd", 30*time.Second, "restarted with the new image", func(p *corev1.Pod) error {
+		cs := p.Status.ContainerStatuses[0]
+		if cs.RestartCount != 1 || cs.State.Running == nil || cs.Image != dirImage {
+			return fmt.Errorf("restarts %d, image %s, state %+v", cs.RestartCount, cs.Image, cs.State)
+		}
+		return nil
+	})
+	r = d.CtlStdin(updatePod(dirImage, "{app: web}", "exit"), "apply", "-f", "-")
+	want := `Error from server (Invalid): error when applying "-": Pod "upd" is invalid: spec: Forbidden: pod updates may not change fields other than ` + "`spec.containers[*].image`"
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, want) {
+		t.Errorf("a forbidden change: %s", r)
+	}
+	if r = d.CtlStdin(updatePod(dirImage, "{app: web}", "sleep"), "apply", "-f", "-"); r.Stdout != "pod/upd unchanged\n" {
+		t.Errorf("the same again: %s", r)
+	}
+	d.MustCtl("delete", "pod", "upd")
+}
