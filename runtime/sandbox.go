@@ -32,12 +32,14 @@ type sandbox struct {
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
 	setup    cpuSetup           // the pod cgroup's cpu.max lifted while containers set up
+	fsGroup  *int64             // spec.securityContext.fsGroup: the group owning emptyDirs
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	return &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
 		hostName: podHostname(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
-		logs: filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID)))}
+		logs:    filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID))),
+		fsGroup: podFSGroup(obj)}
 }
 
 func (s *sandbox) dir() string    { return filepath.Join(s.rt.podsDir(), s.id) }
