@@ -46,8 +46,12 @@ func readConfig() (*Config, error) {
 }
 
 // become builds the container around this process and execs its command. It returns only on
-// error, a *SetupError.
+// error, a *SetupError. A config without a root to mount is a command exec'd into a running
+// container: the process is already in its namespaces and cgroup.
 func become(cfg *Config) error {
+	if cfg.Overlay.Target == "" {
+		return execute(cfg)
+	}
 	steps := []struct {
 		step Step
 		path string

@@ -135,6 +135,14 @@ spec:
 	if strings.Contains(out, "rootfs=writable") {
 		t.Errorf("a write to / succeeded under readOnlyRootFilesystem: %q", out)
 	}
+	// An exec'd command is the container's user, with its filter.
+	if got := d.MustCtl("exec", "user", "--", "id"); !strings.Contains(got, "uid=1000 gid=3000 groups=2000,4000") {
+		t.Errorf("exec'd id: %q", got)
+	}
+	execSt := d.MustCtl("exec", "user", "--", "cat", "/proc/self/status")
+	wantStatus(t, execSt, "CapEff", "0000000000000000")
+	wantStatus(t, execSt, "NoNewPrivs", "1")
+	wantStatus(t, execSt, "Seccomp", "2")
 	if host, _ := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start"); strings.TrimSpace(string(host)) == "80" {
 		t.Error("the pod's sysctl changed podd's network namespace")
 	}
