@@ -74,7 +74,8 @@ func firstSet[T any](vals ...*T) *T {
 }
 
 // setUser sets the user and groups: runAsUser, else the image's numeric user; runAsGroup, else
-// the image's group, else 0; supplementalGroups and fsGroup as supplementary groups. A
+// the image's group, else 0; that group, supplementalGroups and fsGroup as supplementary
+// groups (as `id` shows them under containerd: groups=2000,3000,4000). A
 // runAsNonRoot container that would run as root, or as a user name podd cannot check, is a
 // configError with kubelet's message.
 func (c *container) setUser(s *nsinit.Security, psc *corev1.PodSecurityContext, sc *corev1.SecurityContext) error {
@@ -96,12 +97,16 @@ func (c *container) setUser(s *nsinit.Security, psc *corev1.PodSecurityContext, 
 	} else if imgGID != nil {
 		s.GID = *imgGID
 	}
+	// containerd's supplementary groups: the primary group, supplementalGroups, fsGroup.
+	s.Groups = []uint32{s.GID}
 	for _, g := range psc.SupplementalGroups {
 		s.Groups = append(s.Groups, uint32(g))
 	}
-	if psc.FSGroup != nil && !slices.Contains(s.Groups, uint32(*psc.FSGroup)) {
+	if psc.FSGroup != nil {
 		s.Groups = append(s.Groups, uint32(*psc.FSGroup))
 	}
+	slices.Sort(s.Groups)
+	s.Groups = slices.Compact(s.Groups)
 	return nil
 }
 

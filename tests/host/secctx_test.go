@@ -122,12 +122,12 @@ spec:
 	st := procStatus(t, containerPIDs(t, pod)["c"])
 	wantStatus(t, st, "Uid", "1000\t1000\t1000\t1000")
 	wantStatus(t, st, "Gid", "3000\t3000\t3000\t3000")
-	wantStatus(t, st, "Groups", "2000 4000")
+	wantStatus(t, st, "Groups", "2000 3000 4000")
 	wantStatus(t, st, "CapEff", "0000000000000000")
 	wantStatus(t, st, "NoNewPrivs", "1")
 	wantStatus(t, st, "Seccomp", "2")
 	out := waitLog(t, d, "user", "c")
-	for _, want := range []string{"uid=1000 gid=3000 groups=2000,4000", "data=2000", "port=80"} {
+	for _, want := range []string{"uid=1000 gid=3000 groups=2000,3000,4000", "data=2000", "port=80"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log %q lacks %q", out, want)
 		}
@@ -136,7 +136,7 @@ spec:
 		t.Errorf("a write to / succeeded under readOnlyRootFilesystem: %q", out)
 	}
 	// An exec'd command is the container's user, with its filter.
-	if got := d.MustCtl("exec", "user", "--", "id"); !strings.Contains(got, "uid=1000 gid=3000 groups=2000,4000") {
+	if got := d.MustCtl("exec", "user", "--", "id"); !strings.Contains(got, "uid=1000 gid=3000 groups=2000,3000,4000") {
 		t.Errorf("exec'd id: %q", got)
 	}
 	execSt := d.MustCtl("exec", "user", "--", "cat", "/proc/self/status")
