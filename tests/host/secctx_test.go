@@ -254,3 +254,45 @@ func TestSecurityContextRefused(t *testing.T) {
 		}
 	}
 }
+
+// A Localhost profile from --root/seccomp/ is the container's filter; a missing one leaves the
+// container waiting with CreateContainerConfigError.
+func TestSeccompLocalhost(t *testing.T) {
+	d := StartPodd(t)
+	if err := os.MkdirAll(d.Root+"/seccomp/profiles", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	profile := `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}`
+	if err := os.WriteFile(d.Root+"/seccomp/profiles/no-mkdir.json", []byte(profile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: local}
+spec:
+  containers:
+  - name: c
+    image: ` + testImage + `
+    command: [sh, -c, 'mkdir /x 2>&1; echo mkdir=$?; echo done; sleep 600']
+    securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}}
+  - name: missing
+    image: ` + testImage + `
+    command: [sleep, "600"]
+    securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/missing.json}}
+`)
+	out := waitLog(t, d, "local", "c")
+	if !strings.Contains(out, "Permission denied") || !strings.Contains(out, "mkdir=1") {
+		t.Errorf("mkdir under a profile refusing it with EACCES: %q", out)
+	}
+	d.WaitPod("local", 10*time.Second, "missing profile", func(p *corev1.Pod) error {
+		cs, err := containerStatus(p, "missing")
+		if err != nil {
+			return err
+		}
+		if w := cs.State.Waiting; w == nil || w.Reason != "CreateContainerConfigError" || !strings.Contains(w.Message, "localhostProfile") {
+			return fmt.Errorf("state %+v", cs.State)
+		}
+		return nil
+	})
+	d.MustCtl("delete", "pod", "local")
+}
