@@ -157,8 +157,8 @@ func TestDecodeErrors(t *testing.T) {
 		},
 	}, {
 		name:  "security context field",
-		input: podYAML("  securityContext:\n    runAsUser: 1000\n  containers:\n  - name: web\n    image: /rootfs\n"),
-		want:  []string{`spec.securityContext.runAsUser: not supported`},
+		input: podYAML("  securityContext:\n    seLinuxOptions: {level: s0}\n  containers:\n  - name: web\n    image: /rootfs\n"),
+		want:  []string{`spec.securityContext.seLinuxOptions: not supported`},
 	}, {
 		name:  "generateName",
 		input: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  generateName: p-\nspec:\n  containers:\n  - {name: web, image: /rootfs}\n",

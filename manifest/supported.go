@@ -40,6 +40,18 @@ var supported = []string{
 	"spec.containers[].terminationMessagePolicy",
 	"spec.containers[].stdin",
 	"spec.containers[].tty",
+	// securityContext (runtime/security.go, nsinit): procMount Default only.
+	"spec.containers[].securityContext.runAsUser",
+	"spec.containers[].securityContext.runAsGroup",
+	"spec.containers[].securityContext.runAsNonRoot",
+	"spec.containers[].securityContext.privileged",
+	"spec.containers[].securityContext.capabilities.add",
+	"spec.containers[].securityContext.capabilities.drop",
+	"spec.containers[].securityContext.allowPrivilegeEscalation",
+	"spec.containers[].securityContext.readOnlyRootFilesystem",
+	"spec.containers[].securityContext.procMount",
+	"spec.containers[].securityContext.seccompProfile.type",
+	"spec.containers[].securityContext.seccompProfile.localhostProfile",
 	// Probes (package probe).
 	"spec.containers[].livenessProbe.exec.command",
 	"spec.containers[].livenessProbe.httpGet.path",
@@ -115,6 +127,15 @@ var supported = []string{
 	"spec.schedulerName",
 	"spec.enableServiceLinks",
 	"spec.securityContext",
+	"spec.securityContext.runAsUser",
+	"spec.securityContext.runAsGroup",
+	"spec.securityContext.runAsNonRoot",
+	"spec.securityContext.supplementalGroups",
+	"spec.securityContext.fsGroup",
+	"spec.securityContext.sysctls[].name",
+	"spec.securityContext.sysctls[].value",
+	"spec.securityContext.seccompProfile.type",
+	"spec.securityContext.seccompProfile.localhostProfile",
 
 	// The status belongs to the runtime: accepted so that the output of
 	// "podctl get pod -o yaml" can be applied again, then dropped.

@@ -33,7 +33,7 @@ func TestSupportedTable(t *testing.T) {
 	if !podTree.children["status"].any {
 		t.Error("status is not accepted as a whole")
 	}
-	if sc := podTree.children["spec"].children["securityContext"]; sc == nil || len(sc.children) != 0 {
-		t.Error("spec.securityContext should accept only the empty object")
+	if sc := podTree.children["spec"].children["securityContext"]; sc == nil || sc.children["runAsUser"] == nil || sc.children["seLinuxOptions"] != nil {
+		t.Error("spec.securityContext should accept runAsUser and not seLinuxOptions")
 	}
 }

@@ -46,8 +46,12 @@ func readConfig() (*Config, error) {
 }
 
 // become builds the container around this process and execs its command. It returns only on
-// error, a *SetupError.
+// error, a *SetupError. A config without a root to mount is a command exec'd into a running
+// container: the process is already in its namespaces and cgroup.
 func become(cfg *Config) error {
+	if cfg.Overlay.Target == "" {
+		return execute(cfg)
+	}
 	steps := []struct {
 		step Step
 		path string
@@ -58,6 +62,12 @@ func become(cfg *Config) error {
 		{StepMountRootfs, cfg.Overlay.Target, cfg.Overlay.Mount},
 		{StepMountVolume, cfg.Overlay.Target, func() error { return mountInRoot(cfg) }},
 		{StepPivotRoot, cfg.Overlay.Target, func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},
+		{StepReadOnlyRoot, "/", func() error {
+			if !cfg.Security.ReadOnlyRoot {
+				return nil
+			}
+			return readOnlyRoot()
+		}},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {
@@ -85,6 +95,15 @@ func mountInRoot(cfg *Config) error {
 	if err := root.MountPseudo(); err != nil {
 		return setupError(StepMountPseudo, "", err)
 	}
+	if err := writeSysctls(root, cfg.Security.Sysctls); err != nil {
+		return setupError(StepSysctls, "", err)
+	}
+	if cfg.Security.Privileged {
+		if err := privilegedRoot(root); err != nil {
+			return setupError(StepMountPseudo, "", err)
+		}
+		return nil
+	}
 	if err := root.Mask(); err != nil {
 		return setupError(StepMaskPaths, "", err)
 	}
@@ -100,13 +119,48 @@ func execute(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if err := LimitCaps(DefaultCaps); err != nil {
-		return setupError(StepCaps, "", err)
+	if err := confine(&cfg.Security); err != nil {
+		return err
 	}
 	// CVE-2024-21626: no descriptor of podd's may survive into the container.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return setupError(StepCloseFDs, "", fmt.Errorf("close_range: %w", err))
 	}
+	if cfg.Security.NoNewPrivs {
+		// Last before execve: the filter then only has to allow execve itself.
+		if err := loadSeccomp(cfg.Security.Seccomp); err != nil {
+			return setupError(StepSeccomp, "", err)
+		}
+	}
 	err = unix.Exec(path, cfg.Args, cfg.Env)
 	return setupError(StepExec, path, err)
+}
+
+// confine applies s up to the seccomp filter: capabilities, limits, then the user (which
+// costs a non-root user its capabilities), then no_new_privs. Without no_new_privs the filter
+// is loaded before the user changes, while CAP_SYS_ADMIN is still effective (as runc does);
+// the profile must then allow what follows (setgroups, setresuid, close_range, execve).
+func confine(s *Security) error {
+	if !s.Privileged {
+		if err := LimitCaps(s.Caps); err != nil {
+			return setupError(StepCaps, "", err)
+		}
+	}
+	if err := applyLimits(s); err != nil {
+		return setupError(StepLimits, "", err)
+	}
+	if !s.NoNewPrivs {
+		if err := loadSeccomp(s.Seccomp); err != nil {
+			return setupError(StepSeccomp, "", err)
+		}
+	}
+	if err := setCredentials(s); err != nil {
+		return setupError(StepUser, "", err)
+	}
+	if s.NoNewPrivs {
+		if err := setNoNewPrivs(); err != nil {
+			return setupError(StepNoNewPrivs, "", err)
+		}
+	}
+	return nil
 }

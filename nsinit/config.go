@@ -21,6 +21,9 @@ type Config struct {
 	Args    []string        `json:"args"`
 	Env     []string        `json:"env"`
 	Cwd     string          `json:"cwd"`
+	// Security is the user, capabilities, limits and filters (zero: root with no
+	// capabilities, no filter).
+	Security Security `json:"security"`
 }
 
 // Arg is the argv[1] that selects the nsinit entry point of the podd binary.

@@ -16,12 +16,15 @@ import (
 // JSON array of strings, written and read by hand below:
 //
 //	[version, overlay target, upper, work, len(lowers), lowers...,
-//	 len(binds), (source, dest, "ro"|"rw", field)..., len(args), args..., len(env), env..., cwd]
+//	 len(binds), (source, dest, "ro"|"rw", field)..., len(args), args..., len(env), env..., cwd,
+//	 security...]
+//
+// with security as written by writeSecurity (securitywire.go).
 //
 // json.Encoder and json.Decoder still frame it (they call these methods), so parent and child
 // keep their Encode/Decode calls. A field added to Config must be added here too
 // (TestConfigWireRoundTrip fills every field).
-const configWireVersion = "nsinit-config/1"
+const configWireVersion = "nsinit-config/2"
 
 // MarshalJSON writes c in its wire form.
 func (c Config) MarshalJSON() ([]byte, error) {
@@ -46,6 +49,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	w.list(c.Args)
 	w.list(c.Env)
 	w.str(c.Cwd)
+	w.security(&c.Security)
 	w.buf = append(w.buf, ']')
 	return w.buf, nil
 }
@@ -70,6 +74,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 		}
 	}
 	cfg.Args, cfg.Env, cfg.Cwd = r.list(), r.list(), r.str()
+	r.security(&cfg.Security)
 	r.skipSpace()
 	r.expect(']')
 	if r.err == nil && r.pos != len(r.data) {

@@ -31,6 +31,9 @@ var wireCfg = Config{
 	Args: []string{"sh", "-c", "echo <a&b> \u2028 \t\n\x01 é 😀 \"x\" \\"},
 	Env:  []string{"PATH=/usr/bin:/bin", "EMPTY="},
 	Cwd:  "/work dir",
+	Security: Security{UID: 1000, GID: 4294967295, Groups: []uint32{5, 1000}, Caps: []int{1, 63},
+		Privileged: true, NoNewPrivs: true, ReadOnlyRoot: true, Seccomp: []byte{0x20, 1, 2, 3, 4, 5, 6, 7, 0xff},
+		NofileSoft: 1024, NofileHard: 1048576, OOMScoreAdj: -997, Sysctls: []string{"net/ipv4/ip_forward=1"}},
 }
 
 // roundTrip sends c as the parent does (json.Encoder) and reads it as the child does.
@@ -90,13 +93,18 @@ func TestConfigWireInvalidUTF8(t *testing.T) {
 func TestConfigWireRejects(t *testing.T) {
 	for name, in := range map[string]string{
 		"struct form":    `{"overlay":{"Target":"/r"},"args":["true"],"cwd":"/"}`,
-		"other version":  `["nsinit-config/0","/r","","","0","0","0","0","/"]`,
-		"truncated":      `["nsinit-config/1","/r","","","0","0"]`,
-		"bad count":      `["nsinit-config/1","/r","","","x","0","0","0","/"]`,
-		"huge count":     `["nsinit-config/1","/r","","","99999999","0","0","0","/"]`,
-		"extra element":  `["nsinit-config/1","/r","","","0","0","0","0","/","more"]`,
-		"number element": `["nsinit-config/1","/r","","",0,"0","0","0","/"]`,
-		"bad escape":     `["nsinit-config/1","/r\q","","","0","0","0","0","/"]`,
+		"version 1":      `["nsinit-config/1","/r","","","0","0","0","0","/"]`,
+		"truncated":      `["nsinit-config/2","/r","","","0","0"]`,
+		"bad count":      `["nsinit-config/2","/r","","","x","0","0","0","/","0","0","0","0","","","0","0","0","0"]`,
+		"huge count":     `["nsinit-config/2","/r","","","99999999","0","0","0","/","0","0","0","0","","","0","0","0","0"]`,
+		"extra element":  `["nsinit-config/2","/r","","","0","0","0","0","/","0","0","0","0","","","0","0","0","0","more"]`,
+		"number element": `["nsinit-config/2","/r","","",0,"0","0","0","/","0","0","0","0","","","0","0","0","0"]`,
+		"bad escape":     `["nsinit-config/2","/r\q","","","0","0","0","0","/","0","0","0","0","","","0","0","0","0"]`,
+		"no security":    `["nsinit-config/2","/r","","","0","0","0","0","/"]`,
+		"bad uid":        `["nsinit-config/2","/r","","","0","0","0","0","/","-1","0","0","0","","","0","0","0","0"]`,
+		"bad flag":       `["nsinit-config/2","/r","","","0","0","0","0","/","0","0","0","0","x","","0","0","0","0"]`,
+		"bad cap":        `["nsinit-config/2","/r","","","0","0","0","0","/","0","0","0","1","64","","","0","0","0","0"]`,
+		"bad oom score":  `["nsinit-config/2","/r","","","0","0","0","0","/","0","0","0","0","","","0","0","-1001","0"]`,
 	} {
 		var c Config
 		if err := json.Unmarshal([]byte(in), &c); err == nil {
@@ -108,11 +116,12 @@ func TestConfigWireRejects(t *testing.T) {
 // structConfig is Config without its wire methods: encoding/json's struct form, what the
 // config pipe carried before (for BenchmarkChildConfig's comparison).
 type structConfig struct {
-	Overlay overlay.Overlay `json:"overlay"`
-	Binds   []mounts.Bind   `json:"binds,omitempty"`
-	Args    []string        `json:"args"`
-	Env     []string        `json:"env"`
-	Cwd     string          `json:"cwd"`
+	Overlay  overlay.Overlay `json:"overlay"`
+	Binds    []mounts.Bind   `json:"binds,omitempty"`
+	Args     []string        `json:"args"`
+	Env      []string        `json:"env"`
+	Cwd      string          `json:"cwd"`
+	Security Security        `json:"security"`
 }
 
 // The test binary run with childConfigVar set reads a config on stdin the way the child does

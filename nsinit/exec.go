@@ -1,10 +1,12 @@
 package nsinit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
 
@@ -35,6 +37,9 @@ type ExecSpec struct {
 	Stdin    io.Reader
 	Stdout   io.Writer
 	Stderr   io.Writer // unused with TTY
+	// Security is the container's, applied to the command as to the container's own process
+	// (its Sysctls are not written again).
+	Security Security
 }
 
 // ExecHandle is a command started by Exec.
@@ -46,9 +51,10 @@ type ExecHandle interface {
 	Resize(cols, rows uint16) error
 }
 
-// Exec runs a command in a running container. No helper process: a throwaway OS thread
-// unshares its filesystem context, joins the container's namespaces with one setns on the
-// pidfd and forks the command from there, into the container's cgroup. A command the
+// Exec runs a command in a running container: a throwaway OS thread unshares its filesystem
+// context, joins the container's namespaces with one setns on the pidfd and forks the nsinit
+// binary from there, into the container's cgroup; it confines itself as the container's
+// process is (ExecSpec.Security) and execs the command. A command the
 // container does not have is a *SetupError of StepExec (LookPath's).
 func (l *Launcher) Exec(s ExecSpec) (ExecHandle, error) {
 	x := &execution{stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, tty: s.TTY}
@@ -73,24 +79,35 @@ func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exi
 	} else if err != nil {
 		return nil, fmt.Errorf("exec: join the container's namespaces: %w", err)
 	}
-	if err := LimitCaps(DefaultCaps); err != nil {
-		return nil, fmt.Errorf("exec: %w", err)
+	if !s.Security.Privileged {
+		if err := LimitCaps(s.Security.Caps); err != nil {
+			return nil, fmt.Errorf("exec: %w", err)
+		}
 	}
-	path, err := LookPath(s.Args[0], s.Env)
-	if err != nil {
+	if _, err := LookPath(s.Args[0], s.Env); err != nil {
 		return nil, err
 	}
 	if err := x.open(); err != nil {
 		return nil, err
 	}
-	cmd := &exec.Cmd{Path: path, Args: s.Args, Env: s.Env, Dir: "/",
+	cfgR, cfgW, syncR, syncW, err := pipes()
+	if err != nil {
+		x.started(0, err)
+		return nil, err
+	}
+	defer cfgW.Close()
+	defer syncR.Close()
+	// The command starts as the nsinit binary, which applies the container's user, limits,
+	// no_new_privs and seccomp filter (the filter cannot be loaded here: it would confine
+	// podd's own fork) and execs the command.
+	cmd := &exec.Cmd{Path: l.Binary.Path, Args: []string{"podd", Arg, "exec"}, Env: childEnv,
 		Stdin: x.childIn, Stdout: x.childOut, Stderr: x.childErr,
+		ExtraFiles: []*os.File{cfgR, syncW, l.Binary.memfd},
 		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: s.CgroupFD, Setsid: true, Setctty: x.tty,
 			Unshareflags: unix.CLONE_NEWCGROUP}}
-	if s.Dir != "" {
-		cmd.Dir = s.Dir
-	}
 	child, err := l.Reaper.Start(cmd)
+	cfgR.Close()
+	syncW.Close()
 	x.started(child.Pid, err)
 	if errors.Is(err, unix.ENOMEM) {
 		// fork into a PID namespace whose init has exited fails with ENOMEM (alloc_pid): the
@@ -100,7 +117,29 @@ func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exi
 	if err != nil {
 		return nil, fmt.Errorf("exec %q: %w", s.Args[0], err)
 	}
+	sec := s.Security
+	sec.Sysctls = nil
+	cfg := &Config{Args: s.Args, Env: s.Env, Cwd: cmp.Or(s.Dir, "/"), Security: sec}
+	if err := handshake(cfg, cfgW, syncR); err != nil {
+		_ = unix.Kill(child.Pid, unix.SIGKILL)
+		<-child.Exit
+		x.finish()
+		return nil, err
+	}
 	return child.Exit, nil
+}
+
+// pipes makes the config and sync pipes of a child.
+func pipes() (cfgR, cfgW, syncR, syncW *os.File, err error) {
+	if cfgR, cfgW, err = os.Pipe(); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("config pipe: %w", err)
+	}
+	if syncR, syncW, err = os.Pipe(); err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		return nil, nil, nil, nil, fmt.Errorf("sync pipe: %w", err)
+	}
+	return cfgR, cfgW, syncR, syncW, nil
 }
 
 // execProcess is the real ExecHandle.

@@ -23,10 +23,16 @@ const (
 	StepMountRootfs  Step = "mount-rootfs"
 	StepMountVolume  Step = "mount-volume"
 	StepMountPseudo  Step = "mount-pseudo" // /proc, /dev, /sys
+	StepSysctls      Step = "sysctls"
 	StepMaskPaths    Step = "mask-paths"
 	StepPivotRoot    Step = "pivot-root"
+	StepReadOnlyRoot Step = "readonly-root"
 	StepChdir        Step = "chdir"
 	StepCaps         Step = "caps"
+	StepLimits       Step = "limits" // RLIMIT_NOFILE, oom_score_adj
+	StepUser         Step = "user"   // setgroups, setgid, setuid
+	StepNoNewPrivs   Step = "no-new-privs"
+	StepSeccomp      Step = "seccomp"
 	StepCloseFDs     Step = "close-fds"
 	StepExec         Step = "exec" // finding the command and execve itself
 )

@@ -28,14 +28,19 @@ func (c *container) config() (*nsinit.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, err := c.security()
+	if err != nil {
+		return nil, err
+	}
 	d := c.dir()
 	return &nsinit.Config{
 		Overlay: overlay.Overlay{Lowers: c.img.Lowers, Upper: filepath.Join(d, "upper"),
 			Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")},
-		Binds: binds,
-		Args:  args,
-		Env:   c.env(),
-		Cwd:   firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir, "/"),
+		Binds:    binds,
+		Args:     args,
+		Env:      c.env(),
+		Cwd:      firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir, "/"),
+		Security: sec,
 	}, nil
 }
 

@@ -18,10 +18,19 @@ func (c *container) attachDeviceFilter() error {
 	return c.p.rt.devices(c.cgroup(), rules)
 }
 
+// privilegedDevices lets a privileged container use and create every device (runc's).
+var privilegedDevices = []devices.Rule{
+	{Type: devices.Char, Major: devices.Wildcard, Minor: devices.Wildcard, Access: devices.RWM},
+	{Type: devices.Block, Major: devices.Wildcard, Minor: devices.Wildcard, Access: devices.RWM},
+}
+
 // deviceRules is the default device set plus each hostPath CharDevice or BlockDevice the
 // container mounts, with the device it is on the host now: read, and write unless the mount
 // is readOnly (a read-only mount alone does not stop writes to a device node).
 func (c *container) deviceRules() ([]devices.Rule, error) {
+	if sc := c.spec.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged {
+		return privilegedDevices, nil
+	}
 	rules := append([]devices.Rule(nil), devices.Default...)
 	for i, vm := range c.spec.VolumeMounts {
 		h := c.p.hostPathOf(vm.Name)

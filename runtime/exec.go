@@ -65,6 +65,9 @@ func (rt *Runtime) startExec(c *container, pid int, spec nsinit.ExecSpec) (nsini
 	}
 	defer cg.Close()
 	spec.PidFD, spec.CgroupFD = pidfd, int(cg.Fd())
+	if spec.Security, err = c.security(); err != nil {
+		return nil, err
+	}
 	h, err := rt.launch.Exec(spec)
 	if err != nil {
 		return nil, execError(c, err)

@@ -33,12 +33,14 @@ type sandbox struct {
 	ip       string             // "" without pod network
 	netSpec  podNetSpec         // hostNetwork, hosts and DNS (hostnet.go)
 	setup    cpuSetup           // the pod cgroup's cpu.max lifted while containers set up
+	fsGroup  *int64             // spec.securityContext.fsGroup: the group owning emptyDirs
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	return &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
 		hostName: sandboxHostname(obj), netSpec: podNetSpecOf(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
-		logs: filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID)))}
+		logs:    filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID))),
+		fsGroup: podFSGroup(obj)}
 }
 
 func (s *sandbox) dir() string    { return filepath.Join(s.rt.podsDir(), s.id) }

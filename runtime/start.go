@@ -212,7 +212,10 @@ func (p *pod) startContainers() error {
 	tasks := make([]func() error, len(ctrs))
 	for i, c := range ctrs {
 		tasks[i] = func() error {
-			if err := c.start(); err != nil {
+			if err := c.start(); isConfigError(err) {
+				c.waitConfig(err) // accepted: the container waits, as with kubelet
+				return nil
+			} else if err != nil {
 				return err
 			}
 			crashpoint(crashApplyFirstClone)

@@ -27,6 +27,9 @@ type startVerdict struct {
 // setup step that names a field (a volume mount) is that field's; anything else is the
 // container's own failure.
 func judgeStart(err error, ctrField string) startVerdict {
+	if isConfigError(err) {
+		return startVerdict{reason: reasonCreateContainerConfigError}
+	}
 	var se *nsinit.SetupError
 	if !errors.As(err, &se) {
 		return startVerdict{reason: reasonCreateContainerError}

@@ -64,7 +64,7 @@ func (s *sandbox) createEmptyDir(name string, e *corev1.EmptyDirVolumeSource) er
 		return fmt.Errorf("emptyDir: %w", err)
 	}
 	if e.Medium != corev1.StorageMediumMemory {
-		return nil
+		return s.fsGroupOwn(dir)
 	}
 	data := "mode=1777"
 	if e.SizeLimit != nil && !e.SizeLimit.IsZero() {
@@ -73,7 +73,7 @@ func (s *sandbox) createEmptyDir(name string, e *corev1.EmptyDirVolumeSource) er
 	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, data); err != nil {
 		return fmt.Errorf("emptyDir medium Memory: mount tmpfs on %s: %w", dir, err)
 	}
-	return nil
+	return s.fsGroupOwn(dir)
 }
 
 // checkHostPath applies hostPath.type: the *OrCreate types create, the others must match.
