@@ -49,6 +49,8 @@ type Options struct {
 	// is how many run files a container keeps (0: DefaultLogMaxFiles).
 	LogMaxSize  int64
 	LogMaxFiles int
+	// Uplinks are the interfaces pods' egress leaves by (netsetup.Network.Uplinks).
+	Uplinks []string
 }
 
 // Runtime owns every pod.
@@ -168,7 +170,7 @@ func (rt *Runtime) setupNetwork() error {
 		return fmt.Errorf("--pod-cidr %q: %w", rt.opts.PodCIDR, err)
 	}
 	n := &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
-		IPAMDir: filepath.Join(rt.opts.Root, "ipam")}
+		IPAMDir: filepath.Join(rt.opts.Root, "ipam"), Uplinks: rt.opts.Uplinks, Logf: logf}
 	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
 		return err
 	}

@@ -32,12 +32,17 @@ type sandbox struct {
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
 	setup    cpuSetup           // the pod cgroup's cpu.max lifted while containers set up
+	// The containers' hostPorts (hostports.go), or why podd cannot publish them (a 422).
+	ports    []netsetup.HostPort
+	portsErr error
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
-	return &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
+	s := &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
 		hostName: podHostname(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
 		logs: filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID)))}
+	s.ports, s.portsErr = podHostPorts(obj)
+	return s
 }
 
 func (s *sandbox) dir() string    { return filepath.Join(s.rt.podsDir(), s.id) }
@@ -50,6 +55,9 @@ func (s *sandbox) logDir() string { return s.logs }
 // the namespaces, which they must not need: Apply passes the record's fsync and the containers'
 // CreateContainer (they need the pod cgroup only).
 func (s *sandbox) run(alongside ...func() error) error {
+	if err := s.reservePorts(); err != nil {
+		return err
+	}
 	if err := s.createVolumes(); err != nil {
 		return err
 	}
@@ -81,7 +89,7 @@ func (s *sandbox) attachNetwork() error {
 		return fmt.Errorf("pod network: %w", err)
 	}
 	s.ip = ip.String()
-	return nil
+	return s.publishPorts()
 }
 
 func (s *sandbox) createCgroup() error {
@@ -111,12 +119,21 @@ func (s *sandbox) recover(live []int) error {
 		return s.rebuild()
 	}
 	s.ns = ns
+	if err := s.reservePorts(); err != nil {
+		return err
+	}
+	if err := s.publishPorts(); err != nil {
+		return err
+	}
 	return s.createCgroup()
 }
 
 func (s *sandbox) rebuild() error {
 	if s.rt.net != nil {
 		_ = s.rt.net.Release(s.id)
+	}
+	if err := s.reservePorts(); err != nil {
+		return err
 	}
 	if err := s.createNamespaces(); err != nil {
 		return err
