@@ -83,7 +83,11 @@ type PortConflict struct {
 }
 
 func (e *PortConflict) Error() string {
-	return fmt.Sprintf("%s.hostPort: %s is taken by pod %s (%s)", e.Port.Field, e.Port, e.Holder, e.Held)
+	msg := fmt.Sprintf("%s.hostPort: %s is taken by pod %s", e.Port.Field, e.Port, e.Holder)
+	if held := e.Held.String(); held != e.Port.String() {
+		msg += " (" + held + ")"
+	}
+	return msg
 }
 
 // portHolder is one pod's hostPorts.
