@@ -3,6 +3,7 @@ package netsetup
 import (
 	"fmt"
 	"net"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -97,20 +98,53 @@ type portHolder struct {
 	ip    net.IP // nil until published
 }
 
-// conflict finds the first of ports that overlaps one held in holders (or an earlier one of
-// ports itself, under the name self).
-func conflict(holders map[string]*portHolder, self string, ports []HostPort) *PortConflict {
+// protoPort is what two hostPorts must share to clash.
+type protoPort struct {
+	proto string
+	port  uint16
+}
+
+// heldPort is a hostPort and the pod holding it.
+type heldPort struct {
+	owner  string // pod uid
+	holder string // namespace/name
+	port   HostPort
+}
+
+// portIndex is every held hostPort by protocol and port, so a pod's check looks at the pods
+// holding its ports only, however many pods there are.
+type portIndex map[protoPort][]heldPort
+
+func (ix portIndex) add(owner, holder string, ports []HostPort) {
+	for _, p := range ports {
+		k := protoPort{p.Protocol, p.HostPort}
+		ix[k] = append(ix[k], heldPort{owner, holder, p})
+	}
+}
+
+// remove drops owner's ports.
+func (ix portIndex) remove(owner string, ports []HostPort) {
+	for _, p := range ports {
+		k := protoPort{p.Protocol, p.HostPort}
+		ix[k] = slices.DeleteFunc(ix[k], func(h heldPort) bool { return h.owner == owner })
+		if len(ix[k]) == 0 {
+			delete(ix, k)
+		}
+	}
+}
+
+// conflict finds the first of ports that overlaps one held in ix (or an earlier one of ports
+// itself, under the name self).
+func (ix portIndex) conflict(self string, ports []HostPort) *PortConflict {
 	for i, p := range ports {
 		for _, q := range ports[:i] {
 			if p.overlaps(q) {
 				return &PortConflict{Port: p, Holder: self, Held: q}
 			}
 		}
-		for _, h := range holders {
-			for _, q := range h.ports {
-				if p.overlaps(q) {
-					return &PortConflict{Port: p, Holder: h.name, Held: q}
-				}
+		for _, h := range ix[protoPort{p.Protocol, p.HostPort}] {
+			if p.overlaps(h.port) {
+				return &PortConflict{Port: p, Holder: h.holder, Held: h.port}
 			}
 		}
 	}

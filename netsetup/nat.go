@@ -25,6 +25,7 @@ type NAT struct {
 	conn    *nftables.Conn
 	up      bool                   // this process made the table
 	holders map[string]*portHolder // owner (pod uid) -> its hostPorts
+	taken   portIndex              // the holders' ports by protocol and port
 }
 
 // Reserve takes ports for owner (the pod holder, namespace/name, for errors), or returns a
@@ -34,17 +35,20 @@ func (n *NAT) Reserve(owner, holder string, ports []HostPort) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.holders == nil {
-		n.holders = map[string]*portHolder{}
+		n.holders, n.taken = map[string]*portHolder{}, portIndex{}
 	}
 	old := n.holders[owner]
-	delete(n.holders, owner)
-	if c := conflict(n.holders, holder, ports); c != nil {
+	if old != nil {
+		n.taken.remove(owner, old.ports)
+	}
+	if c := n.taken.conflict(holder, ports); c != nil {
 		if old != nil {
-			n.holders[owner] = old
+			n.taken.add(owner, old.name, old.ports)
 		}
 		return c
 	}
 	n.holders[owner] = &portHolder{name: holder, ports: ports}
+	n.taken.add(owner, holder, ports)
 	return nil
 }
 
@@ -76,6 +80,9 @@ func (n *NAT) Release(owner string) error {
 	defer n.mu.Unlock()
 	h := n.holders[owner]
 	delete(n.holders, owner)
+	if h != nil {
+		n.taken.remove(owner, h.ports)
+	}
 	var err error
 	if h != nil && h.ip != nil && n.up {
 		if err = n.elementsLocked(h.ports, h.ip, false); err != nil {

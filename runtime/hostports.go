@@ -17,7 +17,7 @@ func podHostPorts(obj *corev1.Pod) ([]netsetup.HostPort, error) {
 	var out []netsetup.HostPort
 	for i, c := range obj.Spec.Containers {
 		for j, p := range c.Ports {
-			if p.HostPort == 0 && p.HostIP == "" {
+			if p.HostPort == 0 { // a hostIP alone publishes nothing (kubelet ignores it)
 				continue
 			}
 			field := fmt.Sprintf("spec.containers[%d].ports[%d]", i, j)
