@@ -103,24 +103,30 @@ func (n *NAT) Remove() error {
 }
 
 func (n *NAT) removeLocked() error {
+	_, err := n.removeTableLocked()
+	return err
+}
+
+// removeTableLocked deletes the table and reports whether there was one.
+func (n *NAT) removeTableLocked() (bool, error) {
 	c, err := n.connLocked()
 	if err != nil {
-		return err
+		return false, err
 	}
 	c.DelTable(natTable())
 	err = c.Flush()
 	wasUp := n.up
 	n.up = false
 	if errors.Is(err, unix.ENOENT) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("delete nftables table inet %s: %w", tableName, err)
+		return false, fmt.Errorf("delete nftables table inet %s: %w", tableName, err)
 	}
 	if !wasUp {
 		n.logf("removed nftables table inet %s left by an earlier podd", tableName)
 	}
-	return nil
+	return true, nil
 }
 
 // ensureLocked builds the table in one transaction, replacing any table of that name: what an
@@ -216,7 +222,11 @@ func (n *NAT) logf(format string, args ...any) {
 }
 
 // RemoveTable deletes podd's nftables table of the calling thread's network namespace, if it
-// exists (podd --cleanup).
-func RemoveTable() error {
-	return (&NAT{}).Remove()
+// exists (podd --cleanup), and reports whether it did.
+func RemoveTable() (bool, error) {
+	n := &NAT{}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.up = true // not "left by an earlier podd": the caller says what it did
+	return n.removeTableLocked()
 }

@@ -22,9 +22,14 @@ func cleanup(c *cli.Context) error {
 			return fmt.Errorf("--cleanup: a podd is running on --root %s (%s is locked): stop it first", c.String("root"), lock)
 		}
 	}
-	if err := netsetup.RemoveTable(); err != nil {
+	removed, err := netsetup.RemoveTable()
+	if err != nil {
 		return fmt.Errorf("--cleanup: %w", err)
 	}
-	fmt.Println("podd: nftables table inet podd removed (if it was there)")
+	if removed {
+		fmt.Println("podd: removed nftables table inet podd")
+	} else {
+		fmt.Println("podd: no nftables table inet podd")
+	}
 	return nil
 }

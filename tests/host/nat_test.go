@@ -211,3 +211,38 @@ func TestHostPortAfterCrash(t *testing.T) {
 	d.AssertNoPods()
 	d.assertNoNATTable()
 }
+
+// cleanupCmd runs `podd --cleanup --root root` in podd's namespaces.
+func (d *Podd) cleanupCmd(root string) (string, error) {
+	out, err := exec.Command("nsenter", "-t", strconv.Itoa(d.HolderPID()), "-n", "-m", "--",
+		d.Bin, "--cleanup", "--root", root).CombinedOutput()
+	return string(out), err
+}
+
+// TestCleanupFlag: `podd --cleanup` is refused while a podd runs on its --root; otherwise it
+// deletes the table, and the next podd makes it again from its records.
+func TestCleanupFlag(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(hostPortPod("web"))
+	if out, err := d.cleanupCmd(d.Root); err == nil || !strings.Contains(out, "a podd is running") {
+		t.Errorf("--cleanup while podd runs: %v %q", err, out)
+	}
+	if out, err := d.cleanupCmd(t.TempDir()); err != nil || !strings.Contains(out, "removed nftables table inet podd") {
+		t.Errorf("--cleanup: %v %q", err, out)
+	}
+	if table, _ := d.natTable(); table != "" {
+		t.Errorf("table left after --cleanup: %s", table)
+	}
+	d.Kill()
+	d.Start()
+	var body string
+	err := poll(5*time.Second, func() (err error) { body, err = httpGet(d.HolderPID(), "http://127.0.0.1:18080/"); return err })
+	if err != nil || strings.TrimSpace(body) != "ok" {
+		t.Errorf("hostPort after the restart: %q, %v", body, err)
+	}
+	d.MustCtl("delete", "pod", "web")
+	d.AssertNoPods()
+	if out, err := d.cleanupCmd(t.TempDir()); err != nil || !strings.Contains(out, "no nftables table inet podd") {
+		t.Errorf("--cleanup with nothing to remove: %v %q", err, out)
+	}
+}
