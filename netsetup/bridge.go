@@ -23,6 +23,8 @@ type Network struct {
 
 	leases leaseIndex // owner -> its address files, so a release reads one file, not all
 	nat    *NAT       // egress masquerade and hostPorts (nat.go); nil until Setup
+	// saidNoUplink: the log said once that pods' egress has no uplink (under NAT's lock).
+	saidNoUplink bool
 }
 
 // Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It

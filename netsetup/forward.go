@@ -78,7 +78,7 @@ func defaultUplinks(bridge string) []string {
 }
 
 // egressSysctls sets routeSysctls for the network (its Uplinks, else the default routes'
-// interfaces) and says what changed.
+// interfaces) and says what changed. NAT calls it with its lock held, when it makes the table.
 func (n *Network) egressSysctls() {
 	uplinks := n.Uplinks
 	if len(uplinks) == 0 {
@@ -91,7 +91,8 @@ func (n *Network) egressSysctls() {
 	if err != nil {
 		n.logf("pod egress and hostPorts: %v", err)
 	}
-	if len(uplinks) == 0 {
+	if len(uplinks) == 0 && !n.saidNoUplink {
+		n.saidNoUplink = true
 		n.logf("pod egress: no IPv4 default route and no --uplink: forwarding enabled on %s only", n.Bridge)
 	}
 }
