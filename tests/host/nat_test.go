@@ -246,3 +246,19 @@ func TestCleanupFlag(t *testing.T) {
 		t.Errorf("--cleanup with nothing to remove: %v %q", err, out)
 	}
 }
+
+// TestHostPortBadInput: a hostPort podd cannot publish is a 422 naming the field, and leaves
+// nothing.
+func TestHostPortBadInput(t *testing.T) {
+	d := StartPodd(t)
+	for field, port := range map[string]string{
+		"spec.containers[0].ports[0].hostIP":   "{containerPort: 8080, hostPort: 18080, hostIP: fd00::1}",
+		"spec.containers[0].ports[0].protocol": "{containerPort: 8080, hostPort: 18080, protocol: SCTP}",
+	} {
+		r := d.CtlStdin(strings.Replace(hostPortPod("bad"), "{containerPort: 8080, hostPort: 18080}", port, 1), "apply", "-f", "-")
+		if r.Code == 0 || !strings.Contains(r.Stderr, "Invalid") || !strings.Contains(r.Stderr, field) {
+			t.Errorf("%s: want a 422 naming %s, got %s", port, field, r)
+		}
+	}
+	d.AssertNoPods()
+}
