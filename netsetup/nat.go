@@ -66,10 +66,35 @@ func (n *NAT) Publish(owner string, ip net.IP) error {
 	if len(h.ports) > 0 && ip.To4() == nil {
 		return fmt.Errorf("publish hostPorts of %s: pod address %s is not IPv4", owner, ip)
 	}
-	if err := n.elementsLocked(h.ports, ip, true); err != nil {
+	err := n.elementsLocked(h.ports, ip, true)
+	if errors.Is(err, unix.ENOENT) { // the table went behind podd's back (nft flush ruleset)
+		err = n.rebuildLocked()
+		if err == nil {
+			err = n.elementsLocked(h.ports, ip, true)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("publish hostPorts of %s: %w", owner, err)
 	}
 	h.ip = ip
+	return nil
+}
+
+// rebuildLocked makes the table again with every published pod's hostPorts.
+func (n *NAT) rebuildLocked() error {
+	n.logf("nftables table inet %s is gone: making it again", tableName)
+	n.up = false
+	if err := n.ensureLocked(); err != nil {
+		return err
+	}
+	for _, h := range n.holders {
+		if h.ip == nil {
+			continue
+		}
+		if err := n.elementsLocked(h.ports, h.ip, true); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -329,3 +329,24 @@ func TestNATRestart(t *testing.T) {
 		t.Fatalf("table left:\n%s", nftList(t))
 	}
 }
+
+// TestNATTableGoneBehindPodd: a table deleted behind podd's back (nft flush ruleset) is made
+// again, with every published pod's ports, by the next pod's publish.
+func TestNATTableGoneBehindPodd(t *testing.T) {
+	requireNS(t)
+	n := newNetwork(t)
+	hp := func(port uint16) HostPort { return HostPort{Protocol: "TCP", HostPort: port, PodPort: 80} }
+	attachPublished(t, n, natOwnerA, "default/a", hp(18081))
+	if _, err := RemoveTable(); err != nil {
+		t.Fatal(err)
+	}
+	attachPublished(t, n, natOwnerB, "default/b", hp(18082))
+	if got := mapElements(t); got != 2 {
+		t.Fatalf("%d elements after the rebuild, want a's and b's:\n%s", got, nftList(t))
+	}
+	n.Release(natOwnerA)
+	n.Release(natOwnerB)
+	if tableExists(t) {
+		t.Fatalf("table left:\n%s", nftList(t))
+	}
+}
