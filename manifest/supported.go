@@ -28,6 +28,8 @@ var supported = []string{
 	"spec.containers[].ports[].name",
 	"spec.containers[].ports[].containerPort",
 	"spec.containers[].ports[].protocol",
+	"spec.containers[].ports[].hostPort",
+	"spec.containers[].ports[].hostIP",
 	"spec.containers[].resources.requests.cpu",
 	"spec.containers[].resources.requests.memory",
 	"spec.containers[].resources.limits.cpu",

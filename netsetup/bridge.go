@@ -3,6 +3,7 @@ package netsetup
 import (
 	"errors"
 	"fmt"
+	"log"
 	"net"
 
 	"github.com/vishvananda/netlink"
@@ -14,8 +15,16 @@ type Network struct {
 	Bridge  string     // e.g. "podd0"
 	Subnet  *net.IPNet // e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge
 	IPAMDir string     // one file per allocated address, named by it, holding the owner id
+	// Uplinks are the interfaces pods' egress leaves by, where IPv4 forwarding is enabled with
+	// the bridge's; none: the interfaces of the default routes when the first pod attaches.
+	Uplinks []string
+	// Logf reports what podd changed on the node (nftables, sysctls); nil: the log package.
+	Logf func(format string, args ...any)
 
 	leases leaseIndex // owner -> its address files, so a release reads one file, not all
+	nat    *NAT       // egress masquerade and hostPorts (nat.go); nil until Setup
+	// saidNoUplink: the log said once that pods' egress has no uplink (under NAT's lock).
+	saidNoUplink bool
 }
 
 // Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It
@@ -35,7 +44,7 @@ func (n *Network) Setup() error {
 	if err := netlink.LinkSetUp(br); err != nil {
 		return fmt.Errorf("set bridge %q up: %w", n.Bridge, err)
 	}
-	return nil
+	return n.setupNAT()
 }
 
 // ensureBridge returns the bridge, creating it if it does not exist.
@@ -84,4 +93,12 @@ func deleteLink(name string) error {
 func isNotFound(err error) bool {
 	var nf netlink.LinkNotFoundError
 	return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
+}
+
+func (n *Network) logf(format string, args ...any) {
+	if n.Logf != nil {
+		n.Logf(format, args...)
+		return
+	}
+	log.Printf(format, args...)
 }

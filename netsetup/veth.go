@@ -101,6 +101,12 @@ func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
 		deleteLink(name)
 		return fmt.Errorf("create veth %q: set up: %w", name, err)
 	}
+	// Hairpin: with br_netfilter loaded, a pod's connection to its own hostPort is DNATed on the
+	// bridge and must go back out the port it came in by.
+	if err := netlink.LinkSetHairpin(veth, true); err != nil {
+		deleteLink(name)
+		return fmt.Errorf("create veth %q: hairpin mode: %w", name, err)
+	}
 	return nil
 }
 
@@ -140,8 +146,9 @@ func configurePodIf(ip net.IP, gw *net.IPNet) error {
 	return nil
 }
 
-// Release deletes the host end of owner's veth pair if it is still there after vethGrace, then
-// frees owner's addresses. Call it after PodNS.Remove: destroying the pod's network namespace
+// Release unmaps owner's hostPorts (the last pod's release deletes podd's nftables table),
+// deletes the host end of owner's veth pair if it is still there after vethGrace, then frees
+// owner's addresses. Call it after PodNS.Remove: destroying the pod's network namespace
 // takes the veth pair with it, more cheaply than deleting it.
 func (n *Network) Release(owner string) error {
 	name, err := vethName(owner)
@@ -149,6 +156,9 @@ func (n *Network) Release(owner string) error {
 		return err
 	}
 	var errs []error
+	if err := n.releaseNAT(owner); err != nil {
+		errs = append(errs, err)
+	}
 	if err := awaitLinkGone(name, vethGrace); err != nil {
 		errs = append(errs, fmt.Errorf("delete veth %q: %w", name, err))
 	}

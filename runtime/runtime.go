@@ -52,6 +52,8 @@ type Options struct {
 	LogMaxFiles int
 	// InsecureRegistries are pulled from over plain HTTP (loopback ones always are).
 	InsecureRegistries []string
+	// Uplinks are the interfaces pods' egress leaves by (netsetup.Network.Uplinks).
+	Uplinks []string
 }
 
 // Runtime owns every pod.
@@ -188,7 +190,7 @@ func (rt *Runtime) setupNetwork() error {
 		return fmt.Errorf("--pod-cidr %q: %w", rt.opts.PodCIDR, err)
 	}
 	n := &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
-		IPAMDir: filepath.Join(rt.opts.Root, "ipam")}
+		IPAMDir: filepath.Join(rt.opts.Root, "ipam"), Uplinks: rt.opts.Uplinks, Logf: logf}
 	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
 		return err
 	}

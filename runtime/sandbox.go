@@ -34,13 +34,18 @@ type sandbox struct {
 	netSpec  podNetSpec         // hostNetwork, hosts and DNS (hostnet.go)
 	setup    cpuSetup           // the pod cgroup's cpu.max lifted while containers set up
 	fsGroup  *int64             // spec.securityContext.fsGroup: the group owning emptyDirs
+	// The containers' hostPorts (hostports.go), or why podd cannot publish them (a 422).
+	ports    []netsetup.HostPort
+	portsErr error
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
-	return &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
+	s := &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
 		hostName: sandboxHostname(obj), netSpec: podNetSpecOf(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
 		logs:    filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID))),
 		fsGroup: podFSGroup(obj)}
+	s.ports, s.portsErr = podHostPorts(obj)
+	return s
 }
 
 func (s *sandbox) dir() string    { return filepath.Join(s.rt.podsDir(), s.id) }
@@ -53,6 +58,9 @@ func (s *sandbox) logDir() string { return s.logs }
 // the namespaces, which they must not need: Apply passes the record's fsync and the containers'
 // CreateContainer (they need the pod cgroup only).
 func (s *sandbox) run(alongside ...func() error) error {
+	if err := s.reservePorts(); err != nil {
+		return err
+	}
 	if err := s.createVolumes(); err != nil {
 		return err
 	}
@@ -87,7 +95,7 @@ func (s *sandbox) attachNetwork() error {
 		return fmt.Errorf("pod network: %w", err)
 	}
 	s.ip = ip.String()
-	return nil
+	return s.publishPorts()
 }
 
 func (s *sandbox) createCgroup() error {
@@ -117,12 +125,21 @@ func (s *sandbox) recover(live []int) error {
 		return s.rebuild()
 	}
 	s.ns = ns
+	if err := s.reservePorts(); err != nil {
+		return err
+	}
+	if err := s.publishPorts(); err != nil {
+		return err
+	}
 	return s.createCgroup()
 }
 
 func (s *sandbox) rebuild() error {
 	if s.rt.net != nil {
 		_ = s.rt.net.Release(s.id)
+	}
+	if err := s.reservePorts(); err != nil {
+		return err
 	}
 	if err := s.createNamespaces(); err != nil {
 		return err

@@ -27,6 +27,8 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "cgroup-root", Usage: "podd's cgroup v2 subtree (default <cgroup2 mount>/podd)"},
 			&cli.StringFlag{Name: "bridge", Value: "podd0", Usage: "host bridge for pod networking (\"\" to give pods only loopback)"},
 			&cli.StringFlag{Name: "pod-cidr", Value: "10.77.0.0/16", Usage: "pod IP range; the bridge takes the first address"},
+			&cli.StringSliceFlag{Name: "uplink", Usage: "interface pods' egress leaves by, where podd enables IPv4 forwarding with the bridge's (default: the IPv4 default routes' interfaces)"},
+			&cli.BoolFlag{Name: "cleanup", Usage: "delete podd's nftables table (inet podd) and exit; refused while a podd runs on --root"},
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
 			&cli.StringFlag{Name: "log-max-size", Value: "10Mi", Usage: "disk a container run's log may hold; past it the oldest output is dropped (kubelet's containerLogMaxSize)"},
 			&cli.IntFlag{Name: "log-max-files", Value: runtime.DefaultLogMaxFiles, Usage: "run log files kept per container, the current one included (at least 2, for logs --previous)"},
@@ -35,7 +37,12 @@ func app(isInit bool) *cli.App {
 			&cli.BoolFlag{Name: "stop-pods-on-exit", Usage: "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
 			&cli.StringFlag{Name: "run", Usage: "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},
 		},
-		Action: func(c *cli.Context) error { return serve(c, isInit) },
+		Action: func(c *cli.Context) error {
+			if c.Bool("cleanup") {
+				return cleanup(c)
+			}
+			return serve(c, isInit)
+		},
 	}
 }
 
@@ -44,6 +51,7 @@ func options(c *cli.Context) (runtime.Options, error) {
 		Root: c.String("root"), Run: c.String("run-dir"), LogDir: c.String("log-dir"),
 		CgroupRoot: c.String("cgroup-root"), Bridge: c.String("bridge"), PodCIDR: c.String("pod-cidr"),
 		PidsLimit: c.Int64("pids-limit"), InsecureRegistries: c.StringSlice("insecure-registry"),
+		Uplinks: c.StringSlice("uplink"),
 	}
 	var err error
 	if o.LogMaxSize, o.LogMaxFiles, err = logLimits(c); err != nil {

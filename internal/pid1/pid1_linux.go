@@ -1,6 +1,6 @@
 // Package pid1 does what podd must do when the kernel starts it as init: leave the initramfs
-// rootfs (pivot_root refuses it), mount the early filesystems, load kernel modules, read its
-// flags from the kernel command line, and power the machine off at the end.
+// rootfs (pivot_root refuses it), mount the early filesystems, load kernel modules, set the
+// loopback up, read its flags from the kernel command line, and power the machine off at the end.
 package pid1
 
 import (
@@ -46,6 +46,28 @@ func Setup() error {
 		}
 	}
 	LoadModules("/etc/podd/modules")
+	return LoopbackUp()
+}
+
+// LoopbackUp sets the loopback interface of the calling thread's network namespace up, as every
+// init does: 127.0.0.1 (and a hostPort on it) answers on the node.
+func LoopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("loopback up: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return fmt.Errorf("loopback up: %w", err)
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("loopback up: flags of lo: %w", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("loopback up: %w", err)
+	}
 	return nil
 }
 

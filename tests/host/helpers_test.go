@@ -781,6 +781,7 @@ func (d *Podd) AssertNoPods() {
 	if m := d.pinMountsMatching(filepath.Join(d.RunDir, "ns") + "/"); len(m) > 0 {
 		t.Errorf("pins left in podd's pins namespace:\n%s", strings.Join(m, "\n"))
 	}
+	d.assertNoNATTable() // nat_test.go
 	eventually(t, 2*time.Second, "no veth in podd's network namespace", func() error {
 		ls, err := links(d.HolderPID())
 		if err != nil {

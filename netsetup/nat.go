@@ -1,0 +1,257 @@
+package netsetup
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/google/nftables"
+	"golang.org/x/sys/unix"
+)
+
+// NAT keeps podd's nftables table (inet podd, natrules.go) over netlink: egress masquerade for
+// the pod subnet and the hostPort maps. The table exists while a pod is attached: the first one
+// creates it (replacing whatever an earlier podd left, so it matches podd's records: recovery
+// publishes every recovered pod again), the last one's release deletes it.
+type NAT struct {
+	Subnet *net.IPNet
+	// Logf reports what NAT changed on the node (the table, sysctls); nil: nothing is said.
+	Logf func(format string, args ...any)
+	// OnTable runs when NAT creates its table (the first pod): the sysctls pods need.
+	OnTable func()
+
+	mu      sync.Mutex
+	conn    *nftables.Conn
+	up      bool                   // this process made the table
+	holders map[string]*portHolder // owner (pod uid) -> its hostPorts
+	taken   portIndex              // the holders' ports by protocol and port
+}
+
+// Reserve takes ports for owner (the pod holder, namespace/name, for errors), or returns a
+// *PortConflict naming the pod that holds one of them. It makes nothing on the node. Reserving
+// again for the same owner replaces its ports.
+func (n *NAT) Reserve(owner, holder string, ports []HostPort) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.holders == nil {
+		n.holders, n.taken = map[string]*portHolder{}, portIndex{}
+	}
+	old := n.holders[owner]
+	if old != nil {
+		n.taken.remove(owner, old.ports)
+	}
+	if c := n.taken.conflict(holder, ports); c != nil {
+		if old != nil {
+			n.taken.add(owner, old.name, old.ports)
+		}
+		return c
+	}
+	n.holders[owner] = &portHolder{name: holder, ports: ports}
+	n.taken.add(owner, holder, ports)
+	return nil
+}
+
+// Publish makes the table if it is missing and maps owner's reserved hostPorts to ip.
+func (n *NAT) Publish(owner string, ip net.IP) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	h := n.holders[owner]
+	if h == nil {
+		return fmt.Errorf("publish %s: no reservation", owner)
+	}
+	if err := n.ensureLocked(); err != nil {
+		return err
+	}
+	if len(h.ports) > 0 && ip.To4() == nil {
+		return fmt.Errorf("publish hostPorts of %s: pod address %s is not IPv4", owner, ip)
+	}
+	err := n.elementsLocked(h.ports, ip, true)
+	if errors.Is(err, unix.ENOENT) { // the table went behind podd's back (nft flush ruleset)
+		err = n.rebuildLocked()
+		if err == nil {
+			err = n.elementsLocked(h.ports, ip, true)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("publish hostPorts of %s: %w", owner, err)
+	}
+	h.ip = ip
+	return nil
+}
+
+// rebuildLocked makes the table again with every published pod's hostPorts.
+func (n *NAT) rebuildLocked() error {
+	n.logf("nftables table inet %s is gone: making it again", tableName)
+	n.up = false
+	if err := n.ensureLocked(); err != nil {
+		return err
+	}
+	for _, h := range n.holders {
+		if h.ip == nil {
+			continue
+		}
+		if err := n.elementsLocked(h.ports, h.ip, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Release unmaps owner's hostPorts and frees them; with no pod left it deletes the table. An
+// owner it does not know is fine, so a restarted podd can release again.
+func (n *NAT) Release(owner string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	h := n.holders[owner]
+	delete(n.holders, owner)
+	if h != nil {
+		n.taken.remove(owner, h.ports)
+	}
+	var err error
+	if h != nil && h.ip != nil && n.up {
+		if err = n.elementsLocked(h.ports, h.ip, false); err != nil {
+			err = fmt.Errorf("unpublish hostPorts of %s: %w", owner, err)
+		}
+	}
+	if len(n.holders) == 0 {
+		err = errors.Join(err, n.removeLocked())
+	}
+	return err
+}
+
+// Remove deletes podd's table if it exists (podd --cleanup, or no pod left at start).
+func (n *NAT) Remove() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.removeLocked()
+}
+
+func (n *NAT) removeLocked() error {
+	_, err := n.removeTableLocked()
+	return err
+}
+
+// removeTableLocked deletes the table and reports whether there was one.
+func (n *NAT) removeTableLocked() (bool, error) {
+	c, err := n.connLocked()
+	if err != nil {
+		return false, err
+	}
+	c.DelTable(natTable())
+	err = c.Flush()
+	wasUp := n.up
+	n.up = false
+	if errors.Is(err, unix.ENOENT) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("delete nftables table inet %s: %w", tableName, err)
+	}
+	if !wasUp {
+		n.logf("removed nftables table inet %s left by an earlier podd", tableName)
+	}
+	return true, nil
+}
+
+// ensureLocked builds the table in one transaction, replacing any table of that name: what an
+// earlier podd left is dropped, recovered pods publish their ports again.
+func (n *NAT) ensureLocked() error {
+	if n.up {
+		return nil
+	}
+	c, err := n.connLocked()
+	if err != nil {
+		return err
+	}
+	if err := addTable(c, n.Subnet); err != nil {
+		return err
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("create nftables table inet %s: %w", tableName, err)
+	}
+	n.up = true
+	n.logf("nftables table inet %s: masquerade for %s leaving it, hostPort DNAT", tableName, n.Subnet)
+	if n.OnTable != nil {
+		n.OnTable()
+	}
+	return nil
+}
+
+// addTable queues the table's (re)creation on c: add (so the delete finds it), delete, add
+// with its maps, chains and rules.
+func addTable(c *nftables.Conn, subnet *net.IPNet) error {
+	t := natTable()
+	c.AddTable(t)
+	c.DelTable(t)
+	c.AddTable(t)
+	byIP, anyIP := natSets(t)
+	for _, s := range []*nftables.Set{byIP, anyIP} {
+		if err := c.AddSet(s, nil); err != nil {
+			return fmt.Errorf("nftables map %s: %w", s.Name, err)
+		}
+	}
+	chains, err := natChains(t, subnet, byIP, anyIP)
+	if err != nil {
+		return err
+	}
+	for _, ch := range chains {
+		c.AddChain(ch.chain)
+		for _, r := range ch.rules {
+			c.AddRule(&nftables.Rule{Table: t, Chain: ch.chain, Exprs: r})
+		}
+	}
+	return nil
+}
+
+// elementsLocked adds (or deletes) the map elements of ports to ip, in one transaction.
+func (n *NAT) elementsLocked(ports []HostPort, ip net.IP, add bool) error {
+	if len(ports) == 0 {
+		return nil
+	}
+	c, err := n.connLocked()
+	if err != nil {
+		return err
+	}
+	byIP, anyIP := natSets(natTable())
+	sets := map[string]*nftables.Set{byIP.Name: byIP, anyIP.Name: anyIP}
+	for _, hp := range ports {
+		name, el := portElement(hp, ip)
+		op := c.SetAddElements
+		if !add {
+			op = c.SetDeleteElements
+		}
+		if err := op(sets[name], []nftables.SetElement{el}); err != nil {
+			return err
+		}
+	}
+	return c.Flush()
+}
+
+func (n *NAT) connLocked() (*nftables.Conn, error) {
+	if n.conn != nil {
+		return n.conn, nil
+	}
+	c, err := nftables.New(nftables.AsLasting())
+	if err != nil {
+		return nil, fmt.Errorf("nftables netlink: %w", err)
+	}
+	n.conn = c
+	return c, nil
+}
+
+func (n *NAT) logf(format string, args ...any) {
+	if n.Logf != nil {
+		n.Logf(format, args...)
+	}
+}
+
+// RemoveTable deletes podd's nftables table of the calling thread's network namespace, if it
+// exists (podd --cleanup), and reports whether it did.
+func RemoveTable() (bool, error) {
+	n := &NAT{}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.up = true // not "left by an earlier podd": the caller says what it did
+	return n.removeTableLocked()
+}
