@@ -8,6 +8,7 @@ import (
 // Kubelet's container and pod reasons.
 const (
 	ReasonContainerCreating = "ContainerCreating"
+	ReasonPodInitializing   = "PodInitializing"
 	ReasonCompleted         = "Completed"
 	ReasonError             = "Error"
 	ReasonOOMKilled         = "OOMKilled"

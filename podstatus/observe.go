@@ -59,6 +59,8 @@ type Pod struct {
 	PodIPs       []string
 	Eviction     *Eviction // nil unless evicted
 	Containers   []Container
+	// InitContainers are the init containers' observations, in spec order.
+	InitContainers []Container
 }
 
 // Run is the observation once the container (re)started at the given time: a run that had
