@@ -19,7 +19,7 @@ const (
 // as the pod's restartPolicy says. It returns once the pod is being deleted and the container
 // is gone.
 func (c *container) supervise() {
-	defer c.p.wg.Done()
+	defer c.supervisorDone()
 	crashes := 0
 	for {
 		if c.proc != nil {
@@ -33,6 +33,9 @@ func (c *container) supervise() {
 			}
 		}
 		if !c.shouldRestart() {
+			if !c.init {
+				c.p.appsFinished()
+			}
 			c.waitStop()
 			return
 		}
@@ -78,6 +81,14 @@ func (c *container) shouldRestart() bool {
 		return false
 	}
 	t := c.status().State.Terminated
+	switch {
+	case c.sidecar():
+		return !c.p.appsDone // a sidecar restarts whatever the pod's restartPolicy
+	case c.init && t != nil && t.ExitCode == 0:
+		return false // done: the next one runs
+	case c.init:
+		return c.p.obj.Spec.RestartPolicy != corev1.RestartPolicyNever // failed: OnFailure and Always retry
+	}
 	switch c.p.obj.Spec.RestartPolicy {
 	case corev1.RestartPolicyNever:
 		return false
