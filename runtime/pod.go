@@ -21,7 +21,7 @@ type pod struct {
 	ctrs       []*container // the app containers
 	inits      []*container // the init containers, sidecars among them (initcontainers.go)
 	deleting   bool
-	appsDone   bool // no app container will run again: the sidecars are stopped (initcontainers.go)
+	appsDone   bool           // no app container will run again: the sidecars are stopped (initcontainers.go)
 	supervised bool           // container supervisors are running (they reap their processes)
 	started    chan struct{}  // closed when Apply's start has finished, well or not
 	gone       chan struct{}  // closed when the pod is torn down
