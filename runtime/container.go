@@ -25,21 +25,22 @@ import (
 //
 // A restart is create then start again; supervise.go runs the restart policy.
 type container struct {
-	p      *pod
-	idx    int  // in the spec's containers, or initContainers when init
-	init   bool // an init container (a sidecar when its restartPolicy is Always)
-	spec   *corev1.Container
-	img    *rootfs.Image
-	proc   *nsinit.Process
-	stopAt chan time.Time // receives the kill deadline when the pod is deleted
-	done   chan struct{}  // closed when its supervisor returns
-	// supervised: a supervisor was started (p.mu guards it)
-	supervised bool
-	restarts   int32
-	oomSeen    uint64
-	startedAt  time.Time
-	log        *os.File  // this run's log, from create to start
-	probes     *probeRun // this run's probes (probes.go); p.mu guards it
+	p         *pod
+	idx       int
+	spec      *corev1.Container
+	img       *rootfs.Image
+	proc      *nsinit.Process
+	stopAt    chan time.Time // receives the kill deadline when the pod is deleted
+	restarts  int32
+	oomSeen   uint64
+	startedAt time.Time
+	log       *os.File  // this run's log, from create to start
+	probes    *probeRun // this run's probes (probes.go); p.mu guards it
+
+	// Init containers and supervision (initcontainers.go).
+	init       bool          // idx is in spec.initContainers; a sidecar when its restartPolicy is Always
+	done       chan struct{} // closed when its supervisor returns
+	supervised bool          // a supervisor was started (p.mu guards it)
 }
 
 func (c *container) name() string   { return c.spec.Name }
