@@ -24,7 +24,9 @@ func (c *container) supervise() {
 	for {
 		if c.proc != nil {
 			c.startProbes()
+			endHook := c.startPostStart()
 			ran, stopped := c.wait()
+			endHook()
 			if stopped {
 				return
 			}
