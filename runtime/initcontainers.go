@@ -133,10 +133,12 @@ func (p *pod) awaitInit(c *container) bool {
 	}
 }
 
-// initFailed: a regular init container exited non-zero and will not be restarted.
+// initFailed: a regular init container exited non-zero and will not be restarted (one whose
+// end a restarted podd could not observe is run again).
 func initFailed(c *container) bool {
 	t := c.status().State.Terminated
-	return t != nil && t.ExitCode != 0 && c.p.obj.Spec.RestartPolicy == corev1.RestartPolicyNever
+	return t != nil && t.ExitCode != 0 && t.Reason != podstatus.ReasonStatusUnknown &&
+		c.p.obj.Spec.RestartPolicy == corev1.RestartPolicyNever
 }
 
 // launchApps creates and starts the app containers at once and supervises them.

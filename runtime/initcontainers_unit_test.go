@@ -230,3 +230,32 @@ func TestSidecarsStopWhenAppsComplete(t *testing.T) {
 	noStart(t, h)
 	deleteLeavesNothing(t, rt, h, "job")
 }
+
+// A podd restarted while a pod initializes adopts its live sidecar and init container and goes
+// on: the init container, whose end it cannot observe, runs again, then the app container.
+func TestRecoverWhileInitializing(t *testing.T) {
+	rt, h := newTestRuntime(t)
+	in := withInits(testPod(t, "web", "a"), "s+", "i")
+	in.Spec.RestartPolicy = corev1.RestartPolicyNever
+	apply(t, rt, in)
+	s, i := nextStart(t, h), nextStart(t, h)
+	waitFor(t, func() bool { return initStatus(t, rt, "web", "i").State.Running != nil })
+	h.survives(s)
+	h.survives(i)
+	rt = h.restart(rt)
+	rt.Recover()
+	noStart(t, h)
+	i.end(exitCode(0)) // seen by the new podd as an unknown end
+	if again := nextStart(t, h); again.name != "i" {
+		t.Fatalf("then %s, want i again", again.name)
+	} else {
+		again.end(exitCode(0))
+	}
+	if a := nextStart(t, h); a.name != "a" {
+		t.Fatalf("then %s, want a", a.name)
+	}
+	if st := initStatus(t, rt, "web", "s"); st.State.Running == nil || st.RestartCount != 0 {
+		t.Errorf("sidecar: %+v", st)
+	}
+	deleteLeavesNothing(t, rt, h, "web")
+}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -86,6 +87,8 @@ func (c *container) shouldRestart() bool {
 	switch {
 	case c.sidecar():
 		return !c.p.appsDone // a sidecar restarts whatever the pod's restartPolicy
+	case c.init && t != nil && t.Reason == podstatus.ReasonStatusUnknown:
+		return true // adopted by a restarted podd, which cannot know how it ended: run it again
 	case c.init && t != nil && t.ExitCode == 0:
 		return false // done: the next one runs
 	case c.init:
