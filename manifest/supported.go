@@ -117,6 +117,7 @@ var supported = []string{
 
 	"spec.restartPolicy",
 	"spec.terminationGracePeriodSeconds",
+	"spec.activeDeadlineSeconds",
 	"spec.hostname",
 	"spec.nodeName",
 	"spec.dnsPolicy",

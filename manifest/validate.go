@@ -73,6 +73,7 @@ func validateSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 	volumes, errs := validateVolumes(spec.Volumes, p.Child("volumes"))
 	errs = append(errs, validateContainers(spec.Containers, volumes, p.Child("containers"))...)
 	errs = append(errs, validateInitContainers(spec, volumes, p.Child("initContainers"))...)
+	errs = append(errs, validateActiveDeadline(spec.ActiveDeadlineSeconds, p.Child("activeDeadlineSeconds"))...)
 	errs = append(errs, validatePodCPULimit(spec.Containers, p.Child("containers"))...)
 	errs = append(errs, validateEnum(spec.RestartPolicy, p.Child("restartPolicy"),
 		corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)...)

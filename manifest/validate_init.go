@@ -155,3 +155,11 @@ func setLifecycleDefaults(l *corev1.Lifecycle) {
 		}
 	}
 }
+
+// validateActiveDeadline: at least 1 s when set.
+func validateActiveDeadline(v *int64, p *field.Path) field.ErrorList {
+	if v != nil && *v < 1 {
+		return field.ErrorList{field.Invalid(p, *v, "must be greater than or equal to 1")}
+	}
+	return nil
+}

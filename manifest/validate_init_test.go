@@ -21,6 +21,10 @@ func TestValidateInitContainersAndHooks(t *testing.T) {
 			p.Spec.InitContainers = []corev1.Container{{Name: "i", Image: "/rootfs"},
 				{Name: "s", Image: "/rootfs", RestartPolicy: &always, Lifecycle: &corev1.Lifecycle{PreStop: sleep, StopSignal: &sigterm}}}
 		}, nil},
+		{"activeDeadlineSeconds 0", func(p *corev1.Pod) {
+			var zero int64
+			p.Spec.ActiveDeadlineSeconds = &zero
+		}, []string{`spec.activeDeadlineSeconds: Invalid value: 0: must be greater than or equal to 1`}},
 		{"duplicate name", func(p *corev1.Pod) {
 			p.Spec.InitContainers = []corev1.Container{{Name: "web", Image: "/rootfs"}}
 		}, []string{`spec.initContainers[0].name: Duplicate value: "web"`}},

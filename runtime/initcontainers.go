@@ -117,7 +117,7 @@ func (p *pod) awaitInit(c *container) bool {
 	for {
 		p.mu.Lock()
 		switch {
-		case p.deleting:
+		case p.deleting || p.evictedLocked():
 			p.mu.Unlock()
 			return false
 		case initComplete(c):

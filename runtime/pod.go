@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,6 +23,7 @@ type pod struct {
 	inits      []*container // the init containers, sidecars among them (initcontainers.go)
 	deleting   bool
 	appsDone   bool           // no app container will run again: the sidecars are stopped (initcontainers.go)
+	deadline   *time.Timer    // spec.activeDeadlineSeconds (deadline.go)
 	supervised bool           // container supervisors are running (they reap their processes)
 	started    chan struct{}  // closed when Apply's start has finished, well or not
 	gone       chan struct{}  // closed when the pod is torn down

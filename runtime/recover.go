@@ -170,6 +170,7 @@ func (p *pod) recover() error {
 	p.mu.Unlock()
 	p.save()
 	p.superviseAll()
+	p.watchDeadline()
 	return nil
 }
 

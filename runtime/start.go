@@ -151,6 +151,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	}
 	p.supervised = true
 	p.superviseAll()
+	p.watchDeadline()
 	return nil
 }
 

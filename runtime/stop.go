@@ -135,6 +135,7 @@ func (p *pod) markDeleted(deadline time.Time, grace time.Duration) bool {
 // containers first; a failed apply has not, and the sandbox's stop kills what it started. It is
 // idempotent: what is already gone is fine, so a restarted podd can run it again.
 func (p *pod) teardown() {
+	p.stopDeadline()
 	errs := []error{p.sandbox.stop()}
 	for _, c := range p.all() {
 		errs = append(errs, c.remove())
