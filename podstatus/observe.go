@@ -25,6 +25,9 @@ type Exit struct {
 	StartedAt   time.Time
 	FinishedAt  time.Time
 	ContainerID string
+	// Message is the run's termination message (terminationMessagePath, or its log's tail
+	// with FallbackToLogsOnError); a lost run has kubelet's MessageLost instead.
+	Message string
 }
 
 // Container is what podd observed of one container.

@@ -64,6 +64,7 @@ func (c *container) wait() (ran time.Duration, stopped bool) {
 
 func (c *container) exited(e reaper.Exit) {
 	c.stopProbes()
+	msg := c.terminationMessage(e)
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
 		oom = n["oom_kill"] > c.oomSeen
@@ -72,6 +73,9 @@ func (c *container) exited(e reaper.Exit) {
 	c.p.mu.Lock()
 	c.proc = nil
 	c.setTerminated(e, c.exitReason(e, oom))
+	if msg != "" {
+		c.observe(func(o podstatus.Container) podstatus.Container { o.Exit.Message = msg; return o })
+	}
 	c.p.updatePhase()
 	c.p.mu.Unlock()
 	c.p.save()
