@@ -141,22 +141,11 @@ func initFailed(c *container) bool {
 		c.p.obj.Spec.RestartPolicy == corev1.RestartPolicyNever
 }
 
-// launchApps creates and starts the app containers at once and supervises them.
+// launchApps starts the app containers, each by its own supervisor, all at once.
 func (p *pod) launchApps() {
-	tasks := make([]func() error, len(p.ctrs))
-	for i, c := range p.ctrs {
-		tasks[i] = func() error {
-			p.launch(c)
-			return nil
-		}
+	for _, c := range p.ctrs {
+		p.launch(c)
 	}
-	_ = parallel(tasks)
-}
-
-func (p *pod) isDeleting() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.deleting
 }
 
 // waitChangeLocked returns a channel closed at the next status change (updatePhase) or
