@@ -46,8 +46,8 @@ func TestDecodeErrors(t *testing.T) {
 	}, {
 		name: "unsupported field",
 		input: podYAML("  containers:\n  - name: web\n    image: /rootfs\n" +
-			"  - name: side\n    image: /rootfs\n    lifecycle:\n      preStop:\n        exec:\n          command: [sleep, '1']\n"),
-		want: []string{`spec.containers[1].lifecycle: not supported`},
+			"  - name: side\n    image: /rootfs\n    lifecycle:\n      preStop:\n        tcpSocket:\n          port: 80\n"),
+		want: []string{`spec.containers[1].lifecycle.preStop.tcpSocket: not supported`},
 	}, {
 		name:  "bad pod name",
 		input: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Web_1\nspec:\n  containers:\n  - name: web\n    image: /rootfs\n",
@@ -164,9 +164,9 @@ func TestDecodeErrors(t *testing.T) {
 		input: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  generateName: p-\nspec:\n  containers:\n  - {name: web, image: /rootfs}\n",
 		want:  []string{`metadata.generateName: not supported`},
 	}, {
-		name:  "init containers and unknown spec field",
-		input: podYAML("  initContainers: []\n  container: []\n  containers:\n  - {name: web, image: /rootfs}\n"),
-		want:  []string{`spec.container: unknown field`, `spec.initContainers: not supported`},
+		name:  "ephemeral containers and unknown spec field",
+		input: podYAML("  ephemeralContainers: []\n  container: []\n  containers:\n  - {name: web, image: /rootfs}\n"),
+		want:  []string{`spec.container: unknown field`, `spec.ephemeralContainers: not supported`},
 	}, {
 		name:  "unknown top-level field",
 		input: podYAML("  containers:\n  - {name: web, image: /rootfs}\nextra: 1\n"),

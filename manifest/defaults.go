@@ -41,6 +41,9 @@ func setSpecDefaults(spec *corev1.PodSpec) {
 	for i := range spec.Containers {
 		setContainerDefaults(&spec.Containers[i])
 	}
+	for i := range spec.InitContainers {
+		setContainerDefaults(&spec.InitContainers[i])
+	}
 }
 
 func setContainerDefaults(c *corev1.Container) {
@@ -59,6 +62,7 @@ func setContainerDefaults(c *corev1.Container) {
 		}
 	}
 	setRequestDefaults(&c.Resources)
+	setLifecycleDefaults(c.Lifecycle)
 	probe.SetContainerDefaults(c)
 }
 

@@ -11,5 +11,5 @@
 // Kubernetes field errors, one problem per line:
 //
 //	spec.containers[0].image: Required value
-//	spec.containers[1].lifecycle: not supported
+//	spec.containers[1].lifecycle.preStop.tcpSocket: not supported
 package manifest

@@ -1,5 +1,7 @@
 package manifest
 
+import "strings"
+
 // supported lists every Pod field podd implements, one JSON path per line.
 // "[]" steps into the items of a list; a trailing ".*" accepts anything
 // below. A path ending on an object (spec.securityContext) accepts only the
@@ -106,6 +108,26 @@ var supported = []string{
 	"spec.containers[].startupProbe.successThreshold",
 	"spec.containers[].startupProbe.failureThreshold",
 	"spec.containers[].startupProbe.terminationGracePeriodSeconds",
+	// Lifecycle hooks and the stop signal (runtime/hooks.go).
+	"spec.containers[].lifecycle.postStart.exec.command",
+	"spec.containers[].lifecycle.postStart.httpGet.path",
+	"spec.containers[].lifecycle.postStart.httpGet.port",
+	"spec.containers[].lifecycle.postStart.httpGet.host",
+	"spec.containers[].lifecycle.postStart.httpGet.scheme",
+	"spec.containers[].lifecycle.postStart.httpGet.httpHeaders[].name",
+	"spec.containers[].lifecycle.postStart.httpGet.httpHeaders[].value",
+	"spec.containers[].lifecycle.postStart.sleep.seconds",
+	"spec.containers[].lifecycle.preStop.exec.command",
+	"spec.containers[].lifecycle.preStop.httpGet.path",
+	"spec.containers[].lifecycle.preStop.httpGet.port",
+	"spec.containers[].lifecycle.preStop.httpGet.host",
+	"spec.containers[].lifecycle.preStop.httpGet.scheme",
+	"spec.containers[].lifecycle.preStop.httpGet.httpHeaders[].name",
+	"spec.containers[].lifecycle.preStop.httpGet.httpHeaders[].value",
+	"spec.containers[].lifecycle.preStop.sleep.seconds",
+	"spec.containers[].lifecycle.stopSignal",
+	// Init containers accept every spec.containers[] field (initContainerFields) and this one.
+	"spec.initContainers[].restartPolicy",
 
 	"spec.volumes[].name",
 	"spec.volumes[].emptyDir.medium",
@@ -115,6 +137,7 @@ var supported = []string{
 
 	"spec.restartPolicy",
 	"spec.terminationGracePeriodSeconds",
+	"spec.activeDeadlineSeconds",
 	"spec.hostname",
 	"spec.nodeName",
 	"spec.dnsPolicy",
@@ -142,4 +165,17 @@ var supported = []string{
 	// The status belongs to the runtime: accepted so that the output of
 	// "podctl get pod -o yaml" can be applied again, then dropped.
 	"status.*",
+}
+
+// initContainerFields are the spec.containers[] lines of supported as spec.initContainers[]
+// lines: an init container accepts what a container does (validation refuses what only app
+// containers may have, such as probes on a regular init container).
+func initContainerFields(lines []string) []string {
+	out := append([]string(nil), lines...)
+	for _, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "spec.containers[]."); ok {
+			out = append(out, "spec.initContainers[]."+rest)
+		}
+	}
+	return out
 }

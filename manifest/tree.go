@@ -19,7 +19,7 @@ type node struct {
 
 // podTree is the supported table as a tree rooted at v1.Pod. Building it
 // panics if a line of the table does not name a field of the schema.
-var podTree = buildTree(reflect.TypeFor[corev1.Pod](), supported)
+var podTree = buildTree(reflect.TypeFor[corev1.Pod](), initContainerFields(supported))
 
 func buildTree(t reflect.Type, paths []string) *node {
 	root := newNode(t)

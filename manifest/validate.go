@@ -72,6 +72,8 @@ func validateAnnotations(annotations map[string]string, p *field.Path) field.Err
 func validateSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 	volumes, errs := validateVolumes(spec.Volumes, p.Child("volumes"))
 	errs = append(errs, validateContainers(spec.Containers, volumes, p.Child("containers"))...)
+	errs = append(errs, validateInitContainers(spec, volumes, p.Child("initContainers"))...)
+	errs = append(errs, validateActiveDeadline(spec.ActiveDeadlineSeconds, p.Child("activeDeadlineSeconds"))...)
 	errs = append(errs, validatePodCPULimit(spec.Containers, p.Child("containers"))...)
 	errs = append(errs, validatePodSecurity(spec, p.Child("securityContext"))...)
 	errs = append(errs, validateEnum(spec.RestartPolicy, p.Child("restartPolicy"),

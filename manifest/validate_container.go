@@ -43,6 +43,7 @@ func validateContainer(c *corev1.Container, volumes map[string]bool, p *field.Pa
 	errs = append(errs, validateMounts(c.VolumeMounts, volumes, p.Child("volumeMounts"))...)
 	errs = append(errs, probe.ValidateContainer(c, p)...)
 	errs = append(errs, validateContainerSecurity(c.SecurityContext, p.Child("securityContext"))...)
+	errs = append(errs, validateLifecycle(c.Lifecycle, p.Child("lifecycle"))...)
 	errs = append(errs, validateEnum(c.ImagePullPolicy, p.Child("imagePullPolicy"),
 		corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)...)
 	if c.TerminationMessagePath != "" {

@@ -14,11 +14,13 @@ const (
 	ReasonPodCompleted       = "PodCompleted"
 	ReasonPodFailed          = "PodFailed"
 	ReasonContainersNotReady = "ContainersNotReady"
+	ReasonNotInitialized     = "ContainersNotInitialized"
 )
 
 // Conditions are the pod conditions kubelet owns, in the order the API shows them:
 // PodReadyToStartContainers (the sandbox exists), Initialized, ContainersReady, Ready and
-// PodScheduled. A condition whose status did not change keeps its LastTransitionTime from
+// PodScheduled. statuses include the init containers' (names are unique across both lists). A
+// condition whose status did not change keeps its LastTransitionTime from
 // old; a changed or new one gets now.
 func Conditions(pod *v1.Pod, statuses []v1.ContainerStatus, phase v1.PodPhase, sandboxReady bool,
 	old []v1.PodCondition, now time.Time) []v1.PodCondition {
@@ -27,7 +29,7 @@ func Conditions(pod *v1.Pod, statuses []v1.ContainerStatus, phase v1.PodPhase, s
 	podReady.Type = v1.PodReady
 	out := []v1.PodCondition{
 		{Type: v1.PodReadyToStartContainers, Status: conditionStatus(sandboxReady)},
-		initialized(phase),
+		initialized(pod, statuses, phase),
 		ready,
 		podReady,
 		{Type: v1.PodScheduled, Status: v1.ConditionTrue},
@@ -51,7 +53,7 @@ func containersReady(pod *v1.Pod, statuses []v1.ContainerStatus, phase v1.PodPha
 		return c
 	}
 	var unknown, unready []string
-	for _, ctr := range pod.Spec.Containers {
+	for _, ctr := range readyContainers(pod) {
 		s, ok := byName(statuses, ctr.Name)
 		switch {
 		case !ok:
@@ -75,13 +77,51 @@ func containersReady(pod *v1.Pod, statuses []v1.ContainerStatus, phase v1.PodPha
 	return c
 }
 
-// initialized is always true: podd runs no init containers.
-func initialized(phase v1.PodPhase) v1.PodCondition {
+// readyContainers are those ContainersReady waits for: the sidecars, then the app containers.
+func readyContainers(pod *v1.Pod) []v1.Container {
+	if len(pod.Spec.InitContainers) == 0 {
+		return pod.Spec.Containers
+	}
+	var out []v1.Container
+	for _, c := range pod.Spec.InitContainers {
+		if IsSidecar(&c) {
+			out = append(out, c)
+		}
+	}
+	return append(out, pod.Spec.Containers...)
+}
+
+// initialized is kubelet's Initialized: true once every regular init container succeeded and
+// every sidecar started, and from then on (an app container started or ran) whatever the init
+// containers do; else false, naming the incomplete ones.
+func initialized(pod *v1.Pod, statuses []v1.ContainerStatus, phase v1.PodPhase) v1.PodCondition {
 	c := v1.PodCondition{Type: v1.PodInitialized, Status: v1.ConditionTrue}
 	if phase == v1.PodSucceeded {
 		c.Reason = ReasonPodCompleted
 	}
+	if anyAppStarted(pod, statuses) {
+		return c
+	}
+	var incomplete []string
+	for i := range pod.Spec.InitContainers {
+		ic := &pod.Spec.InitContainers[i]
+		if s, ok := byName(statuses, ic.Name); !ok || !initDone(ic, s) {
+			incomplete = append(incomplete, ic.Name)
+		}
+	}
+	if len(incomplete) > 0 {
+		c.Status, c.Reason = v1.ConditionFalse, ReasonNotInitialized
+		c.Message = fmt.Sprintf("containers with incomplete status: %s", incomplete)
+	}
 	return c
+}
+
+// initDone: a regular init container succeeded, a sidecar started.
+func initDone(c *v1.Container, s v1.ContainerStatus) bool {
+	if IsSidecar(c) {
+		return s.Started != nil && *s.Started
+	}
+	return s.State.Terminated != nil && s.State.Terminated.ExitCode == 0
 }
 
 func conditionStatus(ok bool) v1.ConditionStatus {

@@ -8,6 +8,7 @@ import (
 // Kubelet's container and pod reasons.
 const (
 	ReasonContainerCreating = "ContainerCreating"
+	ReasonPodInitializing   = "PodInitializing"
 	ReasonCompleted         = "Completed"
 	ReasonError             = "Error"
 	ReasonOOMKilled         = "OOMKilled"
@@ -64,6 +65,7 @@ func terminatedState(e *Exit) v1.ContainerState {
 	}
 	t := &v1.ContainerStateTerminated{ExitCode: e.Code, Signal: e.Signal, Reason: ExitReason(*e),
 		StartedAt: metav1.NewTime(e.StartedAt), FinishedAt: metav1.NewTime(e.FinishedAt), ContainerID: e.ContainerID}
+	t.Message = e.Message
 	if e.Lost {
 		t.Message = MessageLost
 	}
@@ -96,7 +98,11 @@ func exitOf(t *v1.ContainerStateTerminated) *Exit {
 	if t == nil {
 		return nil
 	}
-	return &Exit{Code: t.ExitCode, Signal: t.Signal, OOMKilled: t.Reason == ReasonOOMKilled,
+	e := &Exit{Code: t.ExitCode, Signal: t.Signal, OOMKilled: t.Reason == ReasonOOMKilled,
 		Lost: t.Reason == ReasonStatusUnknown, StartedAt: t.StartedAt.Time, FinishedAt: t.FinishedAt.Time,
-		ContainerID: t.ContainerID}
+		ContainerID: t.ContainerID, Message: t.Message}
+	if e.Lost {
+		e.Message = ""
+	}
+	return e
 }

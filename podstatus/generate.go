@@ -14,7 +14,12 @@ import (
 // eviction's reason and message whatever its containers still do.
 func Generate(pod *v1.Pod, o Pod, now time.Time) v1.PodStatus {
 	old := &pod.Status
-	s := v1.PodStatus{QOSClass: QOSClass(pod), ContainerStatuses: containerStatuses(pod, o.Containers)}
+	s := v1.PodStatus{QOSClass: QOSClass(pod), ContainerStatuses: containerStatuses(pod, pod.Spec.Containers, o.Containers),
+		InitContainerStatuses: containerStatuses(pod, pod.Spec.InitContainers, o.InitContainers)}
+	all := s.ContainerStatuses
+	if len(s.InitContainerStatuses) > 0 {
+		all = append(append([]v1.ContainerStatus(nil), s.InitContainerStatuses...), s.ContainerStatuses...)
+	}
 	if len(o.PodIPs) > 0 {
 		s.PodIP = o.PodIPs[0]
 		for _, ip := range o.PodIPs {
@@ -26,7 +31,7 @@ func Generate(pod *v1.Pod, o Pod, now time.Time) v1.PodStatus {
 		s.StartTime = &t
 	}
 	terminal := pod.DeletionTimestamp != nil || o.Eviction != nil
-	s.Phase = Phase(pod, s.ContainerStatuses, terminal)
+	s.Phase = Phase(pod, all, terminal)
 	if s.Phase == old.Phase {
 		s.Reason, s.Message = old.Reason, old.Message
 	}
@@ -36,20 +41,27 @@ func Generate(pod *v1.Pod, o Pod, now time.Time) v1.PodStatus {
 			s.Reason = ReasonEvicted
 		}
 	}
-	s.Conditions = Conditions(pod, s.ContainerStatuses, s.Phase, o.SandboxReady, old.Conditions, now)
+	s.Conditions = Conditions(pod, all, s.Phase, o.SandboxReady, old.Conditions, now)
 	return s
 }
 
-// containerStatuses are the statuses of the spec's containers, in order; a container with no
-// observation yet is Creating.
-func containerStatuses(pod *v1.Pod, obs []Container) []v1.ContainerStatus {
-	out := make([]v1.ContainerStatus, len(pod.Spec.Containers))
-	for i := range pod.Spec.Containers {
+// containerStatuses are the statuses of ctrs (the spec's init or app containers), in order; a
+// container with no observation yet is Creating, its reason PodInitializing in a pod with init
+// containers (kubelet's default waiting state then).
+func containerStatuses(pod *v1.Pod, ctrs []v1.Container, obs []Container) []v1.ContainerStatus {
+	if len(ctrs) == 0 {
+		return nil
+	}
+	out := make([]v1.ContainerStatus, len(ctrs))
+	for i := range ctrs {
 		var o Container
 		if i < len(obs) {
 			o = obs[i]
 		}
-		out[i] = ContainerStatus(&pod.Spec.Containers[i], o)
+		if o.State == Creating && len(pod.Spec.InitContainers) > 0 && (o.Reason == "" || o.Reason == ReasonContainerCreating) {
+			o.Reason = ReasonPodInitializing
+		}
+		out[i] = ContainerStatus(&ctrs[i], o)
 	}
 	return out
 }

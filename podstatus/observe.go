@@ -25,6 +25,9 @@ type Exit struct {
 	StartedAt   time.Time
 	FinishedAt  time.Time
 	ContainerID string
+	// Message is the run's termination message (terminationMessagePath, or its log's tail
+	// with FallbackToLogsOnError); a lost run has kubelet's MessageLost instead.
+	Message string
 }
 
 // Container is what podd observed of one container.
@@ -59,6 +62,8 @@ type Pod struct {
 	PodIPs       []string
 	Eviction     *Eviction // nil unless evicted
 	Containers   []Container
+	// InitContainers are the init containers' observations, in spec order.
+	InitContainers []Container
 }
 
 // Run is the observation once the container (re)started at the given time: a run that had

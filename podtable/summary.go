@@ -22,12 +22,13 @@ type Summary struct {
 // (CrashLoopBackOff, OOMKilled, Error, Completed, ContainerCreating...), Init:... while init
 // containers run, Terminating once deleted.
 func Summarize(p *corev1.Pod, now time.Time) Summary {
-	s := summary{reason: string(p.Status.Phase), total: len(p.Spec.Containers)}
+	s := summary{reason: string(p.Status.Phase), total: len(p.Spec.Containers) + sidecars(p)}
 	if p.Status.Reason != "" {
 		s.reason = p.Status.Reason
 	}
-	if !s.initContainers(p) {
-		s.restarts, s.lastRestart = 0, metav1.Time{} // init restarts count only while initializing
+	if !s.initContainers(p) || initializedTrue(p) {
+		// init restarts count only while initializing, sidecars' always
+		s.restarts, s.lastRestart = s.sidecarRestarts, s.sidecarLastRestart
 		s.containers(p)
 	}
 	if p.DeletionTimestamp != nil && p.Status.Reason == "NodeLost" {
@@ -48,19 +49,34 @@ type summary struct {
 	total       int
 	restarts    int
 	lastRestart metav1.Time
+	// the sidecars' (init containers with restartPolicy Always) restarts
+	sidecarRestarts    int
+	sidecarLastRestart metav1.Time
 }
 
 func isTerminal(phase corev1.PodPhase) bool {
 	return phase == corev1.PodSucceeded || phase == corev1.PodFailed
 }
 
-// initContainers sets the reason while init containers have not all succeeded; it reports
-// whether the pod is still initializing.
+// initContainers sets the reason while init containers have not all succeeded (a sidecar:
+// started); it reports whether the pod is still initializing. Started sidecars count in READY.
 func (s *summary) initContainers(p *corev1.Pod) bool {
 	for i, st := range p.Status.InitContainerStatuses {
 		s.countRestarts(st)
+		sidecar := isSidecar(p, st.Name)
+		if sidecar {
+			s.sidecarRestarts += int(st.RestartCount)
+			if t := st.LastTerminationState.Terminated; t != nil && s.sidecarLastRestart.Before(&t.FinishedAt) {
+				s.sidecarLastRestart = t.FinishedAt
+			}
+		}
 		switch {
 		case st.State.Terminated != nil && st.State.Terminated.ExitCode == 0:
+			continue
+		case sidecar && st.Started != nil && *st.Started:
+			if st.Ready {
+				s.ready++
+			}
 			continue
 		case st.State.Terminated != nil:
 			s.reason = "Init:" + terminatedReason(st.State.Terminated)
@@ -70,6 +86,40 @@ func (s *summary) initContainers(p *corev1.Pod) bool {
 			s.reason = fmt.Sprintf("Init:%d/%d", i, len(p.Spec.InitContainers))
 		}
 		return true
+	}
+	return false
+}
+
+// sidecars counts the init containers with restartPolicy Always: kubectl adds them to READY's
+// total.
+func sidecars(p *corev1.Pod) int {
+	n := 0
+	for i := range p.Spec.InitContainers {
+		if isSidecarSpec(&p.Spec.InitContainers[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func isSidecarSpec(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+func isSidecar(p *corev1.Pod, name string) bool {
+	for i := range p.Spec.InitContainers {
+		if p.Spec.InitContainers[i].Name == name {
+			return isSidecarSpec(&p.Spec.InitContainers[i])
+		}
+	}
+	return false
+}
+
+func initializedTrue(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodInitialized && c.Status == corev1.ConditionTrue {
+			return true
+		}
 	}
 	return false
 }

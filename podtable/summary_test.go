@@ -82,3 +82,52 @@ func TestSummarizeInit(t *testing.T) {
 		t.Errorf("failed init: %q", got)
 	}
 }
+
+// The STATUS strings of init containers and READY with sidecars, as kubectl prints them.
+func TestSummarizeInitStates(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	initPod := func(inits []corev1.ContainerStatus, app corev1.ContainerStatus, initialized bool) corev1.Pod {
+		p := pod("p", corev1.PodPending, app)
+		for _, s := range inits {
+			c := corev1.Container{Name: s.Name}
+			if s.Name[0] == 's' {
+				c.RestartPolicy = &always
+			}
+			p.Spec.InitContainers = append(p.Spec.InitContainers, c)
+		}
+		p.Status.InitContainerStatuses = inits
+		st := corev1.ConditionFalse
+		if initialized {
+			st = corev1.ConditionTrue
+		}
+		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodInitialized, Status: st}}
+		return p
+	}
+	yes := true
+	startedSidecar := running("s1", true, 2)
+	startedSidecar.Started = &yes
+	crashing := waiting("i1", "CrashLoopBackOff")
+	crashing.RestartCount = 3
+	for _, c := range []struct {
+		name string
+		pod  corev1.Pod
+		want Summary
+	}{
+		{"first init", initPod([]corev1.ContainerStatus{waiting("i1", "PodInitializing"), waiting("i2", "PodInitializing")}, waiting("a", "PodInitializing"), false),
+			Summary{"0/1", "Init:0/2", "0"}},
+		{"init back-off", initPod([]corev1.ContainerStatus{crashing}, waiting("a", "PodInitializing"), false),
+			Summary{"0/1", "Init:CrashLoopBackOff", "3"}},
+		{"init error", initPod([]corev1.ContainerStatus{terminated("i1", "Error", 1)}, waiting("a", "PodInitializing"), false),
+			Summary{"0/1", "Init:Error", "0"}},
+		{"inits done", initPod([]corev1.ContainerStatus{terminated("i1", "Completed", 0)}, waiting("a", "PodInitializing"), true),
+			Summary{"0/1", "PodInitializing", "0"}},
+		{"sidecar started, second init runs", initPod([]corev1.ContainerStatus{startedSidecar, running("i2", false, 0)}, waiting("a", "PodInitializing"), false),
+			Summary{"1/2", "Init:1/2", "2"}},
+		{"sidecar and app run", initPod([]corev1.ContainerStatus{startedSidecar}, running("a", true, 0), true),
+			Summary{"2/2", "Pending", "2"}},
+	} {
+		if got := Summarize(&c.pod, now); got != c.want {
+			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}

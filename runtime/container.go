@@ -37,6 +37,12 @@ type container struct {
 	log       *os.File           // this run's log, from create to start
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
+
+	// Init containers and supervision (initcontainers.go).
+	init       bool          // idx is in spec.initContainers; a sidecar when its restartPolicy is Always
+	done       chan struct{} // closed when its supervisor returns
+	supervised bool          // a supervisor was started (p.mu guards it)
+	hookDue    bool          // the run podd just started awaits its postStart hook (p.mu guards it)
 }
 
 func (c *container) name() string   { return c.spec.Name }
@@ -131,6 +137,7 @@ func (c *container) start() error {
 		}
 		c.p.mu.Lock()
 		c.proc = proc
+		c.hookDue = true
 		c.p.eventLocked(corev1.EventTypeNormal, reasonStarted, "Started container "+c.name())
 		c.p.mu.Unlock()
 		c.startedAt = time.Now()
@@ -138,13 +145,16 @@ func (c *container) start() error {
 	})
 }
 
-// stop is StopContainer: SIGTERM when the process can act on it, SIGKILL to the whole cgroup at
-// the deadline (or at once when SIGTERM would be ignored). It returns how the process ended.
+// stop is StopContainer: the preStop hook (hooks.go), then the stop signal
+// (lifecycle.stopSignal, else SIGTERM) when the process can act on it, SIGKILL to the whole
+// cgroup at the deadline (or at once when the signal would be ignored). It returns how the
+// process ended.
 func (c *container) stop(deadline time.Time) reaper.Exit {
+	deadline = c.preStop(deadline)
 	procs := c.p.rt.procs
 	pid := c.proc.Pid
-	if procs.catches(pid, unix.SIGTERM) {
-		_ = procs.signal(pid, unix.SIGTERM)
+	if sig := c.stopSignal(); procs.catches(pid, sig) {
+		_ = procs.signal(pid, sig)
 		if e, ok := c.awaitExit(deadline); ok {
 			return e
 		}

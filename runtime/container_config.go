@@ -13,7 +13,12 @@ import (
 )
 
 // fieldPath names the container in errors the way the manifest does.
-func (c *container) fieldPath() string { return fmt.Sprintf("spec.containers[%d]", c.idx) }
+func (c *container) fieldPath() string {
+	if c.init {
+		return fmt.Sprintf("spec.initContainers[%d]", c.idx)
+	}
+	return fmt.Sprintf("spec.containers[%d]", c.idx)
+}
 
 // config builds what nsinit needs from the pod spec and the image.
 func (c *container) config() (*nsinit.Config, error) {

@@ -118,7 +118,7 @@ func (rt *Runtime) Events(namespace string) ([]corev1.Event, error) {
 
 // killingEventsLocked records kubelet's Killing event for each running container; p.mu is held.
 func (p *pod) killingEventsLocked() {
-	for _, c := range p.ctrs {
+	for _, c := range p.all() {
 		if c.proc != nil {
 			p.eventLocked(corev1.EventTypeNormal, reasonKilling, "Stopping container "+c.name())
 		}

@@ -154,8 +154,12 @@ func (p *pod) evicted() bool {
 	return p.evictedLocked()
 }
 
-// evictedLocked is read from the status, so an eviction survives a podd restart.
-func (p *pod) evictedLocked() bool { return p.obj.Status.Reason == reasonEvicted }
+// evictedLocked is read from the status, so an eviction survives a podd restart; a pod failed
+// by its activeDeadlineSeconds (deadline.go) is ended the same way.
+func (p *pod) evictedLocked() bool {
+	r := p.obj.Status.Reason
+	return r == reasonEvicted || r == reasonDeadlineExceeded
+}
 
 func (p *pod) anyRunning() bool {
 	p.mu.Lock()

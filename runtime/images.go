@@ -36,7 +36,7 @@ const (
 // pull policy lets be used at apply (atApply: Always pulls; a recovering podd uses what it
 // has). Containers left without an image get it in awaitImage.
 func (p *pod) resolveImages(atApply bool) error {
-	for _, c := range p.ctrs {
+	for _, c := range p.all() {
 		r, err := rootfs.ParseRef(c.spec.Image)
 		if err == nil && r.Kind == rootfs.KindRegistry {
 			if atApply && c.spec.ImagePullPolicy == corev1.PullAlways {

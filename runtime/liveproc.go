@@ -49,8 +49,9 @@ func closeLive(live []*liveProc) {
 // in the cgroup (exec'd commands are not). Should a cgroup hold several (a run podd lost track
 // of), the one the record names is kept, or else the oldest, and the others are killed.
 func (p *pod) findLive() []*liveProc {
-	out := make([]*liveProc, len(p.ctrs))
-	for i, c := range p.ctrs {
+	all := p.all()
+	out := make([]*liveProc, len(all))
+	for i, c := range all {
 		out[i] = p.findLiveIn(c)
 	}
 	return out

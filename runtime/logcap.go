@@ -38,7 +38,7 @@ func (rt *Runtime) liveLogs() []string {
 	var out []string
 	for _, p := range rt.podsWhere(nil) {
 		p.mu.Lock()
-		for _, c := range p.ctrs {
+		for _, c := range p.all() {
 			out = append(out, c.logPath(c.status().RestartCount))
 		}
 		p.mu.Unlock()

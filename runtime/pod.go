@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,12 +20,17 @@ type pod struct {
 	mu         sync.Mutex
 	saveMu     sync.Mutex // serializes record writes (see write)
 	obj        *corev1.Pod
-	ctrs       []*container
+	ctrs       []*container // the app containers
+	inits      []*container // the init containers, sidecars among them (initcontainers.go)
 	deleting   bool
+	appsDone   bool           // no app container will run again: the sidecars are stopped (initcontainers.go)
+	deadline   *time.Timer    // spec.activeDeadlineSeconds (deadline.go)
 	supervised bool           // container supervisors are running (they reap their processes)
 	started    chan struct{}  // closed when Apply's start has finished, well or not
 	gone       chan struct{}  // closed when the pod is torn down
-	wg         sync.WaitGroup // container supervisors
+	wg         sync.WaitGroup // container supervisors and the initializer
+	mainWG     sync.WaitGroup // those of wg that are not sidecars' supervisors
+	changed    chan struct{}  // closed at the next status change (waitChange), nil when none waits
 }
 
 func key(namespace, name string) string { return namespace + "/" + name }
@@ -57,12 +63,21 @@ func (p *pod) snapshot() *corev1.Pod {
 	return p.obj.DeepCopy()
 }
 
-// container finds a container of the pod by name ("" picks the only one).
+// all is the init containers then the app containers.
+func (p *pod) all() []*container {
+	if len(p.inits) == 0 {
+		return p.ctrs
+	}
+	return append(append([]*container(nil), p.inits...), p.ctrs...)
+}
+
+// container finds a container of the pod, init containers included, by name ("" picks the only
+// app container).
 func (p *pod) container(name string) (*container, error) {
 	if name == "" && len(p.ctrs) == 1 {
 		return p.ctrs[0], nil
 	}
-	for _, c := range p.ctrs {
+	for _, c := range p.all() {
 		if c.name() == name {
 			return c, nil
 		}

@@ -109,12 +109,10 @@ func (rt *Runtime) restored(obj *corev1.Pod) *pod {
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
 	p.sandbox = rt.newSandbox(obj)
 	close(p.started)
-	for i := range obj.Spec.Containers {
-		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stopAt: make(chan time.Time, 1)})
-	}
-	recorded := obj.Status.ContainerStatuses
+	p.addContainers()
+	recorded := append(append([]corev1.ContainerStatus(nil), obj.Status.InitContainerStatuses...), obj.Status.ContainerStatuses...)
 	p.initStatuses()
-	for _, c := range p.ctrs {
+	for _, c := range p.all() {
 		if cs := statusNamed(recorded, c.spec.Name); cs != nil {
 			*c.status() = *cs
 			c.restarts = max(cs.RestartCount, 0)
@@ -150,7 +148,7 @@ func (p *pod) recover() error {
 	if err != nil {
 		return err
 	}
-	for i, c := range p.ctrs {
+	for i, c := range p.all() {
 		if live[i] != nil { // a container started by a podd without the device filter gets it now
 			if err := c.attachDeviceFilter(); err != nil {
 				logf("pod %s: container %s: %v", p.obj.Name, c.name(), err)
@@ -164,7 +162,7 @@ func (p *pod) recover() error {
 		}
 	}
 	p.mu.Lock()
-	for i, c := range p.ctrs {
+	for i, c := range p.all() {
 		p.adopt(c, live[i])
 	}
 	p.updatePhase()
@@ -172,14 +170,43 @@ func (p *pod) recover() error {
 	p.mu.Unlock()
 	p.save()
 	p.superviseAll()
+	p.watchDeadline()
 	return nil
 }
 
-// superviseAll starts a supervisor for each container (p.wg counts them).
+// superviseAll starts a supervisor for each container (p.wg counts them), or, for a pod with
+// init containers that was not initialized yet, the initializer, which goes on where it was.
 func (p *pod) superviseAll() {
-	for _, c := range p.ctrs {
-		p.wg.Add(1)
-		go c.supervise()
+	if len(p.inits) > 0 && !p.initialized() {
+		p.startInitializer()
+		return
+	}
+	for _, c := range p.all() {
+		if !c.init || c.sidecar() {
+			p.supervise(c)
+		}
+	}
+}
+
+// initialized: the Initialized condition is true (an app container started, or every init
+// container completed).
+func (p *pod) initialized() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.obj.Status.Conditions {
+		if c.Type == corev1.PodInitialized {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// superviseLive starts a supervisor for each container that has a process (a delete finishes).
+func (p *pod) superviseLive() {
+	for _, c := range p.all() {
+		if c.proc != nil {
+			p.supervise(c)
+		}
 	}
 }
 
@@ -189,18 +216,18 @@ func (p *pod) superviseAll() {
 func (rt *Runtime) finishDelete(p *pod) {
 	logf("pod %s/%s was being deleted when podd stopped: finishing the delete", p.obj.Namespace, p.obj.Name)
 	live := p.findLive()
-	for _, c := range p.ctrs {
+	for _, c := range p.all() {
 		_ = p.resolveImage(c) // for the status of an adopted container; not needed to stop it
 	}
 	p.ns = &netsetup.PodNS{Dir: p.nsDir()} // only removed from now on
 	p.mu.Lock()
-	for i, c := range p.ctrs {
+	for i, c := range p.all() {
 		p.adopt(c, live[i])
 	}
 	p.supervised = true
 	p.mu.Unlock()
 	closeLive(live)
-	p.superviseAll()
+	p.superviseLive()
 	grace := max(time.Until(p.obj.DeletionTimestamp.Time), 0)
 	go func() {
 		p.delete(grace)

@@ -92,11 +92,24 @@ func (rt *Runtime) newPod(in *corev1.Pod) *pod {
 	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: podstatus.QOSClass(obj)}
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
 	p.sandbox = rt.newSandbox(obj)
-	for i := range obj.Spec.Containers {
-		p.ctrs = append(p.ctrs, &container{p: p, idx: i, spec: &obj.Spec.Containers[i], stopAt: make(chan time.Time, 1)})
-	}
+	p.addContainers()
 	p.initStatuses()
 	return p
+}
+
+// addContainers makes the pod's containers, init ones first, from its spec.
+func (p *pod) addContainers() {
+	spec := &p.obj.Spec
+	for i := range spec.InitContainers {
+		p.inits = append(p.inits, newContainer(p, i, &spec.InitContainers[i], true))
+	}
+	for i := range spec.Containers {
+		p.ctrs = append(p.ctrs, newContainer(p, i, &spec.Containers[i], false))
+	}
+}
+
+func newContainer(p *pod, idx int, spec *corev1.Container, init bool) *container {
+	return &container{p: p, idx: idx, spec: spec, init: init, stopAt: make(chan time.Time, 1), done: make(chan struct{})}
 }
 
 // start plans the pod (validation, images), runs its sandbox (RunPodSandbox), creates its
@@ -121,8 +134,10 @@ func (p *pod) start(ctx context.Context) (err error) {
 	// The record's fsync and the containers' cgroups, writable layers and log files do not
 	// need the sandbox's namespaces: they are made side by side with them.
 	tasks := []func() error{p.syncRecord}
-	for _, c := range p.withImage() { // the others are made once their image is pulled
-		tasks = append(tasks, c.create)
+	if len(p.inits) == 0 { // else the initializer creates them after the init containers
+		for _, c := range p.withImage() { // the others are made once their image is pulled
+			tasks = append(tasks, c.create)
+		}
 	}
 	err = p.sandbox.run(tasks...)
 	p.setPodIP()
@@ -133,8 +148,10 @@ func (p *pod) start(ctx context.Context) (err error) {
 	if err := ctxErr(ctx, p); err != nil {
 		return err
 	}
-	if err := p.startContainers(); err != nil {
-		return err
+	if len(p.inits) == 0 {
+		if err := p.startContainers(); err != nil {
+			return err
+		}
 	}
 	p.mu.Lock()
 	p.updatePhase()
@@ -148,6 +165,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	}
 	p.supervised = true
 	p.superviseAll()
+	p.watchDeadline()
 	return nil
 }
 

@@ -17,12 +17,29 @@ import (
 func (p *pod) initStatuses() {
 	st := &p.obj.Status
 	st.ContainerStatuses = make([]corev1.ContainerStatus, len(p.ctrs))
-	for i, c := range p.ctrs {
-		st.ContainerStatuses[i] = podstatus.ContainerStatus(c.spec, podstatus.Container{State: podstatus.Creating})
+	st.InitContainerStatuses = nil
+	if len(p.inits) > 0 {
+		st.InitContainerStatuses = make([]corev1.ContainerStatus, len(p.inits))
+	}
+	for _, c := range p.all() {
+		*c.status() = podstatus.ContainerStatus(c.spec, podstatus.Container{State: podstatus.Creating, Reason: p.creatingReason()})
 	}
 }
 
-func (c *container) status() *corev1.ContainerStatus { return &c.p.obj.Status.ContainerStatuses[c.idx] }
+// creatingReason is kubelet's waiting reason of a container not started yet.
+func (p *pod) creatingReason() string {
+	if len(p.inits) > 0 {
+		return podstatus.ReasonPodInitializing
+	}
+	return podstatus.ReasonContainerCreating
+}
+
+func (c *container) status() *corev1.ContainerStatus {
+	if c.init {
+		return &c.p.obj.Status.InitContainerStatuses[c.idx]
+	}
+	return &c.p.obj.Status.ContainerStatuses[c.idx]
+}
 
 // observe applies one observation to the container's status.
 func (c *container) observe(change func(podstatus.Container) podstatus.Container) {
@@ -69,6 +86,7 @@ func exitOf(e reaper.Exit, reason string) podstatus.Exit {
 // updatePhase derives the whole pod status (phase, conditions, QoS) from the observations.
 func (p *pod) updatePhase() {
 	p.obj.Status = podstatus.Generate(p.obj, p.observed(), time.Now())
+	p.notifyLocked()
 }
 
 // observed reads the pod's observations back from its status.
@@ -89,6 +107,9 @@ func (p *pod) observed() podstatus.Pod {
 	}
 	for _, cs := range st.ContainerStatuses {
 		o.Containers = append(o.Containers, podstatus.Observed(cs))
+	}
+	for _, cs := range st.InitContainerStatuses {
+		o.InitContainers = append(o.InitContainers, podstatus.Observed(cs))
 	}
 	return o
 }

@@ -72,6 +72,7 @@ func (p *pod) delete(grace time.Duration) {
 		p.killingEventsLocked()
 	}
 	changed := p.markDeleted(deadline, grace)
+	p.notifyLocked() // the initializer stops
 	p.mu.Unlock()
 	if changed {
 		if err := p.write(true); err != nil {
@@ -83,22 +84,35 @@ func (p *pod) delete(grace time.Duration) {
 	}
 	if !first {
 		// A later delete may shorten the grace (kubectl delete --grace-period=0), never extend it.
-		for _, c := range p.ctrs {
+		for _, c := range p.all() {
 			select {
 			case c.stopAt <- deadline:
 			default:
 			}
 		}
 	} else {
-		for _, c := range p.ctrs {
-			c.stopAt <- deadline
-		}
-		p.wg.Wait()
+		p.stopContainers(deadline)
 		crashpoint(crashDeleteKilled)
 		p.teardown()
 		close(p.gone)
 	}
 	<-p.gone
+}
+
+// stopContainers stops the app and regular init containers at once, then the sidecars one by
+// one, last first, all by the same deadline (kubelet's order).
+func (p *pod) stopContainers(deadline time.Time) {
+	for _, c := range p.all() {
+		if !c.sidecar() {
+			select {
+			case c.stopAt <- deadline:
+			default: // a deadline is pending already
+			}
+		}
+	}
+	p.mainWG.Wait() // the initializer too: no sidecar starts any more
+	p.stopSidecars(deadline)
+	p.wg.Wait()
 }
 
 // markDeleted records the deletion in the pod object, Kubernetes' way: deletionTimestamp is
@@ -121,8 +135,9 @@ func (p *pod) markDeleted(deadline time.Time, grace time.Duration) bool {
 // containers first; a failed apply has not, and the sandbox's stop kills what it started. It is
 // idempotent: what is already gone is fine, so a restarted podd can run it again.
 func (p *pod) teardown() {
+	p.stopDeadline()
 	errs := []error{p.sandbox.stop()}
-	for _, c := range p.ctrs {
+	for _, c := range p.all() {
 		errs = append(errs, c.remove())
 	}
 	errs = append(errs, p.sandbox.remove())

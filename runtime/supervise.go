@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -19,7 +20,7 @@ const (
 // as the pod's restartPolicy says. It returns once the pod is being deleted and the container
 // is gone.
 func (c *container) supervise() {
-	defer c.p.wg.Done()
+	defer c.supervisorDone()
 	if c.img == nil && c.neverRan() && !c.firstStart() { // its image is pulled first (images.go)
 		return
 	}
@@ -27,7 +28,9 @@ func (c *container) supervise() {
 	for {
 		if c.proc != nil {
 			c.startProbes()
+			endHook := c.startPostStart()
 			ran, stopped, changed := c.wait()
+			endHook()
 			if stopped {
 				return
 			}
@@ -42,6 +45,9 @@ func (c *container) supervise() {
 			}
 		}
 		if !c.shouldRestart() {
+			if !c.init {
+				c.p.appsFinished()
+			}
 			c.waitStop()
 			return
 		}
@@ -70,6 +76,7 @@ func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 
 func (c *container) exited(e reaper.Exit) {
 	c.stopProbes()
+	msg := c.terminationMessage(e)
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
 		oom = n["oom_kill"] > c.oomSeen
@@ -78,6 +85,9 @@ func (c *container) exited(e reaper.Exit) {
 	c.p.mu.Lock()
 	c.proc = nil
 	c.setTerminated(e, c.exitReason(e, oom))
+	if msg != "" {
+		c.observe(func(o podstatus.Container) podstatus.Container { o.Exit.Message = msg; return o })
+	}
 	c.p.updatePhase()
 	c.p.mu.Unlock()
 	c.p.save()
@@ -90,6 +100,16 @@ func (c *container) shouldRestart() bool {
 		return false
 	}
 	t := c.status().State.Terminated
+	switch {
+	case c.sidecar():
+		return !c.p.appsDone // a sidecar restarts whatever the pod's restartPolicy
+	case c.init && t != nil && t.Reason == podstatus.ReasonStatusUnknown:
+		return true // adopted by a restarted podd, which cannot know how it ended: run it again
+	case c.init && t != nil && t.ExitCode == 0:
+		return false // done: the next one runs
+	case c.init:
+		return c.p.obj.Spec.RestartPolicy != corev1.RestartPolicyNever // failed: OnFailure and Always retry
+	}
 	switch c.p.obj.Spec.RestartPolicy {
 	case corev1.RestartPolicyNever:
 		return false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 
@@ -27,6 +28,8 @@ func deleteCommand() *cli.Command {
 			&cli.Int64Flag{Name: "grace-period", Value: -1, Usage: "seconds between SIGTERM and SIGKILL (-1: the pod's own)"},
 			&cli.BoolFlag{Name: "now", Usage: "same as --grace-period=1"},
 			&cli.BoolFlag{Name: "ignore-not-found", Usage: "a missing pod is not an error"},
+			&cli.BoolFlag{Name: "force", Usage: "with --grace-period=0: kill at once, without preStop hooks or grace"},
+			&cli.BoolFlag{Name: "wait", Value: true, Usage: "wait until the pods are gone (false: once their deletion has begun)"},
 		},
 		Action: deleteAction,
 	}
@@ -36,11 +39,15 @@ func deleteCommand() *cli.Command {
 type podRef struct{ namespace, name string }
 
 func deleteAction(c *cli.Context) error {
-	grace, err := gracePeriod(c.Int64("grace-period"), c.Bool("now"))
+	grace, err := gracePeriod(c.Int64("grace-period"), c.Bool("now"), c.Bool("force"))
 	if err != nil {
 		return err
 	}
-	d := deleter{client: newClient(c), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"), out: c.App.Writer, errOut: c.App.ErrWriter}
+	if c.Bool("force") {
+		fmt.Fprintln(c.App.ErrWriter, "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.")
+	}
+	d := deleter{client: newClient(c), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"), wait: c.Bool("wait"),
+		out: c.App.Writer, errOut: c.App.ErrWriter}
 	refs, err := deleteTargets(c, d.client)
 	if err != nil {
 		return err
@@ -55,12 +62,20 @@ func deleteAction(c *cli.Context) error {
 	return nil
 }
 
-func gracePeriod(seconds int64, now bool) (*int64, error) {
+// gracePeriod is kubectl's: --now is 1 s; --grace-period=0 is 1 s unless --force; --force alone
+// is 0.
+func gracePeriod(seconds int64, now, force bool) (*int64, error) {
 	if now {
 		if seconds >= 0 {
 			return nil, errors.New("--now and --grace-period cannot be specified together")
 		}
 		seconds = 1
+	}
+	switch {
+	case seconds == 0 && !force:
+		seconds = 1
+	case seconds < 0 && force:
+		seconds = 0
 	}
 	if seconds < 0 {
 		return nil, nil
@@ -171,6 +186,7 @@ type deleter struct {
 	client         *client.Client
 	grace          *int64
 	ignoreNotFound bool
+	wait           bool // until the pod is gone; false: until its deletion began
 	out, errOut    io.Writer
 }
 
@@ -187,7 +203,7 @@ func (d deleter) deleteAll(ctx context.Context, refs []podRef) bool {
 		results[i] = make(chan error, 1)
 		go func() {
 			slots <- struct{}{}
-			results[i] <- d.client.Delete(ctx, r.namespace, r.name, d.grace)
+			results[i] <- d.delete(ctx, r)
 			<-slots
 		}()
 	}
@@ -209,4 +225,29 @@ func (d deleter) report(r podRef, err error) bool {
 	}
 	fmt.Fprintf(d.out, "pod %q deleted\n", r.name)
 	return true
+}
+
+// delete deletes one pod. Without wait it returns once podd shows the deletion begun
+// (deletionTimestamp set, or the pod gone): the request is then dropped, and podd goes on.
+func (d deleter) delete(ctx context.Context, r podRef) error {
+	if d.wait {
+		return d.client.Delete(ctx, r.namespace, r.name, d.grace)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- d.client.Delete(ctx, r.namespace, r.name, d.grace) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-tick.C:
+			p, err := d.client.Get(ctx, r.namespace, r.name)
+			if apierrors.IsNotFound(err) || (err == nil && p.DeletionTimestamp != nil) {
+				return nil
+			}
+		}
+	}
 }

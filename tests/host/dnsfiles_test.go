@@ -13,13 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-func podRunning(p *corev1.Pod) error {
-	if p.Status.Phase != corev1.PodRunning {
-		return fmt.Errorf("phase %s", p.Status.Phase)
-	}
-	return nil
-}
-
 const hostNetPod = `apiVersion: v1
 kind: Pod
 metadata: {name: hn}

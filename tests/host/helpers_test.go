@@ -891,3 +891,11 @@ func procStatusKiB(t *testing.T, pid int, field string) int64 {
 	}
 	return kb
 }
+
+// podRunning is a WaitPod check: the pod is Running.
+func podRunning(p *corev1.Pod) error {
+	if p.Status.Phase != corev1.PodRunning {
+		return fmt.Errorf("phase %s", p.Status.Phase)
+	}
+	return nil
+}

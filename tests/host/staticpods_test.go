@@ -41,12 +41,7 @@ func TestStaticPodsDir(t *testing.T) {
 	}
 	write("boot.yaml", staticPod("boot", "600"))
 	d := StartPodd(t, "--manifests", dir)
-	running := func(p *corev1.Pod) error {
-		if p.Status.Phase != corev1.PodRunning {
-			return fmt.Errorf("phase %s", p.Status.Phase)
-		}
-		return nil
-	}
+	running := podRunning
 	boot := d.WaitPod("boot", 10*time.Second, "running from the file there at start", running)
 	if boot.Annotations["kubernetes.io/config.source"] != "file" {
 		t.Errorf("annotations of a file's pod: %v", boot.Annotations)

@@ -34,11 +34,12 @@ type StringFlag struct {
 	Required bool
 }
 
-// BoolFlag is a switch.
+// BoolFlag is a switch; Value is its default (--flag=false turns a true one off).
 type BoolFlag struct {
 	Name    string
 	Aliases []string
 	Usage   string
+	Value   bool
 }
 
 // Int64Flag takes an integer.
@@ -96,7 +97,7 @@ func (f *StringFlag) newValue() value {
 	}
 	return v
 }
-func (f *BoolFlag) newValue() value        { return &boolValue{} }
+func (f *BoolFlag) newValue() value        { return &boolValue{v: f.Value} }
 func (f *Int64Flag) newValue() value       { return &int64Value{v: f.Value} }
 func (f *StringSliceFlag) newValue() value { return &sliceValue{} }
 
