@@ -226,9 +226,9 @@ func list[T any, P object[T]](s *Store, resource, ns string) ([]T, error) {
 	return out, nil
 }
 
-// Delete removes an object of resource (ConfigMaps or Secrets); a missing one is NotFound.
+// DeleteObject removes an object of resource (ConfigMaps or Secrets); a missing one is NotFound.
 // Volumes already written from it stay as they are, as in Kubernetes.
-func (s *Store) Delete(resource, ns, name string) error {
+func (s *Store) DeleteObject(resource, ns, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := os.Remove(s.path(resource, ns, name))

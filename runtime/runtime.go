@@ -28,6 +28,7 @@ import (
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/cgroupfs/devices"
+	"github.com/podd/podd/configobj"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -74,6 +75,8 @@ type Runtime struct {
 	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
 	// its finalizer would close the descriptor and drop the lock.
 	rootLock *os.File
+	// The ConfigMaps and Secrets (api.ConfigBackend), which volumes and env read.
+	*configobj.Store
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -107,7 +110,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 
 func newRuntime(opts Options) *Runtime {
 	return &Runtime{opts: opts, pods: map[string]*pod{}, images: &rootfs.Store{Dir: filepath.Join(opts.Root, "images")},
-		after: time.After}
+		after: time.After, Store: configobj.NewStore(opts.Root)}
 }
 
 // makeDirs creates podd's directories and locks the state directory.
