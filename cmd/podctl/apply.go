@@ -63,7 +63,7 @@ func (a *applier) applyFile(ctx context.Context, file string, stdin io.Reader) b
 		return false
 	}
 	ok := true
-	for _, d := range docs {
+	for _, d := range configFirst(docs) {
 		if err := a.applyDocument(ctx, d); err != nil {
 			fmt.Fprintln(a.errOut, errorText(err, fmt.Sprintf("error when applying %q", file)))
 			ok = false
@@ -79,6 +79,9 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	ns, err := documentNamespace(d.meta(), a.namespace, a.explicitNS)
 	if err != nil {
 		return err
+	}
+	if res := configKinds[d.meta().Kind]; res != "" {
+		return a.applyConfigDocument(ctx, res, ns, d)
 	}
 	pod, created, err := a.client.Apply(ctx, ns, d.json)
 	if err != nil {

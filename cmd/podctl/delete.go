@@ -36,6 +36,12 @@ func deleteCommand() *cli.Command {
 type podRef struct{ namespace, name string }
 
 func deleteAction(c *cli.Context) error {
+	if res, names, ok, err := configArgs(c.Args().Slice()); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return deleteConfigAction(c, res, names)
+	}
 	grace, err := gracePeriod(c.Int64("grace-period"), c.Bool("now"))
 	if err != nil {
 		return err

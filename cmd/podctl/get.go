@@ -39,6 +39,12 @@ type getRequest struct {
 }
 
 func getAction(c *cli.Context) error {
+	if res, names, ok, err := configArgs(c.Args().Slice()); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return getConfigAction(c, res, names)
+	}
 	req, err := parseGet(c)
 	if err != nil {
 		return err
