@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -109,4 +110,56 @@ func keyValue(v string, found bool, optional *bool, msg string, p *field.Path) (
 		return "", false, nil
 	}
 	return "", false, notFound(p, msg)
+}
+
+// Expand replaces $(VAR) in s with VAR's value from env ("NAME=value" entries, the last one
+// wins) as the kubelet expands subPathExpr: $$ is a literal $, an undefined $(VAR) stays as it
+// is.
+func Expand(s string, env []string) string {
+	vars := make(map[string]string, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch next := s[i+1]; {
+		case next == '$':
+			b.WriteByte('$')
+			i++
+		case next == '(':
+			end := strings.IndexByte(s[i+2:], ')')
+			if end < 0 {
+				b.WriteString(s[i:])
+				return b.String()
+			}
+			name := s[i+2 : i+2+end]
+			if v, ok := vars[name]; ok {
+				b.WriteString(v)
+			} else {
+				b.WriteString(s[i : i+3+end])
+			}
+			i += 2 + end
+		default:
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
+}
+
+// HasRefs reports whether c's environment reads anything besides literal values.
+func HasRefs(c *corev1.Container) bool {
+	if len(c.EnvFrom) > 0 {
+		return true
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -26,7 +26,7 @@ var wireCfg = Config{
 	},
 	Binds: []mounts.Bind{
 		{Source: "/var/lib/podd/pods/x/etc/hosts", Dest: "/etc/hosts"},
-		{Source: "/v/html", Dest: "/html", ReadOnly: true, Field: "spec.containers[0].volumeMounts[0]"},
+		{Source: "/v/html", SubPath: "site/$(POD)", Dest: "/html", ReadOnly: true, Field: "spec.containers[0].volumeMounts[0]"},
 	},
 	Args: []string{"sh", "-c", "echo <a&b> \u2028 \t\n\x01 é 😀 \"x\" \\"},
 	Env:  []string{"PATH=/usr/bin:/bin", "EMPTY="},

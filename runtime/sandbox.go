@@ -28,6 +28,7 @@ type sandbox struct {
 	hostName string
 	logs     string // the pod's log directory
 	volumes  []corev1.Volume
+	meta     *corev1.Pod // the pod's metadata and spec at apply: what downwardAPI volumes show
 	res      cgroupfs.Resources // the pod cgroup's
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
@@ -37,6 +38,7 @@ type sandbox struct {
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	return &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
 		hostName: podHostname(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
+		meta: &corev1.Pod{ObjectMeta: *obj.ObjectMeta.DeepCopy(), Spec: *obj.Spec.DeepCopy()},
 		logs: filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID)))}
 }
 
