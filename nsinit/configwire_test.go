@@ -25,7 +25,7 @@ var wireCfg = Config{
 		Target: "/var/lib/podd/pods/x/containers/app/rootfs",
 	},
 	Binds: []mounts.Bind{
-		{Source: "/var/lib/podd/pods/x/etc/hosts", Dest: "/etc/hosts"},
+		{Source: "/var/lib/podd/pods/x/etc", SubPath: "hosts", Dest: "/etc/hosts"},
 		{Source: "/v/html", SubPath: "site/$(POD)", Dest: "/html", ReadOnly: true, Field: "spec.containers[0].volumeMounts[0]"},
 	},
 	Args: []string{"sh", "-c", "echo <a&b> \u2028 \t\n\x01 é 😀 \"x\" \\"},

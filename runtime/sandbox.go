@@ -28,7 +28,7 @@ type sandbox struct {
 	hostName string
 	logs     string // the pod's log directory
 	volumes  []corev1.Volume
-	meta     *corev1.Pod // the pod's metadata and spec at apply: what downwardAPI volumes show
+	meta     *corev1.Pod        // the pod's metadata and spec at apply: what downwardAPI volumes show
 	res      cgroupfs.Resources // the pod cgroup's
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
