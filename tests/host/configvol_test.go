@@ -1,0 +1,167 @@
+package host
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// memTotalMiB is MemTotal of /proc/meminfo in MiB, rounded up.
+func memTotalMiB(t *testing.T) string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kb int64
+	for _, line := range strings.Split(string(b), "\n") {
+		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+			break
+		}
+	}
+	return fmt.Sprint((kb + 1023) / 1024)
+}
+
+// configPod is a ConfigMap, a Secret and a pod that reads them as volumes (items, modes,
+// subPath, a projected volume with the downward API) and as env, in one file, pod first: apply
+// sends the objects before the pod.
+const configPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: cfg
+  labels: {app: cfg}
+  annotations: {note: "hello"}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+    env:
+    - name: GREETING
+      valueFrom: {configMapKeyRef: {name: app-config, key: greeting}}
+    - name: PASSWORD
+      valueFrom: {secretKeyRef: {name: app-secret, key: password}}
+    - name: NOPE
+      valueFrom: {secretKeyRef: {name: app-secret, key: absent, optional: true}}
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: POD_UID
+      valueFrom: {fieldRef: {fieldPath: metadata.uid}}
+    - name: APP_LABEL
+      valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}
+    - name: MEM
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}
+    - name: SUBDIR
+      value: sub
+    envFrom:
+    - prefix: CFG_
+      configMapRef: {name: app-config}
+    volumeMounts:
+    - {name: config, mountPath: /etc/config}
+    - {name: secret, mountPath: /etc/secret}
+    - {name: info, mountPath: /etc/info}
+    - {name: config, mountPath: /etc/greeting.txt, subPath: greeting}
+    - {name: scratch, mountPath: /scratch}
+    - {name: scratch, mountPath: /scratch-sub, subPathExpr: "$(SUBDIR)"}
+  volumes:
+  - name: config
+    configMap: {name: app-config}
+  - name: secret
+    secret:
+      secretName: app-secret
+      defaultMode: 0400
+      items:
+      - {key: password, path: db/password, mode: 0440}
+  - name: info
+    projected:
+      sources:
+      - downwardAPI:
+          items:
+          - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+          - {path: name, fieldRef: {fieldPath: metadata.name}}
+      - configMap:
+          name: app-config
+          items: [{key: greeting, path: greeting}]
+  - name: scratch
+    emptyDir: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config}
+data:
+  greeting: hello world
+  color: blue
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret}
+type: Opaque
+stringData:
+  password: s3cret
+`
+
+// TestConfigMapSecretVolumesAndEnv applies a ConfigMap, a Secret and a pod using them, and reads
+// the truth from inside the container: file contents, mode bits, the secret on a tmpfs, the
+// env, the objects' listing; then checks that the teardown leaves no mount behind.
+func TestConfigMapSecretVolumesAndEnv(t *testing.T) {
+	d := StartPodd(t)
+	r := d.CtlStdin(configPod, "apply", "-f", "-")
+	if r.Code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	for _, want := range []string{"configmap/app-config created", "secret/app-secret created", "pod/cfg created"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("apply output lacks %q: %s", want, r.Stdout)
+		}
+	}
+	sh := func(script string) string {
+		t.Helper()
+		return strings.TrimSpace(d.MustCtl("exec", "cfg", "--", "sh", "-c", script))
+	}
+	checks := []struct{ script, want string }{
+		{"cat /etc/config/greeting", "hello world"},
+		{"cat /etc/config/color", "blue"},
+		{"cat /etc/greeting.txt", "hello world"},
+		{"readlink /etc/config/greeting", "..data/greeting"},
+		{"stat -L -c %a /etc/config/greeting", "644"},
+		{"cat /etc/secret/db/password", "s3cret"},
+		{"stat -L -c %a /etc/secret/db/password", "440"},
+		{"cat /etc/info/name", "cfg"},
+		{"cat /etc/info/labels", `app="cfg"`},
+		{"cat /etc/info/greeting", "hello world"},
+		{"echo $GREETING/$PASSWORD/${NOPE-unset}/$POD_NAME/$APP_LABEL/$CFG_color", "hello world/s3cret/unset/cfg/cfg/blue"},
+		// No memory limit: the node's memory, in MiB rounded up (the host cannot limit memory).
+		{"echo $MEM", memTotalMiB(t)},
+		{"touch /etc/config/x 2>&1 && echo writable || echo read-only", "read-only"},
+		{"echo hi > /scratch-sub/f && cat /scratch/sub/f", "hi"},
+		// The secret is on a tmpfs of its own; the configMap is not.
+		{"grep ' /etc/secret ' /proc/self/mountinfo | grep -c ' - tmpfs '", "1"},
+		{"grep ' /etc/info ' /proc/self/mountinfo | grep -c ' - tmpfs '", "1"},
+	}
+	for _, c := range checks {
+		if got := sh(c.script); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.script, got, c.want)
+		}
+	}
+	if uid := sh("echo $POD_UID"); uid != string(d.MustGetPod("cfg").UID) {
+		t.Errorf("POD_UID %q is not the pod's uid", uid)
+	}
+	if out := d.MustCtl("get", "configmaps"); !strings.Contains(out, "NAME") || !strings.Contains(out, "app-config   2      ") {
+		t.Errorf("get configmaps:\n%s", out)
+	}
+	if out := d.MustCtl("get", "secrets"); !strings.Contains(out, "TYPE") || !strings.Contains(out, "app-secret   Opaque   1      ") {
+		t.Errorf("get secrets:\n%s", out)
+	}
+	if out := d.MustCtl("get", "secret", "app-secret", "-o", "yaml"); !strings.Contains(out, "password: czNjcmV0") {
+		t.Errorf("get secret -o yaml:\n%s", out)
+	}
+	p := d.MustGetPod("cfg")
+	d.MustCtl("delete", "pod", "cfg")
+	d.AssertPodGone(p)
+	d.MustCtl("delete", "configmap", "app-config")
+	d.MustCtl("delete", "secret", "app-secret")
+	if r := d.Ctl("get", "configmap", "app-config"); r.Code == 0 || !strings.Contains(r.Stderr, "NotFound") {
+		t.Errorf("get configmap after delete: %s", r)
+	}
+}
