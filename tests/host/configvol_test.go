@@ -165,3 +165,52 @@ func TestConfigMapSecretVolumesAndEnv(t *testing.T) {
 		t.Errorf("get configmap after delete: %s", r)
 	}
 }
+
+// TestConfigRefusals: a pod naming a ConfigMap that does not exist is refused with a 422 naming
+// the field (podd's choice: no retry loop for the sandbox), and a subPath leading out of its
+// volume through a symlink is refused; neither leaves anything behind.
+func TestConfigRefusals(t *testing.T) {
+	d := StartPodd(t)
+	missing := `apiVersion: v1
+kind: Pod
+metadata: {name: missing}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+    volumeMounts: [{name: c, mountPath: /c}]
+  volumes:
+  - {name: c, configMap: {name: nowhere}}
+`
+	r := d.CtlStdin(missing, "apply", "-f", "-")
+	if r.Code == 0 || !strings.Contains(r.Stderr, `spec.volumes[0].configMap.name: Not found: configmaps "nowhere" not found`) {
+		t.Errorf("apply with a missing configmap: %s", r)
+	}
+	vol := t.TempDir()
+	if err := os.Symlink("/", vol+"/escape"); err != nil {
+		t.Fatal(err)
+	}
+	escape := `apiVersion: v1
+kind: Pod
+metadata: {name: escape}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+    volumeMounts: [{name: h, mountPath: /h, subPath: escape/etc}]
+  volumes:
+  - {name: h, hostPath: {path: ` + vol + `}}
+`
+	r = d.CtlStdin(escape, "apply", "-f", "-")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "spec.containers[0].volumeMounts[0]") || !strings.Contains(r.Stderr, "subPath leads outside the volume") {
+		t.Errorf("apply with an escaping subPath: %s", r)
+	}
+	if out := d.MustCtl("get", "pods"); strings.Contains(out, "escape") || strings.Contains(out, "missing") {
+		t.Errorf("refused pods are listed:\n%s", out)
+	}
+	if m := mountsMatching(fmt.Sprint(d.HolderPID()), "/pods/"); len(m) > 0 {
+		t.Errorf("mounts left:\n%s", strings.Join(m, "\n"))
+	}
+}
