@@ -157,12 +157,16 @@ func TestConfigMapSecretVolumesAndEnv(t *testing.T) {
 		t.Errorf("get secret -o yaml:\n%s", out)
 	}
 	p := d.MustGetPod("cfg")
-	d.MustCtl("delete", "pod", "cfg")
+	r = d.CtlStdin(configPod, "delete", "-f", "-")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `configmap "app-config" deleted`) || !strings.Contains(r.Stdout, `pod "cfg" deleted`) {
+		t.Errorf("delete -f: %s", r)
+	}
 	d.AssertPodGone(p)
-	d.MustCtl("delete", "configmap", "app-config")
-	d.MustCtl("delete", "secret", "app-secret")
 	if r := d.Ctl("get", "configmap", "app-config"); r.Code == 0 || !strings.Contains(r.Stderr, "NotFound") {
 		t.Errorf("get configmap after delete: %s", r)
+	}
+	if r := d.Ctl("delete", "secret", "app-secret"); r.Code == 0 || !strings.Contains(r.Stderr, "NotFound") {
+		t.Errorf("delete secret after delete -f: %s", r)
 	}
 }
 
