@@ -75,18 +75,34 @@ func mountInRoot(cfg *Config) error {
 		return err
 	}
 	defer root.Close()
-	for _, b := range cfg.Binds {
+	early, late, shm := mounts.SplitDevBinds(cfg.Binds)
+	if err := bindAll(root, early); err != nil {
+		return err
+	}
+	var skip []string
+	if shm { // the pod's shared /dev/shm, or a volume mounted there, instead of a tmpfs of its own
+		skip = append(skip, mounts.ShmPath)
+	}
+	if err := root.MountPseudo(skip...); err != nil {
+		return setupError(StepMountPseudo, "", err)
+	}
+	if err := bindAll(root, late); err != nil {
+		return err
+	}
+	if err := root.Mask(); err != nil {
+		return setupError(StepMaskPaths, "", err)
+	}
+	return nil
+}
+
+// bindAll binds each volume; a failure names its mount point and field.
+func bindAll(root *mounts.Root, binds []mounts.Bind) error {
+	for _, b := range binds {
 		if err := root.Bind(b); err != nil {
 			se := setupError(StepMountVolume, b.Dest, err)
 			se.Field = b.Field
 			return se
 		}
-	}
-	if err := root.MountPseudo(); err != nil {
-		return setupError(StepMountPseudo, "", err)
-	}
-	if err := root.Mask(); err != nil {
-		return setupError(StepMaskPaths, "", err)
 	}
 	return nil
 }

@@ -99,6 +99,9 @@ func (c *container) env() ([]string, error) {
 // mounts them.
 func (c *container) binds(env []string) ([]mounts.Bind, error) {
 	out := c.etcBinds()
+	if !c.mountsAt(mounts.ShmPath) { // a volume the user mounts there wins, as with the kubelet
+		out = append(out, mounts.Bind{Source: c.p.shmDir(), Dest: mounts.ShmPath})
+	}
 	for i, vm := range c.spec.VolumeMounts {
 		fp := fmt.Sprintf("%s.volumeMounts[%d]", c.fieldPath(), i)
 		src, err := c.p.volumeSource(vm.Name)
@@ -171,3 +174,4 @@ func (c *container) execEnv() []string {
 	}
 	return out
 }
+

@@ -77,6 +77,8 @@ type Runtime struct {
 	rootLock *os.File
 	// The ConfigMaps and Secrets (api.ConfigBackend), which volumes and env read.
 	*configobj.Store
+	// mountShm mounts a pod's /dev/shm tmpfs (New: mountShm); nil in unit tests: a directory.
+	mountShm func(dir string) error
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -84,6 +86,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	rt := newRuntime(opts)
 	rt.reaper = r
 	rt.cg, rt.pins, rt.procs, rt.devices = cgroupfs.Host{}, netsetup.HostNamespaces{}, hostProcs{reaper: r}, devices.Attach
+	rt.mountShm = mountShm
 	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}

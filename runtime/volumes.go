@@ -20,6 +20,9 @@ func (s *sandbox) createVolumes() error {
 	if err := s.checkHostPaths(); err != nil {
 		return err
 	}
+	if err := s.createShm(); err != nil {
+		return err
+	}
 	for i, v := range s.volumes {
 		path := fmt.Sprintf("spec.volumes[%d]", i)
 		var err error
@@ -159,10 +162,13 @@ func (s *sandbox) hostPathOf(name string) *corev1.HostPathVolumeSource {
 	return nil
 }
 
-// removeVolumes unmounts memory-backed emptyDirs and the tmpfs of secret and projected
-// volumes; the directories go with the pod directory.
+// removeVolumes unmounts the pod's /dev/shm, memory-backed emptyDirs and the tmpfs of secret
+// and projected volumes; the directories go with the pod directory.
 func (s *sandbox) removeVolumes() error {
 	var errs []error
+	if err := unix.Unmount(s.shmDir(), unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		errs = append(errs, fmt.Errorf("unmount the pod's /dev/shm: %w", err))
+	}
 	for _, v := range s.volumes {
 		memory := v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory
 		if !memory && !configobj.InMemory(&v) {
@@ -234,4 +240,31 @@ func (s *sandbox) readOnlyVolume(name string) bool {
 		}
 	}
 	return false
+}
+
+// shmSize is the pod's /dev/shm size: containerd's sandbox default (64 MiB), what each container
+// had on its own before.
+const shmSize = "65536k"
+
+func (s *sandbox) shmDir() string { return filepath.Join(s.dir(), "shm") }
+
+// createShm mounts the tmpfs every container of the pod sees at /dev/shm (kubelet semantics: one
+// IPC namespace, one /dev/shm per pod).
+func (s *sandbox) createShm() error {
+	dir := s.shmDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("pod /dev/shm: %w", err)
+	}
+	if s.rt.mountShm == nil {
+		return nil
+	}
+	return s.rt.mountShm(dir)
+}
+
+func mountShm(dir string) error {
+	err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size="+shmSize)
+	if err != nil {
+		return fmt.Errorf("pod /dev/shm: mount tmpfs on %s: %w", dir, err)
+	}
+	return nil
 }

@@ -218,3 +218,45 @@ spec:
 		t.Errorf("mounts left:\n%s", strings.Join(m, "\n"))
 	}
 }
+
+// TestPodSharesDevShm: the containers of a pod share one /dev/shm (kubelet semantics), a
+// container mounting a volume at /dev/shm gets its volume there, and the teardown leaves no
+// mount behind.
+func TestPodSharesDevShm(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: shm}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: a
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+  - name: b
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+  - name: own
+    image: ` + testImage + `
+    command: [/bin/sleep, "3600"]
+    volumeMounts: [{name: big, mountPath: /dev/shm}]
+  volumes:
+  - name: big
+    emptyDir: {medium: Memory, sizeLimit: 1Mi}
+`)
+	d.MustCtl("exec", "shm", "-c", "a", "--", "sh", "-c", "echo shared > /dev/shm/x")
+	if got := strings.TrimSpace(d.MustCtl("exec", "shm", "-c", "b", "--", "cat", "/dev/shm/x")); got != "shared" {
+		t.Errorf("container b reads %q from /dev/shm/x, want what a wrote", got)
+	}
+	mi := d.MustCtl("exec", "shm", "-c", "b", "--", "grep", " /dev/shm ", "/proc/self/mountinfo")
+	if !strings.Contains(mi, " - tmpfs ") || !strings.Contains(mi, "size=65536k") {
+		t.Errorf("container b's /dev/shm: %s", mi)
+	}
+	own := d.MustCtl("exec", "shm", "-c", "own", "--", "sh", "-c", "grep ' /dev/shm ' /proc/self/mountinfo; ls /dev/shm")
+	if !strings.Contains(own, "size=1024k") || strings.Contains(own, "\nx") {
+		t.Errorf("container own's /dev/shm is not its volume: %s", own)
+	}
+	p := d.MustGetPod("shm")
+	d.MustCtl("delete", "pod", "shm")
+	d.AssertPodGone(p)
+}
