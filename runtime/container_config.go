@@ -174,4 +174,3 @@ func (c *container) execEnv() []string {
 	}
 	return out
 }
-
