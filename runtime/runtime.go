@@ -77,8 +77,6 @@ type Runtime struct {
 	rootLock *os.File
 	// The ConfigMaps and Secrets (api.ConfigBackend), which volumes and env read.
 	*configobj.Store
-	// mountShm mounts a pod's /dev/shm tmpfs (New: mountShm); nil in unit tests: a directory.
-	mountShm func(dir string) error
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -86,7 +84,6 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	rt := newRuntime(opts)
 	rt.reaper = r
 	rt.cg, rt.pins, rt.procs, rt.devices = cgroupfs.Host{}, netsetup.HostNamespaces{}, hostProcs{reaper: r}, devices.Attach
-	rt.mountShm = mountShm
 	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}
@@ -103,6 +100,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	if err := rt.setupNetwork(); err != nil {
+		return nil, err
+	}
+	if err := rt.mountMem(); err != nil {
 		return nil, err
 	}
 	rt.probing = newProbing(probe.RealClock{})

@@ -147,6 +147,9 @@ func (s *sandbox) volumeSource(name string) (string, error) {
 		if v.HostPath != nil {
 			return v.HostPath.Path, nil
 		}
+		if configobj.InMemory(&v) {
+			return s.memVolumeDir(name), nil
+		}
 		return s.volumeDir(name), nil
 	}
 	return "", fmt.Errorf("volume %q not found", name)
@@ -162,16 +165,16 @@ func (s *sandbox) hostPathOf(name string) *corev1.HostPathVolumeSource {
 	return nil
 }
 
-// removeVolumes unmounts the pod's /dev/shm, memory-backed emptyDirs and the tmpfs of secret
-// and projected volumes; the directories go with the pod directory.
+// removeVolumes removes the pod's directory on podd's memory tmpfs (/dev/shm, secret and
+// projected volumes) and unmounts memory-backed emptyDirs; the other directories go with the pod
+// directory.
 func (s *sandbox) removeVolumes() error {
 	var errs []error
-	if err := unix.Unmount(s.shmDir(), unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		errs = append(errs, fmt.Errorf("unmount the pod's /dev/shm: %w", err))
+	if err := os.RemoveAll(s.memDir()); err != nil {
+		errs = append(errs, fmt.Errorf("remove the pod's memory directory: %w", err))
 	}
 	for _, v := range s.volumes {
-		memory := v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory
-		if !memory && !configobj.InMemory(&v) {
+		if v.EmptyDir == nil || v.EmptyDir.Medium != corev1.StorageMediumMemory {
 			continue
 		}
 		err := unix.Unmount(s.volumeDir(v.Name), unix.MNT_DETACH)
@@ -183,8 +186,8 @@ func (s *sandbox) removeVolumes() error {
 }
 
 // createProjected writes the files of a configMap, secret, downwardAPI or projected volume with
-// kubelet's atomic writer (mounts.Project); secret and projected volumes live on a tmpfs of
-// their own, so a secret never touches a disk. A missing object or key that is not optional
+// kubelet's atomic writer (mounts.Project); secret and projected volumes live on podd's memory
+// tmpfs (memDir), so a secret never touches a disk. A missing object or key that is not optional
 // refuses the pod (see checkRefs).
 func (s *sandbox) createProjected(v *corev1.Volume, p *field.Path) *field.Error {
 	files, fe := s.rt.VolumeFiles(s.meta, v, p)
@@ -192,14 +195,11 @@ func (s *sandbox) createProjected(v *corev1.Volume, p *field.Path) *field.Error 
 		return fe
 	}
 	dir := s.volumeDir(v.Name)
+	if configobj.InMemory(v) {
+		dir = s.memVolumeDir(v.Name)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return field.InternalError(p, err)
-	}
-	if configobj.InMemory(v) {
-		err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0755")
-		if err != nil {
-			return field.InternalError(p, fmt.Errorf("mount tmpfs on %s: %w", dir, err))
-		}
 	}
 	if err := mounts.Project(dir, files); err != nil {
 		return field.InternalError(p, err)
@@ -242,29 +242,47 @@ func (s *sandbox) readOnlyVolume(name string) bool {
 	return false
 }
 
-// shmSize is the pod's /dev/shm size: containerd's sandbox default (64 MiB), what each container
-// had on its own before.
-const shmSize = "65536k"
+// memDir is the pod's directory on podd's memory tmpfs (<run>/mem, mounted once: see
+// mountMem): its /dev/shm and its secret and projected volumes. One tmpfs for every pod rather
+// than one per pod keeps podd's mount table, which every container start copies, the same size
+// whatever the number of pods (TestMountsDoNotGrowWithPods). Its pages are charged to the memory
+// cgroup of the process that writes them, so a pod's limit bounds what it puts there.
+func (s *sandbox) memDir() string { return filepath.Join(s.rt.memRoot(), s.id) }
 
-func (s *sandbox) shmDir() string { return filepath.Join(s.dir(), "shm") }
-
-// createShm mounts the tmpfs every container of the pod sees at /dev/shm (kubelet semantics: one
-// IPC namespace, one /dev/shm per pod).
-func (s *sandbox) createShm() error {
-	dir := s.shmDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("pod /dev/shm: %w", err)
-	}
-	if s.rt.mountShm == nil {
-		return nil
-	}
-	return s.rt.mountShm(dir)
+func (s *sandbox) memVolumeDir(name string) string {
+	return filepath.Join(s.memDir(), "volumes", name)
 }
 
-func mountShm(dir string) error {
-	err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size="+shmSize)
-	if err != nil {
-		return fmt.Errorf("pod /dev/shm: mount tmpfs on %s: %w", dir, err)
+func (s *sandbox) shmDir() string { return filepath.Join(s.memDir(), "shm") }
+
+// createShm makes the directory every container of the pod sees at /dev/shm (kubelet
+// semantics: one /dev/shm per pod).
+func (s *sandbox) createShm() error {
+	if err := os.MkdirAll(s.shmDir(), 0o755); err != nil {
+		return fmt.Errorf("pod /dev/shm: %w", err)
+	}
+	if err := os.Chmod(s.shmDir(), 0o1777); err != nil {
+		return fmt.Errorf("pod /dev/shm: %w", err)
+	}
+	return nil
+}
+
+func (rt *Runtime) memRoot() string { return filepath.Join(rt.opts.Run, "mem") }
+
+// mountMem mounts podd's memory tmpfs at <run>/mem, unless a previous podd left it there.
+func (rt *Runtime) mountMem() error {
+	dir := rt.memRoot()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("memory tmpfs: %w", err)
+	}
+	var st unix.Statfs_t
+	var self, parent unix.Stat_t
+	if unix.Statfs(dir, &st) == nil && st.Type == unix.TMPFS_MAGIC &&
+		unix.Stat(dir, &self) == nil && unix.Stat(filepath.Dir(dir), &parent) == nil && self.Dev != parent.Dev {
+		return nil // a tmpfs mounted there: a previous podd's
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0700"); err != nil {
+		return fmt.Errorf("memory tmpfs: mount on %s: %w", dir, err)
 	}
 	return nil
 }

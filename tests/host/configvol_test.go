@@ -219,9 +219,9 @@ spec:
 	}
 }
 
-// TestPodSharesDevShm: the containers of a pod share one /dev/shm (kubelet semantics), a
-// container mounting a volume at /dev/shm gets its volume there, and the teardown leaves no
-// mount behind.
+// TestPodSharesDevShm: the containers of a pod share one /dev/shm (kubelet semantics; a
+// directory of podd's memory tmpfs, not a disk), a container mounting a volume at /dev/shm gets
+// its volume there, and the teardown leaves no mount behind.
 func TestPodSharesDevShm(t *testing.T) {
 	d := StartPodd(t)
 	d.Apply(`apiVersion: v1
@@ -249,7 +249,7 @@ spec:
 		t.Errorf("container b reads %q from /dev/shm/x, want what a wrote", got)
 	}
 	mi := d.MustCtl("exec", "shm", "-c", "b", "--", "grep", " /dev/shm ", "/proc/self/mountinfo")
-	if !strings.Contains(mi, " - tmpfs ") || !strings.Contains(mi, "size=65536k") {
+	if !strings.Contains(mi, " - tmpfs ") {
 		t.Errorf("container b's /dev/shm: %s", mi)
 	}
 	own := d.MustCtl("exec", "shm", "-c", "own", "--", "sh", "-c", "grep ' /dev/shm ' /proc/self/mountinfo; ls /dev/shm")
