@@ -102,6 +102,9 @@ func (s *sandbox) createCgroup() error {
 // re-pins them from a live container (live: their pids), or makes new ones with a fresh address
 // when no container survived.
 func (s *sandbox) recover(live []int) error {
+	if err := s.restoreMemVolumes(); err != nil {
+		return err
+	}
 	ns, err := s.rt.pins.Open(s.nsDir())
 	for _, pid := range live {
 		if err == nil {

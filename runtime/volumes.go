@@ -286,3 +286,24 @@ func (rt *Runtime) mountMem() error {
 	}
 	return nil
 }
+
+// restoreMemVolumes makes the pod's directory on the memory tmpfs again when a recovering podd
+// finds it gone (a new tmpfs: reboot, or a podd in a new mount namespace): /dev/shm and the
+// secret and projected volumes, from the objects as they are now.
+func (s *sandbox) restoreMemVolumes() error {
+	if _, err := os.Stat(s.memDir()); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := s.createShm(); err != nil {
+		return err
+	}
+	for i := range s.volumes {
+		if !configobj.InMemory(&s.volumes[i]) {
+			continue
+		}
+		if fe := s.createProjected(&s.volumes[i], field.NewPath("spec", "volumes").Index(i)); fe != nil {
+			return fmt.Errorf("restore volume %s: %w", s.volumes[i].Name, fe)
+		}
+	}
+	return nil
+}
