@@ -12,7 +12,8 @@ import (
 // ExecProtocol is the Upgrade token of an exec connection.
 const ExecProtocol = "podd-exec"
 
-// ApplyResultHeader names the response header of an apply: "created" or "unchanged" (also told
+// ApplyResultHeader names the response header of an apply: "created" or "unchanged", or for a
+// ConfigMap or Secret also "configured" (also told
 // by the status code, 201 or 200).
 const ApplyResultHeader = "Podd-Apply-Result"
 

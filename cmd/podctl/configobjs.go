@@ -13,6 +13,7 @@ import (
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/yaml"
 
@@ -77,7 +78,12 @@ func getConfigAction(c *cli.Context, resource string, names []string) error {
 	if all {
 		ns = ""
 	}
+	sel, err := labels.Parse(c.String("selector"))
+	if err != nil {
+		return fmt.Errorf("selector: %w", err)
+	}
 	objs, failed := fetchConfig(c.Context, newClient(c), resource, ns, names, c.App.ErrWriter)
+	objs = selectConfig(objs, sel)
 	if len(objs) == 0 {
 		if len(names) == 0 {
 			fmt.Fprintln(c.App.ErrWriter, noResources(getRequest{all: all, namespace: ns}))
@@ -88,6 +94,17 @@ func getConfigAction(c *cli.Context, resource string, names []string) error {
 		return err
 	}
 	return failed
+}
+
+// selectConfig keeps the objects whose labels sel matches.
+func selectConfig(objs []configObject, sel labels.Selector) []configObject {
+	out := objs[:0]
+	for _, o := range objs {
+		if sel.Matches(labels.Set(o.meta.Labels)) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // configObject is a ConfigMap or a Secret with what the table shows of it.
