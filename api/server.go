@@ -148,6 +148,7 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/events", h.listEvents)
 	mux.HandleFunc("POST /podd/v1/shutdown", h.shutdown)
 	imageRoutes(mux, h)
+	configRoutes(mux, b)
 	mux.HandleFunc("/", notFound)
 	return mux
 }

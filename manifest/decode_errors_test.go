@@ -119,9 +119,9 @@ func TestDecodeErrors(t *testing.T) {
 			`spec.volumes[4].hostPath.type: Unsupported value: "Folder": supported values: "", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"`,
 		},
 	}, {
-		name:  "unsupported volume source",
-		input: podYAML("  volumes:\n  - name: v\n    configMap: {name: c}\n  containers:\n  - name: web\n    image: /rootfs\n"),
-		want:  []string{`spec.volumes[0].configMap: not supported`},
+		name:  "cluster volume source",
+		input: podYAML("  volumes:\n  - name: v\n    persistentVolumeClaim: {claimName: c}\n  containers:\n  - name: web\n    image: /rootfs\n"),
+		want:  []string{`spec.volumes[0].persistentVolumeClaim: not supported: a cluster volume (persistentVolumeClaim, nfs, csi...) needs a control plane podd does not have; use hostPath or emptyDir`},
 	}, {
 		name: "bad pod settings",
 		input: podYAML("  restartPolicy: Sometimes\n  terminationGracePeriodSeconds: -1\n  dnsPolicy: None\n" +
@@ -145,8 +145,8 @@ func TestDecodeErrors(t *testing.T) {
 	}, {
 		name: "env valueFrom",
 		input: podYAML("  containers:\n  - name: web\n    image: /rootfs\n" +
-			"    env:\n    - name: A\n      valueFrom:\n        fieldRef: {fieldPath: metadata.name}\n"),
-		want: []string{`spec.containers[0].env[0].valueFrom: not supported`},
+			"    env:\n    - name: A\n      valueFrom:\n        fieldRef: {fieldPath: spec.bogus}\n        fileKeyRef: {path: x}\n"),
+		want: []string{`spec.containers[0].env[0].valueFrom.fileKeyRef: not supported`},
 	}, {
 		name: "other resource",
 		input: podYAML("  containers:\n  - name: web\n    image: /rootfs\n" +

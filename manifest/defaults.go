@@ -44,6 +44,30 @@ func setSpecDefaults(spec *corev1.PodSpec) {
 	for i := range spec.InitContainers {
 		setContainerDefaults(&spec.InitContainers[i])
 	}
+	for i := range spec.Volumes {
+		setVolumeDefaults(&spec.Volumes[i].VolumeSource)
+	}
+}
+
+// setVolumeDefaults gives configMap, secret, downwardAPI and projected volumes the API server's
+// defaultMode (0644) and a downward fieldRef its apiVersion v1.
+func setVolumeDefaults(v *corev1.VolumeSource) {
+	def := func(m **int32) {
+		if *m == nil {
+			mode := int32(0o644)
+			*m = &mode
+		}
+	}
+	switch {
+	case v.ConfigMap != nil:
+		def(&v.ConfigMap.DefaultMode)
+	case v.Secret != nil:
+		def(&v.Secret.DefaultMode)
+	case v.DownwardAPI != nil:
+		def(&v.DownwardAPI.DefaultMode)
+	case v.Projected != nil:
+		def(&v.Projected.DefaultMode)
+	}
 }
 
 func setContainerDefaults(c *corev1.Container) {

@@ -47,12 +47,14 @@ const (
 	typeUnknownField   field.ErrorType = "FieldValueUnknown"
 	typeNotImplemented field.ErrorType = "FieldNotSupported"
 	typeDuplicateField field.ErrorType = "FieldDuplicate"
+	typeClusterVolume  field.ErrorType = "FieldClusterVolume"
 )
 
 var structuralMessages = map[field.ErrorType]string{
 	typeUnknownField:   "unknown field",
 	typeNotImplemented: "not supported",
 	typeDuplicateField: "duplicate field",
+	typeClusterVolume:  "not supported: a cluster volume (persistentVolumeClaim, nfs, csi...) needs a control plane podd does not have; use hostPath or emptyDir",
 }
 
 func describe(e *field.Error) string {
@@ -76,4 +78,10 @@ func notImplemented(p *field.Path) *field.Error {
 // duplicateField reports a key given twice in one JSON object.
 func duplicateField(p *field.Path) *field.Error {
 	return &field.Error{Type: typeDuplicateField, Field: p.String(), Detail: structuralMessages[typeDuplicateField]}
+}
+
+// clusterVolume reports a volume source podd cannot provide (persistentVolumeClaim and the
+// other cluster volumes).
+func clusterVolume(p *field.Path) *field.Error {
+	return &field.Error{Type: typeClusterVolume, Field: p.String(), Detail: structuralMessages[typeClusterVolume]}
 }

@@ -37,6 +37,7 @@ func validateContainer(c *corev1.Container, volumes map[string]bool, p *field.Pa
 		errs = append(errs, field.Invalid(p.Child("workingDir"), c.WorkingDir, "must be an absolute path"))
 	}
 	errs = append(errs, validateEnv(c.Env, p.Child("env"))...)
+	errs = append(errs, validateEnvFrom(c.EnvFrom, p.Child("envFrom"))...)
 	errs = append(errs, validateProcess(c, p)...)
 	errs = append(errs, validatePorts(c.Ports, p.Child("ports"))...)
 	errs = append(errs, validateResources(&c.Resources, p.Child("resources"))...)
@@ -97,6 +98,12 @@ func validateEnv(env []corev1.EnvVar, p *field.Path) field.ErrorList {
 		}
 		for _, msg := range validation.IsRelaxedEnvVarName(e.Name) {
 			errs = append(errs, field.Invalid(np, e.Name, msg))
+		}
+		if e.ValueFrom != nil {
+			if e.Value != "" {
+				errs = append(errs, field.Invalid(p.Index(i).Child("valueFrom"), "", "may not be specified when `value` is not empty"))
+			}
+			errs = append(errs, validateEnvSource(e.ValueFrom, p.Index(i).Child("valueFrom"))...)
 		}
 	}
 	return errs
@@ -204,6 +211,26 @@ func validateMounts(mounts []corev1.VolumeMount, volumes map[string]bool, p *fie
 			errs = append(errs, field.Duplicate(mp.Child("mountPath"), m.MountPath))
 		}
 		paths[path.Clean(m.MountPath)] = true
+		errs = append(errs, validateSubPath(&m, mp)...)
+	}
+	return errs
+}
+
+// validateSubPath checks subPath and subPathExpr as the API server does: not both, relative,
+// no '..' element (subPathExpr once expanded is checked again by the runtime).
+func validateSubPath(m *corev1.VolumeMount, p *field.Path) field.ErrorList {
+	if m.SubPath != "" && m.SubPathExpr != "" {
+		return field.ErrorList{field.Invalid(p.Child("subPathExpr"), m.SubPathExpr, "subPathExpr and subPath are mutually exclusive")}
+	}
+	var errs field.ErrorList
+	for name, sp := range map[string]string{"subPath": m.SubPath, "subPathExpr": m.SubPathExpr} {
+		switch {
+		case sp == "":
+		case path.IsAbs(sp):
+			errs = append(errs, field.Invalid(p.Child(name), sp, "must be a relative path"))
+		case slices.Contains(strings.Split(sp, "/"), ".."):
+			errs = append(errs, field.Invalid(p.Child(name), sp, "must not contain '..'"))
+		}
 	}
 	return errs
 }

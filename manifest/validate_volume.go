@@ -28,16 +28,24 @@ func validateVolumes(volumes []corev1.Volume, p *field.Path) (map[string]bool, f
 // validateSource checks that exactly one supported source is set.
 func validateSource(s *corev1.VolumeSource, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if s.EmptyDir != nil {
-		errs = append(errs, validateEmptyDir(s.EmptyDir, p.Child("emptyDir"))...)
+	var set []string
+	add := func(isSet bool, name string, check func(*field.Path) field.ErrorList) {
+		if !isSet {
+			return
+		}
+		if len(set) > 0 {
+			errs = append(errs, field.Forbidden(p.Child(name), "may not specify more than 1 volume type"))
+		}
+		set = append(set, name)
+		errs = append(errs, check(p.Child(name))...)
 	}
-	if s.HostPath != nil && s.EmptyDir != nil {
-		errs = append(errs, field.Forbidden(p.Child("hostPath"), "may not specify more than 1 volume type"))
-	}
-	if s.HostPath != nil {
-		errs = append(errs, validateHostPath(s.HostPath, p.Child("hostPath"))...)
-	}
-	if s.HostPath == nil && s.EmptyDir == nil {
+	add(s.EmptyDir != nil, "emptyDir", func(fp *field.Path) field.ErrorList { return validateEmptyDir(s.EmptyDir, fp) })
+	add(s.HostPath != nil, "hostPath", func(fp *field.Path) field.ErrorList { return validateHostPath(s.HostPath, fp) })
+	add(s.ConfigMap != nil, "configMap", func(fp *field.Path) field.ErrorList { return validateConfigMapSource(s.ConfigMap, fp) })
+	add(s.Secret != nil, "secret", func(fp *field.Path) field.ErrorList { return validateSecretSource(s.Secret, fp) })
+	add(s.DownwardAPI != nil, "downwardAPI", func(fp *field.Path) field.ErrorList { return validateDownwardSource(s.DownwardAPI, fp) })
+	add(s.Projected != nil, "projected", func(fp *field.Path) field.ErrorList { return validateProjectedSource(s.Projected, fp) })
+	if len(set) == 0 {
 		errs = append(errs, field.Required(p, "must specify a volume type"))
 	}
 	return errs

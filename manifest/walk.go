@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -62,6 +64,9 @@ func walkKey(v any, key string, n *node, p *field.Path) field.ErrorList {
 	}
 	if v == nil {
 		return nil
+	}
+	if n.typ == reflect.TypeFor[corev1.Volume]() {
+		return field.ErrorList{clusterVolume(p.Child(key))}
 	}
 	return field.ErrorList{notImplemented(p.Child(key))}
 }
@@ -129,6 +134,19 @@ var leafChecks = map[reflect.Type]func(any, *field.Path) field.ErrorList{
 	reflect.TypeFor[resource.Quantity]():  checkQuantity,
 	reflect.TypeFor[metav1.Time]():        checkTime,
 	reflect.TypeFor[intstr.IntOrString](): checkIntOrString,
+	reflect.TypeFor[[]byte]():             checkBase64,
+}
+
+// checkBase64 accepts the base64 string encoding/json decodes into []byte (Secret data).
+func checkBase64(v any, p *field.Path) field.ErrorList {
+	s, ok := v.(string)
+	if !ok {
+		return field.ErrorList{wrongType(p, v, "must be a base64 string")}
+	}
+	if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+		return field.ErrorList{field.Invalid(p, "<redacted>", "must be base64: "+err.Error())}
+	}
+	return nil
 }
 
 // checkIntOrString accepts a string or an integer (a probe's port: a number or a port name).

@@ -2,6 +2,9 @@ package mounts
 
 import (
 	"fmt"
+	"path"
+	"slices"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,9 +53,13 @@ var Links = [][2]string{
 	{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"}, {"/proc/kcore", "/dev/core"},
 }
 
-// MountPseudo mounts the pseudo filesystems, device nodes and /dev links inside the root.
-func (r *Root) MountPseudo() error {
+// MountPseudo mounts the pseudo filesystems, device nodes and /dev links inside the root,
+// leaving out the targets in skip (a /dev/shm that is the pod's, bound afterwards).
+func (r *Root) MountPseudo(skip ...string) error {
 	for _, fs := range Pseudo {
+		if slices.Contains(skip, fs.Target) {
+			continue
+		}
 		if err := r.mountFS(fs); err != nil {
 			return err
 		}
@@ -104,4 +111,23 @@ func (r *Root) openDir(target string) (int, error) {
 	}
 	defer h.Close()
 	return reopenDir(h)
+}
+
+// ShmPath is where a container sees its pod's shared /dev/shm.
+const ShmPath = "/dev/shm"
+
+// SplitDevBinds separates the binds whose target is under /dev, which must be mounted after
+// the container's /dev tmpfs (MountPseudo) or it would cover them, from the others; shm
+// reports whether one of them is the container's /dev/shm.
+func SplitDevBinds(binds []Bind) (early, late []Bind, shm bool) {
+	for _, b := range binds {
+		dest := path.Clean(b.Dest)
+		if !strings.HasPrefix(dest, "/dev/") {
+			early = append(early, b)
+			continue
+		}
+		late = append(late, b)
+		shm = shm || dest == ShmPath
+	}
+	return early, late, shm
 }

@@ -10,6 +10,7 @@ import (
 // Bind is a volume mount: a host path bound onto a path inside the container.
 type Bind struct {
 	Source   string // host path (emptyDir directory or hostPath)
+	SubPath  string // a path beneath Source to bind instead of Source ("" for Source itself)
 	Dest     string // path inside the container
 	ReadOnly bool
 	Field    string // the manifest field it comes from, named in errors ("" for podd's own)
@@ -19,7 +20,12 @@ type Bind struct {
 // device node (a hostPath CharDevice/BlockDevice: whether it may be used is the cgroup device
 // filter's decision); read-only when asked.
 func (r *Root) Bind(b Bind) error {
-	st, err := os.Stat(b.Source)
+	src, closeSrc, err := b.source()
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	st, err := os.Stat(src)
 	if err != nil {
 		return fmt.Errorf("volume source: %w", err)
 	}
@@ -27,7 +33,7 @@ func (r *Root) Bind(b Bind) error {
 	if err != nil {
 		return err
 	}
-	err = mountOn(h, b.Source, "", unix.MS_BIND|unix.MS_REC, "")
+	err = mountOn(h, src, "", unix.MS_BIND|unix.MS_REC, "")
 	h.Close()
 	if err != nil {
 		return fmt.Errorf("bind %s on %s: %w", b.Source, b.Dest, err)
@@ -96,4 +102,19 @@ func lockedFlags(f int64) int {
 		}
 	}
 	return out
+}
+
+// source is the path to bind: Source itself, or the SubPath beneath it opened without leaving
+// the volume (subpath.go) and named by its descriptor, so that nothing swapped in afterwards
+// (a symlink put in place of a directory by a container sharing the volume) changes what is
+// bound.
+func (b Bind) source() (string, func(), error) {
+	if b.SubPath == "" {
+		return b.Source, func() {}, nil
+	}
+	h, err := OpenSubPath(b.Source, b.SubPath)
+	if err != nil {
+		return "", nil, err
+	}
+	return fdPath(h), func() { h.Close() }, nil
 }

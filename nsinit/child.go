@@ -85,18 +85,22 @@ func mountInRoot(cfg *Config) error {
 		return err
 	}
 	defer root.Close()
-	for _, b := range cfg.Binds {
-		if err := root.Bind(b); err != nil {
-			se := setupError(StepMountVolume, b.Dest, err)
-			se.Field = b.Field
-			return se
-		}
+	early, late, shm := mounts.SplitDevBinds(cfg.Binds)
+	if err := bindAll(root, early); err != nil {
+		return err
 	}
-	if err := root.MountPseudo(); err != nil {
+	var skip []string
+	if shm { // the pod's shared /dev/shm, or a volume mounted there, instead of a tmpfs of its own
+		skip = append(skip, mounts.ShmPath)
+	}
+	if err := root.MountPseudo(skip...); err != nil {
 		return setupError(StepMountPseudo, "", err)
 	}
 	if err := writeSysctls(root, cfg.Security.Sysctls); err != nil {
 		return setupError(StepSysctls, "", err)
+	}
+	if err := bindAll(root, late); err != nil {
+		return err
 	}
 	if cfg.Security.Privileged {
 		if err := privilegedRoot(root); err != nil {
@@ -106,6 +110,18 @@ func mountInRoot(cfg *Config) error {
 	}
 	if err := root.Mask(); err != nil {
 		return setupError(StepMaskPaths, "", err)
+	}
+	return nil
+}
+
+// bindAll binds each volume; a failure names its mount point and field.
+func bindAll(root *mounts.Root, binds []mounts.Bind) error {
+	for _, b := range binds {
+		if err := root.Bind(b); err != nil {
+			se := setupError(StepMountVolume, b.Dest, err)
+			se.Field = b.Field
+			return se
+		}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 // JSON array of strings, written and read by hand below:
 //
 //	[version, overlay target, upper, work, len(lowers), lowers...,
-//	 len(binds), (source, dest, "ro"|"rw", field)..., len(args), args..., len(env), env..., cwd,
+//	 len(binds), (source, subPath, dest, "ro"|"rw", field)..., len(args), args..., len(env), env..., cwd,
 //	 security...]
 //
 // with security as written by writeSecurity (securitywire.go).
@@ -24,7 +24,7 @@ import (
 // json.Encoder and json.Decoder still frame it (they call these methods), so parent and child
 // keep their Encode/Decode calls. A field added to Config must be added here too
 // (TestConfigWireRoundTrip fills every field).
-const configWireVersion = "nsinit-config/2"
+const configWireVersion = "nsinit-config/3"
 
 // MarshalJSON writes c in its wire form.
 func (c Config) MarshalJSON() ([]byte, error) {
@@ -42,6 +42,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 			ro = "ro"
 		}
 		w.str(b.Source)
+		w.str(b.SubPath)
 		w.str(b.Dest)
 		w.str(ro)
 		w.str(b.Field)
@@ -68,7 +69,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 		cfg.Binds = make([]mounts.Bind, n)
 		for i := range cfg.Binds {
 			b := &cfg.Binds[i]
-			b.Source, b.Dest = r.str(), r.str()
+			b.Source, b.SubPath, b.Dest = r.str(), r.str(), r.str()
 			b.ReadOnly = r.str() == "ro"
 			b.Field = r.str()
 		}

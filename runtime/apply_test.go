@@ -196,7 +196,7 @@ func TestVolumesAndBinds(t *testing.T) {
 	for _, b := range cfg.Binds {
 		dests = append(dests, b.Dest)
 	}
-	if want := []string{"/etc/hostname", "/etc/resolv.conf", "/cache", "/etc/hosts", "/dev/x"}; !reflect.DeepEqual(dests, want) {
+	if want := []string{"/etc/hostname", "/etc/resolv.conf", "/dev/shm", "/cache", "/etc/hosts", "/dev/x"}; !reflect.DeepEqual(dests, want) {
 		t.Errorf("binds %v, want %v", dests, want)
 	}
 	rules, err := p.ctrs[0].deviceRules()

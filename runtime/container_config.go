@@ -2,14 +2,19 @@ package runtime
 
 import (
 	"fmt"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/podd/podd/configobj"
+	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/rootfs/overlay"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // fieldPath names the container in errors the way the manifest does.
@@ -22,14 +27,21 @@ func (c *container) fieldPath() string {
 
 // config builds what nsinit needs from the pod spec and the image.
 func (c *container) config() (*nsinit.Config, error) {
-	_, vars := expandEnv(c.spec.Env)
+	_, vars, err := c.podEnv()
+	if err != nil {
+		return nil, err
+	}
 	spec := *c.spec // command and args with $(VAR) expanded from the container's env, as kubelet does
 	spec.Command, spec.Args = expandAll(spec.Command, vars), expandAll(spec.Args, vars)
 	args := argv(&spec, c.img.Config)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("%s.command: Required value: the image has no entrypoint or cmd", c.fieldPath())
 	}
-	binds, err := c.binds()
+	env, err := c.env()
+	if err != nil {
+		return nil, err
+	}
+	binds, err := c.binds(env)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +55,7 @@ func (c *container) config() (*nsinit.Config, error) {
 			Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")},
 		Binds:    binds,
 		Args:     args,
-		Env:      c.env(),
+		Env:      env,
 		Cwd:      firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir, "/"),
 		Security: sec,
 	}, nil
@@ -62,10 +74,13 @@ func argv(c *corev1.Container, img rootfs.Config) []string {
 	}
 }
 
-// env is the image's environment overridden by the pod's (its $(VAR) references expanded),
-// plus HOSTNAME and a default PATH.
-func (c *container) env() []string {
-	podEnv, _ := expandEnv(c.spec.Env)
+// env is the image's environment overridden by the pod's (envFrom, then env, valueFrom resolved
+// by configobj, then their $(VAR) references expanded), plus HOSTNAME and a default PATH.
+func (c *container) env() ([]string, error) {
+	podEnv, _, err := c.podEnv()
+	if err != nil {
+		return nil, err
+	}
 	vars := map[string]string{}
 	var order []string
 	set := func(k, v string) {
@@ -87,19 +102,50 @@ func (c *container) env() []string {
 	for _, k := range order {
 		out = append(out, k+"="+vars[k])
 	}
-	return out
+	return out, nil
 }
 
-// binds turns volumeMounts into bind mounts of the pod's volume directories.
-func (c *container) binds() ([]mounts.Bind, error) {
+// podEnv is the container's env from the pod spec: envFrom and env with valueFrom resolved by
+// configobj, then $(VAR) references expanded; vars maps each name to its value.
+func (c *container) podEnv() ([]corev1.EnvVar, map[string]string, error) {
+	env := c.spec.Env
+	if configobj.HasRefs(c.spec) {
+		path := field.NewPath("spec", "containers")
+		if c.init {
+			path = field.NewPath("spec", "initContainers")
+		}
+		var fe *field.Error
+		env, fe = c.p.rt.Env(c.p.sandbox.meta, c.spec, c.p.podFacts(), path.Index(c.idx))
+		if fe != nil {
+			return nil, nil, invalid.Pod(c.p.obj.Name, fe.Error(), fe)
+		}
+	}
+	env, vars := expandEnv(env)
+	return env, vars, nil
+}
+
+// binds turns volumeMounts into bind mounts of the pod's volume directories (subPath and
+// subPathExpr, expanded with the container's env, resolved by the child beneath the volume).
+// configMap, secret, downwardAPI and projected volumes are always read-only, as the kubelet
+// mounts them.
+func (c *container) binds(env []string) ([]mounts.Bind, error) {
 	out := c.etcBinds()
+	if !c.mountsAt(mounts.ShmPath) { // a volume the user mounts there wins, as with the kubelet
+		out = append(out, mounts.Bind{Source: c.p.shmDir(), Dest: mounts.ShmPath})
+	}
 	for i, vm := range c.spec.VolumeMounts {
+		fp := fmt.Sprintf("%s.volumeMounts[%d]", c.fieldPath(), i)
 		src, err := c.p.volumeSource(vm.Name)
 		if err != nil {
-			return nil, fmt.Errorf("%s.volumeMounts[%d]: %w", c.fieldPath(), i, err)
+			return nil, fmt.Errorf("%s: %w", fp, err)
 		}
-		out = append(out, mounts.Bind{Source: src, Dest: vm.MountPath, ReadOnly: vm.ReadOnly,
-			Field: fmt.Sprintf("%s.volumeMounts[%d]", c.fieldPath(), i)})
+		sub, err := subPath(&vm, env)
+		if err != nil {
+			fe := invalid.Field(fp+".subPathExpr", err.Error())
+			return nil, invalid.Pod(c.p.obj.Name, fe.Error(), fe)
+		}
+		out = append(out, mounts.Bind{Source: src, SubPath: sub, Dest: vm.MountPath,
+			ReadOnly: vm.ReadOnly || c.p.readOnlyVolume(vm.Name), Field: fp})
 	}
 	return out, nil
 }
@@ -111,4 +157,51 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// subPath is a mount's subPath, or its subPathExpr with $(VAR) expanded from env; an expansion
+// that is absolute or has a ".." element is refused.
+func subPath(vm *corev1.VolumeMount, env []string) (string, error) {
+	if vm.SubPathExpr == "" {
+		return vm.SubPath, nil
+	}
+	sub := configobj.Expand(vm.SubPathExpr, env)
+	if err := mounts.CheckFilePath(sub); err != nil && sub != "" {
+		return "", fmt.Errorf("expands to %q: %w", sub, err)
+	}
+	return sub, nil
+}
+
+// podFacts are what env fieldRefs read besides the pod: node name, pod IP, host IP (the
+// bridge's address, the node's address as the pod sees it).
+func (p *pod) podFacts() configobj.PodFacts {
+	host, _ := os.Hostname()
+	f := configobj.PodFacts{NodeName: host, PodIP: p.ip}
+	if _, n, err := net.ParseCIDR(p.rt.opts.PodCIDR); err == nil && p.rt.net != nil {
+		gw := n.IP.To4()
+		if gw != nil {
+			gw = append(net.IP{}, gw...)
+			gw[3]++
+			f.HostIP = gw.String()
+		}
+	}
+	return f
+}
+
+// execEnv is the environment of an exec or exec probe: the container's, its references read
+// again (the kubelet's exec gets the environment the container started with from the runtime;
+// an object deleted since leaves its variables out here, with the pod's literal values kept).
+func (c *container) execEnv() []string {
+	env, err := c.env()
+	if err == nil {
+		return env
+	}
+	out := []string{"PATH=" + nsinit.DefaultPath, "HOSTNAME=" + c.p.hostname()}
+	out = append(out, c.img.Config.Env...)
+	for _, e := range c.spec.Env {
+		if e.ValueFrom == nil {
+			out = append(out, e.Name+"="+e.Value)
+		}
+	}
+	return out
 }

@@ -26,7 +26,7 @@ func (rt *Runtime) Exec(ctx context.Context, namespace, name string, opts podopt
 	if !opts.Stdin {
 		stdin = nil
 	}
-	spec := nsinit.ExecSpec{Args: opts.Command, Env: c.env(), TTY: opts.TTY,
+	spec := nsinit.ExecSpec{Args: opts.Command, Env: c.execEnv(), TTY: opts.TTY,
 		Dir:   firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir),
 		Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	h, err := rt.startExec(c, pid, spec)

@@ -65,7 +65,11 @@ func (c *container) runHook(ctx context.Context, h *corev1.LifecycleHandler, pid
 // execHook runs cmd in the container, its output capped as an exec probe's.
 func (c *container) execHook(ctx context.Context, cmd []string, pid int) error {
 	out := &cappedBuffer{max: 10 << 10}
-	spec := nsinit.ExecSpec{Args: cmd, Env: c.env(), Dir: firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir),
+	env, err := c.env()
+	if err != nil {
+		return err
+	}
+	spec := nsinit.ExecSpec{Args: cmd, Env: env, Dir: firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir),
 		Stdout: out, Stderr: out}
 	h, err := c.p.rt.startExec(c, pid, spec)
 	if err != nil {

@@ -184,7 +184,7 @@ func (c *container) killForProbe(run *probeRun, grace time.Duration) {
 func (c *container) probeExec(run *probeRun) probe.ExecFunc {
 	return func(ctx context.Context, cmd []string) ([]byte, int, error) {
 		out := &cappedBuffer{max: 10 << 10}
-		spec := nsinit.ExecSpec{Args: cmd, Env: c.env(), Dir: firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir),
+		spec := nsinit.ExecSpec{Args: cmd, Env: c.execEnv(), Dir: firstNonEmpty(c.spec.WorkingDir, c.img.Config.WorkingDir),
 			Stdout: out, Stderr: out}
 		h, err := c.p.rt.startExec(c, run.proc.Pid, spec)
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/cgroupfs/devices"
+	"github.com/podd/podd/configobj"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -81,6 +82,8 @@ type Runtime struct {
 	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
 	// its finalizer would close the descriptor and drop the lock.
 	rootLock *os.File
+	// The ConfigMaps and Secrets (api.ConfigBackend), which volumes and env read.
+	*configobj.Store
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -109,6 +112,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.events.persistIn(filepath.Join(opts.Root, "events"), eventFlushDelay, rt.hasPodDir); err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
+	if err := rt.mountMem(); err != nil {
+		return nil, err
+	}
 	rt.probing = newProbing(probe.RealClock{})
 	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
@@ -117,7 +123,8 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 
 func newRuntime(opts Options) *Runtime {
 	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries}
-	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore()}
+	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore(),
+		Store: configobj.NewStore(opts.Root)}
 }
 
 // makeDirs creates podd's directories and locks the state directory.

@@ -28,6 +28,7 @@ type sandbox struct {
 	hostName string
 	logs     string // the pod's log directory
 	volumes  []corev1.Volume
+	meta     *corev1.Pod        // the pod's metadata and spec at apply: what downwardAPI volumes show
 	res      cgroupfs.Resources // the pod cgroup's
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
@@ -43,7 +44,7 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	s := &sandbox{rt: rt, id: string(obj.UID), name: obj.Namespace + "/" + obj.Name,
 		hostName: sandboxHostname(obj), netSpec: podNetSpecOf(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
 		logs:    filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID))),
-		fsGroup: podFSGroup(obj)}
+		fsGroup: podFSGroup(obj), meta: &corev1.Pod{ObjectMeta: *obj.ObjectMeta.DeepCopy(), Spec: *obj.Spec.DeepCopy()}}
 	s.ports, s.portsErr = podHostPorts(obj)
 	return s
 }
@@ -114,6 +115,9 @@ func (s *sandbox) createCgroup() error {
 // re-pins them from a live container (live: their pids), or makes new ones with a fresh address
 // when no container survived.
 func (s *sandbox) recover(live []int) error {
+	if err := s.restoreMemVolumes(); err != nil {
+		return err
+	}
 	ns, err := s.rt.pins.Open(s.nsDir())
 	for _, pid := range live {
 		if err == nil {

@@ -178,6 +178,9 @@ func (p *pod) plan() error {
 		}
 		return invalid.Pod(p.obj.Name, err.Error())
 	}
+	if err := p.checkRefs(); err != nil {
+		return err
+	}
 	return p.resolveImages(true)
 }
 

@@ -37,7 +37,8 @@ func TestEnvPodOverridesImage(t *testing.T) {
 	p.obj.Name = "web"
 	c := &container{p: p, spec: &corev1.Container{Env: []corev1.EnvVar{{Name: "A", Value: "pod"}, {Name: "PATH", Value: "/x"}}},
 		img: &rootfs.Image{Config: rootfs.Config{Env: []string{"A=image", "B=image"}}}}
-	got := strings.Join(c.env(), " ")
+	env, _ := c.env()
+	got := strings.Join(env, " ")
 	want := "PATH=/x HOSTNAME=web A=pod B=image"
 	if got != want {
 		t.Fatalf("env = %q, want %q", got, want)

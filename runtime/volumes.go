@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/podd/podd/configobj"
 	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/mounts"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -18,6 +20,9 @@ func (s *sandbox) createVolumes() error {
 	if err := s.checkHostPaths(); err != nil {
 		return err
 	}
+	if err := s.createShm(); err != nil {
+		return err
+	}
 	for i, v := range s.volumes {
 		path := fmt.Sprintf("spec.volumes[%d]", i)
 		var err error
@@ -27,6 +32,10 @@ func (s *sandbox) createVolumes() error {
 		case v.HostPath != nil:
 			err = checkHostPath(v.HostPath)
 			path += ".hostPath"
+		case configobj.Projected(&v):
+			if fe := s.createProjected(&v, field.NewPath("spec", "volumes").Index(i)); fe != nil {
+				return invalid.Pod(s.podName(), fe.Error(), fe)
+			}
 		}
 		if err != nil {
 			return invalid.Pod(s.podName(), fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
@@ -76,39 +85,53 @@ func (s *sandbox) createEmptyDir(name string, e *corev1.EmptyDirVolumeSource) er
 	return s.fsGroupOwn(dir)
 }
 
-// checkHostPath applies hostPath.type: the *OrCreate types create, the others must match.
+// checkHostPath applies hostPath.type as the kubelet does (its words in errors): the *OrCreate
+// types create what is missing, an existing path and the other types must match.
 func checkHostPath(h *corev1.HostPathVolumeSource) error {
 	t := corev1.HostPathUnset
 	if h.Type != nil {
 		t = *h.Type
 	}
-	switch t {
-	case corev1.HostPathDirectoryOrCreate:
+	st, err := os.Stat(h.Path)
+	switch {
+	case t == corev1.HostPathUnset && err != nil:
+		return fmt.Errorf("path %q: %w", h.Path, err)
+	case t == corev1.HostPathUnset:
+		return nil
+	case errors.Is(err, os.ErrNotExist) && t == corev1.HostPathDirectoryOrCreate:
 		return os.MkdirAll(h.Path, 0o755)
-	case corev1.HostPathFileOrCreate:
+	case errors.Is(err, os.ErrNotExist) && t == corev1.HostPathFileOrCreate:
 		f, err := os.OpenFile(h.Path, os.O_CREATE|os.O_RDONLY, 0o644)
 		if err == nil {
 			f.Close()
 		}
 		return err
 	}
-	st, err := os.Stat(h.Path)
-	if err != nil {
-		return fmt.Errorf("path %q: %w", h.Path, err)
+	var m os.FileMode
+	if err == nil {
+		m = st.Mode()
 	}
-	return checkHostPathType(h.Path, t, st.Mode())
+	return checkHostPathType(h.Path, t, m, err == nil)
 }
 
-func checkHostPathType(path string, t corev1.HostPathType, m os.FileMode) error {
-	want := map[corev1.HostPathType]func(os.FileMode) bool{
-		corev1.HostPathDirectory: os.FileMode.IsDir,
-		corev1.HostPathFile:      os.FileMode.IsRegular,
-		corev1.HostPathSocket:    func(m os.FileMode) bool { return m&os.ModeSocket != 0 },
-		corev1.HostPathCharDev:   func(m os.FileMode) bool { return m&os.ModeCharDevice != 0 },
-		corev1.HostPathBlockDev:  func(m os.FileMode) bool { return m&os.ModeDevice != 0 && m&os.ModeCharDevice == 0 },
-	}[t]
-	if want != nil && !want(m) {
-		return fmt.Errorf("path %q is not of type %s", path, t)
+// hostPathKinds are each type's test and the words of kubelet's error.
+var hostPathKinds = map[corev1.HostPathType]struct {
+	is   func(os.FileMode) bool
+	name string
+}{
+	corev1.HostPathDirectoryOrCreate: {os.FileMode.IsDir, "directory"},
+	corev1.HostPathDirectory:         {os.FileMode.IsDir, "directory"},
+	corev1.HostPathFileOrCreate:      {os.FileMode.IsRegular, "file"},
+	corev1.HostPathFile:              {os.FileMode.IsRegular, "file"},
+	corev1.HostPathSocket:            {func(m os.FileMode) bool { return m&os.ModeSocket != 0 }, "socket file"},
+	corev1.HostPathCharDev:           {func(m os.FileMode) bool { return m&os.ModeCharDevice != 0 }, "character device"},
+	corev1.HostPathBlockDev:          {func(m os.FileMode) bool { return m&os.ModeDevice != 0 && m&os.ModeCharDevice == 0 }, "block device"},
+}
+
+func checkHostPathType(path string, t corev1.HostPathType, m os.FileMode, exists bool) error {
+	k, ok := hostPathKinds[t]
+	if ok && (!exists || !k.is(m)) {
+		return fmt.Errorf("hostPath type check failed: %s is not a %s", path, k.name)
 	}
 	return nil
 }
@@ -123,6 +146,9 @@ func (s *sandbox) volumeSource(name string) (string, error) {
 		}
 		if v.HostPath != nil {
 			return v.HostPath.Path, nil
+		}
+		if configobj.InMemory(&v) {
+			return s.memVolumeDir(name), nil
 		}
 		return s.volumeDir(name), nil
 	}
@@ -139,9 +165,14 @@ func (s *sandbox) hostPathOf(name string) *corev1.HostPathVolumeSource {
 	return nil
 }
 
-// removeVolumes unmounts memory-backed emptyDirs; the directories go with the pod directory.
+// removeVolumes removes the pod's directory on podd's memory tmpfs (/dev/shm, secret and
+// projected volumes) and unmounts memory-backed emptyDirs; the other directories go with the pod
+// directory.
 func (s *sandbox) removeVolumes() error {
 	var errs []error
+	if err := os.RemoveAll(s.memDir()); err != nil {
+		errs = append(errs, fmt.Errorf("remove the pod's memory directory: %w", err))
+	}
 	for _, v := range s.volumes {
 		if v.EmptyDir == nil || v.EmptyDir.Medium != corev1.StorageMediumMemory {
 			continue
@@ -152,4 +183,127 @@ func (s *sandbox) removeVolumes() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// createProjected writes the files of a configMap, secret, downwardAPI or projected volume with
+// kubelet's atomic writer (mounts.Project); secret and projected volumes live on podd's memory
+// tmpfs (memDir), so a secret never touches a disk. A missing object or key that is not optional
+// refuses the pod (see checkRefs).
+func (s *sandbox) createProjected(v *corev1.Volume, p *field.Path) *field.Error {
+	files, fe := s.rt.VolumeFiles(s.meta, v, p)
+	if fe != nil {
+		return fe
+	}
+	dir := s.volumeDir(v.Name)
+	if configobj.InMemory(v) {
+		dir = s.memVolumeDir(v.Name)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return field.InternalError(p, err)
+	}
+	if err := mounts.Project(dir, files); err != nil {
+		return field.InternalError(p, err)
+	}
+	return nil
+}
+
+// checkRefs refuses, before anything is made, a pod whose volumes or env name a ConfigMap,
+// Secret or key that does not exist and is not optional. The kubelet would keep such a pod in
+// ContainerCreating (volumes) or CreateContainerConfigError (env) until the object appears;
+// podd's apply is whole or nothing and has no retry loop for the sandbox, so it answers a 422
+// naming the field and the missing object instead.
+func (p *pod) checkRefs() error {
+	vols := field.NewPath("spec", "volumes")
+	for i := range p.obj.Spec.Volumes {
+		v := &p.obj.Spec.Volumes[i]
+		if !configobj.Projected(v) || v.DownwardAPI != nil {
+			continue
+		}
+		if _, fe := p.rt.VolumeFiles(p.sandbox.meta, v, vols.Index(i)); fe != nil {
+			return invalid.Pod(p.obj.Name, fe.Error(), fe)
+		}
+	}
+	for _, c := range p.ctrs {
+		if _, fe := p.rt.Env(p.sandbox.meta, c.spec, configobj.PodFacts{}, field.NewPath("spec", "containers").Index(c.idx)); fe != nil {
+			return invalid.Pod(p.obj.Name, fe.Error(), fe)
+		}
+	}
+	return nil
+}
+
+// readOnlyVolume reports whether the named volume is one the kubelet always mounts read-only
+// (configMap, secret, downwardAPI, projected: their files are podd's).
+func (s *sandbox) readOnlyVolume(name string) bool {
+	for i := range s.volumes {
+		if s.volumes[i].Name == name {
+			return configobj.Projected(&s.volumes[i])
+		}
+	}
+	return false
+}
+
+// memDir is the pod's directory on podd's memory tmpfs (<run>/mem, mounted once: see
+// mountMem): its /dev/shm and its secret and projected volumes. One tmpfs for every pod rather
+// than one per pod keeps podd's mount table, which every container start copies, the same size
+// whatever the number of pods (TestMountsDoNotGrowWithPods). Its pages are charged to the memory
+// cgroup of the process that writes them, so a pod's limit bounds what it puts there.
+func (s *sandbox) memDir() string { return filepath.Join(s.rt.memRoot(), s.id) }
+
+func (s *sandbox) memVolumeDir(name string) string {
+	return filepath.Join(s.memDir(), "volumes", name)
+}
+
+func (s *sandbox) shmDir() string { return filepath.Join(s.memDir(), "shm") }
+
+// createShm makes the directory every container of the pod sees at /dev/shm (kubelet
+// semantics: one /dev/shm per pod).
+func (s *sandbox) createShm() error {
+	if err := os.MkdirAll(s.shmDir(), 0o755); err != nil {
+		return fmt.Errorf("pod /dev/shm: %w", err)
+	}
+	if err := os.Chmod(s.shmDir(), 0o1777); err != nil {
+		return fmt.Errorf("pod /dev/shm: %w", err)
+	}
+	return nil
+}
+
+func (rt *Runtime) memRoot() string { return filepath.Join(rt.opts.Run, "mem") }
+
+// mountMem mounts podd's memory tmpfs at <run>/mem, unless a previous podd left it there.
+func (rt *Runtime) mountMem() error {
+	dir := rt.memRoot()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("memory tmpfs: %w", err)
+	}
+	var st unix.Statfs_t
+	var self, parent unix.Stat_t
+	if unix.Statfs(dir, &st) == nil && st.Type == unix.TMPFS_MAGIC &&
+		unix.Stat(dir, &self) == nil && unix.Stat(filepath.Dir(dir), &parent) == nil && self.Dev != parent.Dev {
+		return nil // a tmpfs mounted there: a previous podd's
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0700"); err != nil {
+		return fmt.Errorf("memory tmpfs: mount on %s: %w", dir, err)
+	}
+	return nil
+}
+
+// restoreMemVolumes makes the pod's directory on the memory tmpfs again when a recovering podd
+// finds it gone (a new tmpfs: reboot, or a podd in a new mount namespace): /dev/shm and the
+// secret and projected volumes, from the objects as they are now.
+func (s *sandbox) restoreMemVolumes() error {
+	if _, err := os.Stat(s.memDir()); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := s.createShm(); err != nil {
+		return err
+	}
+	for i := range s.volumes {
+		if !configobj.InMemory(&s.volumes[i]) {
+			continue
+		}
+		if fe := s.createProjected(&s.volumes[i], field.NewPath("spec", "volumes").Index(i)); fe != nil {
+			return fmt.Errorf("restore volume %s: %w", s.volumes[i].Name, fe)
+		}
+	}
+	return nil
 }

@@ -74,7 +74,7 @@ func (a *applier) applyFile(ctx context.Context, file string, stdin io.Reader) b
 	if a.create {
 		verb = "creating"
 	}
-	for _, d := range docs {
+	for _, d := range configFirst(docs) {
 		if err := a.applyDocument(ctx, d); err != nil {
 			fmt.Fprintln(a.errOut, errorText(err, fmt.Sprintf("error when %s %q", verb, file)))
 			ok = false
@@ -90,6 +90,9 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	ns, err := documentNamespace(d.meta(), a.namespace, a.explicitNS)
 	if err != nil {
 		return err
+	}
+	if res := configKinds[d.meta().Kind]; res != "" {
+		return a.applyConfigDocument(ctx, res, ns, d)
 	}
 	var pod *client.Applied
 	if a.create {

@@ -35,10 +35,16 @@ func deleteCommand() *cli.Command {
 	}
 }
 
-// podRef names a pod to delete.
-type podRef struct{ namespace, name string }
+// podRef names a pod to delete, or a ConfigMap or Secret of a manifest (resource set).
+type podRef struct{ namespace, name, resource string }
 
 func deleteAction(c *cli.Context) error {
+	if res, names, ok, err := configArgs(c.Args().Slice()); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return deleteConfigAction(c, res, names)
+	}
 	grace, err := gracePeriod(c.Int64("grace-period"), c.Bool("now"), c.Bool("force"))
 	if err != nil {
 		return err
@@ -112,7 +118,7 @@ func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
 	}
 	refs := make([]podRef, len(names))
 	for i, n := range names {
-		refs[i] = podRef{ns, n}
+		refs[i] = podRef{namespace: ns, name: n}
 	}
 	return refs, nil
 }
@@ -151,7 +157,7 @@ func selectedTargets(ctx context.Context, cl *client.Client, ns, sel string) ([]
 		if err != nil {
 			return nil, err
 		}
-		refs[i] = podRef{m.Namespace, m.Name}
+		refs[i] = podRef{namespace: m.Namespace, name: m.Name}
 	}
 	return refs, nil
 }
@@ -176,7 +182,7 @@ func fileTargets(files []string, ns string, explicitNS bool, stdin io.Reader) ([
 			if m.Metadata.Name == "" {
 				return nil, fmt.Errorf("%s: a document has no metadata.name", f)
 			}
-			refs = append(refs, podRef{podNS, m.Metadata.Name})
+			refs = append(refs, podRef{podNS, m.Metadata.Name, configKinds[m.Kind]})
 		}
 	}
 	return refs, nil
@@ -203,7 +209,11 @@ func (d deleter) deleteAll(ctx context.Context, refs []podRef) bool {
 		results[i] = make(chan error, 1)
 		go func() {
 			slots <- struct{}{}
-			results[i] <- d.delete(ctx, r)
+			if r.resource != "" {
+				results[i] <- d.client.DeleteObject(ctx, r.namespace, r.resource, r.name)
+			} else {
+				results[i] <- d.delete(ctx, r)
+			}
 			<-slots
 		}()
 	}
@@ -223,7 +233,11 @@ func (d deleter) report(r podRef, err error) bool {
 		fmt.Fprintln(d.errOut, errorText(err, ""))
 		return false
 	}
-	fmt.Fprintf(d.out, "pod %q deleted\n", r.name)
+	kind := "pod"
+	if r.resource != "" {
+		kind = singular(r.resource)
+	}
+	fmt.Fprintf(d.out, "%s %q deleted\n", kind, r.name)
 	return true
 }
 

@@ -49,6 +49,7 @@ func describeContainer(d describer, c corev1.Container, st corev1.ContainerStatu
 	describeResources(d, "Limits", c.Resources.Limits)
 	describeResources(d, "Requests", c.Resources.Requests)
 	describeProbes(d, c)
+	describeEnvFrom(d, c.EnvFrom)
 	describeEnv(d, c.Env)
 	describeMounts(d, c.VolumeMounts)
 }

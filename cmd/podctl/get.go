@@ -53,6 +53,12 @@ func getAction(c *cli.Context) error {
 	if c.Args().Present() && isEventType(c.Args().First()) {
 		return getEvents(c)
 	}
+	if res, names, ok, err := configArgs(c.Args().Slice()); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return getConfigAction(c, res, names)
+	}
 	req, err := parseGet(c)
 	if err != nil {
 		return err

@@ -38,3 +38,10 @@ var worded = map[field.ErrorType]bool{
 func Field(path, detail string) *field.Error {
 	return &field.Error{Type: field.ErrorTypeInvalid, Field: path, BadValue: field.OmitValueType{}, Detail: detail}
 }
+
+// Object is Pod's 422 for an object of another kind (ConfigMap, Secret).
+func Object(kind, name, msg string, errs ...*field.Error) *apierrors.StatusError {
+	se := Pod(name, msg, errs...)
+	se.ErrStatus.Details.Kind = kind
+	return se
+}

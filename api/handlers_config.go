@@ -1,0 +1,150 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/manifest"
+)
+
+// ConfigBackend stores ConfigMaps and Secrets (the runtime, through its configobj.Store). A
+// Backend that does not implement it answers 404 on their paths. Put returns "created",
+// "configured" or "unchanged".
+type ConfigBackend interface {
+	PutConfigMap(cm *corev1.ConfigMap) (*corev1.ConfigMap, string, error)
+	ConfigMap(namespace, name string) (*corev1.ConfigMap, error)
+	ConfigMaps(namespace string) ([]corev1.ConfigMap, error)
+	PutSecret(s *corev1.Secret) (*corev1.Secret, string, error)
+	Secret(namespace, name string) (*corev1.Secret, error)
+	Secrets(namespace string) ([]corev1.Secret, error)
+	// DeleteObject deletes a "configmaps" or "secrets" object.
+	DeleteObject(resource, namespace, name string) error
+}
+
+// configRoutes adds the configmaps and secrets paths, shaped as the API server's.
+func configRoutes(mux *http.ServeMux, b Backend) {
+	cb, ok := b.(ConfigBackend)
+	if !ok {
+		return
+	}
+	h := &configHandlers{b: cb}
+	for _, res := range []string{"configmaps", "secrets"} {
+		mux.HandleFunc("GET /api/v1/"+res, h.list(res))
+		mux.HandleFunc("GET /api/v1/namespaces/{ns}/"+res, h.list(res))
+		mux.HandleFunc("POST /api/v1/namespaces/{ns}/"+res, h.apply(res))
+		mux.HandleFunc("GET /api/v1/namespaces/{ns}/"+res+"/{name}", h.get(res))
+		mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/"+res+"/{name}", h.delete(res))
+	}
+}
+
+type configHandlers struct{ b ConfigBackend }
+
+func (h *configHandlers) list(res string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ns := r.PathValue("ns")
+		var out any
+		var err error
+		if res == "configmaps" {
+			var items []corev1.ConfigMap
+			items, err = h.b.ConfigMaps(ns)
+			out = &corev1.ConfigMapList{TypeMeta: metav1.TypeMeta{Kind: "ConfigMapList", APIVersion: "v1"}, Items: items}
+		} else {
+			var items []corev1.Secret
+			items, err = h.b.Secrets(ns)
+			out = &corev1.SecretList{TypeMeta: metav1.TypeMeta{Kind: "SecretList", APIVersion: "v1"}, Items: items}
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (h *configHandlers) get(res string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ns, name := r.PathValue("ns"), r.PathValue("name")
+		var out any
+		var err error
+		if res == "configmaps" {
+			out, err = h.b.ConfigMap(ns, name)
+		} else {
+			out, err = h.b.Secret(ns, name)
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (h *configHandlers) delete(res string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if err := h.b.DeleteObject(res, r.PathValue("ns"), name); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, successStatus(res, name))
+	}
+}
+
+// apply decodes the body with manifest's strict decoder (422 naming the field), gives it the
+// namespace of the path and stores it.
+func (h *configHandlers) apply(res string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err == nil {
+			err = checkNamespace(r.PathValue("ns"), manifestNamespace(body))
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		ns := r.PathValue("ns")
+		var out any
+		var result string
+		if res == "configmaps" {
+			var cm *corev1.ConfigMap
+			if cm, err = manifest.DecodeConfigMapJSON(body); err == nil {
+				cm.Namespace = ns
+				out, result, err = h.b.PutConfigMap(cm)
+			} else {
+				err = invalidObject("ConfigMap", body, err)
+			}
+		} else {
+			var s *corev1.Secret
+			if s, err = manifest.DecodeSecretJSON(body); err == nil {
+				s.Namespace = ns
+				out, result, err = h.b.PutSecret(s)
+			} else {
+				err = invalidObject("Secret", body, err)
+			}
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		code := http.StatusOK
+		if result == "created" {
+			code = http.StatusCreated
+		}
+		w.Header().Set(wire.ApplyResultHeader, result)
+		writeJSON(w, code, out)
+	}
+}
+
+// invalidObject is the 422 of a ConfigMap or Secret the decoder refused.
+func invalidObject(kind string, body []byte, err error) error {
+	var me *manifest.Error
+	if errors.As(err, &me) {
+		return invalid.Object(kind, manifestName(body), err.Error(), me.Errs...)
+	}
+	return invalid.Object(kind, manifestName(body), err.Error())
+}
