@@ -13,6 +13,7 @@ import (
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/nsinit/seccomp"
 	"github.com/podd/podd/podstatus"
+	"github.com/podd/podd/rootfs"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -73,32 +74,39 @@ func firstSet[T any](vals ...*T) *T {
 	return nil
 }
 
-// setUser sets the user and groups: runAsUser, else the image's numeric user; runAsGroup, else
-// the image's group, else 0; that group, supplementalGroups and fsGroup as supplementary
-// groups (as `id` shows them under containerd: groups=2000,3000,4000). A
-// runAsNonRoot container that would run as root, or as a user name podd cannot check, is a
-// configError with kubelet's message.
+// setUser sets the user and groups: runAsUser, else the image's user (a name or a number,
+// resolved in the image's /etc/passwd and /etc/group as containerd does); runAsGroup, else the
+// image user's group, else 0; that group, the image user's groups from /etc/group,
+// supplementalGroups and fsGroup as supplementary groups (as `id` shows them under containerd:
+// groups=2000,3000,4000). A runAsNonRoot container that would run as root, or as a user name
+// (which kubelet cannot check before the start), is a configError with kubelet's message.
 func (c *container) setUser(s *nsinit.Security, psc *corev1.PodSecurityContext, sc *corev1.SecurityContext) error {
-	imgUID, imgGID, username := parseImageUser(c.img.Config.User)
+	imgUID, _, username := parseImageUser(c.img.Config.User)
 	uid := firstSet(sc.RunAsUser, psc.RunAsUser)
 	if nonRoot := firstSet(sc.RunAsNonRoot, psc.RunAsNonRoot); nonRoot != nil && *nonRoot {
 		if err := c.verifyNonRoot(uid, imgUID, username); err != nil {
 			return err
 		}
 	}
-	switch {
-	case uid != nil:
-		s.UID = uint32(*uid)
-	case imgUID != nil:
-		s.UID = *imgUID
+	var img rootfs.User
+	if uid == nil && c.img.Config.User != "" {
+		u, err := c.img.LookupUser(c.img.Config.User)
+		if err != nil {
+			return fmt.Errorf("%s: image user: %w", c.fieldPath(), err)
+		}
+		img = u
 	}
+	s.UID = img.UID
+	if uid != nil {
+		s.UID = uint32(*uid)
+	}
+	s.GID = img.GID
 	if gid := firstSet(sc.RunAsGroup, psc.RunAsGroup); gid != nil {
 		s.GID = uint32(*gid)
-	} else if imgGID != nil {
-		s.GID = *imgGID
 	}
-	// containerd's supplementary groups: the primary group, supplementalGroups, fsGroup.
-	s.Groups = []uint32{s.GID}
+	// containerd's supplementary groups: the primary group, the image user's, supplementalGroups,
+	// fsGroup.
+	s.Groups = append([]uint32{s.GID}, img.Groups...)
 	for _, g := range psc.SupplementalGroups {
 		s.Groups = append(s.Groups, uint32(g))
 	}
@@ -126,8 +134,8 @@ func (c *container) verifyNonRoot(uid *int64, imgUID *uint32, username string) e
 	return nil
 }
 
-// parseImageUser reads the image config's User: "" (root), "uid", "uid:gid", or a name
-// (username set, uid nil: podd does not look names up in the image's /etc/passwd).
+// parseImageUser reads the image config's User as kubelet does for runAsNonRoot: "" (root),
+// "uid", "uid:gid", or a name (username set, uid nil: kubelet cannot check a name).
 func parseImageUser(user string) (uid, gid *uint32, username string) {
 	if user == "" {
 		return nil, nil, ""

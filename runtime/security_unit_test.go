@@ -1,11 +1,15 @@
 package runtime
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/podd/podd/nsinit"
+	"github.com/podd/podd/rootfs"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -154,5 +158,55 @@ func TestSysctlPaths(t *testing.T) {
 	want := []string{"net/ipv4/ip_forward=1", "net/ipv4/conf/eth0.100/forwarding=0"}
 	if !slices.Equal(got, want) {
 		t.Errorf("%v, want %v", got, want)
+	}
+}
+
+// The image's User, a name or a number, is resolved in its /etc/passwd and /etc/group
+// (containerd's way); runAsUser and runAsGroup win over it.
+func TestSetUserFromImage(t *testing.T) {
+	layer := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(layer, "etc"), 0o755))
+	must(os.WriteFile(filepath.Join(layer, "etc/passwd"), []byte("root:x:0:0::/root:/bin/sh\nnginx:x:101:102::/:/bin/false\n"), 0o644))
+	must(os.WriteFile(filepath.Join(layer, "etc/group"), []byte("root:x:0:\nnginx:x:102:\nweb:x:300:nginx\n"), 0o644))
+	thousand := int64(1000)
+	for _, tc := range []struct {
+		user string
+		sc   *corev1.SecurityContext
+		want string
+	}{
+		{"", nil, "0 0 [0]"},
+		{"nginx", nil, "101 102 [102 300]"},
+		{"101", nil, "101 102 [102 300]"},
+		{"nginx:0", nil, "101 0 [0 300]"},
+		{"nginx", &corev1.SecurityContext{RunAsUser: &thousand}, "1000 0 [0]"},
+		{"nginx", &corev1.SecurityContext{RunAsGroup: &thousand}, "101 1000 [300 1000]"},
+	} {
+		p := &pod{obj: &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"}}}
+		c := &container{p: p, spec: &corev1.Container{Name: "app"},
+			img: &rootfs.Image{Lowers: []string{layer}, Config: rootfs.Config{User: tc.user}}}
+		sc := tc.sc
+		if sc == nil {
+			sc = &corev1.SecurityContext{}
+		}
+		var s nsinit.Security
+		if err := c.setUser(&s, &corev1.PodSecurityContext{}, sc); err != nil {
+			t.Errorf("user %q: %v", tc.user, err)
+			continue
+		}
+		if got := fmt.Sprint(s.UID, s.GID, s.Groups); got != tc.want {
+			t.Errorf("user %q %+v: %s, want %s", tc.user, tc.sc, got, tc.want)
+		}
+	}
+	p := &pod{obj: &corev1.Pod{}}
+	c := &container{p: p, spec: &corev1.Container{Name: "app"},
+		img: &rootfs.Image{Lowers: []string{layer}, Config: rootfs.Config{User: "nobody"}}}
+	if err := c.setUser(&nsinit.Security{}, &corev1.PodSecurityContext{}, &corev1.SecurityContext{}); err == nil {
+		t.Errorf("a user name missing from the image's /etc/passwd was accepted")
 	}
 }
