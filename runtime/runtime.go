@@ -49,6 +49,7 @@ type Options struct {
 	// is how many run files a container keeps (0: DefaultLogMaxFiles).
 	LogMaxSize  int64
 	LogMaxFiles int
+	EBPF        bool // watch OOM kills with eBPF when the kernel allows (else memory.events)
 }
 
 // Runtime owns every pod.
@@ -65,6 +66,7 @@ type Runtime struct {
 	devices func(cgroup string, rules []devices.Rule) error
 	after   func(time.Duration) <-chan time.Time // the restart backoff's clock
 	probing *probing                             // every pod's probes (probes.go); nil: none run
+	oom     *oomWatch                            // OOM kills to events (oomwatch.go); nil: none
 	avail   map[string]bool                      // cgroup controllers podd can enable for pods
 	podsCg  string                               // <cgroup root>/pods
 	mu      sync.Mutex
@@ -100,6 +102,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	rt.probing = newProbing(probe.RealClock{})
+	rt.startOOMWatch(opts.EBPF)
 	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil

@@ -177,6 +177,7 @@ func (rt *Runtime) Shutdown() {
 		<-done
 	}
 	rt.stopProbing()
+	rt.stopOOMWatch()
 	logf("all pods stopped")
 }
 

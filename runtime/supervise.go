@@ -20,6 +20,8 @@ const (
 // is gone.
 func (c *container) supervise() {
 	defer c.p.wg.Done()
+	c.p.rt.oom.watch(c)
+	defer c.p.rt.oom.unwatch(c)
 	crashes := 0
 	for {
 		if c.proc != nil {
