@@ -187,6 +187,20 @@ func logQuery(opts podopts.LogOptions) url.Values {
 	return q
 }
 
+// Info returns podd's version, cgroup mode and watchers.
+func (c *Client) Info(ctx context.Context) (*podopts.Info, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/podd/v1/info", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var in podopts.Info
+	if err := decodeBody(resp, &in); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
 // Shutdown asks podd to stop all pods and exit; it returns once podd has accepted.
 func (c *Client) Shutdown(ctx context.Context) error {
 	resp, err := c.do(ctx, http.MethodPost, "/podd/v1/shutdown", nil, nil)

@@ -39,7 +39,7 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(),
-			deleteCommand(), runCommand(), shutdownCommand(),
+			deleteCommand(), runCommand(), shutdownCommand(), infoCommand(),
 		},
 	}
 }

@@ -30,6 +30,7 @@ func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
 var (
 	_ api.Backend = (*runtime.Runtime)(nil)
 	_ api.Backend = (*daemon)(nil)
+	_ api.InfoBackend = (*daemon)(nil)
 )
 
 func serve(c *cli.Context, isInit bool) error {
