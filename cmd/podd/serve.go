@@ -28,8 +28,8 @@ func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
 
 // The runtime serves the API (the runtime itself does not import it).
 var (
-	_ api.Backend = (*runtime.Runtime)(nil)
-	_ api.Backend = (*daemon)(nil)
+	_ api.Backend     = (*runtime.Runtime)(nil)
+	_ api.Backend     = (*daemon)(nil)
 	_ api.InfoBackend = (*daemon)(nil)
 )
 
