@@ -76,6 +76,7 @@ func TestEBPFReportsOOMKill(t *testing.T) {
 					if e.Comm != "busybox" || e.CgroupID != cgid || e.AnonRSS < 8<<20 || e.TotalVM < e.AnonRSS || e.KernelTime == 0 {
 						t.Fatalf("event %+v: want comm busybox, cgroup %d, anon rss >= 8 MiB, total vm >= it, a time", e, cgid)
 					}
+					t.Logf("%s: pid %d (%s) anon-rss %d kB, received %v after the kill", w.Mechanism(), e.PID, e.Comm, e.AnonRSS>>10, sinceMonotonic(e.KernelTime))
 					return
 				case <-deadline:
 					t.Fatalf("no event for pid %d", pid)
@@ -142,4 +143,10 @@ func v2CgroupID(t *testing.T, pid int) uint64 {
 	}
 	t.Fatalf("pid %d has no cgroup v2 line", pid)
 	return 0
+}
+
+func sinceMonotonic(k time.Duration) time.Duration {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return time.Duration(ts.Nano()) - k
 }

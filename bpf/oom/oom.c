@@ -133,7 +133,7 @@ static __always_inline int report(struct task_struct *t)
 		e->file_rss = rss(mm, MM_FILEPAGES);
 		e->shmem_rss = rss(mm, MM_SHMEMPAGES);
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP); // rare events: wake the reader at once
 	return 0;
 }
 
