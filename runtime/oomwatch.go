@@ -88,10 +88,18 @@ func (o *oomWatch) run() {
 			continue // not a container's (the host's, or podd's own)
 		}
 		c.p.event(corev1.EventTypeWarning, reasonOOMKilling, e.Message())
-		lat := o.since(e.KernelTime)
-		logf("oom kill in %s/%s container %s: pid %d (%s) anon-rss %d kB, uid %d, oom_score_adj %d; recorded %v after the kill",
-			c.p.obj.Namespace, c.p.obj.Name, c.name(), e.PID, e.Comm, e.AnonRSS>>10, e.UID, e.OOMScoreAdj, lat)
+		o.log(c, e)
 	}
+}
+
+func (o *oomWatch) log(c *container, e oom.Event) {
+	where := c.p.obj.Namespace + "/" + c.p.obj.Name + " container " + c.name()
+	if e.PID == 0 {
+		logf("oom kill in %s: %s", where, e.Message())
+		return
+	}
+	logf("oom kill in %s: pid %d (%s) anon-rss %d kB, uid %d, oom_score_adj %d; recorded %v after the kill",
+		where, e.PID, e.Comm, e.AnonRSS>>10, e.UID, e.OOMScoreAdj, o.since(e.KernelTime))
 }
 
 // since is the time from a kill at CLOCK_MONOTONIC k to now (0 when k is unknown), kept for Info.
