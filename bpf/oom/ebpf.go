@@ -105,12 +105,19 @@ func (w *EBPF) read() {
 		if err != nil {
 			continue
 		}
-		var raw oombpfEvent
-		if err := binary.Read(bytes.NewReader(rec.RawSample), binary.NativeEndian, &raw); err != nil {
-			continue
+		if e, err := decode(rec.RawSample, page); err == nil {
+			w.events <- e
 		}
-		w.events <- eventOf(&raw, page)
 	}
+}
+
+// decode turns one ring buffer record (struct event of oom.c) into an Event.
+func decode(rec []byte, page uint64) (Event, error) {
+	var raw oombpfEvent
+	if err := binary.Read(bytes.NewReader(rec), binary.NativeEndian, &raw); err != nil {
+		return Event{}, fmt.Errorf("oom event of %d bytes: %w", len(rec), err)
+	}
+	return eventOf(&raw, page), nil
 }
 
 func eventOf(r *oombpfEvent, page uint64) Event {
