@@ -20,3 +20,18 @@ func (h *handlers) info(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, ib.Info())
 }
+
+// UsageBackend is a Backend that reads its containers' cgroup usage (podd's runtime).
+type UsageBackend interface {
+	Usage(namespace string) podopts.UsageList
+}
+
+// usage answers GET /podd/v1/usage[?namespace=NS]: the running containers' CPU and memory.
+func (h *handlers) usage(w http.ResponseWriter, r *http.Request) {
+	ub, ok := h.b.(UsageBackend)
+	if !ok {
+		notFound(w, r)
+		return
+	}
+	writeJSON(w, http.StatusOK, ub.Usage(r.URL.Query().Get("namespace")))
+}

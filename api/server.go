@@ -133,6 +133,7 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/events", h.listEvents)
 	mux.HandleFunc("POST /podd/v1/shutdown", h.shutdown)
 	mux.HandleFunc("GET /podd/v1/info", h.info)
+	mux.HandleFunc("GET /podd/v1/usage", h.usage)
 	mux.HandleFunc("/", notFound)
 	return mux
 }

@@ -39,7 +39,7 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(),
-			deleteCommand(), runCommand(), shutdownCommand(), infoCommand(),
+			deleteCommand(), runCommand(), shutdownCommand(), infoCommand(), topCommand(),
 		},
 	}
 }

@@ -28,9 +28,10 @@ func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
 
 // The runtime serves the API (the runtime itself does not import it).
 var (
-	_ api.Backend     = (*runtime.Runtime)(nil)
-	_ api.Backend     = (*daemon)(nil)
-	_ api.InfoBackend = (*daemon)(nil)
+	_ api.Backend      = (*runtime.Runtime)(nil)
+	_ api.Backend      = (*daemon)(nil)
+	_ api.InfoBackend  = (*daemon)(nil)
+	_ api.UsageBackend = (*daemon)(nil)
 )
 
 func serve(c *cli.Context, isInit bool) error {
