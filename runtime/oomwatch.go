@@ -20,7 +20,8 @@ type oomWatch struct {
 	mu  sync.Mutex
 	ids map[uint64]*container
 	// lat holds the latest report latencies (kill to event recorded), for Info.
-	lat []time.Duration
+	lat    []time.Duration
+	onKill func(namespace, pod, container string) // counts kills (metrics); nil: none
 }
 
 // startOOMWatch opens the OOM watcher (eBPF unless disabled or refused) and consumes its events.
@@ -82,13 +83,18 @@ func (o *oomWatch) unwatch(c *container) {
 func (o *oomWatch) run() {
 	for e := range o.w.Events() {
 		o.mu.Lock()
-		c := o.ids[e.CgroupID]
+		c, onKill := o.ids[e.CgroupID], o.onKill
 		o.mu.Unlock()
 		if c == nil {
 			continue // not a container's (the host's, or podd's own)
 		}
 		c.p.event(corev1.EventTypeWarning, reasonOOMKilling, e.Message())
 		o.log(c, e)
+		for range e.Kills {
+			if onKill != nil {
+				onKill(c.p.obj.Namespace, c.p.obj.Name, c.name())
+			}
+		}
 	}
 }
 
@@ -119,6 +125,16 @@ func (o *oomWatch) since(k time.Duration) time.Duration {
 }
 
 const maxOOMLatencies = 1000
+
+// OnOOMKill has f called for each process the OOM killer kills in a container.
+func (rt *Runtime) OnOOMKill(f func(namespace, pod, container string)) {
+	if rt.oom == nil {
+		return
+	}
+	rt.oom.mu.Lock()
+	rt.oom.onKill = f
+	rt.oom.mu.Unlock()
+}
 
 // OOMWatch reports the OOM watcher's mechanism and, for a fallback, why ("" with eBPF); both
 // empty when none runs.

@@ -53,6 +53,9 @@ func TestOOMKillRecordsEvent(t *testing.T) {
 	rt, _ := newTestRuntime(t)
 	fw := newFakeWatcher()
 	rt.oom = &oomWatch{w: fw, ids: map[uint64]*container{}}
+	var kills []string
+	var killsMu sync.Mutex
+	rt.OnOOMKill(func(ns, pod, ctr string) { killsMu.Lock(); kills = append(kills, ns+"/"+pod+"/"+ctr); killsMu.Unlock() })
 	go rt.oom.run()
 	defer fw.Close()
 	apply(t, rt, testPod(t, "web", "app", "side"))
@@ -69,6 +72,11 @@ func TestOOMKillRecordsEvent(t *testing.T) {
 	if e.Type != corev1.EventTypeWarning || e.Message != "Memory cgroup out of memory: Killed process 1234 (memhog)" {
 		t.Fatalf("event %s %q", e.Type, e.Message)
 	}
+	killsMu.Lock()
+	if len(kills) != 1 || kills[0] != "default/web/side" {
+		t.Errorf("kills counted: %v, want [default/web/side]", kills)
+	}
+	killsMu.Unlock()
 	if err := rt.Delete(t.Context(), "default", "web", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/metrics"
 	"github.com/podd/podd/runtime"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -51,6 +52,9 @@ func serve(c *cli.Context, isInit bool) error {
 		return err
 	}
 	rt.Recover()
+	if err := serveMetrics(rt, c.String("metrics-address")); err != nil {
+		return err
+	}
 	d := &daemon{Runtime: rt, quit: make(chan struct{})}
 	l, err := api.Listen(socketPath(c))
 	if err != nil {
@@ -178,4 +182,19 @@ func applyFile(rt *runtime.Runtime, path string) {
 			log.Printf("%s: pod %s: %v", path, p.Name, err)
 		}
 	}
+}
+
+// serveMetrics serves Prometheus metrics on addr ("" : none).
+func serveMetrics(rt *runtime.Runtime, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	m := metrics.New(rt)
+	rt.OnOOMKill(m.OOMKilled)
+	a, err := m.Serve(addr)
+	if err != nil {
+		return err
+	}
+	log.Printf("metrics on http://%s/metrics", a)
+	return nil
 }
