@@ -1,5 +1,5 @@
 #!/bin/sh
-#vm:append podd.ebpf=false podd.metrics-address=127.0.0.1:9100
+#vm:append podd.ebpf=false podd.metrics-address=:9100
 # With --ebpf=false OOM kills are seen through memory.events (inotify): podctl info says so,
 # the container still ends OOMKilled and the pod gets its OOMKilling event (without the pid:
 # memory.events counts kills, it does not name them). Also podctl top and the metrics endpoint
@@ -53,6 +53,7 @@ echo "$TOP" | grep -Eq '^calm +[0-9]+m +[0-9]+Mi' || fail "podctl top pod calm: 
 TOPC=$(podctl top pod --containers)
 echo "$TOPC"
 echo "$TOPC" | grep -Eq '^calm +calm +[0-9]+m +[0-9]+Mi' || fail "podctl top pod --containers: no 'calm calm' row"
+ip link set lo up # podd serves on every address; the VM has only lo
 M=$(wget -q -O - http://127.0.0.1:9100/metrics)
 echo "$M" | grep -E '^(container_|podd_)'
 expect_contains "metrics" "$M" 'container_memory_working_set_bytes{container="calm",namespace="default",pod="calm"}'
