@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/podd/podd/podopts"
@@ -25,8 +26,10 @@ type Source interface {
 
 // Metrics holds podd's registry.
 type Metrics struct {
-	reg      *prometheus.Registry
-	oomKills *prometheus.CounterVec
+	reg         *prometheus.Registry
+	oomKills    *prometheus.CounterVec
+	probes      *prometheus.CounterVec
+	probeTiming *prometheus.HistogramVec
 }
 
 var ctrLabels = []string{"namespace", "pod", "container"}
@@ -36,8 +39,13 @@ var ctrLabels = []string{"namespace", "pod", "container"}
 func New(src Source) *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry(),
 		oomKills: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "podd_container_oom_kills_total",
-			Help: "Processes of the container the kernel OOM killer killed."}, ctrLabels)}
-	m.reg.MustRegister(newContainerCollector(src), m.oomKills,
+			Help: "Processes of the container the kernel OOM killer killed."}, ctrLabels),
+		probes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "podd_probe_total",
+			Help: "Probe runs by probe type (liveness, readiness, startup) and result."}, []string{"probe_type", "result"}),
+		probeTiming: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "podd_probe_duration_seconds",
+			Help:    "Time a probe run took; stage total is podd's user-space timing (the kernel's connect stage is not measured yet).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}, []string{"probe_type", "stage"})}
+	m.reg.MustRegister(newContainerCollector(src), m.oomKills, m.probes, m.probeTiming,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	return m
 }
@@ -45,6 +53,13 @@ func New(src Source) *Metrics {
 // OOMKilled counts one OOM kill in a container.
 func (m *Metrics) OOMKilled(namespace, pod, container string) {
 	m.oomKills.WithLabelValues(namespace, pod, container).Inc()
+}
+
+// ProbeResult counts one probe run ("Liveness", "success", 1.2ms).
+func (m *Metrics) ProbeResult(kind, result string, took time.Duration) {
+	kind = strings.ToLower(kind)
+	m.probes.WithLabelValues(kind, result).Inc()
+	m.probeTiming.WithLabelValues(kind, "total").Observe(took.Seconds())
 }
 
 // Handler serves the Prometheus text format.

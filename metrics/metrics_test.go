@@ -28,6 +28,8 @@ func (fakeSource) List(string) ([]corev1.Pod, error) {
 func TestScrape(t *testing.T) {
 	m := New(fakeSource{})
 	m.OOMKilled("default", "web", "app")
+	m.ProbeResult("Liveness", "success", 2*time.Millisecond)
+	m.ProbeResult("Liveness", "failure", time.Second)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -36,6 +38,9 @@ func TestScrape(t *testing.T) {
 		`container_memory_working_set_bytes{container="app",namespace="default",pod="web"} 4096`,
 		`podd_container_restarts_total{container="app",namespace="default",pod="web"} 3`,
 		`podd_container_oom_kills_total{container="app",namespace="default",pod="web"} 1`,
+		`podd_probe_total{probe_type="liveness",result="success"} 1`,
+		`podd_probe_total{probe_type="liveness",result="failure"} 1`,
+		`podd_probe_duration_seconds_count{probe_type="liveness",stage="total"} 2`,
 		`process_resident_memory_bytes `,
 		`go_goroutines `,
 	} {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/podd/podd/cgroupfs"
@@ -76,6 +77,8 @@ type Runtime struct {
 	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
 	// its finalizer would close the descriptor and drop the lock.
 	rootLock *os.File
+	// probeResult is told each probe run (metrics); unset: nobody.
+	probeResult atomic.Pointer[func(kind, result string, took time.Duration)]
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
