@@ -14,7 +14,9 @@ export CGO_ENABLED := 0
 # Unit tests (and the per-package root tests) first, then host integration, then the VM tier.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
-.PHONY: all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench bench-peers peer-deps demo clean
+BPF_DIRS := bpf/oom
+
+.PHONY: generate check-generate bench-oom all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench bench-peers peer-deps demo clean
 
 all: build
 
@@ -92,6 +94,12 @@ test-vm: build image vm-kernel
 bench: build image
 	$(GO) test -run '^$$' -bench . -benchmem $(UNIT_PKGS)
 	$(GO) run ./tests/bench -podd $(BUILD)/podd -podctl $(BUILD)/podctl
+	$(MAKE) bench-oom
+
+# OOM report latency (kill to podd's event, p50/p99) needs cgroup v2 memory: the VM tier.
+bench-oom: build image vm-kernel
+	@tests/vm/run tests/vm/scripts/95-oom-ebpf.sh >$(BUILD)/bench-oom.log 2>&1 || { cat $(BUILD)/bench-oom.log; exit 1; }
+	@grep '^oom-report-latency:' $(BUILD)/bench-oom.log
 
 # podd and podman kube play side by side, in alternating blocks of one run (ratios printed).
 # podman runs with runc (crun refuses hybrid cgroups), a private store and its own netns.
@@ -101,6 +109,16 @@ bench-peers: build image peer-deps
 peer-deps:
 	@command -v podman >/dev/null && command -v runc >/dev/null && command -v nsenter >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc util-linux; }
+
+# The eBPF objects (bpf/*/*.c -> bpf2go .o and .go, committed: go build needs no clang).
+generate:
+	@command -v clang >/dev/null && command -v llvm-strip >/dev/null && [ -e /usr/include/bpf/bpf_helpers.h ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang llvm libbpf-dev; }
+	$(GO) generate $(addprefix ./,$(BPF_DIRS))
+
+# CI: the committed objects are what their sources build to.
+check-generate: generate
+	git diff --exit-code -- $(BPF_DIRS)
 
 demo: build image
 	tests/demo.sh $(BUILD)/podd $(BUILD)/podctl

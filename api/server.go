@@ -149,6 +149,8 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("POST /podd/v1/shutdown", h.shutdown)
 	imageRoutes(mux, h)
 	configRoutes(mux, b)
+	mux.HandleFunc("GET /podd/v1/info", h.info)
+	mux.HandleFunc("GET /podd/v1/usage", h.usage)
 	mux.HandleFunc("/", notFound)
 	return mux
 }

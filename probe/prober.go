@@ -19,6 +19,8 @@ type Hooks struct {
 	// terminationGracePeriodSeconds, nil for the pod's) and restart it as the restart policy
 	// says, recording killing as it is killed.
 	Restart func(killing Event, grace *int64)
+	// Result: each probe run's raw outcome and time taken (metrics); nil: not wanted.
+	Result func(k Kind, r Result)
 }
 
 // Prober runs the probes of one run of a container on a Scheduler.
@@ -121,6 +123,9 @@ func (j *probeJob) Run() {
 		readiness = p.entries[Readiness]
 	}
 	p.mu.Unlock()
+	if p.hooks.Result != nil {
+		p.hooks.Result(j.kind, r)
+	}
 	j.report(d, started, ready, readiness)
 }
 

@@ -140,6 +140,11 @@ func (c *container) probeHooks(run *probeRun) probe.Hooks {
 			}
 			p.mu.Unlock()
 		},
+		Result: func(k probe.Kind, r probe.Result) {
+			if f := p.rt.probeResult.Load(); f != nil {
+				(*f)(k.String(), r.Outcome.String(), r.Took)
+			}
+		},
 		Restart: func(killing probe.Event, grace *int64) {
 			p.mu.Lock()
 			defer p.mu.Unlock()
@@ -242,4 +247,9 @@ func (b *cappedBuffer) bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf...)
+}
+
+// OnProbeResult has f called with each probe run's kind, outcome and time taken (metrics).
+func (rt *Runtime) OnProbeResult(f func(kind, result string, took time.Duration)) {
+	rt.probeResult.Store(&f)
 }

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/podd/podd/cgroupfs"
@@ -55,6 +56,7 @@ type Options struct {
 	InsecureRegistries []string
 	// Uplinks are the interfaces pods' egress leaves by (netsetup.Network.Uplinks).
 	Uplinks []string
+	EBPF    bool // watch OOM kills with eBPF when the kernel allows (else memory.events)
 }
 
 // Runtime owns every pod.
@@ -71,6 +73,7 @@ type Runtime struct {
 	devices  func(cgroup string, rules []devices.Rule) error
 	after    func(time.Duration) <-chan time.Time // the restart backoff's clock
 	probing  *probing                             // every pod's probes (probes.go); nil: none run
+	oom      *oomWatch                            // OOM kills to events (oomwatch.go); nil: none
 	avail    map[string]bool                      // cgroup controllers podd can enable for pods
 	podsCg   string                               // <cgroup root>/pods
 	mu       sync.Mutex
@@ -84,6 +87,8 @@ type Runtime struct {
 	rootLock *os.File
 	// The ConfigMaps and Secrets (api.ConfigBackend), which volumes and env read.
 	*configobj.Store
+	// probeResult is told each probe run (metrics); unset: nobody.
+	probeResult atomic.Pointer[func(kind, result string, took time.Duration)]
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -116,6 +121,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	rt.probing = newProbing(probe.RealClock{})
+	rt.startOOMWatch(opts.EBPF)
 	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil

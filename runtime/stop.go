@@ -192,6 +192,7 @@ func (rt *Runtime) Shutdown() {
 		<-done
 	}
 	rt.stopProbing()
+	rt.stopOOMWatch()
 	logf("all pods stopped")
 }
 

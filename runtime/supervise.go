@@ -24,6 +24,8 @@ func (c *container) supervise() {
 	if c.img == nil && c.neverRan() && !c.firstStart() { // its image is pulled first (images.go)
 		return
 	}
+	c.p.rt.oom.watch(c)
+	defer c.p.rt.oom.unwatch(c)
 	crashes := 0
 	for {
 		if c.proc != nil {

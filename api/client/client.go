@@ -255,6 +255,38 @@ func logQuery(opts podopts.LogOptions) url.Values {
 	return q
 }
 
+// Info returns podd's version, cgroup mode and watchers.
+func (c *Client) Info(ctx context.Context) (*podopts.Info, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/podd/v1/info", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var in podopts.Info
+	if err := decodeBody(resp, &in); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// Usage returns the CPU and memory the running containers of namespace ("" for all) used.
+func (c *Client) Usage(ctx context.Context, namespace string) (*podopts.UsageList, error) {
+	q := url.Values{}
+	if namespace != "" {
+		q.Set("namespace", namespace)
+	}
+	resp, err := c.do(ctx, http.MethodGet, "/podd/v1/usage", q, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var u podopts.UsageList
+	if err := decodeBody(resp, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
 // Shutdown asks podd to stop all pods and exit; it returns once podd has accepted.
 func (c *Client) Shutdown(ctx context.Context) error {
 	resp, err := c.do(ctx, http.MethodPost, "/podd/v1/shutdown", nil, nil)

@@ -33,6 +33,8 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "log-max-size", Value: "10Mi", Usage: "disk a container run's log may hold; past it the oldest output is dropped (kubelet's containerLogMaxSize)"},
 			&cli.IntFlag{Name: "log-max-files", Value: runtime.DefaultLogMaxFiles, Usage: "run log files kept per container, the current one included (at least 2, for logs --previous)"},
 			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
+			&cli.BoolFlag{Name: "ebpf", Value: true, Usage: "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
+			&cli.StringFlag{Name: "metrics-address", Usage: "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
 			&cli.StringFlag{Name: "manifests", Usage: "apply every *.yaml/*.yml/*.json in this directory at start"},
 			&cli.BoolFlag{Name: "stop-pods-on-exit", Usage: "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
 			&cli.StringFlag{Name: "run", Usage: "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},
@@ -52,6 +54,7 @@ func options(c *cli.Context) (runtime.Options, error) {
 		CgroupRoot: c.String("cgroup-root"), Bridge: c.String("bridge"), PodCIDR: c.String("pod-cidr"),
 		PidsLimit: c.Int64("pids-limit"), InsecureRegistries: c.StringSlice("insecure-registry"),
 		Uplinks: c.StringSlice("uplink"),
+		EBPF:    c.Bool("ebpf"),
 	}
 	var err error
 	if o.LogMaxSize, o.LogMaxFiles, err = logLimits(c); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/metrics"
 	"github.com/podd/podd/runtime"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -32,6 +33,8 @@ var (
 	_ api.Backend       = (*daemon)(nil)
 	_ api.ImageBackend  = (*daemon)(nil)
 	_ api.ConfigBackend = (*daemon)(nil)
+	_ api.InfoBackend   = (*daemon)(nil)
+	_ api.UsageBackend  = (*daemon)(nil)
 )
 
 // Port-forward is an API verb of the runtime's too.
@@ -54,6 +57,9 @@ func serve(c *cli.Context, isInit bool) error {
 		return err
 	}
 	rt.Recover()
+	if err := serveMetrics(rt, c.String("metrics-address")); err != nil {
+		return err
+	}
 	d := &daemon{Runtime: rt, quit: make(chan struct{})}
 	l, err := api.Listen(socketPath(c))
 	if err != nil {
@@ -166,4 +172,20 @@ func startStaticPods(rt *runtime.Runtime, dir string) (stop func()) {
 	s.sync(ctx)
 	go s.watch(ctx)
 	return cancel
+}
+
+// serveMetrics serves Prometheus metrics on addr ("" : none).
+func serveMetrics(rt *runtime.Runtime, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	m := metrics.New(rt)
+	rt.OnOOMKill(m.OOMKilled)
+	rt.OnProbeResult(m.ProbeResult)
+	a, err := m.Serve(addr)
+	if err != nil {
+		return err
+	}
+	log.Printf("metrics on http://%s/metrics", a)
+	return nil
 }
