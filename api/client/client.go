@@ -107,16 +107,7 @@ func (c *Client) Create(ctx context.Context, namespace string, podJSON []byte) (
 
 // Version is podd's GET /version (the API server's version.Info fields).
 func (c *Client) Version(ctx context.Context) (*ServerVersion, error) {
-	resp, err := c.do(ctx, http.MethodGet, "/version", nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var v ServerVersion
-	if err := decodeBody(resp, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return getJSON[ServerVersion](ctx, c, "/version", nil)
 }
 
 // ServerVersion is what podctl reads of the version.Info podd answers.
@@ -160,16 +151,7 @@ func (c *Client) Patch(ctx context.Context, namespace, name string, patch []byte
 
 // Get returns one pod.
 func (c *Client) Get(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
-	resp, err := c.do(ctx, http.MethodGet, podPath(namespace, name), nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var pod corev1.Pod
-	if err := decodeBody(resp, &pod); err != nil {
-		return nil, err
-	}
-	return &pod, nil
+	return getJSON[corev1.Pod](ctx, c, podPath(namespace, name), nil)
 }
 
 // ListOptions narrow a list.
@@ -180,13 +162,8 @@ type ListOptions struct {
 // List returns the pods of namespace, or of all namespaces when namespace is "", that
 // opts.LabelSelector selects.
 func (c *Client) List(ctx context.Context, namespace string, opts ListOptions) ([]corev1.Pod, error) {
-	resp, err := c.do(ctx, http.MethodGet, listPath(namespace), opts.query(), nil)
+	list, err := getJSON[corev1.PodList](ctx, c, listPath(namespace), opts.query())
 	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var list corev1.PodList
-	if err := decodeBody(resp, &list); err != nil {
 		return nil, err
 	}
 	return list.Items, nil
@@ -257,16 +234,7 @@ func logQuery(opts podopts.LogOptions) url.Values {
 
 // Info returns podd's version, cgroup mode and watchers.
 func (c *Client) Info(ctx context.Context) (*podopts.Info, error) {
-	resp, err := c.do(ctx, http.MethodGet, "/podd/v1/info", nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var in podopts.Info
-	if err := decodeBody(resp, &in); err != nil {
-		return nil, err
-	}
-	return &in, nil
+	return getJSON[podopts.Info](ctx, c, "/podd/v1/info", nil)
 }
 
 // Usage returns the CPU and memory the running containers of namespace ("" for all) used.
@@ -275,16 +243,7 @@ func (c *Client) Usage(ctx context.Context, namespace string) (*podopts.UsageLis
 	if namespace != "" {
 		q.Set("namespace", namespace)
 	}
-	resp, err := c.do(ctx, http.MethodGet, "/podd/v1/usage", q, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var u podopts.UsageList
-	if err := decodeBody(resp, &u); err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return getJSON[podopts.UsageList](ctx, c, "/podd/v1/usage", q)
 }
 
 // Shutdown asks podd to stop all pods and exit; it returns once podd has accepted.
@@ -353,6 +312,20 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	return nil, errorFromStatus(resp.StatusCode, body)
 }
 
+// getJSON GETs path with query q and decodes the answer into a new T.
+func getJSON[T any](ctx context.Context, c *Client, path string, q url.Values) (*T, error) {
+	resp, err := c.do(ctx, http.MethodGet, path, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var v T
+	if err := decodeBody(resp, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 func decodeBody(resp *http.Response, v any) error {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		return fmt.Errorf("decode answer to %s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
@@ -375,13 +348,8 @@ func (c *Client) Events(ctx context.Context, namespace, fieldSelector string) ([
 	if fieldSelector != "" {
 		q.Set("fieldSelector", fieldSelector)
 	}
-	resp, err := c.do(ctx, http.MethodGet, path, q, nil)
+	list, err := getJSON[corev1.EventList](ctx, c, path, q)
 	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var list corev1.EventList
-	if err := decodeBody(resp, &list); err != nil {
 		return nil, err
 	}
 	return list.Items, nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
-	"sigs.k8s.io/yaml"
 
 	"github.com/podd/podd/api/client"
 )
@@ -209,19 +207,7 @@ func printConfigObjects(w io.Writer, objs []configObject, format string, single 
 		}
 		obj = map[string]any{"apiVersion": "v1", "kind": "List", "items": items, "metadata": listMeta{}}
 	}
-	var out []byte
-	var err error
-	if format == "json" {
-		out, err = json.MarshalIndent(obj, "", "    ")
-		out = append(out, '\n')
-	} else {
-		out, err = yaml.Marshal(obj)
-	}
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", format, err)
-	}
-	_, err = w.Write(out)
-	return err
+	return writeEncoded(w, format, obj)
 }
 
 func deleteConfigAction(c *cli.Context, resource string, names []string) error {

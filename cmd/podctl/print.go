@@ -179,19 +179,7 @@ func printObjects(w io.Writer, pods []corev1.Pod, format string, single bool) er
 	if single && len(pods) == 1 {
 		obj = typedPod(pods[0])
 	}
-	var out []byte
-	var err error
-	if format == "json" {
-		out, err = json.MarshalIndent(obj, "", "    ")
-		out = append(out, '\n')
-	} else {
-		out, err = yaml.Marshal(obj)
-	}
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", format, err)
-	}
-	_, err = w.Write(out)
-	return err
+	return writeEncoded(w, format, obj)
 }
 
 // list is a v1 List, as kubectl prints several objects.
@@ -232,4 +220,21 @@ func printBool(b bool) string {
 		return "True"
 	}
 	return "False"
+}
+
+// writeEncoded writes obj as kubectl's -o json (4-space indent) or -o yaml.
+func writeEncoded(w io.Writer, format string, obj any) error {
+	var out []byte
+	var err error
+	if format == "json" {
+		out, err = json.MarshalIndent(obj, "", "    ")
+		out = append(out, '\n')
+	} else {
+		out, err = yaml.Marshal(obj)
+	}
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", format, err)
+	}
+	_, err = w.Write(out)
+	return err
 }
