@@ -123,3 +123,18 @@ func TestHostPortRestored(t *testing.T) {
 func newPortsNet(h *fakeHost) *portsNet {
 	return &portsNet{fakeNet: fakeNet{h}, held: map[uint16]string{}, owners: map[string]uint16{}, published: map[string]net.IP{}}
 }
+
+// A hostNetwork pod's processes bind the node's ports themselves: its hostPorts are no DNAT
+// mapping (one to the node's own address and port would loop).
+func TestHostNetworkPortsNotMapped(t *testing.T) {
+	pod := &corev1.Pod{Spec: corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{{
+		Name: "web", Ports: []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 8080, Protocol: corev1.ProtocolTCP}}}}}}
+	ports, err := podHostPorts(pod)
+	if err != nil || len(ports) != 0 {
+		t.Fatalf("hostNetwork pod: ports %v, %v; want none", ports, err)
+	}
+	pod.Spec.HostNetwork = false
+	if ports, err := podHostPorts(pod); err != nil || len(ports) != 1 {
+		t.Fatalf("pod network: ports %v, %v; want the one", ports, err)
+	}
+}
