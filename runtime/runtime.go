@@ -100,7 +100,6 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	rt.probing = newProbing(probe.RealClock{})
-	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil
 }
