@@ -28,8 +28,8 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "bridge", Value: "podd0", Usage: "host bridge for pod networking (\"\" to give pods only loopback)"},
 			&cli.StringFlag{Name: "pod-cidr", Value: "10.77.0.0/16", Usage: "pod IP range; the bridge takes the first address"},
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
-			&cli.StringFlag{Name: "log-max-size", Value: "10Mi", Usage: "disk a container run's log may hold; past it the oldest output is dropped (kubelet's containerLogMaxSize)"},
-			&cli.IntFlag{Name: "log-max-files", Value: runtime.DefaultLogMaxFiles, Usage: "run log files kept per container, the current one included (at least 2, for logs --previous)"},
+			&cli.StringFlag{Name: "container-log-max-size", Aliases: []string{"log-max-size"}, Value: "10Mi", Usage: "size at which a container's log file is rotated (kubelet's containerLogMaxSize)"},
+			&cli.IntFlag{Name: "container-log-max-files", Aliases: []string{"log-max-files"}, Value: runtime.DefaultLogMaxFiles, Usage: "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
 			&cli.StringFlag{Name: "manifests", Usage: "apply every *.yaml/*.yml/*.json in this directory at start"},
 			&cli.BoolFlag{Name: "stop-pods-on-exit", Usage: "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
 			&cli.StringFlag{Name: "run", Usage: "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},
@@ -111,20 +111,24 @@ var flagChecks = map[string]func(string) error{
 		_, _, err := net.ParseCIDR(v)
 		return err
 	},
-	"log-max-size": func(v string) error {
-		_, err := parseLogMaxSize(v)
-		return err
-	},
-	"log-max-files": func(v string) error {
-		n, _ := strconv.Atoi(v)
-		return checkLogMaxFiles(n)
-	},
+	"container-log-max-size": checkLogMaxSizeFlag, "log-max-size": checkLogMaxSizeFlag,
+	"container-log-max-files": checkLogMaxFilesFlag, "log-max-files": checkLogMaxFilesFlag,
 	"pids-limit": func(v string) error {
 		if n, _ := strconv.ParseInt(v, 10, 64); n < 0 {
 			return fmt.Errorf("invalid value %q: must not be negative", v)
 		}
 		return nil
 	},
+}
+
+func checkLogMaxSizeFlag(v string) error {
+	_, err := parseLogMaxSize(v)
+	return err
+}
+
+func checkLogMaxFilesFlag(v string) error {
+	n, _ := strconv.Atoi(v)
+	return checkLogMaxFiles(n)
 }
 
 func absPath(v string) error {
@@ -134,20 +138,21 @@ func absPath(v string) error {
 	return nil
 }
 
-// logLimits reads --log-max-size (a quantity: 10Mi) and --log-max-files.
+// logLimits reads --container-log-max-size (a quantity: 10Mi) and --container-log-max-files
+// (also spelt --log-max-size and --log-max-files, their names before issue 9).
 func logLimits(c *cli.Context) (int64, int, error) {
-	size, err := parseLogMaxSize(c.String("log-max-size"))
+	size, err := parseLogMaxSize(c.String("container-log-max-size"))
 	if err != nil {
-		return 0, 0, fmt.Errorf("--log-max-size: %w", err)
+		return 0, 0, fmt.Errorf("--container-log-max-size: %w", err)
 	}
-	n := c.Int("log-max-files")
+	n := c.Int("container-log-max-files")
 	if err := checkLogMaxFiles(n); err != nil {
-		return 0, 0, fmt.Errorf("--log-max-files: %w", err)
+		return 0, 0, fmt.Errorf("--container-log-max-files: %w", err)
 	}
 	return size, n, nil
 }
 
-// parseLogMaxSize reads a --log-max-size value, at least minLogMaxSize.
+// parseLogMaxSize reads a --container-log-max-size value, at least minLogMaxSize.
 func parseLogMaxSize(v string) (int64, error) {
 	q, err := resource.ParseQuantity(v)
 	if err != nil {
@@ -167,5 +172,5 @@ func checkLogMaxFiles(n int) error {
 	return nil
 }
 
-// minLogMaxSize leaves room for whole blocks to punch and a tail to keep.
+// minLogMaxSize holds a whole record (a 16 KiB line and its header) most of the time.
 const minLogMaxSize = 16 << 10
