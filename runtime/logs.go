@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/podd/podd/podopts"
@@ -126,15 +128,16 @@ func (fl *follower) follow(ctx context.Context) error {
 // switchFile moves to the run's new file after a rotation (once the old one is read to its
 // end), or to the next run's file once this run is over.
 func (fl *follower) switchFile(live bool) (bool, error) {
-	path := fl.c.logPath(fl.run)
-	if !live {
+	current := fl.c.logPath(fl.run)
+	path, nextRun := nextRotated(fl.f, current), false
+	if !live && path == current && isFile(fl.f, current) {
 		fl.c.p.mu.Lock()
 		later := fl.c.restarts > fl.run
 		fl.c.p.mu.Unlock()
 		if !later || !exists(fl.c.logPath(fl.run+1)) {
 			return false, nil
 		}
-		path = fl.c.logPath(fl.run + 1)
+		path, nextRun = fl.c.logPath(fl.run+1), true
 	}
 	nf, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -154,11 +157,36 @@ func (fl *follower) switchFile(live bool) (bool, error) {
 	}
 	fl.f.Close()
 	fl.f, fl.off = nf, 0
-	if !live {
+	if nextRun {
 		fl.run++
 		fl.sawLive = false
 	}
 	return true, nil
+}
+
+// nextRotated is the file that follows f among a run's files (its rotated files by time,
+// then current): several rotations may have happened since the follower last looked. When f
+// is not among them (pruned, or current), it is current.
+func nextRotated(f *os.File, current string) string {
+	rotated, _ := filepath.Glob(current + ".*")
+	sort.Strings(rotated) // RotatedTimeFormat sorts by time
+	st, err := f.Stat()
+	if err != nil {
+		return current
+	}
+	for i, name := range rotated {
+		if o, err := os.Stat(name); err == nil && os.SameFile(st, o) && i+1 < len(rotated) {
+			return rotated[i+1]
+		}
+	}
+	return current
+}
+
+// isFile reports whether f is the file at path now.
+func isFile(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
 func same(a, b *os.File) bool {
