@@ -33,7 +33,7 @@ spec:
 func runLines(r int) []string {
 	var out []string
 	for i := 0; i < 300; i++ {
-		out = append(out, fmt.Sprintf("run %d line %d %s", r, i, strings.Repeat("x", 88)))
+		out = append(out, fmt.Sprintf("run %d line %d %s", r, i, strings.Repeat("x", 92)))
 	}
 	return append(out, fmt.Sprintf("run %d done", r))
 }
@@ -52,14 +52,16 @@ func TestLogsFollowAcrossRotationAndRestart(t *testing.T) {
 		return err
 	})
 	f := d.CtlStream("logs", "-f", "runs")
-	f.WaitFor(t, "run 1 done", 60*time.Second)
+	go func() { <-f.done; t.Logf("logs -f ended: %v", f.err) }()
+	f.WaitFor(t, "run 1 done", 40*time.Second)
 	want := append(runLines(0), runLines(1)...)
 	got := strings.Split(strings.TrimSuffix(f.Output(), "\n"), "\n")
 	if len(got) > len(want) {
 		got = got[:len(want)] // run 2 may have started
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("logs -f: %d lines, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+		i := firstDiff(got, want)
+		t.Errorf("logs -f: %d lines, want %d; first difference at %d: %q", len(got), len(want), i, got[min(i, len(got)-1)])
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "*"))
 	if len(names) > 3 {
