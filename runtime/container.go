@@ -50,7 +50,9 @@ func (c *container) logPath(restart int32) string {
 // layer and the log file of this run. It needs the pod cgroup but not the sandbox's namespaces.
 func (c *container) create() error {
 	log, err := c.createFiles()
+	c.p.mu.Lock() // logs -f reads it (capturing)
 	c.log = log
+	c.p.mu.Unlock()
 	return err
 }
 

@@ -42,6 +42,7 @@ func (c *container) openLog() (*runLog, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("log directory: %w", err)
 	}
+	c.p.rt.pruneRuns(path) // before the new file: the directory never holds more than the max
 	l := &runLog{run: c.restarts, done: make(chan struct{})}
 	var err error
 	if l.stdout, err = c.makeFIFO(logfile.Stdout); err == nil {
@@ -54,7 +55,6 @@ func (c *container) openLog() (*runLog, error) {
 		l.closeEnds()
 		return nil, err
 	}
-	c.p.rt.pruneRuns(path)
 	return l, nil
 }
 

@@ -55,7 +55,9 @@ func older(a, b logName) int {
 }
 
 // Prune deletes the oldest files of the container whose current log is current until at most
-// maxFiles remain, never current itself nor the previous run's file (logs --previous).
+// maxFiles remain, current included even before it exists (call it before creating current:
+// the directory never holds more), never current itself nor the previous run's file (logs
+// --previous).
 func Prune(current string, maxFiles int) error {
 	cur, ok := parseLogName(filepath.Base(current))
 	if !ok {
@@ -66,15 +68,15 @@ func Prune(current string, maxFiles int) error {
 	if err != nil {
 		return fmt.Errorf("prune logs: %w", err)
 	}
-	var files []logName
+	var files []logName // all but current, which counts as one whether it exists yet or not
 	for _, e := range entries {
-		if n, ok := parseLogName(e.Name()); ok && n.run <= cur.run {
+		if n, ok := parseLogName(e.Name()); ok && n.run <= cur.run && n.name != cur.name {
 			files = append(files, n)
 		}
 	}
 	slices.SortFunc(files, older)
 	prev := previousRun(files, cur.run)
-	left := len(files)
+	left := len(files) + 1
 	for _, n := range files {
 		if left <= maxFiles {
 			break

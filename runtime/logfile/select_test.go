@@ -118,6 +118,9 @@ func TestRotationKeepsAtMostNFiles(t *testing.T) {
 	line := AppendRecord(nil, t0, Stdout, false, []byte(strings.Repeat("r", 100)))
 	for i := 0; i < 100; i++ {
 		w.Write(line, 1)
+		if n, _ := filepath.Glob(filepath.Join(dir, "*")); len(n) > 3 {
+			t.Fatalf("after write %d: %d files %v; want at most 3 at any time", i, len(n), n)
+		}
 	}
 	w.Close()
 	names, _ := filepath.Glob(filepath.Join(dir, "*"))

@@ -103,6 +103,9 @@ func (w *Writer) rotate() {
 		w.logf("log %s: rotate: %v", w.path, err)
 		return
 	}
+	if err := Prune(w.path, w.maxFiles); err != nil {
+		w.logf("log %s: %v", w.path, err)
+	}
 	old := w.f
 	if err := w.open(); err != nil {
 		_ = os.Rename(rotated, w.path)
@@ -110,9 +113,6 @@ func (w *Writer) rotate() {
 		return
 	}
 	old.Close()
-	if err := Prune(w.path, w.maxFiles); err != nil {
-		w.logf("log %s: %v", w.path, err)
-	}
 }
 
 // Close closes the file; later writes are dropped.
