@@ -11,9 +11,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// A container that counts its runs in an emptyDir and prints 3 bursts of 100 long lines,
-// "run R line I ...", a second apart, then exits 1 (restartPolicy Always: restarted at once
-// the first time, 10 s later the second).
+// A container that counts its runs in an emptyDir, says "run R start", waits for /data/go,
+// prints 3 bursts of 100 long lines, "run R line I ...", a second apart, then exits 1
+// (restartPolicy Always: restarted at once the first time, 10 s later the second).
 const runsPod = `apiVersion: v1
 kind: Pod
 metadata: {name: runs}
@@ -23,7 +23,8 @@ spec:
   - name: app
     image: ` + testImage + `
     volumeMounts: [{name: data, mountPath: /data}]
-    command: [/bin/sh, -c, 'r=$(cat /data/n 2>/dev/null || echo 0); echo $((r+1)) > /data/n; sleep 2;
+    command: [/bin/sh, -c, 'r=$(cat /data/n 2>/dev/null || echo 0); echo $((r+1)) > /data/n; echo "run $r start";
+      while [ ! -e /data/go ]; do sleep 0.2; done;
       i=0; for b in 1 2 3; do j=0; while [ $j -lt 100 ]; do
       echo "run $r line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
       i=$((i+1)); j=$((j+1)); done; sleep 1; done; echo "run $r done" >&2; sleep 1; exit 1']
@@ -31,7 +32,7 @@ spec:
 
 // runLines is what run r prints.
 func runLines(r int) []string {
-	var out []string
+	out := []string{fmt.Sprintf("run %d start", r)}
 	for i := 0; i < 300; i++ {
 		out = append(out, fmt.Sprintf("run %d line %d %s", r, i, strings.Repeat("x", 92)))
 	}
@@ -52,6 +53,8 @@ func TestLogsFollowAcrossRotationAndRestart(t *testing.T) {
 		return err
 	})
 	f := d.CtlStream("logs", "-f", "runs")
+	f.WaitFor(t, "run 0 start", 30*time.Second) // following run 0 while it runs
+	d.MustCtl("exec", "runs", "--", "touch", "/data/go")
 	go func() { <-f.done; t.Logf("logs -f ended: %v", f.err) }()
 	f.WaitFor(t, "run 1 done", 40*time.Second)
 	want := append(runLines(0), runLines(1)...)
@@ -78,7 +81,7 @@ func TestLogsFollowAcrossRotationAndRestart(t *testing.T) {
 	})
 	s, _ := containerStatus(p, "app")
 	prev := d.MustCtl("logs", "--previous", "runs")
-	if !strings.HasSuffix(prev, fmt.Sprintf("run %d done\n", s.RestartCount-1)) || !strings.HasPrefix(prev, fmt.Sprintf("run %d line ", s.RestartCount-1)) {
+	if !strings.HasSuffix(prev, fmt.Sprintf("run %d done\n", s.RestartCount-1)) || !strings.HasPrefix(prev, fmt.Sprintf("run %d ", s.RestartCount-1)) {
 		t.Errorf("logs --previous at restart %d: %.80q ... %q", s.RestartCount, prev, prev[max(0, len(prev)-40):])
 	}
 }
