@@ -157,3 +157,50 @@ spec:
 		t.Errorf("logs -l app=multi: %q; want each pod's default container", got)
 	}
 }
+
+// TestLogsWhilePoddIsDown: a container printing a counter keeps running while podd is killed
+// (SIGKILL) and away for 2 s; its output waits in the log pipe and, once podd is back, every
+// number is in the log once, in order, and the container never restarted.
+func TestLogsWhilePoddIsDown(t *testing.T) {
+	const n = 1500
+	d := StartPodd(t)
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: count}
+spec:
+  containers:
+  - name: app
+    image: ` + testImage + `
+    command: [/bin/sh, -c, 'i=0; while [ $i -lt ` + fmt.Sprint(n) + ` ]; do echo $i; i=$((i+1)); sleep 0.004; done; exec sleep 100000']
+`)
+	d.WaitPod("count", 30*time.Second, "running", func(p *corev1.Pod) error {
+		if p.Status.Phase != corev1.PodRunning {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
+	})
+	time.Sleep(time.Second)
+	d.Kill()
+	time.Sleep(2 * time.Second)
+	d.Start()
+	eventually(t, 60*time.Second, "the whole count in the log", func() error {
+		out := d.Ctl("logs", "--tail", "1", "count").Stdout
+		if out != fmt.Sprintf("%d\n", n-1) {
+			return fmt.Errorf("last line %q", out)
+		}
+		return nil
+	})
+	lines := strings.Split(strings.TrimSuffix(d.MustCtl("logs", "count"), "\n"), "\n")
+	for i, l := range lines {
+		if l != fmt.Sprint(i) {
+			t.Fatalf("line %d is %q (of %d lines): lost or duplicated output across podd's restart", i, l, len(lines))
+		}
+	}
+	if len(lines) != n {
+		t.Errorf("%d lines, want %d", len(lines), n)
+	}
+	p := d.MustGetPod("count")
+	if s, err := containerStatus(p, "app"); err != nil || s.RestartCount != 0 {
+		t.Errorf("container status %v, %v; want no restart", s, err)
+	}
+}
