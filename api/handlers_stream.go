@@ -15,6 +15,8 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/podopts"
@@ -35,23 +37,15 @@ func (h *handlers) logs(w http.ResponseWriter, r *http.Request) {
 	// An error after output has started can only end the stream early.
 }
 
-// timeParams are kubectl's log options that select or print by time: podd's logs are raw text
-// without timestamps, so they are refused rather than ignored.
-var timeParams = []string{"sinceSeconds", "sinceTime", "timestamps"}
-
+// logOptions reads the Kubernetes PodLogOptions query parameters: follow, previous,
+// tailLines, sinceSeconds, sinceTime, timestamps, limitBytes (and container).
 func logOptions(q url.Values) (podopts.LogOptions, error) {
 	opts := podopts.LogOptions{Container: q.Get("container"), TailLines: -1}
-	for _, p := range timeParams {
-		if v := q.Get(p); v != "" && v != "false" {
-			return opts, apierrors.NewBadRequest(fmt.Sprintf("%s: not supported: podd keeps container logs as raw text without timestamps", p))
-		}
-	}
 	var err error
-	if opts.Follow, err = boolParam(q, "follow"); err != nil {
-		return opts, err
-	}
-	if opts.Previous, err = boolParam(q, "previous"); err != nil {
-		return opts, err
+	for name, b := range map[string]*bool{"follow": &opts.Follow, "previous": &opts.Previous, "timestamps": &opts.Timestamps} {
+		if *b, err = boolParam(q, name); err != nil {
+			return opts, err
+		}
 	}
 	if v := q.Get("tailLines"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -60,7 +54,38 @@ func logOptions(q url.Values) (podopts.LogOptions, error) {
 		}
 		opts.TailLines = n
 	}
+	if opts.SinceSeconds, err = positiveParam(q, "sinceSeconds"); err != nil {
+		return opts, err
+	}
+	if opts.LimitBytes, err = positiveParam(q, "limitBytes"); err != nil {
+		return opts, err
+	}
+	if v := q.Get("sinceTime"); v != "" {
+		if opts.SinceTime, err = time.Parse(time.RFC3339, v); err != nil {
+			return opts, invalidLogOption("sinceTime", v, "must be an RFC 3339 time")
+		}
+		if opts.SinceSeconds > 0 {
+			return opts, invalidLogOption("sinceTime", v, "at most one of sinceTime or sinceSeconds may be specified")
+		}
+	}
 	return opts, nil
+}
+
+// positiveParam reads an integer parameter that must be at least 1 when given (0: absent).
+func positiveParam(q url.Values, name string) (int64, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, invalidLogOption(name, v, "must be greater than 0")
+	}
+	return n, nil
+}
+
+func invalidLogOption(name, value, detail string) error {
+	return apierrors.NewInvalid(schema.GroupKind{Kind: "PodLogOptions"}, "", field.ErrorList{field.Invalid(field.NewPath(name), value, detail)})
 }
 
 func boolParam(q url.Values, name string) (bool, error) {

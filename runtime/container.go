@@ -34,7 +34,7 @@ type container struct {
 	restarts  int32
 	oomSeen   uint64
 	startedAt time.Time
-	log       *os.File           // this run's log, from create to start
+	log       *runLog            // this run's log capture (logcap.go), from create on
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
 
@@ -57,11 +57,13 @@ func (c *container) logPath(restart int32) string {
 // layer and the log file of this run. It needs the pod cgroup but not the sandbox's namespaces.
 func (c *container) create() error {
 	log, err := c.createFiles()
+	c.p.mu.Lock() // logs -f reads it (capturing)
 	c.log = log
+	c.p.mu.Unlock()
 	return err
 }
 
-func (c *container) createFiles() (*os.File, error) {
+func (c *container) createFiles() (*runLog, error) {
 	cg := c.cgroup()
 	if err := c.p.rt.cg.Create(cg); err != nil {
 		return nil, err
@@ -86,25 +88,6 @@ func (c *container) createFiles() (*os.File, error) {
 	return c.openLog()
 }
 
-func (c *container) openLog() (*os.File, error) {
-	path := c.logPath(c.restarts)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("log directory: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("open log: %w", err)
-	}
-	return f, nil
-}
-
-func (c *container) closeLog() {
-	if c.log != nil {
-		c.log.Close()
-		c.log = nil
-	}
-}
-
 // start is StartContainer: it clones the created container's process into the sandbox's
 // namespaces and its cgroup, returning once the command has been exec'd.
 func (c *container) start() error {
@@ -122,7 +105,7 @@ func (c *container) start() error {
 	if n, err := rt.cg.MemoryEvents(c.cgroup()); err == nil {
 		c.oomSeen = n["oom_kill"]
 	}
-	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log, Name: c.p.obj.Name + "/" + c.name()}
+	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log.stdout, Stderr: c.log.stderr, Name: c.p.obj.Name + "/" + c.name()}
 	if err := c.p.liftCPUMax(); err != nil {
 		return err
 	}

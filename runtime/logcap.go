@@ -1,13 +1,14 @@
 package runtime
 
 import (
-	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/podd/podd/runtime/logfile"
+	"golang.org/x/sys/unix"
 )
 
 // Log disk defaults: kubelet's containerLogMaxSize and containerLogMaxFiles.
@@ -16,12 +17,150 @@ const (
 	DefaultLogMaxFiles = 5
 )
 
-// watchLogs caps the log file of every container's current run at --log-max-size while the
-// container writes it (podd stays out of the data path: it punches the oldest data out of the
-// file), and keeps at most --log-max-files run files per container.
-func (rt *Runtime) watchLogs(ctx context.Context) {
-	w := &logfile.Watcher{Max: rt.logMaxSize(), List: rt.liveLogs, Added: rt.pruneRuns, Logf: logf}
-	w.Run(ctx)
+// pipeSize is what a container may write while podd is not reading (down or upgrading)
+// before its writes block: F_SETPIPE_SZ, bounded by /proc/sys/fs/pipe-max-size (1 MiB by
+// default) unless podd may exceed it.
+const pipeSize = 1 << 20
+
+// runLog is the capture of one run's stdout and stderr into its CRI log file. The streams
+// are named pipes (FIFOs) in the container's state directory that the container holds open
+// read-write: while podd is down nobody reads them, yet the container never gets SIGPIPE: its
+// writes fill the pipe, then block until a restarted podd opens the FIFOs again (resumeLog).
+type runLog struct {
+	stdout, stderr *os.File // the container's ends, from create to start
+	run            int32
+	done           chan struct{} // closed once both streams ended and the file is closed
+}
+
+func (c *container) fifoPath(stream string) string {
+	return filepath.Join(c.dir(), stream+".fifo")
+}
+
+// openLog makes this run's FIFOs and log file and starts capturing them.
+func (c *container) openLog() (*runLog, error) {
+	path := c.logPath(c.restarts)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("log directory: %w", err)
+	}
+	c.p.rt.pruneRuns(path) // before the new file: the directory never holds more than the max
+	l := &runLog{run: c.restarts, done: make(chan struct{})}
+	var err error
+	if l.stdout, err = c.makeFIFO(logfile.Stdout); err == nil {
+		l.stderr, err = c.makeFIFO(logfile.Stderr)
+	}
+	if err == nil {
+		err = c.capture(l)
+	}
+	if err != nil {
+		l.closeEnds()
+		return nil, err
+	}
+	return l, nil
+}
+
+// makeFIFO creates a stream's FIFO afresh and opens the container's end of it: read-write,
+// blocking (os.OpenFile would make it non-blocking for the poller, which the container
+// would then see as EAGAIN).
+func (c *container) makeFIFO(stream string) (*os.File, error) {
+	path := c.fifoPath(stream)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("log pipe: %w", err)
+	}
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		return nil, fmt.Errorf("log pipe: mkfifo %s: %w", path, err)
+	}
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("log pipe: open %s: %w", path, err)
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, pipeSize); err != nil {
+		logf("log pipe %s: F_SETPIPE_SZ %d: %v (the default 64 KiB stays)", path, pipeSize, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// capture opens podd's (read) ends of the run's FIFOs and copies them to the run's log file
+// until the container and everything it started have closed them.
+func (c *container) capture(l *runLog) error {
+	var readers [2]*os.File
+	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
+		fd, err := unix.Open(c.fifoPath(stream), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			for _, r := range readers[:i] {
+				r.Close()
+			}
+			return fmt.Errorf("log pipe: open %s: %w", c.fifoPath(stream), err)
+		}
+		readers[i] = os.NewFile(uintptr(fd), c.fifoPath(stream)) // non-blocking: on the poller
+	}
+	rt := c.p.rt
+	w, err := logfile.OpenWriter(c.logPath(l.run), rt.logMaxSize(), rt.logMaxFiles(), logf)
+	if err != nil {
+		readers[0].Close()
+		readers[1].Close()
+		return err
+	}
+	ended := make(chan struct{}, 2)
+	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
+		go func(r *os.File, stream string) {
+			if err := logfile.Capture(r, stream, w); err != nil {
+				logf("log %s: read %s: %v", c.logPath(l.run), stream, err)
+			}
+			r.Close()
+			ended <- struct{}{}
+		}(readers[i], stream)
+	}
+	go func() {
+		<-ended
+		<-ended
+		w.Close()
+		close(l.done)
+	}()
+	return nil
+}
+
+// resumeLog takes the capture of a live run back after podd restarted: what the container
+// wrote meanwhile waits in its pipes. Called with p.mu held.
+func (c *container) resumeLog() {
+	l := &runLog{run: c.restarts, done: make(chan struct{})}
+	if err := c.capture(l); err != nil {
+		logf("pod %s/%s: container %s: its output is not captured: %v", c.p.obj.Namespace, c.p.obj.Name, c.name(), err)
+		close(l.done)
+	}
+	c.log = l
+}
+
+// closeLog closes podd's copies of the container's ends once it started (or will never
+// start): the capture then ends when the container's processes have all exited.
+func (c *container) closeLog() {
+	if c.log != nil {
+		c.log.closeEnds()
+	}
+}
+
+func (l *runLog) closeEnds() {
+	for _, f := range []**os.File{&l.stdout, &l.stderr} {
+		if *f != nil {
+			(*f).Close()
+			*f = nil
+		}
+	}
+}
+
+// capturing reports whether run's output may still arrive in its log file.
+func (c *container) capturing(run int32) bool {
+	c.p.mu.Lock()
+	l := c.log
+	c.p.mu.Unlock()
+	if l == nil || l.run != run {
+		return false
+	}
+	select {
+	case <-l.done:
+		return false
+	default:
+		return true
+	}
 }
 
 func (rt *Runtime) logMaxSize() int64 {
@@ -31,44 +170,17 @@ func (rt *Runtime) logMaxSize() int64 {
 	return DefaultLogMaxSize
 }
 
-// liveLogs lists the log file of the latest run of every container. The run number comes from
-// the status (written under the pod's lock): a restart's new file is watched from the moment the
-// run is recorded as started.
-func (rt *Runtime) liveLogs() []string {
-	var out []string
-	for _, p := range rt.podsWhere(nil) {
-		p.mu.Lock()
-		for _, c := range p.all() {
-			out = append(out, c.logPath(c.status().RestartCount))
-		}
-		p.mu.Unlock()
+func (rt *Runtime) logMaxFiles() int {
+	if rt.opts.LogMaxFiles > 0 {
+		return rt.opts.LogMaxFiles
 	}
-	return out
+	return DefaultLogMaxFiles
 }
 
-// pruneRuns deletes the oldest run files of a container once a new run's file exists, keeping
-// --log-max-files of them (the current and, for logs --previous, the last one at least).
+// pruneRuns deletes the oldest log files of a container once a new run's file exists, keeping
+// --container-log-max-files of them (the current and, for logs --previous, the last run's).
 func (rt *Runtime) pruneRuns(current string) {
-	keep := rt.opts.LogMaxFiles
-	if keep <= 0 {
-		keep = DefaultLogMaxFiles
-	}
-	run, err := strconv.ParseInt(strings.TrimSuffix(filepath.Base(current), ".log"), 10, 32)
-	if err != nil {
-		return
-	}
-	dir := filepath.Dir(current)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		n, err := strconv.ParseInt(strings.TrimSuffix(e.Name(), ".log"), 10, 32)
-		if err != nil || !strings.HasSuffix(e.Name(), ".log") || n > run-int64(keep) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-			logf("log files: %v", err)
-		}
+	if err := logfile.Prune(current, rt.logMaxFiles()); err != nil {
+		logf("log files: %v", err)
 	}
 }

@@ -252,6 +252,7 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 			c.proc = &nsinit.Process{Pid: lp.pid, Exit: exit}
 			if lp.sameRun {
 				c.startedAt = c.status().State.Running.StartedAt.Time
+				c.resumeLog()
 				return
 			}
 			// A run the record does not know of: started (a restart) by a podd that died
@@ -263,6 +264,7 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 			if c.img != nil {
 				c.setRunning(lp.start)
 			}
+			c.resumeLog()
 			logf("pod %s/%s: adopted container %s (pid %d) started by the previous podd", p.obj.Namespace, p.obj.Name, c.name(), lp.pid)
 			return
 		}

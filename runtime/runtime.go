@@ -122,7 +122,6 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	}
 	rt.probing = newProbing(probe.RealClock{})
 	rt.startOOMWatch(opts.EBPF)
-	go rt.watchLogs(context.Background())
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil
 }

@@ -67,7 +67,7 @@ func TestSkipToTail(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf strings.Builder
-		_, err = logfile.NewTailStream(f, pos).Copy(&buf)
+		_, err = (&logfile.Selector{}).Copy(&buf, f, pos, -1, true)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"syscall"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -228,6 +229,18 @@ func logQuery(opts podopts.LogOptions) url.Values {
 	}
 	if opts.TailLines >= 0 {
 		q.Set("tailLines", strconv.FormatInt(opts.TailLines, 10))
+	}
+	if opts.Timestamps {
+		q.Set("timestamps", "true")
+	}
+	if opts.SinceSeconds > 0 {
+		q.Set("sinceSeconds", strconv.FormatInt(opts.SinceSeconds, 10))
+	}
+	if !opts.SinceTime.IsZero() {
+		q.Set("sinceTime", opts.SinceTime.Format(time.RFC3339))
+	}
+	if opts.LimitBytes > 0 {
+		q.Set("limitBytes", strconv.FormatInt(opts.LimitBytes, 10))
 	}
 	return q
 }

@@ -2,8 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"time"
 
+	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/cmd/podctl/internal/cli"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podd/podd/podopts"
 )
@@ -12,45 +16,133 @@ func logsCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "logs",
 		Usage:     "print the log of a container",
-		ArgsUsage: "NAME [CONTAINER]",
+		ArgsUsage: "NAME [CONTAINER] | -l SELECTOR",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "container", Aliases: []string{"c"}, Usage: "container name"},
-			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep streaming new output"},
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep streaming new output, across rotations and restarts"},
 			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Usage: "the log of the previous run of the container"},
-			&cli.Int64Flag{Name: "tail", Value: -1, Usage: "only the last N lines (-1: all)"},
-			// kubectl's time options, refused: raw logs carry no timestamps to select by.
-			&cli.StringFlag{Name: "since", Usage: "not supported: podd's logs have no timestamps"},
-			&cli.StringFlag{Name: "since-time", Usage: "not supported: podd's logs have no timestamps"},
-			&cli.BoolFlag{Name: "timestamps", Usage: "not supported: podd's logs have no timestamps"},
+			&cli.Int64Flag{Name: "tail", Value: -1, Usage: "only the last N lines (-1: all, or 10 with a selector)"},
+			&cli.StringFlag{Name: "since", Usage: "only lines newer than a duration (5s, 2m, 3h)"},
+			&cli.StringFlag{Name: "since-time", Usage: "only lines from an RFC 3339 time on"},
+			&cli.BoolFlag{Name: "timestamps", Usage: "start each line with its RFC 3339 time"},
+			&cli.BoolFlag{Name: "all-containers", Usage: "the logs of every container of the pod(s)"},
+			&cli.BoolFlag{Name: "prefix", Usage: "start each line with [pod/NAME/CONTAINER]"},
+			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "the pods this label selector selects"},
+			&cli.Int64Flag{Name: "limit-bytes", Usage: "at most this many bytes of each log"},
 		},
 		Action: logsAction,
 	}
 }
 
+// logSource is one container's log to print.
+type logSource struct {
+	pod, container string
+}
+
 func logsAction(c *cli.Context) error {
-	args := c.Args().Slice()
-	if len(args) == 0 || len(args) > 2 {
-		return fmt.Errorf("expected 'logs NAME [CONTAINER]'")
-	}
-	for _, f := range []string{"since", "since-time", "timestamps"} {
-		if c.IsSet(f) {
-			return fmt.Errorf("--%s is not supported: podd keeps container logs as raw text without timestamps, so it cannot select or print by time", f)
-		}
-	}
-	name, err := podName(args[0])
+	opts, err := logOptions(c)
 	if err != nil {
 		return err
 	}
-	ctr := c.String("container")
-	if len(args) == 2 {
-		ctr = args[1]
-	}
 	client, ns := newClient(c), c.String("namespace")
-	if ctr == "" {
-		if ctr, err = pickContainer(c.Context, client, ns, name, c.App.ErrWriter); err != nil {
-			return err
+	sources, err := logSources(c, client, ns)
+	if err != nil {
+		return err
+	}
+	return printLogs(c.Context, client, ns, sources, opts, c.Bool("prefix"), c.App.Writer)
+}
+
+// logOptions reads kubectl's flags into the API's options.
+func logOptions(c *cli.Context) (podopts.LogOptions, error) {
+	opts := podopts.LogOptions{Follow: c.Bool("follow"), Previous: c.Bool("previous"), TailLines: c.Int64("tail"),
+		Timestamps: c.Bool("timestamps"), LimitBytes: c.Int64("limit-bytes")}
+	if !c.IsSet("tail") && c.String("selector") != "" {
+		opts.TailLines = 10 // kubectl's default with a selector
+	}
+	if c.IsSet("since") && c.IsSet("since-time") {
+		return opts, fmt.Errorf("at most one of `sinceTime` or `sinceSeconds` may be specified")
+	}
+	if v := c.String("since"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return opts, fmt.Errorf("--since: invalid value %q: want a positive duration (5s, 2m, 3h)", v)
+		}
+		opts.SinceSeconds = int64((d + time.Second - 1) / time.Second)
+	}
+	if v := c.String("since-time"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return opts, fmt.Errorf("--since-time: invalid value %q: want an RFC 3339 time", v)
+		}
+		opts.SinceTime = t
+	}
+	if opts.LimitBytes < 0 {
+		return opts, fmt.Errorf("--limit-bytes: must be greater than 0")
+	}
+	return opts, nil
+}
+
+// logSources lists the containers whose logs are asked for: NAME's (one, or all), or those
+// of every pod the selector selects.
+func logSources(c *cli.Context, cl *client.Client, ns string) ([]logSource, error) {
+	args, sel := c.Args().Slice(), c.String("selector")
+	var pods []corev1.Pod
+	switch {
+	case sel != "" && len(args) > 0:
+		return nil, fmt.Errorf("only one of a pod name or a selector (-l) may be given")
+	case sel != "":
+		list, err := cl.List(c.Context, ns, client.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			fmt.Fprintf(c.App.ErrWriter, "No resources found in %s namespace.\n", ns)
+		}
+		pods = list
+	case len(args) == 0 || len(args) > 2:
+		return nil, fmt.Errorf("expected 'logs NAME [CONTAINER]' or 'logs -l SELECTOR'")
+	default:
+		name, err := podName(args[0])
+		if err != nil {
+			return nil, err
+		}
+		ctr := c.String("container")
+		if len(args) == 2 {
+			ctr = args[1]
+		}
+		if ctr != "" && !c.Bool("all-containers") {
+			return []logSource{{pod: name, container: ctr}}, nil
+		}
+		pod, err := cl.Get(c.Context, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		pods = []corev1.Pod{*pod}
+	}
+	return containersOf(pods, c.String("container"), c.Bool("all-containers"), c.App.ErrWriter)
+}
+
+// containersOf picks the containers of each pod: all of them (init containers first, as
+// kubectl), the one named, or the default one.
+func containersOf(pods []corev1.Pod, named string, all bool, errOut io.Writer) ([]logSource, error) {
+	var out []logSource
+	for _, pod := range pods {
+		switch {
+		case all:
+			for _, ctrs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+				for _, ctr := range ctrs {
+					out = append(out, logSource{pod: pod.Name, container: ctr.Name})
+				}
+			}
+		case named != "":
+			out = append(out, logSource{pod: pod.Name, container: named})
+		default:
+			ctr, err := defaultContainer(&pod, errOut)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, logSource{pod: pod.Name, container: ctr})
 		}
 	}
-	opts := podopts.LogOptions{Container: ctr, Follow: c.Bool("follow"), Previous: c.Bool("previous"), TailLines: c.Int64("tail")}
-	return client.Logs(c.Context, ns, name, opts, c.App.Writer)
+	return out, nil
 }

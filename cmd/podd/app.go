@@ -30,8 +30,8 @@ func app(isInit bool) *cli.App {
 			&cli.StringSliceFlag{Name: "uplink", Usage: "interface pods' egress leaves by, where podd enables IPv4 forwarding with the bridge's (default: the IPv4 default routes' interfaces)"},
 			&cli.BoolFlag{Name: "cleanup", Usage: "delete podd's nftables table (inet podd) and exit; refused while a podd runs on --root"},
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
-			&cli.StringFlag{Name: "log-max-size", Value: "10Mi", Usage: "disk a container run's log may hold; past it the oldest output is dropped (kubelet's containerLogMaxSize)"},
-			&cli.IntFlag{Name: "log-max-files", Value: runtime.DefaultLogMaxFiles, Usage: "run log files kept per container, the current one included (at least 2, for logs --previous)"},
+			&cli.StringFlag{Name: "container-log-max-size", Aliases: []string{"log-max-size"}, Value: "10Mi", Usage: "size at which a container's log file is rotated (kubelet's containerLogMaxSize)"},
+			&cli.IntFlag{Name: "container-log-max-files", Aliases: []string{"log-max-files"}, Value: runtime.DefaultLogMaxFiles, Usage: "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
 			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
 			&cli.BoolFlag{Name: "ebpf", Value: true, Usage: "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
 			&cli.StringFlag{Name: "metrics-address", Usage: "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
@@ -123,20 +123,24 @@ var flagChecks = map[string]func(string) error{
 		_, _, err := net.ParseCIDR(v)
 		return err
 	},
-	"log-max-size": func(v string) error {
-		_, err := parseLogMaxSize(v)
-		return err
-	},
-	"log-max-files": func(v string) error {
-		n, _ := strconv.Atoi(v)
-		return checkLogMaxFiles(n)
-	},
+	"container-log-max-size": checkLogMaxSizeFlag, "log-max-size": checkLogMaxSizeFlag,
+	"container-log-max-files": checkLogMaxFilesFlag, "log-max-files": checkLogMaxFilesFlag,
 	"pids-limit": func(v string) error {
 		if n, _ := strconv.ParseInt(v, 10, 64); n < 0 {
 			return fmt.Errorf("invalid value %q: must not be negative", v)
 		}
 		return nil
 	},
+}
+
+func checkLogMaxSizeFlag(v string) error {
+	_, err := parseLogMaxSize(v)
+	return err
+}
+
+func checkLogMaxFilesFlag(v string) error {
+	n, _ := strconv.Atoi(v)
+	return checkLogMaxFiles(n)
 }
 
 func absPath(v string) error {
@@ -146,20 +150,21 @@ func absPath(v string) error {
 	return nil
 }
 
-// logLimits reads --log-max-size (a quantity: 10Mi) and --log-max-files.
+// logLimits reads --container-log-max-size (a quantity: 10Mi) and --container-log-max-files
+// (also spelt --log-max-size and --log-max-files, their names before issue 9).
 func logLimits(c *cli.Context) (int64, int, error) {
-	size, err := parseLogMaxSize(c.String("log-max-size"))
+	size, err := parseLogMaxSize(c.String("container-log-max-size"))
 	if err != nil {
-		return 0, 0, fmt.Errorf("--log-max-size: %w", err)
+		return 0, 0, fmt.Errorf("--container-log-max-size: %w", err)
 	}
-	n := c.Int("log-max-files")
+	n := c.Int("container-log-max-files")
 	if err := checkLogMaxFiles(n); err != nil {
-		return 0, 0, fmt.Errorf("--log-max-files: %w", err)
+		return 0, 0, fmt.Errorf("--container-log-max-files: %w", err)
 	}
 	return size, n, nil
 }
 
-// parseLogMaxSize reads a --log-max-size value, at least minLogMaxSize.
+// parseLogMaxSize reads a --container-log-max-size value, at least minLogMaxSize.
 func parseLogMaxSize(v string) (int64, error) {
 	q, err := resource.ParseQuantity(v)
 	if err != nil {
@@ -179,5 +184,5 @@ func checkLogMaxFiles(n int) error {
 	return nil
 }
 
-// minLogMaxSize leaves room for whole blocks to punch and a tail to keep.
+// minLogMaxSize holds a whole record (a 16 KiB line and its header) most of the time.
 const minLogMaxSize = 16 << 10

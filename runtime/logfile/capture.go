@@ -1,0 +1,88 @@
+package logfile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"time"
+)
+
+// Capture reads a container's stream (stdout or stderr) until EOF and writes it to w as
+// records: one per line, a line longer than MaxLineSize split into P records, and output that
+// ends without a newline written as a P record at EOF. Lines read together are written with
+// one write and one timestamp. Memory is one read buffer and one record buffer.
+func Capture(r io.Reader, stream string, w *Writer) error {
+	c := capture{stream: stream, w: w, in: make([]byte, blockSize)}
+	for {
+		n, err := r.Read(c.in[len(c.pending):])
+		if n > 0 {
+			c.lines(len(c.pending)+n, time.Now())
+		}
+		if errors.Is(err, io.EOF) {
+			c.finish(time.Now())
+			return nil
+		}
+		if err != nil {
+			c.finish(time.Now())
+			return err
+		}
+	}
+}
+
+type capture struct {
+	stream  string
+	w       *Writer
+	in      []byte // the read buffer; its head holds pending
+	pending []byte // the start of a line whose newline has not come yet (< MaxLineSize)
+	out     []byte
+	records int
+}
+
+// lines writes the complete lines of in[:n] and keeps the rest pending.
+func (c *capture) lines(n int, now time.Time) {
+	buf := c.in[:n]
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		c.record(now, buf[:i])
+		buf = buf[i+1:]
+	}
+	for len(buf) >= MaxLineSize {
+		c.partial(now, buf[:MaxLineSize])
+		buf = buf[MaxLineSize:]
+	}
+	c.flush()
+	c.pending = c.in[:copy(c.in, buf)]
+}
+
+// record adds one line: P records of MaxLineSize, then the F record of the rest.
+func (c *capture) record(now time.Time, line []byte) {
+	for len(line) > MaxLineSize {
+		c.partial(now, line[:MaxLineSize])
+		line = line[MaxLineSize:]
+	}
+	c.out = AppendRecord(c.out, now, c.stream, false, line)
+	c.records++
+}
+
+func (c *capture) partial(now time.Time, content []byte) {
+	c.out = AppendRecord(c.out, now, c.stream, true, content)
+	c.records++
+}
+
+func (c *capture) flush() {
+	if c.records > 0 {
+		c.w.Write(c.out, c.records)
+	}
+	c.out, c.records = c.out[:0], 0
+}
+
+func (c *capture) finish(now time.Time) {
+	if len(c.pending) > 0 {
+		c.partial(now, c.pending)
+		c.pending = nil
+		c.flush()
+	}
+}
