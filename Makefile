@@ -64,7 +64,7 @@ test-race: build image
 	@mkdir -p $(BUILD)/race
 	CGO_ENABLED=1 $(GO) build -race -o $(BUILD)/race/podd ./cmd/podd
 	cp $(BUILD)/podd-nsinit $(BUILD)/race/
-	@$(HOST_BINS) PODD_BIN=$(CURDIR)/$(BUILD)/race/podd $(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-race.log 2>&1; rc=$$?; \
+	@$(HOST_BINS) PODD_BIN=$(CURDIR)/$(BUILD)/race/podd $(GO) test -count=1 -p 1 -timeout 30m -v ./tests/host/ >$(BUILD)/test-race.log 2>&1; rc=$$?; \
 		$(SUMMARY) $(BUILD)/test-race.log; [ $$rc = 0 ] || cat $(BUILD)/test-race.log; exit $$rc
 
 # The README's first command must keep working: run it and require its last line.
@@ -83,7 +83,7 @@ SUMMARY = grep -E '^( *--- |PASS$$|FAIL|ok  |panic)'
 HOST_BINS = PODD_BIN=$(CURDIR)/$(BUILD)/podd PODCTL_BIN=$(CURDIR)/$(BUILD)/podctl
 
 test-host: build image
-	@$(HOST_BINS) $(GO) test -count=1 -p 1 -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
+	@$(HOST_BINS) $(GO) test -count=1 -p 1 -timeout 30m -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
 		$(SUMMARY) $(BUILD)/test-host.log; [ $$rc = 0 ] || cat $(BUILD)/test-host.log; exit $$rc
 
 test-vm: build image vm-kernel
