@@ -49,6 +49,13 @@ lport=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/port-f
 busybox wget -qO- "http://127.0.0.1:$lport/index.html" | tail -1
 kill "$pf"; wait "$pf" 2>/dev/null || true
 cat "$tmp/port-forward.log"
+step "podctl apply -f examples/hostport.yaml   (containerPort 8080 published as hostPort 18080)"
+"$podctl" apply -f examples/hostport.yaml
+for _ in $(seq 100); do "$podctl" get pod hello | grep -q Running && break; sleep 0.05; done
+step "wget -qO- http://127.0.0.1:18080/hostname   (the node's loopback: podd's network namespace here)"
+for _ in $(seq 50); do nsenter -t "$pid" -n busybox wget -qO- "http://127.0.0.1:18080/hostname" 2>/dev/null && break; sleep 0.1; done
+nsenter -t "$pid" -n busybox wget -qO- "http://127.0.0.1:18080/hostname" >/dev/null
+"$podctl" delete pod hello >/dev/null
 step podctl describe pod web-sync
 "$podctl" describe pod web-sync | sed -n 1,12p
 step podctl delete pod web-sync
