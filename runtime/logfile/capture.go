@@ -10,11 +10,15 @@ import (
 // Capture reads a container's stream (stdout or stderr) until EOF and writes it to w as
 // records: one per line, a line longer than MaxLineSize split into P records, and output that
 // ends without a newline written as a P record at EOF. Lines read together are written with
-// one write and one timestamp. Memory is one read buffer and one record buffer.
+// one write and one timestamp. Memory is one read buffer and one record buffer; the read
+// buffer starts at firstBlock and doubles, up to blockSize, while what is read fills it (a
+// quiet container, most of them, never holds 64 KiB per stream).
 func Capture(r io.Reader, stream string, w *Writer) error {
-	c := capture{stream: stream, w: w, in: make([]byte, blockSize)}
+	c := capture{stream: stream, w: w, in: make([]byte, firstBlock)}
 	for {
+		c.grow()
 		n, err := r.Read(c.in[len(c.pending):])
+		c.full = len(c.pending)+n == len(c.in)
 		if n > 0 {
 			c.lines(len(c.pending)+n, time.Now())
 		}
@@ -29,13 +33,28 @@ func Capture(r io.Reader, stream string, w *Writer) error {
 	}
 }
 
+// firstBlock is the read buffer a stream starts with.
+const firstBlock = 4 << 10
+
 type capture struct {
 	stream  string
 	w       *Writer
+	full    bool   // the last read filled in
 	in      []byte // the read buffer; its head holds pending
 	pending []byte // the start of a line whose newline has not come yet (< MaxLineSize)
 	out     []byte
 	records int
+}
+
+// grow doubles the read buffer, up to blockSize, when the last read filled it or a pending line
+// takes half of it (a line without its newline must always leave room to read into).
+func (c *capture) grow() {
+	if len(c.in) >= blockSize || (!c.full && len(c.pending) < len(c.in)/2) {
+		return
+	}
+	in := make([]byte, min(2*len(c.in), blockSize))
+	c.pending = in[:copy(in, c.pending)]
+	c.in = in
 }
 
 // lines writes the complete lines of in[:n] and keeps the rest pending.

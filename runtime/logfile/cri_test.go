@@ -2,10 +2,12 @@ package logfile
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -63,29 +65,47 @@ func TestCaptureRoundTrip(t *testing.T) {
 		{"long line", "head\n" + long + "\ntail\n"},
 		{"exactly max", strings.Repeat("y", MaxLineSize) + "\n"},
 		{"long unterminated", long},
+		{"many lines past the first buffer", strings.Repeat("0123456789abcdef\n", 3*blockSize/17)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "0.log")
-			w := mustWriter(t, path, 1<<30, 5)
-			if err := Capture(strings.NewReader(tc.in), Stdout, w); err != nil {
-				t.Fatal(err)
-			}
-			w.Close()
-			raw, _ := os.ReadFile(path)
-			for _, l := range strings.SplitAfter(string(raw), "\n") {
-				if l == "" {
-					continue
+		for _, rd := range []struct {
+			name string
+			wrap func(io.Reader) io.Reader
+		}{
+			{"whole", func(r io.Reader) io.Reader { return r }},
+			{"halves", iotest.HalfReader},
+			{"chunks", func(r io.Reader) io.Reader { return &chunkReader{r: r, n: 3000} }},
+		} {
+			t.Run(tc.name+"/"+rd.name, func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "0.log")
+				w := mustWriter(t, path, 1<<30, 5)
+				if err := Capture(rd.wrap(strings.NewReader(tc.in)), Stdout, w); err != nil {
+					t.Fatal(err)
 				}
-				if _, err := ParseRecord([]byte(strings.TrimSuffix(l, "\n"))); err != nil || len(l) > MaxLineSize+60 {
-					t.Fatalf("record %.60q: %v (%d bytes)", l, err, len(l))
+				w.Close()
+				raw, _ := os.ReadFile(path)
+				for _, l := range strings.SplitAfter(string(raw), "\n") {
+					if l == "" {
+						continue
+					}
+					if _, err := ParseRecord([]byte(strings.TrimSuffix(l, "\n"))); err != nil || len(l) > MaxLineSize+60 {
+						t.Fatalf("record %.60q: %v (%d bytes)", l, err, len(l))
+					}
 				}
-			}
-			if got := readAll(t, path, Selector{}); got != tc.in {
-				t.Errorf("read back %d bytes %.40q; want %d bytes %.40q", len(got), got, len(tc.in), tc.in)
-			}
-		})
+				if got := readAll(t, path, Selector{}); got != tc.in {
+					t.Errorf("read back %d bytes %.40q; want %d bytes %.40q", len(got), got, len(tc.in), tc.in)
+				}
+			})
+		}
 	}
 }
+
+// chunkReader reads at most n bytes at a time, as a pipe hands out what a writer wrote.
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
 
 func mustWriter(t testing.TB, path string, size int64, files int) *Writer {
 	w, err := OpenWriter(path, size, files, t.Logf)
@@ -137,5 +157,30 @@ func BenchmarkWriteLine(b *testing.B) {
 	for i := 0; i < b.N; i += 64 {
 		n := copy(c.in, batch)
 		c.lines(n, time.Now())
+	}
+}
+
+// A quiet stream keeps its first small read buffer; one that fills it grows to blockSize.
+func TestCaptureBufferGrowsOnlyWhenFilled(t *testing.T) {
+	w := mustWriter(t, filepath.Join(t.TempDir(), "0.log"), 1<<30, 5)
+	defer w.Close()
+	c := capture{stream: Stdout, w: w, in: make([]byte, firstBlock)}
+	for range 100 { // short lines, each read far from filling the buffer
+		c.grow()
+		n := copy(c.in[len(c.pending):], "a short line\n")
+		c.full = len(c.pending)+n == len(c.in)
+		c.lines(len(c.pending)+n, time.Now())
+	}
+	if len(c.in) != firstBlock {
+		t.Fatalf("quiet stream: read buffer %d bytes, want %d", len(c.in), firstBlock)
+	}
+	for range 10 { // reads that fill it
+		c.grow()
+		n := copy(c.in[len(c.pending):], strings.Repeat("z\n", blockSize))
+		c.full = len(c.pending)+n == len(c.in)
+		c.lines(len(c.pending)+n, time.Now())
+	}
+	if len(c.in) != blockSize {
+		t.Fatalf("busy stream: read buffer %d bytes, want %d", len(c.in), blockSize)
 	}
 }
