@@ -1,0 +1,179 @@
+package intree
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"golang.org/x/sys/unix"
+)
+
+// Options say how Receive treats what it will not write.
+type Options struct {
+	// Warn, when set, is told of an entry skipped (a name outside the destination, a link
+	// pointing out of it, a hardlink, a device); nil makes such an entry an error.
+	Warn func(msg string)
+	// ConfineLinks skips symlinks whose target leaves the destination (podctl's local side);
+	// without it symlinks are created as they are (inside a container, podd never follows them).
+	ConfineLinks bool
+}
+
+// Receive extracts the tar stream r at dest inside root: the entry "." is dest itself, the
+// others are under it. Parents are created and resolved inside root (pathrs-lite); each
+// entry's last component is created relative to its parent's handle with O_NOFOLLOW.
+func Receive(root *os.File, dest string, r io.Reader, opts Options) error {
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read archive: %w", err)
+		}
+		if err := receiveEntry(root, dest, hdr, tr, opts); err != nil {
+			return err
+		}
+	}
+}
+
+func receiveEntry(root *os.File, dest string, hdr *tar.Header, r io.Reader, opts Options) error {
+	name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+	if hdr.Name != "." && hdr.Name != "./" && (!filepath.IsLocal(hdr.Name) || name == "") {
+		return opts.refuse(fmt.Sprintf("file %q is outside target destination, skipping", hdr.Name))
+	}
+	full := path.Join(dest, name)
+	switch hdr.Typeflag {
+	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink:
+	case tar.TypeLink:
+		return opts.refuse(fmt.Sprintf("skipping hardlink: %q -> %q", full, hdr.Linkname))
+	default:
+		return opts.refuse(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", full))
+	}
+	if hdr.Typeflag == tar.TypeSymlink && opts.ConfineLinks && !linkInside(name, hdr.Linkname) {
+		return opts.refuse(fmt.Sprintf("skipping symlink: %q -> %q (path outside dest)", full, hdr.Linkname))
+	}
+	parent, err := pathrs.MkdirAllHandle(root, path.Dir(full), 0o755)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path.Dir(full), err)
+	}
+	defer parent.Close()
+	pfd, base := int(parent.Fd()), path.Base(full)
+	if (base == "/" || base == ".") && hdr.Typeflag == tar.TypeDir {
+		return nil // the root itself: kept as it is
+	}
+	if base == "/" || base == "." {
+		return fmt.Errorf("%s: cannot replace the root", full)
+	}
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		return makeDir(pfd, base, full, hdr)
+	case tar.TypeSymlink:
+		return makeLink(pfd, base, full, hdr.Linkname)
+	}
+	return makeFile(pfd, base, full, hdr, r)
+}
+
+func (o Options) refuse(msg string) error {
+	if o.Warn == nil {
+		return errors.New(msg)
+	}
+	o.Warn("warning: " + msg)
+	return nil
+}
+
+// linkInside: a symlink at name (relative to the destination) whose target stays inside it.
+func linkInside(name, target string) bool {
+	if path.IsAbs(target) {
+		return false
+	}
+	return filepath.IsLocal(path.Join(path.Dir(name), target)) || path.Join(path.Dir(name), target) == "."
+}
+
+func mode(hdr *tar.Header) uint32 { return uint32(hdr.Mode) & 0o777 }
+
+// makeDir creates base (or keeps it) and sets its mode; an existing symlink there is left as it
+// is, never followed to chmod.
+func makeDir(pfd int, base, full string, hdr *tar.Header) error {
+	if err := unix.Mkdirat(pfd, base, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("%s: mkdir: %w", full, err)
+	}
+	fd, err := unix.Openat(pfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		var st unix.Stat_t
+		if unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return nil
+		}
+		return fmt.Errorf("%s: %w", full, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Fchmod(fd, mode(hdr)); err != nil {
+		return fmt.Errorf("%s: chmod: %w", full, err)
+	}
+	return nil
+}
+
+func makeLink(pfd int, base, full, target string) error {
+	err := unix.Symlinkat(target, pfd, base)
+	if errors.Is(err, unix.EEXIST) {
+		if err = unix.Unlinkat(pfd, base, 0); err == nil {
+			err = unix.Symlinkat(target, pfd, base)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: symlink: %w", full, err)
+	}
+	return nil
+}
+
+// makeFile writes a regular file: an existing file is truncated, an existing symlink replaced
+// (never written through), anything else refused.
+func makeFile(pfd int, base, full string, hdr *tar.Header, r io.Reader) error {
+	flags := unix.O_WRONLY | unix.O_CREAT | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	fd, err := unix.Openat(pfd, base, flags, mode(hdr))
+	if errors.Is(err, unix.ELOOP) {
+		if err = unix.Unlinkat(pfd, base, 0); err == nil {
+			fd, err = unix.Openat(pfd, base, flags|unix.O_EXCL, mode(hdr))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", full, err)
+	}
+	f := os.NewFile(uintptr(fd), full)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("%s: exists and is not a regular file", full)
+	}
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("%s: truncate: %w", full, err)
+	}
+	if _, err := io.CopyN(f, r, hdr.Size); err != nil {
+		return fmt.Errorf("%s: write: %w", full, err)
+	}
+	if err := unix.Fchmod(fd, mode(hdr)); err != nil {
+		return fmt.Errorf("%s: chmod: %w", full, err)
+	}
+	return f.Close()
+}
+
+// Target is where a copy of a file or tree named srcBase goes when the user named dest: into
+// dest when dest is an existing directory (resolved inside root), else dest itself.
+func Target(root *os.File, dest, srcBase string) string {
+	h, err := pathrs.OpenatInRoot(root, dest)
+	if err != nil {
+		return dest
+	}
+	defer h.Close()
+	var st unix.Stat_t
+	if unix.Fstat(int(h.Fd()), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return path.Join(dest, srcBase)
+	}
+	return dest
+}
