@@ -55,10 +55,12 @@ func Send(root *os.File, name string, w io.Writer, skip func(string)) error {
 	return s.tw.Close()
 }
 
-// notExist is tar's words for a missing path.
+// ErrNotExist is tar's words for a missing path.
+var ErrNotExist = errors.New("Cannot stat: No such file or directory")
+
 func notExist(err error) error {
 	if errors.Is(err, os.ErrNotExist) {
-		return errors.New("Cannot stat: No such file or directory")
+		return ErrNotExist
 	}
 	return err
 }
