@@ -22,6 +22,8 @@ type Options struct {
 	// ConfineLinks skips symlinks whose target leaves the destination (podctl's local side);
 	// without it symlinks are created as they are (inside a container, podd never follows them).
 	ConfineLinks bool
+	// Shown is dest as messages name it (the user's words for it); dest when empty.
+	Shown string
 }
 
 // Receive extracts the tar stream r at dest inside root: the entry "." is dest itself, the
@@ -48,20 +50,23 @@ func receiveEntry(root *os.File, dest string, hdr *tar.Header, r io.Reader, opts
 	if hdr.Name != "." && hdr.Name != "./" && (!filepath.IsLocal(hdr.Name) || name == "") {
 		return opts.refuse(fmt.Sprintf("file %q is outside target destination, skipping", hdr.Name))
 	}
-	full := path.Join(dest, name)
+	full, shown := path.Join(dest, name), path.Join(dest, name)
+	if opts.Shown != "" {
+		shown = filepath.Join(opts.Shown, name)
+	}
 	switch hdr.Typeflag {
 	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink:
 	case tar.TypeLink:
-		return opts.refuse(fmt.Sprintf("skipping hardlink: %q -> %q", full, hdr.Linkname))
+		return opts.refuse(fmt.Sprintf("skipping hardlink: %q -> %q", shown, hdr.Linkname))
 	default:
-		return opts.refuse(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", full))
+		return opts.refuse(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", shown))
 	}
 	if hdr.Typeflag == tar.TypeSymlink && opts.ConfineLinks && !linkInside(name, hdr.Linkname) {
-		return opts.refuse(fmt.Sprintf("skipping symlink: %q -> %q (path outside dest)", full, hdr.Linkname))
+		return opts.refuse(fmt.Sprintf("skipping symlink: %q -> %q (path outside dest)", shown, hdr.Linkname))
 	}
 	parent, err := pathrs.MkdirAllHandle(root, path.Dir(full), 0o755)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path.Dir(full), err)
+		return fmt.Errorf("%s: %w", filepath.Dir(shown), err)
 	}
 	defer parent.Close()
 	pfd, base := int(parent.Fd()), path.Base(full)
@@ -69,15 +74,15 @@ func receiveEntry(root *os.File, dest string, hdr *tar.Header, r io.Reader, opts
 		return nil // the root itself: kept as it is
 	}
 	if base == "/" || base == "." {
-		return fmt.Errorf("%s: cannot replace the root", full)
+		return fmt.Errorf("%s: cannot replace the root", shown)
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		return makeDir(pfd, base, full, hdr)
+		return makeDir(pfd, base, shown, hdr)
 	case tar.TypeSymlink:
-		return makeLink(pfd, base, full, hdr.Linkname)
+		return makeLink(pfd, base, shown, hdr.Linkname)
 	}
-	return makeFile(pfd, base, full, hdr, r)
+	return makeFile(pfd, base, shown, hdr, r)
 }
 
 func (o Options) refuse(msg string) error {
@@ -100,9 +105,9 @@ func mode(hdr *tar.Header) uint32 { return uint32(hdr.Mode) & 0o777 }
 
 // makeDir creates base (or keeps it) and sets its mode; an existing symlink there is left as it
 // is, never followed to chmod.
-func makeDir(pfd int, base, full string, hdr *tar.Header) error {
+func makeDir(pfd int, base, shown string, hdr *tar.Header) error {
 	if err := unix.Mkdirat(pfd, base, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("%s: mkdir: %w", full, err)
+		return fmt.Errorf("%s: mkdir: %w", shown, err)
 	}
 	fd, err := unix.Openat(pfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -110,16 +115,16 @@ func makeDir(pfd int, base, full string, hdr *tar.Header) error {
 		if unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
 			return nil
 		}
-		return fmt.Errorf("%s: %w", full, err)
+		return fmt.Errorf("%s: %w", shown, err)
 	}
 	defer unix.Close(fd)
 	if err := unix.Fchmod(fd, mode(hdr)); err != nil {
-		return fmt.Errorf("%s: chmod: %w", full, err)
+		return fmt.Errorf("%s: chmod: %w", shown, err)
 	}
 	return nil
 }
 
-func makeLink(pfd int, base, full, target string) error {
+func makeLink(pfd int, base, shown, target string) error {
 	err := unix.Symlinkat(target, pfd, base)
 	if errors.Is(err, unix.EEXIST) {
 		if err = unix.Unlinkat(pfd, base, 0); err == nil {
@@ -127,14 +132,14 @@ func makeLink(pfd int, base, full, target string) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: symlink: %w", full, err)
+		return fmt.Errorf("%s: symlink: %w", shown, err)
 	}
 	return nil
 }
 
 // makeFile writes a regular file: an existing file is truncated, an existing symlink replaced
 // (never written through), anything else refused.
-func makeFile(pfd int, base, full string, hdr *tar.Header, r io.Reader) error {
+func makeFile(pfd int, base, shown string, hdr *tar.Header, r io.Reader) error {
 	flags := unix.O_WRONLY | unix.O_CREAT | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
 	fd, err := unix.Openat(pfd, base, flags, mode(hdr))
 	if errors.Is(err, unix.ELOOP) {
@@ -143,22 +148,22 @@ func makeFile(pfd int, base, full string, hdr *tar.Header, r io.Reader) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", full, err)
+		return fmt.Errorf("%s: %w", shown, err)
 	}
-	f := os.NewFile(uintptr(fd), full)
+	f := os.NewFile(uintptr(fd), shown)
 	defer f.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return fmt.Errorf("%s: exists and is not a regular file", full)
+		return fmt.Errorf("%s: exists and is not a regular file", shown)
 	}
 	if err := f.Truncate(0); err != nil {
-		return fmt.Errorf("%s: truncate: %w", full, err)
+		return fmt.Errorf("%s: truncate: %w", shown, err)
 	}
 	if _, err := io.CopyN(f, r, hdr.Size); err != nil {
-		return fmt.Errorf("%s: write: %w", full, err)
+		return fmt.Errorf("%s: write: %w", shown, err)
 	}
 	if err := unix.Fchmod(fd, mode(hdr)); err != nil {
-		return fmt.Errorf("%s: chmod: %w", full, err)
+		return fmt.Errorf("%s: chmod: %w", shown, err)
 	}
 	return f.Close()
 }

@@ -137,5 +137,5 @@ func extractLocal(r io.Reader, dest string, errOut io.Writer) error {
 	}
 	defer root.Close()
 	warn := func(msg string) { fmt.Fprintln(errOut, msg) }
-	return intree.Receive(root, filepath.Base(abs), r, intree.Options{Warn: warn, ConfineLinks: true})
+	return intree.Receive(root, filepath.Base(abs), r, intree.Options{Warn: warn, ConfineLinks: true, Shown: dest})
 }

@@ -65,7 +65,7 @@ func TestExtractLocalHostile(t *testing.T) {
 		t.Errorf("entries next to dest: %v, want only dest", entries)
 	}
 	for _, want := range []string{`file "../x" is outside target destination`, `file "/etc/x" is outside`,
-		`skipping symlink: "dest/out" -> "` + top, `skipping hardlink: "dest/hard"`} {
+		`skipping symlink: "` + top + `/dest/out" -> "` + top, `skipping hardlink: "` + top + `/dest/hard"`} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("warnings %q lack %q", errOut.String(), want)
 		}
