@@ -73,7 +73,12 @@ func sendFiles(root *os.File, w http.ResponseWriter, r *http.Request) {
 
 func receiveFiles(root *os.File, w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	dest := intree.Target(root, q.Get("path"), path.Base(q.Get("name")))
+	base := path.Base(q.Get("name"))
+	if base == ".." || base == "/" || base == "." {
+		writeError(w, filesInvalid("name", q.Get("name"), "a file name, not . or .. or /"))
+		return
+	}
+	dest := intree.Target(root, q.Get("path"), base)
 	if err := intree.Receive(root, dest, r.Body, intree.Options{}); err != nil {
 		writeError(w, copyError(err))
 		return

@@ -31,6 +31,8 @@ type Options struct {
 // entry's last component is created relative to its parent's handle with O_NOFOLLOW.
 func Receive(root *os.File, dest string, r io.Reader, opts Options) error {
 	tr := tar.NewReader(r)
+	pc := &parents{root: root}
+	defer pc.close()
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -39,13 +41,41 @@ func Receive(root *os.File, dest string, r io.Reader, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("read archive: %w", err)
 		}
-		if err := receiveEntry(root, dest, hdr, tr, opts); err != nil {
+		if err := receiveEntry(pc, dest, hdr, tr, opts); err != nil {
 			return err
 		}
 	}
 }
 
-func receiveEntry(root *os.File, dest string, hdr *tar.Header, r io.Reader, opts Options) error {
+// parents keeps the handle of the last parent directory (entries of one directory come
+// together in an archive): one in-root resolution per directory, not per entry.
+type parents struct {
+	root *os.File
+	dir  string
+	h    *os.File
+}
+
+func (p *parents) open(dir string) (*os.File, error) {
+	if p.h != nil && p.dir == dir {
+		return p.h, nil
+	}
+	p.close()
+	h, err := pathrs.MkdirAllHandle(p.root, dir, 0o755)
+	if err != nil {
+		return nil, err
+	}
+	p.dir, p.h = dir, h
+	return h, nil
+}
+
+func (p *parents) close() {
+	if p.h != nil {
+		p.h.Close()
+		p.h = nil
+	}
+}
+
+func receiveEntry(pc *parents, dest string, hdr *tar.Header, r io.Reader, opts Options) error {
 	name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
 	if hdr.Name != "." && hdr.Name != "./" && (!filepath.IsLocal(hdr.Name) || name == "") {
 		return opts.refuse(fmt.Sprintf("file %q is outside target destination, skipping", hdr.Name))
@@ -64,11 +94,10 @@ func receiveEntry(root *os.File, dest string, hdr *tar.Header, r io.Reader, opts
 	if hdr.Typeflag == tar.TypeSymlink && opts.ConfineLinks && !linkInside(name, hdr.Linkname) {
 		return opts.refuse(fmt.Sprintf("skipping symlink: %q -> %q (path outside dest)", shown, hdr.Linkname))
 	}
-	parent, err := pathrs.MkdirAllHandle(root, path.Dir(full), 0o755)
+	parent, err := pc.open(path.Dir(full))
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Dir(shown), err)
 	}
-	defer parent.Close()
 	pfd, base := int(parent.Fd()), path.Base(full)
 	if (base == "/" || base == ".") && hdr.Typeflag == tar.TypeDir {
 		return nil // the root itself: kept as it is
