@@ -148,6 +148,7 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/events", h.listEvents)
 	mux.HandleFunc("POST /podd/v1/shutdown", h.shutdown)
 	imageRoutes(mux, h)
+	filesRoutes(mux, h)
 	configRoutes(mux, b)
 	mux.HandleFunc("GET /podd/v1/info", h.info)
 	mux.HandleFunc("GET /podd/v1/usage", h.usage)

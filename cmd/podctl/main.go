@@ -41,7 +41,7 @@ func newApp() *cli.App {
 			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(),
 			deleteCommand(), runCommand(), labelCommand(), annotateCommand(), createCommand(),
 			waitCommand(), versionCommand(), shutdownCommand(), portForwardCommand(), imageCommand(),
-			infoCommand(), topCommand(),
+			infoCommand(), topCommand(), cpCommand(),
 		},
 	}
 }

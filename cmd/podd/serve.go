@@ -35,6 +35,7 @@ var (
 	_ api.ConfigBackend = (*daemon)(nil)
 	_ api.InfoBackend   = (*daemon)(nil)
 	_ api.UsageBackend  = (*daemon)(nil)
+	_ api.FilesBackend  = (*daemon)(nil)
 )
 
 // Port-forward is an API verb of the runtime's too.
