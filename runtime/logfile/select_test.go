@@ -159,3 +159,44 @@ func TestFullDiskDropsAndCounts(t *testing.T) {
 		t.Errorf("dropped %d, said %q; want 6 dropped, said once", w.Dropped(), said)
 	}
 }
+
+// TestRotationNeverHidesTheLog: a reader opening the log's path while the writer rotates it
+// again and again always finds a file (podctl logs once answered "no log yet" mid-rotation).
+func TestRotationNeverHidesTheLog(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "app")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "0.log")
+	w := mustWriter(t, path, 4<<10, 5)
+	defer w.Close()
+	rec := AppendRecord(nil, time.Now(), Stdout, false, []byte(strings.Repeat("y", 1000)))
+	stop := make(chan struct{})
+	missing := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				missing <- n
+				return
+			default:
+			}
+			if f, err := os.Open(path); err != nil {
+				n++
+			} else {
+				f.Close()
+			}
+		}
+	}()
+	for range 3000 { // ~750 rotations
+		w.Write(rec, 1)
+	}
+	close(stop)
+	if n := <-missing; n > 0 {
+		t.Fatalf("the log's path was missing %d times during rotations", n)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) > 5 {
+		t.Fatalf("%d files after the rotations, want at most 5: %v", len(files), files)
+	}
+}

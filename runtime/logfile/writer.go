@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -95,24 +96,36 @@ func (w *Writer) drop(records int, err error) {
 	}
 }
 
-// rotate renames the full file aside and starts a new one. On failure the old file goes on
-// growing rather than losing output.
+// rotate moves the full file aside and starts a new one, without a moment where the log's path
+// is missing (a reader opening it then would find no log): the full file gets its rotated name
+// as a second link, a new empty file made beside the directory replaces the path by rename(2),
+// and the older files are pruned first so the directory never holds more than MaxFiles. On
+// failure the old file goes on growing rather than losing output.
 func (w *Writer) rotate() {
-	rotated := w.path + "." + time.Now().UTC().Format(RotatedTimeFormat)
-	if err := os.Rename(w.path, rotated); err != nil {
-		w.logf("log %s: rotate: %v", w.path, err)
-		return
-	}
-	if err := Prune(w.path, w.maxFiles); err != nil {
+	if err := Prune(w.path, w.maxFiles-1); err != nil {
 		w.logf("log %s: %v", w.path, err)
 	}
-	old := w.f
-	if err := w.open(); err != nil {
-		_ = os.Rename(rotated, w.path)
+	rotated := w.path + "." + time.Now().UTC().Format(RotatedTimeFormat)
+	if err := os.Link(w.path, rotated); err != nil {
 		w.logf("log %s: rotate: %v", w.path, err)
 		return
 	}
-	old.Close()
+	// The new file is made outside the container's log directory, where readers and Prune look.
+	tmp := filepath.Join(filepath.Dir(filepath.Dir(w.path)), "."+filepath.Base(filepath.Dir(w.path))+"-"+filepath.Base(w.path)+".new")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err == nil {
+		if err = os.Rename(tmp, w.path); err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}
+	if err != nil {
+		_ = os.Remove(rotated)
+		w.logf("log %s: rotate: %v", w.path, err)
+		return
+	}
+	w.f.Close()
+	w.f, w.size = f, 0
 }
 
 // Close closes the file; later writes are dropped.

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -102,15 +103,26 @@ func endsWithFinalRecord(path string, size int64) error {
 
 func diskUse(dir string) (int64, error) {
 	var total int64
+	seen := map[uint64]bool{} // as du: a file with two names (a rotation's link) counts once
 	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // pruned while we walk
+		}
 		if err != nil {
 			return err
 		}
 		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		total += fi.Sys().(*syscall.Stat_t).Blocks * 512
+		st := fi.Sys().(*syscall.Stat_t)
+		if !seen[st.Ino] {
+			seen[st.Ino] = true
+			total += st.Blocks * 512
+		}
 		return nil
 	})
 	return total, err
