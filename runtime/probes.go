@@ -111,6 +111,10 @@ func (c *container) stopProbes() {
 		return
 	}
 	run.prober.Stop()
+	last := run.prober.Last()
+	c.p.mu.Lock()
+	c.lastProbe = last
+	c.p.mu.Unlock()
 	close(run.ended)
 	if run.netns != nil {
 		run.netns.Close()
