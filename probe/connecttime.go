@@ -9,10 +9,18 @@ import (
 )
 
 // ConnectTimes is a kernel source of connect times: the time from SYN sent to ESTABLISHED of the
-// socket with a cookie (SO_COOKIE), as the kernel saw it (bpf/probelat). Lookup returns false
-// when the kernel's figure did not come (yet).
+// socket with a cookie (SO_COOKIE), as the kernel saw it (bpf/probelat). Register is called
+// before connect(2); Lookup once the probe is done, and forgets the socket: it returns false
+// when the socket did not get established.
 type ConnectTimes interface {
+	Register(cookie uint64) error
 	Lookup(cookie uint64) (time.Duration, bool)
+}
+
+// SetConnectTimes has the kernel's connect times of k added to every TCP, HTTP and grpc
+// probe's result; call it before any probe runs.
+func (d *Dialer) SetConnectTimes(k ConnectTimes) {
+	d.sockets.kernel = k
 }
 
 // connectMeter records a probe run's last TCP connection: how long podd waited from connect(2)
@@ -38,15 +46,18 @@ func meterOf(ctx context.Context) *connectMeter {
 	return m
 }
 
-// begin is called just before connect(2) of fd; cookie reads the socket's cookie (kernel
-// timing wanted) or not.
-func (m *connectMeter) begin(fd int, cookie bool) {
+// begin is called just before connect(2) of fd; with k, the socket's cookie is registered for
+// the kernel's timing. A run that dials again (an HTTP redirect) forgets the earlier socket.
+func (m *connectMeter) begin(fd int, k ConnectTimes) {
 	if m == nil {
 		return
 	}
 	var c uint64
-	if cookie {
-		c, _ = socketCookie(fd)
+	if k != nil {
+		if c, _ = socketCookie(fd); c != 0 && k.Register(c) != nil {
+			c = 0
+		}
+		m.forget(k)
 	}
 	m.mu.Lock()
 	m.start, m.took, m.cookie, m.done = time.Now(), 0, c, false
@@ -64,18 +75,29 @@ func (m *connectMeter) end() {
 }
 
 // fill sets r's connect times from the meter: podd's, and the kernel's from k when it has it.
+// The socket is forgotten by k either way.
 func (m *connectMeter) fill(r *Result, k ConnectTimes) {
 	m.mu.Lock()
 	took, cookie, done := m.took, m.cookie, m.done
+	m.cookie = 0
 	m.mu.Unlock()
-	if !done {
-		return
-	}
-	r.Connect = took
+	var kernel time.Duration
 	if k != nil && cookie != 0 {
-		if d, ok := k.Lookup(cookie); ok {
-			r.KernelConnect = d
-		}
+		kernel, _ = k.Lookup(cookie)
+	}
+	if done {
+		r.Connect, r.KernelConnect = took, kernel
+	}
+}
+
+// forget drops the registration of the meter's earlier socket.
+func (m *connectMeter) forget(k ConnectTimes) {
+	m.mu.Lock()
+	cookie := m.cookie
+	m.cookie = 0
+	m.mu.Unlock()
+	if cookie != 0 {
+		k.Lookup(cookie)
 	}
 }
 

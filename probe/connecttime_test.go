@@ -14,6 +14,7 @@ import (
 // fakeKernel answers every cookie it was given a time for.
 type fakeKernel map[uint64]time.Duration
 
+func (k fakeKernel) Register(uint64) error                 { return nil }
 func (k fakeKernel) Lookup(c uint64) (time.Duration, bool) { d, ok := k[c]; return d, ok }
 
 // TestConnectTimeMeasured: a TCP probe's result carries podd's connect time, and the kernel's
@@ -50,4 +51,5 @@ func TestConnectTimeMeasured(t *testing.T) {
 // recorder only makes the sockets read cookies.
 type recorder struct{}
 
+func (recorder) Register(uint64) error               { return nil }
 func (recorder) Lookup(uint64) (time.Duration, bool) { return 0, false }

@@ -48,7 +48,7 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 	// it only makes close(2) block until the FIN is acknowledged, which costs a blocked thread
 	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
 	m := meterOf(ctx)
-	m.begin(fd, s.kernel != nil)
+	m.begin(fd, s.kernel)
 	cerr := unix.Connect(fd, sa)
 	if cerr != nil && cerr != unix.EINPROGRESS {
 		unix.Close(fd)
