@@ -26,9 +26,9 @@ func TestDescribeProbeLast(t *testing.T) {
 	var buf bytes.Buffer
 	describeProbes(describer{w: &buf, probes: probesByContainer(probes), now: now}, c)
 	want := "    Liveness:\ttcp-socket :80 delay=0s timeout=0s period=0s #success=0 #failure=0\n" +
-		"      Last: success 2s ago, took 1.2ms (connect 0.4ms kernel, 0.5ms podd)\n" +
+		"      Last:\tsuccess 2s ago, took 1.2ms (connect 0.4ms kernel, 0.5ms podd)\n" +
 		"    Readiness:\thttp-get http://:80/ delay=0s timeout=0s period=0s #success=0 #failure=0\n" +
-		"      Last: failure 1s ago, took 1.5s (connect 50µs): HTTP probe failed with statuscode: 404\n" +
+		"      Last:\tfailure 1s ago, took 1.5s (connect 50µs): HTTP probe failed with statuscode: 404\n" +
 		"    Startup:\texec [true] delay=0s timeout=0s period=0s #success=0 #failure=0\n"
 	if got := buf.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

@@ -18,7 +18,7 @@ func describeProbes(d describer, c corev1.Container) {
 		if p.probe != nil {
 			d.line(2, "%s:\t%s\n", p.title, probeText(p.probe))
 			if last, ok := d.lastProbe(c.Name, p.title); ok {
-				d.line(3, "Last: %s\n", lastProbeText(last, d.now))
+				d.line(3, "Last:\t%s\n", lastProbeText(last, d.now)) // a cell: kubectl's lines stay aligned
 			}
 		}
 	}
