@@ -12,7 +12,7 @@ INFO=$(podctl info)
 echo "$INFO"
 expect_contains "podctl info" "$INFO" "oom-watch: ebpf ("
 expect_not_contains "podctl info" "$INFO" "fallback"
-expect_contains "podctl info" "$INFO" "probe-latency: user-space timing"
+expect_contains "podctl info" "$INFO" "probe-latency: ebpf (sock/inet_sock_set_state)"
 expect_contains "podctl info" "$INFO" "cgroup: v2 (/sys/fs/cgroup)"
 
 hog_pod() { # NAME COMMAND-JSON
