@@ -14,7 +14,7 @@ export CGO_ENABLED := 0
 # Unit tests (and the per-package root tests) first, then host integration, then the VM tier.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
-BPF_DIRS := bpf/oom
+BPF_DIRS := bpf/oom bpf/probelat
 
 .PHONY: generate check-generate bench-oom all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench bench-peers peer-deps demo clean
 

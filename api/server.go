@@ -152,6 +152,7 @@ func routes(b Backend) *http.ServeMux {
 	configRoutes(mux, b)
 	mux.HandleFunc("GET /podd/v1/info", h.info)
 	mux.HandleFunc("GET /podd/v1/usage", h.usage)
+	mux.HandleFunc("GET /podd/v1/namespaces/{ns}/pods/{name}/probes", h.probes)
 	mux.HandleFunc("/", notFound)
 	return mux
 }

@@ -30,6 +30,7 @@ func TestScrape(t *testing.T) {
 	m.OOMKilled("default", "web", "app")
 	m.ProbeResult("Liveness", "success", 2*time.Millisecond)
 	m.ProbeResult("Liveness", "failure", time.Second)
+	m.ProbeConnect("Liveness", 400*time.Microsecond)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -41,6 +42,7 @@ func TestScrape(t *testing.T) {
 		`podd_probe_total{probe_type="liveness",result="success"} 1`,
 		`podd_probe_total{probe_type="liveness",result="failure"} 1`,
 		`podd_probe_duration_seconds_count{probe_type="liveness",stage="total"} 2`,
+		`podd_probe_duration_seconds_count{probe_type="liveness",stage="connect"} 1`,
 		`process_resident_memory_bytes `,
 		`go_goroutines `,
 	} {

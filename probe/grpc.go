@@ -29,10 +29,13 @@ type GRPCCheck struct {
 
 func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
+	ctx, m := withMeter(ctx)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	o, out := c.check(ctx, t)
-	return Result{Outcome: o, Output: out, Took: time.Since(start)}
+	r := Result{Outcome: o, Output: out, Took: time.Since(start)}
+	m.fill(&r, c.sockets.kernel)
+	return r
 }
 
 func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
@@ -104,4 +107,3 @@ func rpcError(err error, timeout time.Duration) string {
 	}
 	return fmt.Sprintf("error: health rpc probe failed: %+v", err)
 }
-

@@ -81,10 +81,12 @@ func newHTTPCheck(s *Sockets, g *corev1.HTTPGetAction, t *Target, timeout time.D
 
 func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
+	ctx, m := withMeter(ctx)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	r := c.check(ctx, t)
 	r.Took = time.Since(start)
+	m.fill(&r, c.sockets.kernel)
 	return r
 }
 

@@ -76,9 +76,13 @@ func (o Outcome) String() string {
 }
 
 // Result is one probe run: its outcome, the output the kubelet puts in the events, and how
-// long the check took.
+// long the check took; for a probe that opened a TCP connection, how long its (last)
+// connection took to be established, as podd saw it (connect(2) to writable) and as the kernel
+// did (SYN sent to ESTABLISHED; 0 when no kernel figure came).
 type Result struct {
-	Outcome Outcome
-	Output  string
-	Took    time.Duration
+	Outcome       Outcome
+	Output        string
+	Took          time.Duration
+	Connect       time.Duration
+	KernelConnect time.Duration
 }

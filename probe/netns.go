@@ -17,6 +17,8 @@ import (
 type Sockets struct {
 	reqs chan sockReq
 	home *os.File // podd's network namespace
+	// kernel gives the kernel's connect times by socket cookie; nil: podd's own timing only.
+	kernel ConnectTimes
 }
 
 type sockReq struct {

@@ -33,6 +33,7 @@ type Prober struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	entries [numKinds]*Entry
+	last    [numKinds]Last
 	running sync.WaitGroup // runs under way (Stop waits for them)
 }
 
@@ -67,6 +68,30 @@ func (p *Prober) Ready() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.state.Ready()
+}
+
+// Last is a probe's last run: its result and when it ended.
+type Last struct {
+	Kind   Kind
+	Result Result
+	At     time.Time
+}
+
+// Last returns the last run of each probe that ran, in kind order (liveness, readiness,
+// startup).
+func (p *Prober) Last() []Last {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Last
+	for _, l := range p.last {
+		if !l.At.IsZero() {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Stop ends the probes of the run: none is started any more, one under way is cancelled and
@@ -115,6 +140,7 @@ func (j *probeJob) Run() {
 		p.mu.Unlock()
 		return
 	}
+	p.last[j.kind] = Last{Kind: j.kind, Result: r, At: p.clock.Now()}
 	wasStarted := p.state.Started()
 	d := p.state.Record(j.kind, r)
 	started, ready := p.state.Started(), p.state.Ready()

@@ -47,6 +47,8 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 	// close is a FIN either way, and TIME_WAIT stays: only a zero linger, an RST, would skip it);
 	// it only makes close(2) block until the FIN is acknowledged, which costs a blocked thread
 	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
+	m := meterOf(ctx)
+	m.begin(fd, s.kernel)
 	cerr := unix.Connect(fd, sa)
 	if cerr != nil && cerr != unix.EINPROGRESS {
 		unix.Close(fd)
@@ -58,17 +60,20 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 		}
 	}
 	if cerr == nil && !keep {
+		m.end()
 		unix.Close(fd)
 		return nil, nil
 	}
 	f := os.NewFile(uintptr(fd), "probe") // non-blocking: Go's poller waits for it
 	if cerr == nil {
+		m.end()
 		return f, nil
 	}
 	if err := waitConnected(ctx, f); err != nil {
 		f.Close()
 		return nil, err
 	}
+	m.end()
 	return f, nil
 }
 
@@ -125,6 +130,13 @@ type TCPCheck struct {
 }
 
 func (c *TCPCheck) Check(ctx context.Context, t *Target) Result {
+	ctx, m := withMeter(ctx)
+	r := c.check(ctx, t)
+	m.fill(&r, c.sockets.kernel)
+	return r
+}
+
+func (c *TCPCheck) check(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()

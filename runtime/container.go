@@ -36,6 +36,7 @@ type container struct {
 	startedAt time.Time
 	log       *runLog            // this run's log capture (logcap.go), from create on
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
+	lastProbe probeLasts         // the last results of the previous run's probes (probe_results.go); p.mu
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
 
 	// Init containers and supervision (initcontainers.go).

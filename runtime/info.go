@@ -20,7 +20,7 @@ func (rt *Runtime) Info() podopts.Info {
 		}
 	}
 	slices.Sort(in.Controllers)
-	in.Watchers = []podopts.Watcher{rt.oomWatcherInfo(), {Name: "probe-latency", Mechanism: "user-space timing"}}
+	in.Watchers = []podopts.Watcher{rt.oomWatcherInfo(), rt.probeLatencyInfo()}
 	if lat := rt.OOMLatencies(); len(lat) > 0 {
 		in.OOMReportLatency = summarize(lat)
 	}

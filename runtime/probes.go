@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podd/podd/bpf/probelat"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/podstatus"
 	"github.com/podd/podd/probe"
@@ -27,6 +29,9 @@ type probing struct {
 	// netns opens the pod's network namespace, which tcp and http probes dial from; nil
 	// (a test's) dials from podd's own.
 	netns func(c *container) (*os.File, error)
+	// kernel times the probes' connects (probelat.go); nil: podd's own timing, latWhy says why.
+	kernel *probelat.Kernel
+	latWhy string
 }
 
 // newProbing starts the scheduler on clock (probe.RealClock, or a test's fake).
@@ -43,6 +48,7 @@ func openPodNetNS(c *container) (*os.File, error) {
 func (rt *Runtime) stopProbing() {
 	if rt.probing != nil {
 		rt.probing.sched.Close()
+		rt.probing.stopProbeLatency()
 	}
 }
 
@@ -111,6 +117,10 @@ func (c *container) stopProbes() {
 		return
 	}
 	run.prober.Stop()
+	last := run.prober.Last()
+	c.p.mu.Lock()
+	c.lastProbe = last
+	c.p.mu.Unlock()
 	close(run.ended)
 	if run.netns != nil {
 		run.netns.Close()
@@ -143,6 +153,9 @@ func (c *container) probeHooks(run *probeRun) probe.Hooks {
 		Result: func(k probe.Kind, r probe.Result) {
 			if f := p.rt.probeResult.Load(); f != nil {
 				(*f)(k.String(), r.Outcome.String(), r.Took)
+			}
+			if f := p.rt.probeConnect.Load(); f != nil && r.Connect > 0 {
+				(*f)(k.String(), cmp.Or(r.KernelConnect, r.Connect))
 			}
 		},
 		Restart: func(killing probe.Event, grace *int64) {
@@ -247,6 +260,12 @@ func (b *cappedBuffer) bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf...)
+}
+
+// OnProbeConnect has f called with each probe connection's connect time: the kernel's (SYN
+// sent to ESTABLISHED) where BPF times it, else podd's (metrics).
+func (rt *Runtime) OnProbeConnect(f func(kind string, connect time.Duration)) {
+	rt.probeConnect.Store(&f)
 }
 
 // OnProbeResult has f called with each probe run's kind, outcome and time taken (metrics).

@@ -89,6 +89,8 @@ type Runtime struct {
 	*configobj.Store
 	// probeResult is told each probe run (metrics); unset: nobody.
 	probeResult atomic.Pointer[func(kind, result string, took time.Duration)]
+	// probeConnect is told each probe connection's connect time (metrics); unset: nobody.
+	probeConnect atomic.Pointer[func(kind string, connect time.Duration)]
 }
 
 // New prepares directories, cgroups and the bridge, and moves podd into its leaf cgroup.
@@ -121,6 +123,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	rt.probing = newProbing(probe.RealClock{})
+	rt.probing.startProbeLatency(opts.EBPF)
 	rt.startOOMWatch(opts.EBPF)
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/podd/podd/cmd/podctl/internal/cli"
+	"github.com/podd/podd/podopts"
 	"github.com/podd/podd/podtable"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -41,7 +42,8 @@ func describeAction(c *cli.Context) error {
 			fmt.Fprint(c.App.Writer, "\n\n")
 		}
 		events := podEvents(c.Context, client, &pods[i], c.App.ErrWriter)
-		if err := describePodEvents(c.App.Writer, &pods[i], events, time.Now()); err != nil {
+		probes := podProbes(c.Context, client, &pods[i], c.App.ErrWriter)
+		if err := describePodProbes(c.App.Writer, &pods[i], events, probes, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -50,7 +52,13 @@ func describeAction(c *cli.Context) error {
 
 // describer writes kubectl describe's layout: two spaces per level, "Key:\tvalue" lines aligned
 // by a tabwriter.
-type describer struct{ w io.Writer }
+type describer struct {
+	w io.Writer
+	// probes is the last result of each probe, by container name (nil: not fetched), and
+	// now the time their ages are counted to.
+	probes map[string][]podopts.ProbeResult
+	now    time.Time
+}
 
 func (d describer) line(level int, format string, a ...any) {
 	fmt.Fprintf(d.w, strings.Repeat("  ", level)+format, a...)
@@ -63,8 +71,13 @@ func describePod(w io.Writer, pod *corev1.Pod) error {
 
 // describePodEvents prints a pod and, unless events is nil (not fetched), an Events section.
 func describePodEvents(w io.Writer, pod *corev1.Pod, events []corev1.Event, now time.Time) error {
+	return describePodProbes(w, pod, events, nil, now)
+}
+
+// describePodProbes is describePodEvents with the last result of each probe under its line.
+func describePodProbes(w io.Writer, pod *corev1.Pod, events []corev1.Event, probes *podopts.PodProbes, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	d := describer{tw}
+	d := describer{w: tw, probes: probesByContainer(probes), now: now}
 	describeHeader(d, pod)
 	if len(pod.Spec.InitContainers) > 0 {
 		describeContainers(d, "Init Containers", pod.Spec.InitContainers, pod.Status.InitContainerStatuses)

@@ -17,6 +17,9 @@ func describeProbes(d describer, c corev1.Container) {
 	}{{"Liveness", c.LivenessProbe}, {"Readiness", c.ReadinessProbe}, {"Startup", c.StartupProbe}} {
 		if p.probe != nil {
 			d.line(2, "%s:\t%s\n", p.title, probeText(p.probe))
+			if last, ok := d.lastProbe(c.Name, p.title); ok {
+				d.line(3, "Last:\t%s\n", lastProbeText(last, d.now)) // a cell: kubectl's lines stay aligned
+			}
 		}
 	}
 }

@@ -19,7 +19,7 @@ func TestDescribeProbes(t *testing.T) {
 	}
 	c.StartupProbe.InitialDelaySeconds, c.StartupProbe.FailureThreshold = 5, 30
 	var buf bytes.Buffer
-	describeProbes(describer{&buf}, c)
+	describeProbes(describer{w: &buf}, c)
 	want := "    Liveness:\thttp-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3\n" +
 		"    Readiness:\ttcp-socket :web delay=0s timeout=1s period=10s #success=1 #failure=3\n" +
 		"    Startup:\texec [cat /ready] delay=5s timeout=1s period=10s #success=1 #failure=30\n"

@@ -183,6 +183,7 @@ func serveMetrics(rt *runtime.Runtime, addr string) error {
 	m := metrics.New(rt)
 	rt.OnOOMKill(m.OOMKilled)
 	rt.OnProbeResult(m.ProbeResult)
+	rt.OnProbeConnect(m.ProbeConnect)
 	a, err := m.Serve(addr)
 	if err != nil {
 		return err

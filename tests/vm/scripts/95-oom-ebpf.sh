@@ -12,7 +12,7 @@ INFO=$(podctl info)
 echo "$INFO"
 expect_contains "podctl info" "$INFO" "oom-watch: ebpf ("
 expect_not_contains "podctl info" "$INFO" "fallback"
-expect_contains "podctl info" "$INFO" "probe-latency: user-space timing"
+expect_contains "podctl info" "$INFO" "probe-latency: ebpf (sock/inet_sock_set_state)"
 expect_contains "podctl info" "$INFO" "cgroup: v2 (/sys/fs/cgroup)"
 
 hog_pod() { # NAME COMMAND-JSON
@@ -74,8 +74,26 @@ N=$(echo "$LAT" | sed 's/^oom-report-latency: \([0-9]*\) kills.*/\1/')
 [ "$N" -ge 8 ] || fail "latency over $N kills, want >= 8 (hog1 1, hog2 2, 5 more)"
 ok "$LAT"
 
+say "probe latency: the kernel's connect time of a TCP probe, from sock/inet_sock_set_state"
+apply <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  containers:
+  - name: web
+    image: $IMAGE
+    command: [testapp, serve, "8080", /etc]
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+EOF
+kernel_timed() { podctl describe pod probed | grep -Eq 'Last: +success .*\(connect [0-9.]+(µs|ms) kernel'; }
+wait_until 15 "probed: a TCP probe with the kernel's connect time" kernel_timed
+podctl describe pod probed | grep -A1 'Liveness:'
+
 say "delete"
-podctl delete pod hog1 hog2 lat0 lat1 lat2 lat3 lat4
+podctl delete pod hog1 hog2 lat0 lat1 lat2 lat3 lat4 probed
 expect_no_zombies "after delete"
 expect_clean
 echo "ok: oom-ebpf"

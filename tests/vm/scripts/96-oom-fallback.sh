@@ -11,6 +11,7 @@ say "podctl info: the fallback and why"
 INFO=$(podctl info)
 echo "$INFO"
 expect_contains "podctl info" "$INFO" "oom-watch: memory.events (fallback: --ebpf=false)"
+expect_contains "podctl info" "$INFO" "probe-latency: user-space timing (fallback: --ebpf=false)"
 
 apply <<EOF
 apiVersion: v1
