@@ -140,6 +140,7 @@ func (p *pod) teardown() {
 	for _, c := range p.all() {
 		errs = append(errs, c.remove())
 	}
+	p.awaitLogs(logDrainBound)
 	errs = append(errs, p.sandbox.remove())
 	if err := errors.Join(errs...); err != nil {
 		logf("pod %s/%s teardown: %v", p.obj.Namespace, p.obj.Name, err)
@@ -211,4 +212,27 @@ func (rt *Runtime) Detach(timeout time.Duration) {
 		logf("applies still in progress after %v: the next podd rolls them back", timeout)
 	}
 	rt.events.flush() // the next podd reads them back
+}
+
+// logDrainBound caps how long a teardown waits for the containers' log captures to drain what
+// is left in their pipes (their processes are gone by then: the pipes end at once).
+const logDrainBound = 2 * time.Second
+
+// awaitLogs waits for each container's last log capture to end, so that no rotation creates a
+// file in the log directory while the sandbox removes it.
+func (p *pod) awaitLogs(bound time.Duration) {
+	deadline := time.After(bound)
+	for _, c := range p.all() {
+		p.mu.Lock()
+		l := c.log
+		p.mu.Unlock()
+		if l == nil {
+			continue
+		}
+		select {
+		case <-l.done:
+		case <-deadline:
+			return
+		}
+	}
 }
