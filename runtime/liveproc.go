@@ -66,6 +66,9 @@ func (p *pod) findLiveIn(c *container) *liveProc {
 		}
 	}
 	if len(found) == 0 {
+		if len(pids) > 0 { // why a restarted podd would restart a container that still runs
+			logf("pod %s/%s: container %s: none of the pids %v in its cgroup is its PID namespace's init: not adopted", p.obj.Namespace, p.obj.Name, c.name(), pids)
+		}
 		return nil
 	}
 	st := c.status()
