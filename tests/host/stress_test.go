@@ -39,7 +39,9 @@ spec:
 `
 
 // probedPod runs probes of every kind during the stress: web is healthy (HTTP readiness, TCP
-// liveness) and must never restart; flaky's exec liveness fails one second in three, so the
+// liveness, with the timeouts and thresholds a loaded CI machine running a -race podd needs:
+// a 1 s timeout is the kubelet's default, and three misses of it would rightly restart web) and
+// must never restart; flaky's exec liveness fails one second in three, so the
 // probe kills and restarts it again and again.
 const probedPod = `apiVersion: v1
 kind: Pod
@@ -53,9 +55,13 @@ spec:
     readinessProbe:
       httpGet: {path: /hostname, port: 8080}
       periodSeconds: 1
+      timeoutSeconds: 5
+      failureThreshold: 5
     livenessProbe:
       tcpSocket: {port: 8080}
       periodSeconds: 1
+      timeoutSeconds: 5
+      failureThreshold: 5
   - name: flaky
     image: ` + testImage + `
     command: [/bin/sleep, "3600"]
@@ -72,7 +78,16 @@ spec:
 // answer must be right, and podd must still stop cleanly with exit status 0 (a podd built with
 // -race exits 66 on a data race: `make test-race` runs this against one).
 func TestStress(t *testing.T) {
+	s := &stressRun{}
+	// Registered before StartPodd's cleanup, so it runs after it: the failures are printed
+	// again after podd's log, where a CI excerpt (head and tail of the output) shows them.
+	t.Cleanup(func() {
+		for _, e := range s.errors() {
+			t.Log("stress failure: " + e)
+		}
+	})
 	d := StartPodd(t)
+	s.d = d
 	duration := 20 * time.Second
 	if testing.Short() {
 		duration = 5 * time.Second // testing.Short: the same mix, briefly
@@ -84,7 +99,6 @@ func TestStress(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
-	s := &stressRun{d: d}
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() { s.loop(ctx, func() { s.followLogs(ctx, fmt.Sprintf("crash-%d", i)) }) })
@@ -99,16 +113,16 @@ func TestStress(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for _, e := range s.errors() {
-		t.Error(e)
-	}
 	t.Logf("%d operations in %v", s.count(), duration)
-	checkProbed(t, d.MustGetPod("probed"))
+	s.checkProbed(d.MustGetPod("probed"))
 	if !d.Running() {
 		t.Fatalf("podd died during the stress run:\n%s", d.poddLog())
 	}
 	if err := d.Stop(40 * time.Second); err != nil {
-		t.Errorf("podd did not exit 0 after the stress run (66 is the race detector): %v", err)
+		s.fail("podd did not exit 0 after the stress run (66 is the race detector): %v", err)
+	}
+	for _, e := range s.errors() {
+		t.Error(e)
 	}
 }
 
@@ -231,14 +245,13 @@ func (s *stressRun) churn(worker, n int) {
 
 // checkProbed: the healthy container was never restarted and is ready; the flaky one was
 // restarted by its liveness probe.
-func checkProbed(t *testing.T, p *corev1.Pod) {
-	t.Helper()
+func (s *stressRun) checkProbed(p *corev1.Pod) {
 	web, err := containerStatus(p, "web")
 	if err != nil || web.RestartCount != 0 || !web.Ready {
-		t.Errorf("probed/web after the stress run: %+v %v, want ready and never restarted", web, err)
+		s.fail("probed/web after the stress run: %+v %v, want ready and never restarted", web, err)
 	}
 	flaky, err := containerStatus(p, "flaky")
 	if err != nil || flaky.RestartCount < 1 {
-		t.Errorf("probed/flaky after the stress run: %+v %v, want restarted by its liveness probe", flaky, err)
+		s.fail("probed/flaky after the stress run: %+v %v, want restarted by its liveness probe", flaky, err)
 	}
 }
