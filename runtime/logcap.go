@@ -49,7 +49,7 @@ func (c *container) openLog() (*runLog, error) {
 		l.stderr, err = c.makeFIFO(logfile.Stderr)
 	}
 	if err == nil {
-		err = c.capture(l)
+		err = c.capture(l, false)
 	}
 	if err != nil {
 		l.closeEnds()
@@ -80,8 +80,9 @@ func (c *container) makeFIFO(stream string) (*os.File, error) {
 }
 
 // capture opens podd's (read) ends of the run's FIFOs and copies them to the run's log file
-// until the container and everything it started have closed them.
-func (c *container) capture(l *runLog) error {
+// until the container and everything it started have closed them. resume: a podd that is gone
+// captured them before (logfile.CaptureFIFO).
+func (c *container) capture(l *runLog, resume bool) error {
 	var readers [2]*os.File
 	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
 		fd, err := unix.Open(c.fifoPath(stream), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -95,6 +96,12 @@ func (c *container) capture(l *runLog) error {
 	}
 	rt := c.p.rt
 	w, err := logfile.OpenWriter(c.logPath(l.run), rt.logMaxSize(), rt.logMaxFiles(), logf)
+	var marks *os.File
+	if err == nil {
+		if marks, err = logfile.OpenMarks(filepath.Join(c.dir(), "log.mark"), !resume); err != nil {
+			w.Close()
+		}
+	}
 	if err != nil {
 		readers[0].Close()
 		readers[1].Close()
@@ -103,7 +110,7 @@ func (c *container) capture(l *runLog) error {
 	ended := make(chan struct{}, 2)
 	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
 		go func(r *os.File, stream string) {
-			if err := logfile.Capture(r, stream, w); err != nil {
+			if err := logfile.CaptureFIFO(r, stream, w, logfile.StreamMark(marks, stream), resume); err != nil {
 				logf("log %s: read %s: %v", c.logPath(l.run), stream, err)
 			}
 			r.Close()
@@ -114,6 +121,7 @@ func (c *container) capture(l *runLog) error {
 		<-ended
 		<-ended
 		w.Close()
+		marks.Close()
 		close(l.done)
 	}()
 	return nil
@@ -123,7 +131,7 @@ func (c *container) capture(l *runLog) error {
 // wrote meanwhile waits in its pipes. Called with p.mu held.
 func (c *container) resumeLog() {
 	l := &runLog{run: c.restarts, done: make(chan struct{})}
-	if err := c.capture(l); err != nil {
+	if err := c.capture(l, true); err != nil {
 		logf("pod %s/%s: container %s: its output is not captured: %v", c.p.obj.Namespace, c.p.obj.Name, c.name(), err)
 		close(l.done)
 	}

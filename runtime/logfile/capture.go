@@ -44,6 +44,7 @@ type capture struct {
 	pending []byte // the start of a line whose newline has not come yet (< MaxLineSize)
 	out     []byte
 	records int
+	mark    *Mark // nil: no record of what was written (Capture)
 }
 
 // grow doubles the read buffer, up to blockSize, when the last read filled it or a pending line
@@ -59,7 +60,14 @@ func (c *capture) grow() {
 
 // lines writes the complete lines of in[:n] and keeps the rest pending.
 func (c *capture) lines(n int, now time.Time) {
-	buf := c.in[:n]
+	rest := c.parse(c.in[:n], now)
+	c.flush(c.in[:n-len(rest)])
+	c.pending = c.in[:copy(c.in, rest)]
+}
+
+// parse makes the records of buf's complete lines (and of MaxLineSize pieces of a longer one)
+// and returns the rest: the start of a line whose newline has not come yet.
+func (c *capture) parse(buf []byte, now time.Time) []byte {
 	for {
 		i := bytes.IndexByte(buf, '\n')
 		if i < 0 {
@@ -72,8 +80,7 @@ func (c *capture) lines(n int, now time.Time) {
 		c.partial(now, buf[:MaxLineSize])
 		buf = buf[MaxLineSize:]
 	}
-	c.flush()
-	c.pending = c.in[:copy(c.in, buf)]
+	return buf
 }
 
 // record adds one line: P records of MaxLineSize, then the F record of the rest.
@@ -91,9 +98,11 @@ func (c *capture) partial(now time.Time, content []byte) {
 	c.records++
 }
 
-func (c *capture) flush() {
+// flush writes the records made from raw (the stream's bytes they hold), first telling
+// c.mark where they go, if it is set.
+func (c *capture) flush(raw []byte) {
 	if c.records > 0 {
-		c.w.Write(c.out, c.records)
+		c.w.write(c.out, c.records, c.markFor(raw))
 	}
 	c.out, c.records = c.out[:0], 0
 }
@@ -101,7 +110,7 @@ func (c *capture) flush() {
 func (c *capture) finish(now time.Time) {
 	if len(c.pending) > 0 {
 		c.partial(now, c.pending)
+		c.flush(c.pending)
 		c.pending = nil
-		c.flush()
 	}
 }

@@ -27,6 +27,7 @@ type Writer struct {
 
 	mu      sync.Mutex
 	f       *os.File
+	ino     uint64 // f's inode: where a Mark says records went
 	size    int64
 	warned  bool
 	dropped atomic.Int64
@@ -51,7 +52,7 @@ func (w *Writer) open() error {
 		f.Close()
 		return fmt.Errorf("stat log: %w", err)
 	}
-	w.f, w.size = f, st.Size()
+	w.f, w.size, w.ino = f, st.Size(), inode(st)
 	return nil
 }
 
@@ -60,7 +61,11 @@ func (w *Writer) Dropped() int64 { return w.dropped.Load() }
 
 // Write appends whole records (each ending in a newline; records counts them), rotating
 // first when they would take the file past MaxSize.
-func (w *Writer) Write(recs []byte, records int) {
+func (w *Writer) Write(recs []byte, records int) { w.write(recs, records, nil) }
+
+// write is Write, calling mark (when not nil) with the file and offset where recs will land,
+// after any rotation and before they are written.
+func (w *Writer) write(recs []byte, records int, mark func(ino uint64, off int64, n int)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
@@ -69,6 +74,9 @@ func (w *Writer) Write(recs []byte, records int) {
 	}
 	if w.size > 0 && w.size+int64(len(recs)) > w.maxSize {
 		w.rotate()
+	}
+	if mark != nil {
+		mark(w.ino, w.size, len(recs))
 	}
 	n, err := w.f.Write(recs)
 	w.size += int64(n)
@@ -125,7 +133,10 @@ func (w *Writer) rotate() {
 		return
 	}
 	w.f.Close()
-	w.f, w.size = f, 0
+	w.f, w.size, w.ino = f, 0, 0
+	if st, err := f.Stat(); err == nil {
+		w.ino = inode(st)
+	}
 }
 
 // Close closes the file; later writes are dropped.

@@ -204,3 +204,53 @@ spec:
 		t.Errorf("container status %v, %v; want no restart", s, err)
 	}
 }
+
+// TestLogsKill9WhileWritingFast: podd is killed (SIGKILL) while ten containers write as fast as
+// they can; after the restart no container restarted, and each log holds every line once, in
+// order (the issue's "count them").
+func TestLogsKill9WhileWritingFast(t *testing.T) {
+	const n, containers = 100000, 10
+	d := StartPodd(t)
+	var spec strings.Builder
+	for c := range containers {
+		fmt.Fprintf(&spec, `  - name: w%d
+    image: %s
+    command: [/bin/sh, -c, 'i=0; while [ $i -lt %d ]; do echo $i; i=$((i+1)); done; exec sleep 100000']
+`, c, testImage, n)
+	}
+	d.Apply("apiVersion: v1\nkind: Pod\nmetadata: {name: fast}\nspec:\n  containers:\n" + spec.String())
+	d.WaitPod("fast", 60*time.Second, "running", func(p *corev1.Pod) error {
+		if p.Status.Phase != corev1.PodRunning {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
+	})
+	time.Sleep(500 * time.Millisecond)
+	d.Kill()
+	time.Sleep(time.Second)
+	d.Start()
+	for c := range containers {
+		name := fmt.Sprintf("w%d", c)
+		eventually(t, 120*time.Second, name+"'s whole count in its log", func() error {
+			if out := d.Ctl("logs", "--tail", "1", "fast", "-c", name).Stdout; out != fmt.Sprintf("%d\n", n-1) {
+				return fmt.Errorf("last line %q", out)
+			}
+			return nil
+		})
+		lines := strings.Split(strings.TrimSuffix(d.MustCtl("logs", "fast", "-c", name), "\n"), "\n")
+		for i, l := range lines {
+			if l != fmt.Sprint(i) {
+				t.Fatalf("%s: line %d is %q (of %d lines): lost or duplicated output across podd's SIGKILL", name, i, l, len(lines))
+			}
+		}
+		if len(lines) != n {
+			t.Errorf("%s: %d lines, want %d", name, len(lines), n)
+		}
+	}
+	p := d.MustGetPod("fast")
+	for _, s := range p.Status.ContainerStatuses {
+		if s.RestartCount != 0 {
+			t.Errorf("container %s restarted %d times across podd's SIGKILL, want none", s.Name, s.RestartCount)
+		}
+	}
+}
