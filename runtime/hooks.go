@@ -149,6 +149,12 @@ func (c *container) startPostStart() (cancel func()) {
 // delete moves it closer); it returns the deadline, moved to at least 2 s after the hook. A
 // deadline already passed (a forced delete) runs no hook.
 func (c *container) preStop(deadline time.Time) time.Time {
+	return c.preStopOf(c.proc.Pid, deadline, c.stopAt)
+}
+
+// preStopOf is preStop for the run whose process is pid, its deadline moved by stopAt (nil:
+// fixed).
+func (c *container) preStopOf(pid int, deadline time.Time, stopAt <-chan time.Time) time.Time {
 	h := c.lifecycle().PreStop
 	if h == nil || !time.Now().Before(deadline) {
 		return deadline
@@ -156,7 +162,7 @@ func (c *container) preStop(deadline time.Time) time.Time {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- c.runHook(ctx, h, c.proc.Pid) }()
+	go func() { done <- c.runHook(ctx, h, pid) }()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for {
@@ -168,7 +174,7 @@ func (c *container) preStop(deadline time.Time) time.Time {
 			return latest(deadline, time.Now().Add(minGraceAfterPreStop))
 		case <-timer.C:
 			cancel() // the hook's time is up; it gets the 2 s too
-		case d := <-c.stopAt:
+		case d := <-stopAt:
 			if d.Before(deadline) {
 				deadline = d
 				timer.Reset(time.Until(d))

@@ -172,13 +172,20 @@ func (c *container) probeHooks(run *probeRun) probe.Hooks {
 }
 
 // killForProbe kills the run a liveness or startup probe failed, as kubelet's killContainer:
-// SIGTERM when the process catches it, the whole cgroup killed after grace. The supervisor
-// sees the exit and applies the restart policy; the restart counts as any other.
+// the preStop hook, then the stop signal when the process catches it, the whole cgroup killed
+// at the end of grace. The supervisor sees the exit and applies the restart policy; the
+// restart counts as any other.
 func (c *container) killForProbe(run *probeRun, grace time.Duration) {
 	procs := c.p.rt.procs
-	if grace > 0 && procs.catches(run.proc.Pid, unix.SIGTERM) {
-		_ = procs.signal(run.proc.Pid, unix.SIGTERM)
-		timer := time.NewTimer(grace)
+	deadline := c.preStopOf(run.proc.Pid, time.Now().Add(grace), nil)
+	select {
+	case <-run.ended:
+		return // ended during the hook: its pid may name another process now
+	default:
+	}
+	if sig := c.stopSignal(); time.Now().Before(deadline) && procs.catches(run.proc.Pid, sig) {
+		_ = procs.signal(run.proc.Pid, sig)
+		timer := time.NewTimer(time.Until(deadline))
 		defer timer.Stop()
 		select {
 		case <-run.ended:

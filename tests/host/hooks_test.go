@@ -123,3 +123,39 @@ spec:
 		t.Errorf("exec hooks: %q, want poststart, prestop, term", b)
 	}
 }
+
+// A container killed by its liveness probe gets its preStop hook first, as kubelet's
+// killContainer does for every kill with a grace period.
+func TestPreStopBeforeLivenessKill(t *testing.T) {
+	d := StartPodd(t)
+	dir := t.TempDir()
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: unhealthy}
+spec:
+  volumes: [{name: out, hostPath: {path: ` + dir + `}}]
+  containers:
+  - name: app
+    image: ` + testImage + `
+    volumeMounts: [{name: out, mountPath: /out}]
+    command: [/bin/sh, -c, 'trap "echo term >> /out/order; exit 0" TERM; while :; do sleep 0.05; done']
+    livenessProbe:
+      exec: {command: ["false"]}
+      periodSeconds: 1
+      failureThreshold: 1
+      terminationGracePeriodSeconds: 5
+    lifecycle:
+      preStop: {exec: {command: [/bin/sh, -c, 'echo prestop >> /out/order']}}
+`)
+	eventually(t, 60*time.Second, "a restart by the liveness probe", func() error {
+		p := d.MustGetPod("unhealthy")
+		if s, err := containerStatus(p, "app"); err != nil || s.RestartCount < 1 {
+			return fmt.Errorf("status %+v %v", s, err)
+		}
+		return nil
+	})
+	b, _ := os.ReadFile(dir + "/order")
+	if got := strings.SplitN(string(b), "\n", 3); len(got) < 2 || got[0] != "prestop" || got[1] != "term" {
+		t.Errorf("/out/order after the first liveness kill: %q, want the preStop hook, then SIGTERM", b)
+	}
+}
