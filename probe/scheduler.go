@@ -12,6 +12,11 @@ import (
 // a pool keeps a burst of slow probes from turning into as many goroutines.
 const DefaultWorkers = 64
 
+// workerIdle is how long a worker waits for a probe before it exits: the pool grows with the
+// probes due at once and shrinks back to nothing when none run (a podd without probes holds no
+// worker). Longer than the kubelet's default period (10 s), so steady probing keeps its workers.
+const workerIdle = 30 * time.Second
+
 // Granularity is the scheduler's tick: it wakes at multiples of it only, running together
 // every probe that became due since, up to that much late. At 1000 probes a second that is 100
 // wake-ups instead of 1000, for a delay the kubelet's own ticker does not promise to beat.
@@ -21,13 +26,15 @@ const Granularity = 10 * time.Millisecond
 type Job interface{ Run() }
 
 // Scheduler runs every probe of every pod: one goroutine sleeps until the earliest probe is
-// due (a timer heap) and hands the due ones to a bounded pool of workers; a probe runs again a
-// period after it was due (after it finished, when it took longer), like the kubelet's ticker.
-// Not a goroutine sleeping per probe.
+// due (a timer heap) and hands the due ones to a bounded pool of workers, started as needed;
+// a probe runs again a period after it was due (after it finished, when it took longer), like
+// the kubelet's ticker. Not a goroutine sleeping per probe.
 type Scheduler struct {
 	clock   Clock
 	start   time.Time
+	max     int // workers at most
 	mu      sync.Mutex
+	running int // workers, guarded by mu
 	heap    entries
 	wake    chan struct{}
 	work    chan *Entry
@@ -46,16 +53,20 @@ type Entry struct {
 	trigger bool // run again as soon as the current run ends
 }
 
-// NewScheduler starts a scheduler on clock with workers goroutines running probes.
+// NewScheduler starts a scheduler on clock with up to workers goroutines running probes.
 func NewScheduler(clock Clock, workers int) *Scheduler {
-	s := &Scheduler{clock: clock, start: clock.Now(), wake: make(chan struct{}, 1),
+	s := &Scheduler{clock: clock, start: clock.Now(), max: max(1, workers), wake: make(chan struct{}, 1),
 		work: make(chan *Entry), done: make(chan struct{})}
-	s.stopped.Add(1 + workers)
+	s.stopped.Add(1)
 	go s.loop()
-	for range workers {
-		go s.worker()
-	}
 	return s
+}
+
+// Workers is how many worker goroutines there are now.
+func (s *Scheduler) Workers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
 }
 
 // Add schedules job every period. Its first run is now, except in the first period of the
@@ -144,9 +155,7 @@ func (s *Scheduler) loop() {
 	for {
 		due, next = s.due(due[:0])
 		for _, e := range due {
-			select {
-			case s.work <- e: // blocks while every worker is busy: the pool bounds the load
-			case <-s.done:
+			if !s.dispatch(e) {
 				return
 			}
 		}
@@ -185,24 +194,65 @@ func (s *Scheduler) due(out []*Entry) ([]*Entry, time.Time) {
 	return out, s.heap[0].next
 }
 
-func (s *Scheduler) worker() {
-	var current *Entry
+// dispatch hands e to an idle worker, or to a new one while there are fewer than max; else it
+// waits for a worker to be free (the pool bounds the load). False: the scheduler is closing.
+func (s *Scheduler) dispatch(e *Entry) bool {
+	select {
+	case s.work <- e:
+		return true
+	default:
+	}
+	s.mu.Lock()
+	spawn := s.running < s.max
+	if spawn {
+		s.running++
+		s.stopped.Add(1)
+	}
+	s.mu.Unlock()
+	if spawn {
+		go s.worker(e)
+		return true
+	}
+	select {
+	case s.work <- e:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// worker runs first (if any), then what it is handed, until it waited workerIdle for nothing.
+func (s *Scheduler) worker(first *Entry) {
+	current := first
 	normal := false
 	defer func() {
 		if normal {
+			s.mu.Lock()
+			s.running--
+			s.mu.Unlock()
 			s.stopped.Done()
 			return
 		}
 		// The job ended this goroutine (runtime.Goexit: a thread that could not leave a pod's
 		// namespace goes with it): a new worker takes its place and the entry goes on.
 		s.finished(current)
-		go s.worker()
+		go s.worker(nil)
 	}()
+	if current != nil {
+		current.job.Run()
+		s.finished(current)
+	}
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
 	for {
 		select {
 		case current = <-s.work:
 			current.job.Run()
 			s.finished(current)
+			idle.Reset(workerIdle)
+		case <-idle.C:
+			normal = true
+			return
 		case <-s.done:
 			normal = true
 			return

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -148,3 +149,26 @@ func TestSchedulerFirstRunJitter(t *testing.T) {
 type noop struct{}
 
 func (noop) Run() {}
+
+// A scheduler holds no worker goroutine while nothing is due (a podd without probes), and
+// starts one per probe running at once, up to its bound.
+func TestSchedulerStartsWorkersOnDemand(t *testing.T) {
+	start := time.Unix(1000, 0)
+	clock := NewFakeClock(start)
+	before := runtime.NumGoroutine()
+	s := NewScheduler(clock, 64)
+	defer s.Close()
+	if n := runtime.NumGoroutine() - before; n > 1 {
+		t.Fatalf("an idle scheduler of 64 workers runs %d goroutines, want 1 (its loop)", n)
+	}
+	ran := make(chan string, 100)
+	for _, name := range []string{"a", "b", "c"} {
+		s.AddAt(recordJob{name, ran}, time.Second, start)
+	}
+	if got := collect(t, ran, 3); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("ran %v", got)
+	}
+	if n := s.Workers(); n < 1 || n > 3 {
+		t.Fatalf("3 probes started %d workers, want 1 to 3", n)
+	}
+}

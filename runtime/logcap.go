@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/podd/podd/runtime/logfile"
 	"golang.org/x/sys/unix"
@@ -80,51 +81,63 @@ func (c *container) makeFIFO(stream string) (*os.File, error) {
 }
 
 // capture opens podd's (read) ends of the run's FIFOs and copies them to the run's log file
-// until the container and everything it started have closed them. resume: a podd that is gone
-// captured them before (logfile.CaptureFIFO).
+// (through the runtime's log poller: no goroutine per stream) until the container and
+// everything it started have closed them. resume: a podd that is gone captured them (a mark
+// file says where it left each stream: logfile.Mark).
 func (c *container) capture(l *runLog, resume bool) error {
-	var readers [2]*os.File
+	rt := c.p.rt
+	poller, err := rt.logPoller()
+	if err != nil {
+		return err
+	}
+	var readers [2]int
 	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
 		fd, err := unix.Open(c.fifoPath(stream), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
-			for _, r := range readers[:i] {
-				r.Close()
-			}
+			closeFDs(readers[:i])
 			return fmt.Errorf("log pipe: open %s: %w", c.fifoPath(stream), err)
 		}
-		readers[i] = os.NewFile(uintptr(fd), c.fifoPath(stream)) // non-blocking: on the poller
+		readers[i] = fd
 	}
-	rt := c.p.rt
 	w, err := logfile.OpenWriter(c.logPath(l.run), rt.logMaxSize(), rt.logMaxFiles(), logf)
-	var marks *os.File
-	if err == nil {
-		if marks, err = logfile.OpenMarks(filepath.Join(c.dir(), "log.mark"), !resume); err != nil {
-			w.Close()
-		}
-	}
 	if err != nil {
-		readers[0].Close()
-		readers[1].Close()
+		closeFDs(readers[:])
 		return err
 	}
-	ended := make(chan struct{}, 2)
-	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
-		go func(r *os.File, stream string) {
-			if err := logfile.CaptureFIFO(r, stream, w, logfile.StreamMark(marks, stream), resume); err != nil {
-				logf("log %s: read %s: %v", c.logPath(l.run), stream, err)
-			}
-			r.Close()
-			ended <- struct{}{}
-		}(readers[i], stream)
+	marks, err := logfile.OpenMarks(filepath.Join(c.dir(), "log.mark"), !resume)
+	if err != nil {
+		closeFDs(readers[:])
+		w.Close()
+		return err
 	}
-	go func() {
-		<-ended
-		<-ended
+	var left atomic.Int32 // streams not ended yet
+	left.Store(2)
+	ended := func(err error) {
+		if err != nil {
+			logf("log %s: %v", c.logPath(l.run), err)
+		}
+		if left.Add(-1) == 0 {
+			w.Close()
+			marks.Close()
+			close(l.done)
+		}
+	}
+	err = poller.Add(w, ended,
+		logfile.Source{FD: readers[0], Stream: logfile.Stdout, Mark: logfile.StreamMark(marks, logfile.Stdout), Resume: resume},
+		logfile.Source{FD: readers[1], Stream: logfile.Stderr, Mark: logfile.StreamMark(marks, logfile.Stderr), Resume: resume})
+	if err != nil {
+		closeFDs(readers[:])
 		w.Close()
 		marks.Close()
-		close(l.done)
-	}()
+		return err
+	}
 	return nil
+}
+
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
 }
 
 // resumeLog takes the capture of a live run back after podd restarted: what the container

@@ -35,6 +35,7 @@ import (
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/probe"
 	"github.com/podd/podd/rootfs"
+	"github.com/podd/podd/runtime/logfile"
 	"golang.org/x/sys/unix"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -82,6 +83,8 @@ type Runtime struct {
 	applies  sync.WaitGroup // applies in progress (Detach lets them finish)
 	events   *eventStore    // every pod's events (eventstore.go)
 	podWatch broadcaster    // pod changes (watch.go)
+	// logPoller captures every container's stdout and stderr (logcap.go), started on first use.
+	logPoller func() (*logfile.Poller, error)
 	// rootLock holds the flock on <root>/podd.lock for podd's life: were the file collected,
 	// its finalizer would close the descriptor and drop the lock.
 	rootLock *os.File
@@ -132,7 +135,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 func newRuntime(opts Options) *Runtime {
 	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries}
 	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore(),
-		Store: configobj.NewStore(opts.Root)}
+		Store: configobj.NewStore(opts.Root), logPoller: sync.OnceValues(logfile.NewPoller)}
 }
 
 // makeDirs creates podd's directories and locks the state directory.

@@ -61,6 +61,9 @@ func serve(c *cli.Context, isInit bool) error {
 	if err := serveMetrics(rt, c.String("metrics-address")); err != nil {
 		return err
 	}
+	if err := serveDebug(c.String("debug-address")); err != nil {
+		return err
+	}
 	d := &daemon{Runtime: rt, quit: make(chan struct{})}
 	l, err := api.Listen(socketPath(c))
 	if err != nil {

@@ -7,110 +7,94 @@ import (
 	"time"
 )
 
-// Capture reads a container's stream (stdout or stderr) until EOF and writes it to w as
+// Capture reads a container's stream (stdout or stderr) from r until EOF and writes it to w as
 // records: one per line, a line longer than MaxLineSize split into P records, and output that
 // ends without a newline written as a P record at EOF. Lines read together are written with
-// one write and one timestamp. Memory is one read buffer and one record buffer; the read
-// buffer starts at firstBlock and doubles, up to blockSize, while what is read fills it (a
-// quiet container, most of them, never holds 64 KiB per stream).
+// one write (up to blockSize of records) and one timestamp. It holds one read buffer of
+// blockSize for the call: podd captures its containers with a Poller instead, which shares one.
 func Capture(r io.Reader, stream string, w *Writer) error {
-	c := capture{stream: stream, w: w, in: make([]byte, firstBlock)}
+	l := lineSplitter{stream: stream, w: w}
+	buf := make([]byte, blockSize)
+	var out []byte
 	for {
-		c.grow()
-		n, err := r.Read(c.in[len(c.pending):])
-		c.full = len(c.pending)+n == len(c.in)
+		k := copy(buf, l.pending)
+		n, err := r.Read(buf[k:])
 		if n > 0 {
-			c.lines(len(c.pending)+n, time.Now())
+			out = l.feed(buf[:k+n], time.Now(), out[:0])
 		}
 		if errors.Is(err, io.EOF) {
-			c.finish(time.Now())
+			l.finish(time.Now(), out[:0])
 			return nil
 		}
 		if err != nil {
-			c.finish(time.Now())
+			l.finish(time.Now(), out[:0])
 			return err
 		}
 	}
 }
 
-// firstBlock is the read buffer a stream starts with.
-const firstBlock = 4 << 10
-
-type capture struct {
+// lineSplitter turns a stream's bytes into records. Between reads it holds only the start of
+// a line whose newline has not come yet (shorter than MaxLineSize: longer ones are written as
+// P records as they come), and nothing once a read ended with a newline.
+type lineSplitter struct {
 	stream  string
 	w       *Writer
-	full    bool   // the last read filled in
-	in      []byte // the read buffer; its head holds pending
-	pending []byte // the start of a line whose newline has not come yet (< MaxLineSize)
-	out     []byte
-	records int
-	mark    *Mark // nil: no record of what was written (Capture)
+	pending []byte
+	mark    *Mark // nil: records are written as they come (a stream with no Mark)
 }
 
-// grow doubles the read buffer, up to blockSize, when the last read filled it or a pending line
-// takes half of it (a line without its newline must always leave room to read into).
-func (c *capture) grow() {
-	if len(c.in) >= blockSize || (!c.full && len(c.pending) < len(c.in)/2) {
-		return
-	}
-	in := make([]byte, min(2*len(c.in), blockSize))
-	c.pending = in[:copy(in, c.pending)]
-	c.in = in
-}
-
-// lines writes the complete lines of in[:n] and keeps the rest pending.
-func (c *capture) lines(n int, now time.Time) {
-	rest := c.parse(c.in[:n], now)
-	c.flush(c.in[:n-len(rest)])
-	c.pending = c.in[:copy(c.in, rest)]
-}
-
-// parse makes the records of buf's complete lines (and of MaxLineSize pieces of a longer one)
-// and returns the rest: the start of a line whose newline has not come yet.
-func (c *capture) parse(buf []byte, now time.Time) []byte {
+// feed writes the complete lines of data, which starts with what was pending, as records
+// (built in out, returned for reuse) and keeps the rest pending. With a mark, the records of
+// one feed go in one write, marked first (raw: the pipe bytes data holds after the pending).
+func (l *lineSplitter) feed(data []byte, now time.Time, out []byte) []byte {
+	raw := data[len(l.pending):]
+	records := 0
 	for {
-		i := bytes.IndexByte(buf, '\n')
+		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
 			break
 		}
-		c.record(now, buf[:i])
-		buf = buf[i+1:]
+		line := data[:i]
+		for len(line) > MaxLineSize {
+			out = AppendRecord(out, now, l.stream, true, line[:MaxLineSize])
+			line, records = line[MaxLineSize:], records+1
+		}
+		out = AppendRecord(out, now, l.stream, false, line)
+		data, records = data[i+1:], records+1
+		if len(out) >= blockSize && l.mark == nil {
+			l.w.Write(out, records)
+			out, records = out[:0], 0
+		}
 	}
-	for len(buf) >= MaxLineSize {
-		c.partial(now, buf[:MaxLineSize])
-		buf = buf[MaxLineSize:]
+	for len(data) >= MaxLineSize {
+		out = AppendRecord(out, now, l.stream, true, data[:MaxLineSize])
+		data, records = data[MaxLineSize:], records+1
 	}
-	return buf
+	switch {
+	case records > 0:
+		l.w.write(out, records, markFor(l.mark, raw, l.pending, data))
+	case l.mark != nil:
+		markFor(l.mark, raw, l.pending, data)(0, 0, 0) // only the unfinished line grew
+	}
+	l.keep(data)
+	return out
 }
 
-// record adds one line: P records of MaxLineSize, then the F record of the rest.
-func (c *capture) record(now time.Time, line []byte) {
-	for len(line) > MaxLineSize {
-		c.partial(now, line[:MaxLineSize])
-		line = line[MaxLineSize:]
+// keep copies the start of a line out of the read buffer; an empty rest frees it.
+func (l *lineSplitter) keep(rest []byte) {
+	if len(rest) == 0 {
+		l.pending = nil
+		return
 	}
-	c.out = AppendRecord(c.out, now, c.stream, false, line)
-	c.records++
+	l.pending = append(l.pending[:0], rest...)
 }
 
-func (c *capture) partial(now time.Time, content []byte) {
-	c.out = AppendRecord(c.out, now, c.stream, true, content)
-	c.records++
-}
-
-// flush writes the records made from raw (the stream's bytes they hold), first telling
-// c.mark where they go, if it is set.
-func (c *capture) flush(raw []byte) {
-	if c.records > 0 {
-		c.w.write(c.out, c.records, c.markFor(raw))
+// finish writes what is pending as a P record: the stream ended without a newline.
+func (l *lineSplitter) finish(now time.Time, out []byte) []byte {
+	if len(l.pending) > 0 {
+		out = AppendRecord(out, now, l.stream, true, l.pending)
+		l.w.write(out, 1, markFor(l.mark, nil, l.pending, nil))
+		l.pending = nil
 	}
-	c.out, c.records = c.out[:0], 0
-}
-
-func (c *capture) finish(now time.Time) {
-	if len(c.pending) > 0 {
-		c.partial(now, c.pending)
-		c.flush(c.pending)
-		c.pending = nil
-	}
+	return out
 }

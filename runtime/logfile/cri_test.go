@@ -151,36 +151,41 @@ func BenchmarkWriteLine(b *testing.B) {
 	defer w.Close()
 	line := []byte(strings.Repeat("x", 99) + "\n")
 	batch := bytes.Repeat(line, 64)
-	c := capture{stream: Stdout, w: w, in: make([]byte, blockSize)}
+	l := lineSplitter{stream: Stdout, w: w}
+	var out []byte
 	b.SetBytes(int64(len(line)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i += 64 {
-		n := copy(c.in, batch)
-		c.lines(n, time.Now())
+		out = l.feed(batch, time.Now(), out[:0])
 	}
 }
 
-// A quiet stream keeps its first small read buffer; one that fills it grows to blockSize.
-func TestCaptureBufferGrowsOnlyWhenFilled(t *testing.T) {
-	w := mustWriter(t, filepath.Join(t.TempDir(), "0.log"), 1<<30, 5)
+// Between reads a stream holds only the start of an unfinished line: nothing after a read
+// that ended with a newline, the unfinished line's bytes otherwise (not the read buffer).
+func TestLineSplitterHoldsOnlyTheUnfinishedLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	w := mustWriter(t, path, 1<<30, 5)
 	defer w.Close()
-	c := capture{stream: Stdout, w: w, in: make([]byte, firstBlock)}
-	for range 100 { // short lines, each read far from filling the buffer
-		c.grow()
-		n := copy(c.in[len(c.pending):], "a short line\n")
-		c.full = len(c.pending)+n == len(c.in)
-		c.lines(len(c.pending)+n, time.Now())
+	l := lineSplitter{stream: Stdout, w: w}
+	buf := make([]byte, blockSize)
+	feed := func(s string) {
+		k := copy(buf, l.pending)
+		n := copy(buf[k:], s)
+		l.feed(buf[:k+n], time.Now(), nil)
 	}
-	if len(c.in) != firstBlock {
-		t.Fatalf("quiet stream: read buffer %d bytes, want %d", len(c.in), firstBlock)
+	feed("one\ntwo\n")
+	if l.pending != nil {
+		t.Fatalf("after whole lines the stream holds %d bytes, want none", cap(l.pending))
 	}
-	for range 10 { // reads that fill it
-		c.grow()
-		n := copy(c.in[len(c.pending):], strings.Repeat("z\n", blockSize))
-		c.full = len(c.pending)+n == len(c.in)
-		c.lines(len(c.pending)+n, time.Now())
+	feed("thr")
+	if string(l.pending) != "thr" || cap(l.pending) > 64 {
+		t.Fatalf("after an unfinished line the stream holds %q (capacity %d), want \"thr\" alone", l.pending, cap(l.pending))
 	}
-	if len(c.in) != blockSize {
-		t.Fatalf("busy stream: read buffer %d bytes, want %d", len(c.in), blockSize)
+	feed("ee\n")
+	if l.pending != nil {
+		t.Fatalf("after the line's end the stream holds %d bytes, want none", cap(l.pending))
+	}
+	if got := readAll(t, path, Selector{}); got != "one\ntwo\nthree\n" {
+		t.Errorf("read back %q", got)
 	}
 }

@@ -29,6 +29,9 @@ func (b *bench) densityScenario() error {
 	if err != nil {
 		return err
 	}
+	if err := b.snapshot("density-idle"); err != nil {
+		return err
+	}
 	getIdle, err := b.timeGets(10)
 	if err != nil {
 		return err
@@ -47,6 +50,9 @@ func (b *bench) densityScenario() error {
 	}
 	fp, err := b.footprint()
 	if err != nil {
+		return err
+	}
+	if err := b.snapshot(fmt.Sprintf("density-%d", n)); err != nil {
 		return err
 	}
 	getFull, err := b.timeGets(10)

@@ -3,7 +3,7 @@
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
-//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api] [-profile DIR]
 //	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
@@ -60,6 +60,7 @@ func main() {
 	peerN := flag.Int("peer-n", 5, "peers: apply/delete cycles and execs per engine and block")
 	peerDensity := flag.Int("peer-density", 100, "peers: pods running at once for the footprint")
 	peerPar := flag.Int("peer-parallel", 20, "peers: pods applied at once")
+	profile := flag.String("profile", "", "density: save podd's heap profile, goroutines and smaps_rollup, idle and with N pods, in this directory")
 	only := flag.String("only", "start,main,scale,density,churn", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
@@ -80,6 +81,11 @@ func main() {
 	e, err := newEnv(abs(*poddBin))
 	if err != nil {
 		fatal(err)
+	}
+	if *profile != "" {
+		if e.profileDir, err = filepath.Abs(*profile); err != nil {
+			fatal(err)
+		}
 	}
 	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods,
 		density: *density, churn: *churn, clients: *clients, only: strings.Split(*only, ",")}

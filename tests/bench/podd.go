@@ -29,6 +29,9 @@ type env struct {
 	dir    string // temp dir T
 	cgroup string // <cgroupV2>/podd-bench-<rand>
 	podd   string // absolute path of the podd binary
+	// profileDir (-profile): podd serves its Go profiles on debugSocket and the density
+	// scenario saves them there; memprofilerate=1 makes the heap profile exact.
+	profileDir string
 }
 
 func newEnv(podd string) (*env, error) {
@@ -64,6 +67,10 @@ func (e *env) startPodd() (*daemon, error) {
 		e.podd, "--root", filepath.Join(e.dir, "root"), "--run-dir", filepath.Join(e.dir, "run"),
 		"--log-dir", e.logDir(), "--cgroup-root", e.cgroup, "--stop-pods-on-exit")
 	cmd.Env = append(os.Environ(), "LOG="+filepath.Join(e.dir, "podd.log"))
+	if e.profileDir != "" {
+		cmd.Args = append(cmd.Args, "--debug-address", e.debugSocket())
+		cmd.Env = append(cmd.Env, "GODEBUG=memprofilerate=1")
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
