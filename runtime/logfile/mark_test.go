@@ -188,4 +188,3 @@ func BenchmarkPollerCapture(b *testing.B) {
 		})
 	}
 }
-
