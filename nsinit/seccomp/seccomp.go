@@ -11,8 +11,8 @@
 // binaries do not run under a profile; rules are matched in the profile's order, first match
 // wins (the default profile never lists a call twice with different actions); the conditions
 // of one rule are ANDed, also several on one argument (runc ORs those); comparisons are
-// 64-bit; the program is a linear list (libseccomp builds a tree): ~1 instruction per listed
-// call on the path of a late-listed one.
+// 64-bit; the program is a linear list of numbers and ranges of consecutive numbers
+// (libseccomp builds a tree).
 package seccomp
 
 import (
@@ -121,11 +121,13 @@ func (a *asm) rule(sc specs.LinuxSyscall, native *arch.Info) error {
 		}
 	}
 	var nrs []uint32
-	for _, name := range slices.Compact(slices.Sorted(slices.Values(sc.Names))) {
+	for _, name := range sc.Names {
 		if nr, ok := native.SyscallNames[name]; ok {
 			nrs = append(nrs, uint32(nr))
 		}
 	}
+	slices.Sort(nrs)
+	nrs = slices.Compact(nrs)
 	if len(sc.Args) == 0 {
 		a.match(nrs, act)
 		return nil

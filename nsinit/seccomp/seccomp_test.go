@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/elastic/go-seccomp-bpf/arch"
+	profiles "github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
@@ -247,4 +249,54 @@ func resetCache() {
 	mu.Lock()
 	clear(cache)
 	mu.Unlock()
+}
+
+// TestRuntimeDefaultRanges: the default program tests runs of consecutive numbers as ranges
+// (it took 581 instructions with a test per name, 1.5 ms of kernel time per container start
+// under load), and still gives every system call number the action of the first rule without
+// arguments that names it, or the default action when no rule does.
+func TestRuntimeDefaultRanges(t *testing.T) {
+	prog, err := RuntimeDefault(defaultCaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(prog) / 8; n > 400 {
+		t.Errorf("the default program has %d instructions, want at most 400", n)
+	}
+	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: defaultCaps}}}
+	p, err := profiles.GetDefaultProfile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	native, _ := arch.GetInfo("")
+	want := map[string]uint32{}
+	conditional := map[string]bool{}
+	for _, sc := range p.Syscalls {
+		act, err := action(sc.Action, sc.ErrnoRet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range sc.Names {
+			if _, seen := want[name]; seen || conditional[name] {
+				continue
+			}
+			if len(sc.Args) > 0 {
+				conditional[name] = true
+				continue
+			}
+			want[name] = act
+		}
+	}
+	for name := range native.SyscallNames {
+		if conditional[name] {
+			continue
+		}
+		w, ok := want[name]
+		if !ok {
+			w = eperm
+		}
+		if got := run(t, prog, uint32(native.ID), name); got != w {
+			t.Errorf("%s = %#x, want %#x", name, got, w)
+		}
+	}
 }
