@@ -132,6 +132,20 @@ func (a *asm) conditional(nr uint32, args []specs.LinuxSeccompArg, act uint32) {
 	a.load(offNr)
 }
 
+// equalGroup returns act for nr when argument idx has the high word hi and one of the low
+// words los (sorted, distinct); A holds the number again afterwards.
+func (a *asm) equalGroup(nr uint32, idx uint, hi uint32, los []uint32, act uint32) {
+	miss := a.newLabel()
+	hiOff, loOff := argOffsets(idx)
+	a.jmp(unix.BPF_JEQ, nr, noLabel, miss)
+	a.load(hiOff)
+	a.jmp(unix.BPF_JEQ, hi, noLabel, miss)
+	a.load(loOff)
+	a.match(los, act)
+	a.place(miss)
+	a.load(offNr)
+}
+
 // argOffsets are the offsets of an argument's high and low 32-bit words.
 func argOffsets(i uint) (hi, lo uint32) {
 	base := uint32(offArgs + 8*i)
