@@ -54,6 +54,15 @@ func (n *Network) releaseNAT(owner string) error {
 	return n.nat.Release(owner)
 }
 
+// Settle deletes podd's nftables table now if no pod holds it, instead of after its linger
+// (podd leaving).
+func (n *Network) Settle() error {
+	if n.nat == nil {
+		return nil
+	}
+	return n.nat.Settle()
+}
+
 // anyLease reports whether an address is leased, without reading every lease.
 func (n *Network) anyLease() bool {
 	entries, _ := os.ReadDir(n.IPAMDir)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,8 +246,16 @@ func TestEgressAndHostPorts(t *testing.T) {
 	if err := n.Release(natOwnerA); err != nil {
 		t.Fatal(err)
 	}
-	if tableExists(t) {
-		t.Fatalf("table left after the last pod's release:\n%s", nftList(t))
+	awaitNoTable(t)
+}
+
+// awaitNoTable waits for the table to go after the last release (it lingers tableLinger).
+func awaitNoTable(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(tableLinger + 10*time.Second); tableExists(t); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("table left %v after the last pod's release:\n%s", tableLinger+10*time.Second, nftList(t))
+		}
 	}
 }
 
@@ -285,9 +294,7 @@ func TestHostPortTaken(t *testing.T) {
 	}
 	n.Release(natOwnerB)
 	n.Release(natOwnerA)
-	if tableExists(t) {
-		t.Fatalf("table left:\n%s", nftList(t))
-	}
+	awaitNoTable(t)
 }
 
 // TestNATRestart: a new podd (a new Network over the same IPAM) replaces the table an earlier
@@ -325,8 +332,44 @@ func TestNATRestart(t *testing.T) {
 	if err := again.Release(natOwnerA); err != nil {
 		t.Fatal(err)
 	}
+	awaitNoTable(t)
+}
+
+// TestNATTableLingers: the last pod's release leaves the table for tableLinger, so a pod
+// published meanwhile reuses it (made once, not twice: its hooks' registration is the costly
+// part); it is gone after the linger, and at once on Settle. Before, the release deleted it.
+func TestNATTableLingers(t *testing.T) {
+	requireNS(t)
+	n := newNetwork(t)
+	var made atomic.Int32
+	n.nat.Logf = func(format string, args ...any) {
+		if strings.HasPrefix(format, "nftables table inet %s: masquerade") {
+			made.Add(1)
+		}
+	}
+	attachPublished(t, n, natOwnerA, "default/a")
+	if err := n.Release(natOwnerA); err != nil {
+		t.Fatal(err)
+	}
+	if !tableExists(t) {
+		t.Fatal("the table went with the last pod's release, want it kept for the next pod")
+	}
+	attachPublished(t, n, natOwnerB, "default/b")
+	if got := made.Load(); got != 1 {
+		t.Errorf("the table was made %d times for two pods one after the other, want once", got)
+	}
+	if err := n.Release(natOwnerB); err != nil {
+		t.Fatal(err)
+	}
+	awaitNoTable(t)
+
+	attachPublished(t, n, natOwnerA, "default/a")
+	n.Release(natOwnerA)
+	if err := n.Settle(); err != nil {
+		t.Fatal(err)
+	}
 	if tableExists(t) {
-		t.Fatalf("table left:\n%s", nftList(t))
+		t.Fatalf("table left after Settle with no pod:\n%s", nftList(t))
 	}
 }
 
@@ -346,7 +389,5 @@ func TestNATTableGoneBehindPodd(t *testing.T) {
 	}
 	n.Release(natOwnerA)
 	n.Release(natOwnerB)
-	if tableExists(t) {
-		t.Fatalf("table left:\n%s", nftList(t))
-	}
+	awaitNoTable(t)
 }

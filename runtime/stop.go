@@ -194,7 +194,20 @@ func (rt *Runtime) Shutdown() {
 	}
 	rt.stopProbing()
 	rt.stopOOMWatch()
+	rt.settleNetwork()
 	logf("all pods stopped")
+}
+
+// settleNetwork removes now what the network keeps for a while after the last pod (podd's
+// nftables table), so that nothing outlives podd when no pod is left.
+func (rt *Runtime) settleNetwork() {
+	s, ok := rt.net.(interface{ Settle() error })
+	if !ok {
+		return
+	}
+	if err := s.Settle(); err != nil {
+		logf("%v", err)
+	}
 }
 
 // Detach is how podd leaves without stopping pods (SIGTERM when not PID 1): it refuses new
@@ -211,6 +224,7 @@ func (rt *Runtime) Detach(timeout time.Duration) {
 	case <-time.After(timeout):
 		logf("applies still in progress after %v: the next podd rolls them back", timeout)
 	}
+	rt.settleNetwork()
 	rt.events.flush() // the next podd reads them back
 }
 

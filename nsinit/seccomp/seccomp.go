@@ -11,8 +11,9 @@
 // binaries do not run under a profile; rules are matched in the profile's order, first match
 // wins (the default profile never lists a call twice with different actions); the conditions
 // of one rule are ANDed, also several on one argument (runc ORs those); comparisons are
-// 64-bit; the program is a linear list (libseccomp builds a tree): ~1 instruction per listed
-// call on the path of a late-listed one.
+// 64-bit; the program is a linear list of numbers and ranges of consecutive numbers
+// (libseccomp builds a tree), consecutive rules allowing one call for values of one argument
+// (the default profile's socket families) tested as one set of values.
 package seccomp
 
 import (
@@ -95,13 +96,67 @@ func Compile(p *specs.LinuxSeccomp) ([]byte, error) {
 	}
 	a := &asm{}
 	a.prologue(uint32(native.ID), native.SeccompMask != 0, def)
-	for i, sc := range p.Syscalls {
-		if err := a.rule(sc, native); err != nil {
-			return nil, fmt.Errorf("seccomp syscalls[%d] %v: %w", i, sc.Names, err)
+	for i := 0; i < len(p.Syscalls); {
+		if n := equalRun(p.Syscalls[i:]); n > 1 {
+			if err := a.equalRules(p.Syscalls[i:i+n], native); err != nil {
+				return nil, fmt.Errorf("seccomp syscalls[%d:%d] %v: %w", i, i+n, p.Syscalls[i].Names, err)
+			}
+			i += n
+			continue
 		}
+		if err := a.rule(p.Syscalls[i], native); err != nil {
+			return nil, fmt.Errorf("seccomp syscalls[%d] %v: %w", i, p.Syscalls[i].Names, err)
+		}
+		i++
 	}
 	a.ret(def)
 	return a.assemble()
+}
+
+// equalRun is how many rules from the first one allow one call when one argument equals a
+// value, the same call, action, argument and high word each time (the default profile's
+// socket families and personality values): their values are one set, matched as ranges.
+func equalRun(rules []specs.LinuxSyscall) int {
+	one := func(sc specs.LinuxSyscall) bool {
+		return len(sc.Names) == 1 && len(sc.Args) == 1 && sc.Args[0].Op == specs.OpEqualTo && sc.Args[0].Index <= 5
+	}
+	first := rules[0]
+	if !one(first) {
+		return 0
+	}
+	n := 1
+	for _, sc := range rules[1:] {
+		if !one(sc) || sc.Names[0] != first.Names[0] || sc.Action != first.Action ||
+			!sameErrno(sc.ErrnoRet, first.ErrnoRet) || sc.Args[0].Index != first.Args[0].Index ||
+			sc.Args[0].Value>>32 != first.Args[0].Value>>32 {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+func sameErrno(a, b *uint) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// equalRules emits a run equalRun found: the call's number, the argument's high word, then
+// its low word among the values.
+func (a *asm) equalRules(rules []specs.LinuxSyscall, native *arch.Info) error {
+	first := rules[0]
+	nr, ok := native.SyscallNames[first.Names[0]]
+	if !ok {
+		return nil // not on this architecture
+	}
+	act, err := action(first.Action, first.ErrnoRet)
+	if err != nil {
+		return err
+	}
+	los := make([]uint32, len(rules))
+	for i, sc := range rules {
+		los[i] = uint32(sc.Args[0].Value)
+	}
+	slices.Sort(los)
+	a.equalGroup(uint32(nr), first.Args[0].Index, uint32(first.Args[0].Value>>32), slices.Compact(los), act)
+	return nil
 }
 
 // rule emits one profile rule; names this architecture does not have are passed over (as
@@ -121,11 +176,13 @@ func (a *asm) rule(sc specs.LinuxSyscall, native *arch.Info) error {
 		}
 	}
 	var nrs []uint32
-	for _, name := range slices.Compact(slices.Sorted(slices.Values(sc.Names))) {
+	for _, name := range sc.Names {
 		if nr, ok := native.SyscallNames[name]; ok {
 			nrs = append(nrs, uint32(nr))
 		}
 	}
+	slices.Sort(nrs)
+	nrs = slices.Compact(nrs)
 	if len(sc.Args) == 0 {
 		a.match(nrs, act)
 		return nil

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -123,10 +124,18 @@ func (d *Podd) natTable() (string, error) {
 	return "", nil
 }
 
-// assertNoNATTable checks that podd's nftables table is gone (no pod left).
+// assertNoNATTable checks that podd's nftables table is gone (no pod left): it lingers a
+// second after the last pod, for the next one.
 func (d *Podd) assertNoNATTable() {
 	d.t.Helper()
-	if table, err := d.natTable(); err != nil || table != "" {
+	var table string
+	err := poll(10*time.Second, func() (err error) {
+		if table, err = d.natTable(); err == nil && table != "" {
+			err = errors.New("table still there")
+		}
+		return err
+	})
+	if err != nil {
 		d.t.Errorf("nftables: %v %s", err, table)
 	}
 }
@@ -242,6 +251,7 @@ func TestCleanupFlag(t *testing.T) {
 	}
 	d.MustCtl("delete", "pod", "web")
 	d.AssertNoPods()
+	d.assertNoNATTable()
 	if out, err := d.cleanupCmd(t.TempDir()); err != nil || !strings.Contains(out, "no nftables table inet podd") {
 		t.Errorf("--cleanup with nothing to remove: %v %q", err, out)
 	}

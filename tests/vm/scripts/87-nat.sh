@@ -89,6 +89,7 @@ say "delete: nothing left, no nftables table"
 podctl delete pod web >/dev/null
 expect_pod_gone "$UID_" web
 expect_clean
+sleep 3 # the table lingers 1 s after the last pod, for the next one
 expect_eq "podd --cleanup (another --root) finds" "$(/init --cleanup --root /tmp/other-root)" "podd: no nftables table inet podd"
 kill "$OUT"
 ok "egress and hostPort"
