@@ -40,6 +40,18 @@ type refRecord struct {
 // concurrent pulls of images sharing a layer unpack it once. A caller giving up (ctx) leaves
 // the shared pull running for the others.
 func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
+	return s.PullWith(ctx, ref, PullOptions{})
+}
+
+// PullOptions are a pull's credentials and progress report.
+type PullOptions struct {
+	// Auth gives credentials tried before the store's Keychain (a pod's image pull secrets,
+	// from SecretKeychain). Pulls share a fetch only when they have the same credentials.
+	Auth authn.Keychain
+}
+
+// PullWith is Pull with opts.
+func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Image, error) {
 	r, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
@@ -47,7 +59,11 @@ func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
 	if r.Kind != KindRegistry {
 		return s.Resolve(ref)
 	}
-	ch := s.pulls.DoChan(r.Name, func() (any, error) { return s.pull(r) })
+	key := r.Name
+	if kc, ok := opts.Auth.(*secretKeychain); ok && len(kc.keys) > 0 {
+		key += " " + kc.id
+	}
+	ch := s.pulls.DoChan(key, func() (any, error) { return s.pull(r, opts) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -62,7 +78,7 @@ func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
 // pullTimeout bounds one pull that every waiter gave up on.
 const pullTimeout = 30 * time.Minute
 
-func (s *Store) pull(r Ref) (*Image, error) {
+func (s *Store) pull(r Ref, opts PullOptions) (*Image, error) {
 	s.gc.RLock()
 	defer s.gc.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
@@ -71,7 +87,7 @@ func (s *Store) pull(r Ref) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	desc, err := remote.Get(nref, s.remoteOptions(ctx)...)
+	desc, err := remote.Get(nref, s.remoteOptions(ctx, opts)...)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
@@ -148,10 +164,13 @@ func (s *Store) parseRemote(ref string) (name.Reference, error) {
 	return nref, nil
 }
 
-func (s *Store) remoteOptions(ctx context.Context) []remote.Option {
+func (s *Store) remoteOptions(ctx context.Context, opts PullOptions) []remote.Option {
 	kc := s.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
+	}
+	if opts.Auth != nil {
+		kc = authn.NewMultiKeychain(opts.Auth, kc)
 	}
 	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc),
 		remote.WithPlatform(Platform), remote.WithTransport(s.transport())}
