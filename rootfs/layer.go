@@ -20,7 +20,7 @@ import (
 // into place only once complete and synced, so a crash never leaves half a layer. Concurrent
 // callers in this process wait on a per-diffID lock; another process racing us loses or wins
 // the rename, and either way the directory in place is complete.
-func (s *Store) layer(l v1.Layer) (string, error) {
+func (s *Store) layer(l v1.Layer, b *budget) (string, error) {
 	diffID, err := l.DiffID()
 	if err != nil {
 		return "", fmt.Errorf("diffID: %w", err)
@@ -40,14 +40,14 @@ func (s *Store) layer(l v1.Layer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("layer temp dir: %w", err)
 	}
-	if err := placeLayer(tmp, final, l, diffID); err != nil {
+	if err := placeLayer(tmp, final, l, diffID, b); err != nil {
 		_ = os.RemoveAll(tmp) // os.RemoveAll never follows symlinks
 		return "", fmt.Errorf("layer %s: %w", diffID, err)
 	}
 	return final, nil
 }
 
-func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash) error {
+func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash, b *budget) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("chmod layer root: %w", err)
 	}
@@ -56,7 +56,7 @@ func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash) error {
 		return fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	if err := unpackVerified(tmp, rc, diffID); err != nil {
+	if err := unpackVerified(tmp, rc, diffID, b); err != nil {
 		return err
 	}
 	if err := syncFS(tmp); err != nil {
@@ -74,14 +74,18 @@ func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash) error {
 
 // unpackVerified unpacks the uncompressed layer r into dir and checks that its sha256 is the
 // diffID the layer's directory is named after: layer directories are shared between images,
-// so a layer lying about its diffID must not poison another image.
-func unpackVerified(dir string, r io.Reader, diffID v1.Hash) error {
+// so a layer lying about its diffID must not poison another image. b (nil: no limits) bounds
+// the bytes read and the entries unpacked.
+func unpackVerified(dir string, r io.Reader, diffID v1.Hash, b *budget) error {
 	if diffID.Algorithm != "sha256" {
 		return fmt.Errorf("unsupported diffID algorithm %q", diffID.Algorithm)
 	}
+	if b != nil {
+		r = &limitedReader{r: r, b: b}
+	}
 	h := sha256.New()
 	tee := io.TeeReader(r, h)
-	if err := unpackLayer(dir, tee); err != nil {
+	if err := unpackLayerBudget(dir, tee, b); err != nil {
 		return err
 	}
 	if _, err := io.Copy(io.Discard, tee); err != nil { // the tar's trailing padding

@@ -133,6 +133,9 @@ func (s *Store) fetchImage(desc *remote.Descriptor) (*Image, error) {
 		s.remember(img)
 		return img.clone(), nil
 	}
+	if err := newBudget(s.Limits).checkDeclared(ri); err != nil {
+		return nil, err
+	}
 	if err := s.saveRaw(digest, ri.RawManifest); err != nil {
 		return nil, err
 	}

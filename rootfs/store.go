@@ -62,6 +62,8 @@ type Store struct {
 	Keychain authn.Keychain
 	// Transport carries registry requests; nil: remote.DefaultTransport.
 	Transport http.RoundTripper
+	// Limits bound what one image may download and unpack (zero fields: the defaults).
+	Limits Limits
 
 	pulls  singleflight.Group // reference -> pull in progress
 	gc     sync.RWMutex       // held shared by unpacks, exclusively by Prune
@@ -259,6 +261,10 @@ func platformManifest(parent v1.ImageIndex, d v1.Descriptor) (v1.ImageIndex, v1.
 // unpackImage unpacks every layer of the image (each at most once per store) and records the
 // result on disk under digest, the image manifest's.
 func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
+	b := newBudget(s.Limits)
+	if err := b.checkDeclared(img); err != nil {
+		return nil, err
+	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("read image config: %w", err)
@@ -267,7 +273,7 @@ func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read image layers: %w", err)
 	}
-	lowers, err := s.unpackLayers(layers)
+	lowers, err := s.unpackLayers(layers, b)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +290,7 @@ const unpackParallel = 4
 // unpackLayers returns the layer directories top-most first. A diffID that occurs more than
 // once is kept only at its top-most position: overlayfs refuses a repeated lowerdir, and the
 // upper copy hides everything the lower one would show. Layers are unpacked side by side.
-func (s *Store) unpackLayers(layers []v1.Layer) ([]string, error) {
+func (s *Store) unpackLayers(layers []v1.Layer, b *budget) ([]string, error) {
 	if len(layers) == 0 {
 		return nil, errors.New("image has no layers")
 	}
@@ -298,7 +304,7 @@ func (s *Store) unpackLayers(layers []v1.Layer) ([]string, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if dirs[i], errs[i] = s.layer(l); errs[i] != nil {
+			if dirs[i], errs[i] = s.layer(l, b); errs[i] != nil {
 				errs[i] = fmt.Errorf("layer %d: %w", i, errs[i])
 			}
 		}()

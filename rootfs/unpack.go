@@ -27,19 +27,23 @@ const (
 // re-created, and changed only through *at calls with AT_SYMLINK_NOFOLLOW or an O_NOFOLLOW fd.
 type unpacker struct {
 	root     *os.File // O_PATH handle of the destination
+	budget   *budget  // counts entries; nil: no limit
 	chown    bool     // only root may give files away
 	buf      []byte
 	dirTimes map[string][2]unix.Timespec // applied last: writing children changes them
 }
 
 // unpackLayer extracts the layer tar r into dir, an existing empty directory.
-func unpackLayer(dir string, r io.Reader) error {
+func unpackLayer(dir string, r io.Reader) error { return unpackLayerBudget(dir, r, nil) }
+
+// unpackLayerBudget is unpackLayer with every entry counted against b (nil: no limit).
+func unpackLayerBudget(dir string, r io.Reader, b *budget) error {
 	root, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open unpack dir: %w", err)
 	}
 	defer root.Close()
-	u := &unpacker{root: root, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
+	u := &unpacker{root: root, budget: b, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
 		dirTimes: map[string][2]unix.Timespec{}}
 	tr := tar.NewReader(r)
 	for {
@@ -49,6 +53,11 @@ func unpackLayer(dir string, r io.Reader) error {
 		}
 		if err != nil {
 			return fmt.Errorf("read layer tar: %w", err)
+		}
+		if b != nil {
+			if err := b.file(); err != nil {
+				return err
+			}
 		}
 		if err := u.entry(hdr, tr); err != nil {
 			return fmt.Errorf("layer entry %q: %w", hdr.Name, err)

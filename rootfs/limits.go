@@ -1,0 +1,105 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Limits bound what an image may make podd download and write: a hostile or broken image
+// (a gzip bomb, millions of empty files) fails its pull instead of filling the disk. Bytes
+// count the uncompressed layer tar (contents and headers); a compressed layer may not be
+// declared larger than LayerBytes nor the image's layers together than ImageBytes, and
+// go-containerregistry reads no blob past its declared size. Zero fields are the defaults.
+type Limits struct {
+	LayerBytes int64 // uncompressed bytes of one layer
+	ImageBytes int64 // uncompressed bytes of the layers one pull unpacks
+	Files      int64 // tar entries (files, directories, links) of the layers one pull unpacks
+}
+
+// The default limits: well above any real image (the largest CUDA images are ~20 GB
+// unpacked), far below a bomb's appetite.
+const (
+	DefaultMaxLayerBytes = 32 << 30
+	DefaultMaxImageBytes = 64 << 30
+	DefaultMaxFiles      = 4_000_000
+	maxConfigBytes       = 8 << 20 // an image config (JSON) declared larger is refused
+)
+
+// ErrTooLarge is the error of a pull (or load) an image's limits stop.
+var ErrTooLarge = errors.New("image exceeds podd's size limits")
+
+func (l Limits) withDefaults() Limits {
+	if l.LayerBytes <= 0 {
+		l.LayerBytes = DefaultMaxLayerBytes
+	}
+	if l.ImageBytes <= 0 {
+		l.ImageBytes = DefaultMaxImageBytes
+	}
+	if l.Files <= 0 {
+		l.Files = DefaultMaxFiles
+	}
+	return l
+}
+
+// budget is one image's unpacking allowance, shared by its layers' parallel unpacks.
+type budget struct {
+	lim          Limits
+	bytes, files atomic.Int64
+}
+
+func newBudget(l Limits) *budget { return &budget{lim: l.withDefaults()} }
+
+// file counts one tar entry.
+func (b *budget) file() error {
+	if n := b.files.Add(1); n > b.lim.Files {
+		return fmt.Errorf("%w: more than %d files (podd --max-image-files)", ErrTooLarge, b.lim.Files)
+	}
+	return nil
+}
+
+// checkDeclared refuses, before anything is downloaded, an image whose manifest declares a
+// config or layers larger than the limits allow.
+func (b *budget) checkDeclared(img v1.Image) error {
+	m, err := img.Manifest()
+	if err != nil {
+		return fmt.Errorf("read manifest: %w", err)
+	}
+	if m.Config.Size > maxConfigBytes {
+		return fmt.Errorf("%w: config of %d bytes (at most %d)", ErrTooLarge, m.Config.Size, maxConfigBytes)
+	}
+	var total int64
+	for i, l := range m.Layers {
+		if l.Size > b.lim.LayerBytes || l.Size < 0 {
+			return fmt.Errorf("%w: layer %d is %d bytes compressed (podd --max-layer-bytes=%d)", ErrTooLarge, i, l.Size, b.lim.LayerBytes)
+		}
+		if total += l.Size; total > b.lim.ImageBytes {
+			return fmt.Errorf("%w: layers of more than %d bytes compressed (podd --max-image-bytes=%d)", ErrTooLarge, total, b.lim.ImageBytes)
+		}
+	}
+	return nil
+}
+
+// limitedReader counts what one layer's uncompressed stream yields against the layer's and
+// the image's limits, and fails the read that goes over.
+type limitedReader struct {
+	r     io.Reader
+	b     *budget
+	layer int64
+}
+
+func (lr *limitedReader) Read(p []byte) (int, error) {
+	n, err := lr.r.Read(p)
+	lr.layer += int64(n)
+	total := lr.b.bytes.Add(int64(n))
+	if lr.layer > lr.b.lim.LayerBytes {
+		return n, fmt.Errorf("%w: a layer unpacks to more than %d bytes (podd --max-layer-bytes)", ErrTooLarge, lr.b.lim.LayerBytes)
+	}
+	if total > lr.b.lim.ImageBytes {
+		return n, fmt.Errorf("%w: the layers unpack to more than %d bytes (podd --max-image-bytes)", ErrTooLarge, lr.b.lim.ImageBytes)
+	}
+	return n, err
+}
