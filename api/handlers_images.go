@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/podd/podd/api/wire"
@@ -12,6 +13,7 @@ import (
 // Backend without it answers 404 there.
 type ImageBackend interface {
 	PullImage(ctx context.Context, ref string) (wire.ImageInfo, error)
+	LoadImages(r io.Reader) ([]wire.ImageInfo, error)
 	Images() ([]wire.ImageInfo, error)
 	RemoveImage(ref string) error
 	PruneImages() (wire.PruneResult, error)
@@ -25,6 +27,10 @@ func imageRoutes(mux *http.ServeMux, h *handlers) {
 	mux.HandleFunc("POST /podd/v1/images/pull", h.images(func(b ImageBackend, w http.ResponseWriter, r *http.Request) {
 		info, err := b.PullImage(r.Context(), r.URL.Query().Get("image"))
 		reply(w, info, err)
+	}))
+	mux.HandleFunc("POST /podd/v1/images/load", h.images(func(b ImageBackend, w http.ResponseWriter, r *http.Request) {
+		items, err := b.LoadImages(r.Body) // a tar archive, streamed
+		reply(w, wire.ImageList{Items: items}, err)
 	}))
 	mux.HandleFunc("DELETE /podd/v1/images", h.images(func(b ImageBackend, w http.ResponseWriter, r *http.Request) {
 		reply(w, struct{}{}, b.RemoveImage(r.URL.Query().Get("image")))

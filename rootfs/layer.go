@@ -110,10 +110,13 @@ func syncFS(dir string) error {
 	return nil
 }
 
-// RemoveTemp removes the temporary directories of unpacks a crashed podd left behind: they
-// were never renamed into place, so nothing uses them. Call it only while no unpack runs on
-// Dir (podd does at start, holding its root's lock).
+// RemoveTemp removes the temporary directories of unpacks and loads a crashed podd left
+// behind: they were never renamed into place, so nothing uses them. Call it only while no
+// unpack runs on Dir (podd does at start, holding its root's lock).
 func (s *Store) RemoveTemp() error {
+	if err := os.RemoveAll(filepath.Join(s.Dir, "tmp")); err != nil {
+		return fmt.Errorf("image store: %w", err)
+	}
 	base := filepath.Join(s.Dir, "layers", "sha256")
 	ents, err := os.ReadDir(base)
 	if errors.Is(err, fs.ErrNotExist) {

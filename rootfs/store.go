@@ -265,6 +265,12 @@ func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
 	if err := b.checkDeclared(img); err != nil {
 		return nil, err
 	}
+	return s.unpackImageNoCheck(img, digest, b)
+}
+
+// unpackImageNoCheck is unpackImage for a caller that checked the declared sizes, or has
+// none to check (a docker save archive: no manifest).
+func (s *Store) unpackImageNoCheck(img v1.Image, digest string, b *budget) (*Image, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("read image config: %w", err)

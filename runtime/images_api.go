@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/rootfs"
@@ -32,6 +33,23 @@ func (rt *Runtime) PullImage(ctx context.Context, ref string) (wire.ImageInfo, e
 		}
 	}
 	return wire.ImageInfo{}, fmt.Errorf("image %s: pulled but not recorded", r.Name)
+}
+
+// LoadImages imports the images of a tar archive, an OCI layout or a docker save archive
+// (podctl image load): a bad archive is a 400, one over the limits a 413.
+func (rt *Runtime) LoadImages(r io.Reader) ([]wire.ImageInfo, error) {
+	infos, err := rt.images.Load(r)
+	if errors.Is(err, rootfs.ErrTooLarge) {
+		return nil, apierrors.NewRequestEntityTooLargeError(err.Error())
+	}
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	out := make([]wire.ImageInfo, len(infos))
+	for i, in := range infos {
+		out[i] = wire.ImageInfo(in)
+	}
+	return out, nil
 }
 
 // Images lists the pulled registry images.

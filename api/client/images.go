@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -13,6 +15,23 @@ func (c *Client) PullImage(ctx context.Context, ref string) (wire.ImageInfo, err
 	var info wire.ImageInfo
 	err := c.imageCall(ctx, http.MethodPost, "/podd/v1/images/pull", ref, &info)
 	return info, err
+}
+
+// LoadImages sends a tar archive (an OCI layout or a docker save archive) for podd to import
+// and returns the images it loaded.
+func (c *Client) LoadImages(ctx context.Context, r io.Reader) ([]wire.ImageInfo, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/podd/v1/images/load", r)
+	if err != nil {
+		return nil, fmt.Errorf("build load request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-tar")
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var list wire.ImageList
+	return list.Items, decodeBody(resp, &list)
 }
 
 // Images lists the pulled registry images.
