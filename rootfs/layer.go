@@ -27,10 +27,12 @@ func (s *Store) layer(l v1.Layer, b *budget) (string, error) {
 	}
 	final := filepath.Join(s.Dir, "layers", diffID.Algorithm, diffID.Hex)
 	if isDir(final) {
+		b.reportLayer(l, StatusExists)
 		return final, nil
 	}
 	defer s.lock(diffID.String())()
 	if isDir(final) {
+		b.reportLayer(l, StatusExists)
 		return final, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
@@ -40,10 +42,11 @@ func (s *Store) layer(l v1.Layer, b *budget) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("layer temp dir: %w", err)
 	}
-	if err := placeLayer(tmp, final, l, diffID, b); err != nil {
+	if err := placeLayer(tmp, final, withProgress(l, b.reporter()), diffID, b); err != nil {
 		_ = os.RemoveAll(tmp) // os.RemoveAll never follows symlinks
 		return "", fmt.Errorf("layer %s: %w", diffID, err)
 	}
+	b.reportLayer(l, StatusComplete)
 	return final, nil
 }
 

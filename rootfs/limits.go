@@ -49,6 +49,7 @@ func (l Limits) withDefaults() Limits {
 type budget struct {
 	lim          Limits
 	bytes, files atomic.Int64
+	report       func(Progress) // the layers' progress; nil: none
 }
 
 func newBudget(l Limits) *budget { return &budget{lim: l.withDefaults()} }

@@ -48,6 +48,9 @@ type PullOptions struct {
 	// Auth gives credentials tried before the store's Keychain (a pod's image pull secrets,
 	// from SecretKeychain). Pulls share a fetch only when they have the same credentials.
 	Auth authn.Keychain
+	// Progress, when set, is called with each layer's progress (from several goroutines, one
+	// at a time per layer), including that of a pull this one joined.
+	Progress func(Progress)
 }
 
 // PullWith is Pull with opts.
@@ -63,7 +66,9 @@ func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Im
 	if kc, ok := opts.Auth.(*secretKeychain); ok && len(kc.keys) > 0 {
 		key += " " + kc.id
 	}
-	ch := s.pulls.DoChan(key, func() (any, error) { return s.pull(r, opts) })
+	defer s.progress.add(key, opts.Progress)()
+	report := s.progress.reporter(key)
+	ch := s.pulls.DoChan(key, func() (any, error) { return s.pull(r, opts, report) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -78,7 +83,7 @@ func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Im
 // pullTimeout bounds one pull that every waiter gave up on.
 const pullTimeout = 30 * time.Minute
 
-func (s *Store) pull(r Ref, opts PullOptions) (*Image, error) {
+func (s *Store) pull(r Ref, opts PullOptions, report func(Progress)) (*Image, error) {
 	s.gc.RLock()
 	defer s.gc.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
@@ -91,7 +96,7 @@ func (s *Store) pull(r Ref, opts PullOptions) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
-	img, err := s.fetchImage(desc)
+	img, err := s.fetchImage(desc, report)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
@@ -114,7 +119,7 @@ func repoName(r name.Repository) string {
 
 // fetchImage resolves desc to this platform's image and makes it local: the manifests and the
 // config as content-addressed blobs, the layers unpacked (each once).
-func (s *Store) fetchImage(desc *remote.Descriptor) (*Image, error) {
+func (s *Store) fetchImage(desc *remote.Descriptor, report func(Progress)) (*Image, error) {
 	if err := s.saveBlob(desc.Digest, desc.Manifest); err != nil {
 		return nil, err
 	}
@@ -146,7 +151,7 @@ func (s *Store) fetchImage(desc *remote.Descriptor) (*Image, error) {
 	if err := s.saveRaw(cfgName, ri.RawConfigFile); err != nil { // fetched and verified by digest
 		return nil, err
 	}
-	img, err := s.unpackImage(ri, digest.String())
+	img, err := s.unpackImage(ri, digest.String(), report)
 	if err != nil {
 		return nil, err
 	}

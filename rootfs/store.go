@@ -65,12 +65,13 @@ type Store struct {
 	// Limits bound what one image may download and unpack (zero fields: the defaults).
 	Limits Limits
 
-	pulls  singleflight.Group // reference -> pull in progress
-	gc     sync.RWMutex       // held shared by unpacks, exclusively by Prune
-	mu     sync.Mutex
-	images map[string]*Image      // manifest digest -> resolved image
-	refs   map[string]refRecord   // registry reference -> what it was pulled as
-	locks  map[string]*sync.Mutex // diffID -> unpack lock
+	pulls    singleflight.Group // reference -> pull in progress
+	progress progressHubs       // pull in progress -> who wants its progress
+	gc       sync.RWMutex       // held shared by unpacks, exclusively by Prune
+	mu       sync.Mutex
+	images   map[string]*Image      // manifest digest -> resolved image
+	refs     map[string]refRecord   // registry reference -> what it was pulled as
+	locks    map[string]*sync.Mutex // diffID -> unpack lock
 }
 
 // Resolve returns the image ref names (see ParseRef) from this machine: a directory, an OCI
@@ -205,7 +206,7 @@ func (s *Store) resolveOCI(r Ref) (*Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open image %s: %w", desc.Digest, err)
 		}
-		if img, err = s.unpackImage(oi, digest); err != nil {
+		if img, err = s.unpackImage(oi, digest, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -260,8 +261,9 @@ func platformManifest(parent v1.ImageIndex, d v1.Descriptor) (v1.ImageIndex, v1.
 
 // unpackImage unpacks every layer of the image (each at most once per store) and records the
 // result on disk under digest, the image manifest's.
-func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
+func (s *Store) unpackImage(img v1.Image, digest string, report func(Progress)) (*Image, error) {
 	b := newBudget(s.Limits)
+	b.report = report
 	if err := b.checkDeclared(img); err != nil {
 		return nil, err
 	}
@@ -299,6 +301,11 @@ const unpackParallel = 4
 func (s *Store) unpackLayers(layers []v1.Layer, b *budget) ([]string, error) {
 	if len(layers) == 0 {
 		return nil, errors.New("image has no layers")
+	}
+	if b.report != nil {
+		for _, l := range layers {
+			b.report(Progress{Layer: layerDigest(l), Status: StatusWaiting})
+		}
 	}
 	dirs := make([]string, len(layers))
 	errs := make([]error, len(layers))

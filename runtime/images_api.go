@@ -14,13 +14,18 @@ import (
 
 var imagesResource = schema.GroupResource{Resource: "images"}
 
-// PullImage pulls a registry image (podctl image pull), whatever any pod's policy.
-func (rt *Runtime) PullImage(ctx context.Context, ref string) (wire.ImageInfo, error) {
+// PullImage pulls a registry image (podctl image pull), whatever any pod's policy, reporting
+// the layers' progress to progress (nil: none).
+func (rt *Runtime) PullImage(ctx context.Context, ref string, progress func(wire.PullProgress)) (wire.ImageInfo, error) {
 	r, err := rootfs.ParseRef(ref)
 	if err != nil || r.Kind != rootfs.KindRegistry {
 		return wire.ImageInfo{}, apierrors.NewBadRequest(fmt.Sprintf("image %q: not a registry image reference", ref))
 	}
-	if _, err := rt.images.Pull(ctx, ref); err != nil {
+	var opts rootfs.PullOptions
+	if progress != nil {
+		opts.Progress = func(p rootfs.Progress) { progress(wire.PullProgress(p)) }
+	}
+	if _, err := rt.images.PullWith(ctx, ref, opts); err != nil {
 		return wire.ImageInfo{}, err
 	}
 	infos, err := rt.Images()

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,31 @@ func (c *Client) PullImage(ctx context.Context, ref string) (wire.ImageInfo, err
 	var info wire.ImageInfo
 	err := c.imageCall(ctx, http.MethodPost, "/podd/v1/images/pull", ref, &info)
 	return info, err
+}
+
+// PullImageProgress is PullImage with each layer's progress passed to progress as podd
+// reports it.
+func (c *Client) PullImageProgress(ctx context.Context, ref string, progress func(wire.PullProgress)) (wire.ImageInfo, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/podd/v1/images/pull", url.Values{"image": {ref}, "progress": {"true"}}, nil)
+	if err != nil {
+		return wire.ImageInfo{}, err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ev wire.PullEvent
+		if err := dec.Decode(&ev); err != nil {
+			return wire.ImageInfo{}, fmt.Errorf("pull %s: podd's answer ended early: %w", ref, err)
+		}
+		switch {
+		case ev.Progress != nil:
+			progress(*ev.Progress)
+		case ev.Image != nil:
+			return *ev.Image, nil
+		case ev.Error != nil:
+			return wire.ImageInfo{}, errorFromStatus(http.StatusInternalServerError, ev.Error)
+		}
+	}
 }
 
 // LoadImages sends a tar archive (an OCI layout or a docker save archive) for podd to import

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/cmd/podctl/internal/cli"
 )
 
@@ -27,7 +28,13 @@ func imageAction(c *cli.Context) error {
 	cl, out := newClient(c), c.App.Writer
 	switch sub, refs := args[0], args[1:]; {
 	case sub == "pull" && len(refs) == 1:
-		info, err := cl.PullImage(c.Context, refs[0])
+		var info wire.ImageInfo
+		var err error
+		if isTerminal(c.App.ErrWriter) { // each layer's progress on stderr; quiet otherwise
+			info, err = cl.PullImageProgress(c.Context, refs[0], newPullView(c.App.ErrWriter).update)
+		} else {
+			info, err = cl.PullImage(c.Context, refs[0])
+		}
 		if err != nil {
 			return err
 		}
