@@ -179,6 +179,15 @@ func (c *container) pull() (*rootfs.Image, string, error) {
 	}
 }
 
+// pullsAtStart reports whether each start of the container pulls its image first, as the
+// kubelet does for imagePullPolicy Always: a registry image whose tag may have moved. An
+// unchanged digest downloads nothing (the store holds its layers); a failed pull is
+// ErrImagePull and ImagePullBackOff, as at the first start.
+func (c *container) pullsAtStart() bool {
+	r, err := rootfs.ParseRef(c.spec.Image)
+	return err == nil && r.Kind == rootfs.KindRegistry && c.spec.ImagePullPolicy == corev1.PullAlways
+}
+
 // firstStart pulls what the apply could not resolve and starts the container's first run; a
 // failed start shows as kubelet's Waiting reason and the restart policy takes over. It
 // returns false when the pod is deleted first.
