@@ -42,10 +42,7 @@ func TestImagePullSecret(t *testing.T) {
 	clock.wait(t, backoffBase-pullErrShown)
 	clock.tick <- time.Now()
 	nextStart(t, h)
-	go func() {
-		for range clock.asked {
-		}
-	}()
+	clock.drain()
 	deleteLeavesNothing(t, r, h, "web")
 }
 
@@ -77,9 +74,6 @@ func TestImagePullSecretWrong(t *testing.T) {
 			t.Errorf("event %s %s, with both secrets present", e.Reason, e.Message)
 		}
 	}
-	go func() {
-		for range clock.asked {
-		}
-	}()
+	clock.drain()
 	deleteLeavesNothing(t, r, h, "web")
 }

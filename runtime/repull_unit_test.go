@@ -80,9 +80,6 @@ func TestImageAlwaysRepullsAtRestart(t *testing.T) {
 		t.Errorf("imageID %s after the tag moved", id)
 	}
 	wantEvents(t, r, `Pulling Pulling image "`+image+`"`, `Pulled Successfully pulled image "`+image+`"`)
-	go func() {
-		for range clock.asked {
-		}
-	}()
+	clock.drain()
 	deleteLeavesNothing(t, r, h, "web")
 }
