@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"archive/tar"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +11,10 @@ import (
 )
 
 // Limits bound what an image may make podd download and write: a hostile or broken image
-// (a gzip bomb, millions of empty files) fails its pull instead of filling the disk. Bytes
-// count the uncompressed layer tar (contents and headers); a compressed layer may not be
+// (a gzip bomb, a sparse file of terabytes of holes, millions of empty files) fails its pull
+// instead of filling the disk. Bytes count both the uncompressed layer tar read (contents and
+// headers) and the files' sizes written (a sparse entry's holes are written as zeros), each
+// against the limit; a compressed layer may not be
 // declared larger than LayerBytes nor the image's layers together than ImageBytes, and
 // go-containerregistry reads no blob past its declared size. Zero fields are the defaults.
 type Limits struct {
@@ -47,17 +50,28 @@ func (l Limits) withDefaults() Limits {
 
 // budget is one image's unpacking allowance, shared by its layers' parallel unpacks.
 type budget struct {
-	lim          Limits
-	bytes, files atomic.Int64
-	report       func(Progress) // the layers' progress; nil: none
+	lim                   Limits
+	bytes, files, written atomic.Int64
+	report                func(Progress) // the layers' progress; nil: none
 }
 
 func newBudget(l Limits) *budget { return &budget{lim: l.withDefaults()} }
 
-// file counts one tar entry.
-func (b *budget) file() error {
+// entry counts one tar entry, and the size a regular file's contents will take on disk
+// (layerWritten: the layer's sum so far).
+func (b *budget) entry(hdr *tar.Header, layerWritten *int64) error {
 	if n := b.files.Add(1); n > b.lim.Files {
 		return fmt.Errorf("%w: more than %d files (podd --max-image-files)", ErrTooLarge, b.lim.Files)
+	}
+	if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse {
+		return nil
+	}
+	*layerWritten += hdr.Size
+	if *layerWritten > b.lim.LayerBytes {
+		return fmt.Errorf("%w: a layer's files total more than %d bytes (podd --max-layer-bytes)", ErrTooLarge, b.lim.LayerBytes)
+	}
+	if b.written.Add(hdr.Size) > b.lim.ImageBytes {
+		return fmt.Errorf("%w: the layers' files total more than %d bytes (podd --max-image-bytes)", ErrTooLarge, b.lim.ImageBytes)
 	}
 	return nil
 }

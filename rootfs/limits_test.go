@@ -1,12 +1,15 @@
 package rootfs
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,4 +108,67 @@ func randomString(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// paxRecord is one PAX extended header record ("LEN key=value\n", LEN counting itself).
+func paxRecord(k, v string) string {
+	r := fmt.Sprintf(" %s=%s\n", k, v)
+	n := len(r) + 1
+	for len(strconv.Itoa(n))+len(r) != n {
+		n++
+	}
+	return strconv.Itoa(n) + r
+}
+
+// sparseBomb is a layer tar of 3 KiB holding one GNU sparse (PAX 1.0) file of size bytes, all
+// holes: archive/tar reads it as size zeros. Go's tar.Writer writes no sparse files, so the
+// PAX header is a regular entry whose type byte is patched to 'x'.
+func sparseBomb(t *testing.T, size int64) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	recs := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
+		paxRecord("GNU.sparse.name", "holes") + paxRecord("GNU.sparse.realsize", strconv.FormatInt(size, 10))
+	sparseMap := make([]byte, 512)
+	copy(sparseMap, "1\n0\n0\n") // one entry: no data at offset 0
+	for _, e := range []struct {
+		name string
+		body []byte
+	}{{"PaxHeaders/holes", []byte(recs)}, {"holes", sparseMap}} {
+		hdr := &tar.Header{Name: e.name, Typeflag: tar.TypeReg, Size: int64(len(e.body)), Mode: 0o644, Format: tar.FormatUSTAR}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(e.body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	b[156] = tar.TypeXHeader
+	copy(b[148:156], "        ")
+	sum := 0
+	for _, c := range b[:512] {
+		sum += int(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return b
+}
+
+// A sparse file of holes reads as a few KiB of tar but writes its whole size: the files'
+// sizes count against the limits too.
+func TestUnpackSparseBombStopped(t *testing.T) {
+	layer := sparseBomb(t, 64<<20)
+	if hdr, err := tar.NewReader(bytes.NewReader(layer)).Next(); err != nil || hdr.Size != 64<<20 {
+		t.Fatalf("the crafted sparse entry reads as %+v, %v", hdr, err)
+	}
+	dir := t.TempDir()
+	err := unpackLayerBudget(dir, bytes.NewReader(layer), newBudget(Limits{LayerBytes: 1 << 20}))
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "files total more than 1048576 bytes") {
+		t.Fatalf("unpack: %v, want ErrTooLarge for the files' sizes", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "holes")); err == nil {
+		t.Error("the sparse file was written")
+	}
 }

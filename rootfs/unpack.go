@@ -27,7 +27,7 @@ const (
 // re-created, and changed only through *at calls with AT_SYMLINK_NOFOLLOW or an O_NOFOLLOW fd.
 type unpacker struct {
 	root     *os.File // O_PATH handle of the destination
-	budget   *budget  // counts entries; nil: no limit
+	written  int64    // the regular files' sizes so far (counted when a budget is given)
 	chown    bool     // only root may give files away
 	buf      []byte
 	dirTimes map[string][2]unix.Timespec // applied last: writing children changes them
@@ -43,7 +43,7 @@ func unpackLayerBudget(dir string, r io.Reader, b *budget) error {
 		return fmt.Errorf("open unpack dir: %w", err)
 	}
 	defer root.Close()
-	u := &unpacker{root: root, budget: b, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
+	u := &unpacker{root: root, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
 		dirTimes: map[string][2]unix.Timespec{}}
 	tr := tar.NewReader(r)
 	for {
@@ -55,7 +55,7 @@ func unpackLayerBudget(dir string, r io.Reader, b *budget) error {
 			return fmt.Errorf("read layer tar: %w", err)
 		}
 		if b != nil {
-			if err := b.file(); err != nil {
+			if err := b.entry(hdr, &u.written); err != nil {
 				return err
 			}
 		}
