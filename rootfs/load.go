@@ -119,16 +119,7 @@ func (s *Store) loadLayoutArchive(archive, dir string) ([]ImageInfo, error) {
 	}
 	var out []ImageInfo
 	for _, d := range im.Manifests {
-		var img v1.Image
-		if d.MediaType.IsIndex() {
-			sub, pd, err := platformManifest(idx, d)
-			if err != nil {
-				return nil, fmt.Errorf("load: %w", err)
-			}
-			img, err = sub.Image(pd.Digest)
-		} else {
-			img, err = idx.Image(d.Digest)
-		}
+		img, err := layoutImage(idx, d)
 		if err != nil {
 			return nil, fmt.Errorf("load: image %s: %w", d.Digest, err)
 		}
@@ -139,6 +130,18 @@ func (s *Store) loadLayoutArchive(archive, dir string) ([]ImageInfo, error) {
 		out = append(out, infos...)
 	}
 	return out, nil
+}
+
+// layoutImage is the image index.json's entry d names: an index resolves to this platform's.
+func layoutImage(idx v1.ImageIndex, d v1.Descriptor) (v1.Image, error) {
+	if !d.MediaType.IsIndex() {
+		return idx.Image(d.Digest)
+	}
+	sub, pd, err := platformManifest(idx, d)
+	if err != nil {
+		return nil, err
+	}
+	return sub.Image(pd.Digest)
 }
 
 // layoutNames is the name an index.json entry gives its image: containerd's full name, or a

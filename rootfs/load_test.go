@@ -83,7 +83,7 @@ func TestLoadDockerSave(t *testing.T) {
 }
 
 // An OCI layout directory (sent as a tar, as podctl does) is loaded under the names its
-// index.json gives; a bare tag names nothing.
+// index.json gives (a multi-platform index as this platform's image); a bare tag names nothing.
 func TestLoadOCILayout(t *testing.T) {
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)
@@ -100,20 +100,29 @@ func TestLoadOCILayout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	mine := rt.Image(t, pullCfg, true, rt.Layer(t, rt.File("f", "mine")))
+	otherArch := rt.WithPlatform(t, rt.Image(t, pullCfg, true, rt.Layer(t, rt.File("f", "other"))), v1.Platform{OS: "linux", Architecture: "s390x"})
+	multi := rt.Index(rt.ForPlatform{Platform: v1.Platform{OS: "linux", Architecture: "s390x"}, Image: otherArch},
+		rt.ForPlatform{Platform: Platform, Image: mine})
+	if err := p.AppendIndex(multi, layout.WithAnnotations(map[string]string{containerdNameAnnotation: "example.com/multi:1",
+		refNameAnnotation: "1"})); err != nil {
+		t.Fatal(err)
+	}
 	s := &Store{Dir: t.TempDir()}
 	infos, err := s.Load(tarDir(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(infos) != 2 {
+	wantLoaded(t, s, "example.com/multi:1", "f", "mine")
+	if len(infos) != 3 {
 		t.Fatalf("loaded %+v", infos)
 	}
 	img := wantLoaded(t, s, "localhost:5000/x:2", "f", "named")
 	if d, _ := named.Digest(); img.ID != d.String() {
 		t.Errorf("ID %s, want the manifest digest %s", img.ID, d)
 	}
-	if list, _ := s.List(); len(list) != 1 {
-		t.Errorf("image ls: %+v, want only the named image", list)
+	if list, _ := s.List(); len(list) != 2 {
+		t.Errorf("image ls: %+v, want only the named images", list)
 	}
 }
 
