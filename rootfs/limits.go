@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -60,8 +61,8 @@ func newBudget(l Limits) *budget { return &budget{lim: l.withDefaults()} }
 // entry counts one tar entry, and the size a regular file's contents will take on disk
 // (layerWritten: the layer's sum so far).
 func (b *budget) entry(hdr *tar.Header, layerWritten *int64) error {
-	if n := b.files.Add(1); n > b.lim.Files {
-		return fmt.Errorf("%w: more than %d files (podd --max-image-files)", ErrTooLarge, b.lim.Files)
+	if err := b.file(); err != nil {
+		return err
 	}
 	if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse {
 		return nil
@@ -72,6 +73,33 @@ func (b *budget) entry(hdr *tar.Header, layerWritten *int64) error {
 	}
 	if b.written.Add(hdr.Size) > b.lim.ImageBytes {
 		return fmt.Errorf("%w: the layers' files total more than %d bytes (podd --max-image-bytes)", ErrTooLarge, b.lim.ImageBytes)
+	}
+	return nil
+}
+
+// file counts one directory an entry's path creates.
+func (b *budget) file() error {
+	if n := b.files.Add(1); n > b.lim.Files {
+		return fmt.Errorf("%w: more than %d files (podd --max-image-files)", ErrTooLarge, b.lim.Files)
+	}
+	return nil
+}
+
+// chargeParents counts, as files, the directories of an entry's parent path that no earlier
+// entry made or named: one entry "a/b/.../z" would otherwise make thousands of directories
+// for one count. A directory entry (isDir) is recorded as made.
+func (u *unpacker) chargeParents(dir, rel string, isDir bool) error {
+	if u.budget == nil {
+		return nil
+	}
+	for d := dir; d != "." && d != "/" && !u.dirs[d]; d = path.Dir(d) {
+		u.dirs[d] = true
+		if err := u.budget.file(); err != nil {
+			return err
+		}
+	}
+	if isDir {
+		u.dirs[rel] = true
 	}
 	return nil
 }

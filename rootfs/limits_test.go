@@ -123,7 +123,7 @@ func paxRecord(k, v string) string {
 // sparseBomb is a layer tar of 3 KiB holding one GNU sparse (PAX 1.0) file of size bytes, all
 // holes: archive/tar reads it as size zeros. Go's tar.Writer writes no sparse files, so the
 // PAX header is a regular entry whose type byte is patched to 'x'.
-func sparseBomb(t *testing.T, size int64) []byte {
+func sparseBomb(t testing.TB, size int64) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	recs := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +

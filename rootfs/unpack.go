@@ -26,9 +26,11 @@ const (
 // were "/", never out of it); the final component is never followed: it is removed and
 // re-created, and changed only through *at calls with AT_SYMLINK_NOFOLLOW or an O_NOFOLLOW fd.
 type unpacker struct {
-	root     *os.File // O_PATH handle of the destination
-	written  int64    // the regular files' sizes so far (counted when a budget is given)
-	chown    bool     // only root may give files away
+	root     *os.File        // O_PATH handle of the destination
+	budget   *budget         // counts entries and sizes; nil: no limit
+	written  int64           // the regular files' sizes so far
+	dirs     map[string]bool // directories made or seen (a budget's parent accounting)
+	chown    bool            // only root may give files away
 	buf      []byte
 	dirTimes map[string][2]unix.Timespec // applied last: writing children changes them
 }
@@ -43,7 +45,7 @@ func unpackLayerBudget(dir string, r io.Reader, b *budget) error {
 		return fmt.Errorf("open unpack dir: %w", err)
 	}
 	defer root.Close()
-	u := &unpacker{root: root, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
+	u := &unpacker{root: root, budget: b, dirs: map[string]bool{}, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
 		dirTimes: map[string][2]unix.Timespec{}}
 	tr := tar.NewReader(r)
 	for {
@@ -78,6 +80,9 @@ func cleanName(name string) string {
 func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	rel := cleanName(hdr.Name)
 	dir, base := path.Dir(rel), path.Base(rel)
+	if err := u.chargeParents(dir, rel, hdr.Typeflag == tar.TypeDir); err != nil {
+		return err
+	}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		return u.whiteout(dir, base)
 	}
