@@ -123,7 +123,7 @@ func (u *unpacker) create(parent *os.File, base, rel string, hdr *tar.Header, r 
 // clearEntry removes whatever sits at parent/base, unless keepDir and it is a directory (a
 // directory entry over an existing directory only updates its metadata). It reports whether
 // a directory was kept.
-func clearEntry(parent *os.File, base string, keepDir bool) (bool, error) {
+func (u *unpacker) clearEntry(parent *os.File, base string, keepDir bool) (bool, error) {
 	var st unix.Stat_t
 	err := unix.Fstatat(fd(parent), base, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if errors.Is(err, unix.ENOENT) {
@@ -137,6 +137,7 @@ func clearEntry(parent *os.File, base string, keepDir bool) (bool, error) {
 		return true, nil
 	}
 	if isDir {
+		clear(u.dirs) // the budget's record of made directories is stale: forget it all
 		return false, removeAllAt(fd(parent), base)
 	}
 	if err := unix.Unlinkat(fd(parent), base, 0); err != nil {
@@ -173,7 +174,7 @@ func removeAllAt(dirfd int, name string) error {
 }
 
 func (u *unpacker) dir(parent *os.File, base, rel string, hdr *tar.Header) error {
-	kept, err := clearEntry(parent, base, true)
+	kept, err := u.clearEntry(parent, base, true)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func (u *unpacker) dir(parent *os.File, base, rel string, hdr *tar.Header) error
 }
 
 func (u *unpacker) file(parent *os.File, base string, hdr *tar.Header, r io.Reader) error {
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	f, err := openNoFollow(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL)
@@ -210,7 +211,7 @@ func (u *unpacker) file(parent *os.File, base string, hdr *tar.Header, r io.Read
 }
 
 func (u *unpacker) symlink(parent *os.File, base string, hdr *tar.Header) error {
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	if err := unix.Symlinkat(hdr.Linkname, fd(parent), base); err != nil {
@@ -234,7 +235,7 @@ func (u *unpacker) hardlink(parent *os.File, base string, hdr *tar.Header) error
 		return fmt.Errorf("hard link target %q: %w", hdr.Linkname, err)
 	}
 	defer tparent.Close()
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	if err := unix.Linkat(fd(tparent), path.Base(target), fd(parent), base, 0); err != nil {
@@ -252,12 +253,12 @@ func (u *unpacker) device(parent *os.File, base string, hdr *tar.Header) error {
 		return u.node(parent, base, hdr)
 	}
 	// The entry still replaces what an earlier entry of this layer put at its path.
-	_, err := clearEntry(parent, base, false)
+	_, err := u.clearEntry(parent, base, false)
 	return err
 }
 
 func (u *unpacker) node(parent *os.File, base string, hdr *tar.Header) error {
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	mode := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK,
