@@ -48,8 +48,8 @@ type PullOptions struct {
 	// Auth gives credentials tried before the store's Keychain (a pod's image pull secrets,
 	// from SecretKeychain). Pulls share a fetch only when they have the same credentials.
 	Auth authn.Keychain
-	// Progress, when set, is called with each layer's progress (from several goroutines, one
-	// at a time per layer), including that of a pull this one joined.
+	// Progress, when set, is called with each layer's progress, including that of a pull this
+	// one joined; layers unpack side by side, so calls come from several goroutines at once.
 	Progress func(Progress)
 }
 
