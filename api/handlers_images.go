@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/podd/podd/api/wire"
@@ -11,7 +12,8 @@ import (
 // ImageBackend is the image store's side of the API (podctl image pull|ls|rm|prune); a
 // Backend without it answers 404 there.
 type ImageBackend interface {
-	PullImage(ctx context.Context, ref string) (wire.ImageInfo, error)
+	PullImage(ctx context.Context, ref string, progress func(wire.PullProgress)) (wire.ImageInfo, error)
+	LoadImages(r io.Reader) ([]wire.ImageInfo, error)
 	Images() ([]wire.ImageInfo, error)
 	RemoveImage(ref string) error
 	PruneImages() (wire.PruneResult, error)
@@ -23,8 +25,16 @@ func imageRoutes(mux *http.ServeMux, h *handlers) {
 		reply(w, wire.ImageList{Items: items}, err)
 	}))
 	mux.HandleFunc("POST /podd/v1/images/pull", h.images(func(b ImageBackend, w http.ResponseWriter, r *http.Request) {
-		info, err := b.PullImage(r.Context(), r.URL.Query().Get("image"))
+		if r.URL.Query().Get("progress") == "true" {
+			pullWithProgress(b, w, r)
+			return
+		}
+		info, err := b.PullImage(r.Context(), r.URL.Query().Get("image"), nil)
 		reply(w, info, err)
+	}))
+	mux.HandleFunc("POST /podd/v1/images/load", h.images(func(b ImageBackend, w http.ResponseWriter, r *http.Request) {
+		items, err := b.LoadImages(r.Body) // a tar archive, streamed
+		reply(w, wire.ImageList{Items: items}, err)
 	}))
 	mux.HandleFunc("DELETE /podd/v1/images", h.images(func(b ImageBackend, w http.ResponseWriter, r *http.Request) {
 		reply(w, struct{}{}, b.RemoveImage(r.URL.Query().Get("image")))

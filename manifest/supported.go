@@ -203,6 +203,7 @@ var supported = []string{
 	"spec.dnsConfig.options[].value",
 	"spec.hostAliases[].ip",
 	"spec.hostAliases[].hostnames",
+	"spec.imagePullSecrets[].name",
 	"spec.subdomain",
 	"spec.hostNetwork",
 	"spec.schedulerName",

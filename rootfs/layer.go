@@ -20,17 +20,19 @@ import (
 // into place only once complete and synced, so a crash never leaves half a layer. Concurrent
 // callers in this process wait on a per-diffID lock; another process racing us loses or wins
 // the rename, and either way the directory in place is complete.
-func (s *Store) layer(l v1.Layer) (string, error) {
+func (s *Store) layer(l v1.Layer, b *budget) (string, error) {
 	diffID, err := l.DiffID()
 	if err != nil {
 		return "", fmt.Errorf("diffID: %w", err)
 	}
 	final := filepath.Join(s.Dir, "layers", diffID.Algorithm, diffID.Hex)
 	if isDir(final) {
+		b.reportLayer(l, StatusExists)
 		return final, nil
 	}
 	defer s.lock(diffID.String())()
 	if isDir(final) {
+		b.reportLayer(l, StatusExists)
 		return final, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
@@ -40,14 +42,15 @@ func (s *Store) layer(l v1.Layer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("layer temp dir: %w", err)
 	}
-	if err := placeLayer(tmp, final, l, diffID); err != nil {
+	if err := placeLayer(tmp, final, withProgress(l, b.reporter()), diffID, b); err != nil {
 		_ = os.RemoveAll(tmp) // os.RemoveAll never follows symlinks
 		return "", fmt.Errorf("layer %s: %w", diffID, err)
 	}
+	b.reportLayer(l, StatusComplete)
 	return final, nil
 }
 
-func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash) error {
+func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash, b *budget) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("chmod layer root: %w", err)
 	}
@@ -56,7 +59,7 @@ func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash) error {
 		return fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	if err := unpackVerified(tmp, rc, diffID); err != nil {
+	if err := unpackVerified(tmp, rc, diffID, b); err != nil {
 		return err
 	}
 	if err := syncFS(tmp); err != nil {
@@ -74,14 +77,18 @@ func placeLayer(tmp, final string, l v1.Layer, diffID v1.Hash) error {
 
 // unpackVerified unpacks the uncompressed layer r into dir and checks that its sha256 is the
 // diffID the layer's directory is named after: layer directories are shared between images,
-// so a layer lying about its diffID must not poison another image.
-func unpackVerified(dir string, r io.Reader, diffID v1.Hash) error {
+// so a layer lying about its diffID must not poison another image. b (nil: no limits) bounds
+// the bytes read and the entries unpacked.
+func unpackVerified(dir string, r io.Reader, diffID v1.Hash, b *budget) error {
 	if diffID.Algorithm != "sha256" {
 		return fmt.Errorf("unsupported diffID algorithm %q", diffID.Algorithm)
 	}
+	if b != nil {
+		r = &limitedReader{r: r, b: b}
+	}
 	h := sha256.New()
 	tee := io.TeeReader(r, h)
-	if err := unpackLayer(dir, tee); err != nil {
+	if err := unpackLayerBudget(dir, tee, b); err != nil {
 		return err
 	}
 	if _, err := io.Copy(io.Discard, tee); err != nil { // the tar's trailing padding
@@ -106,10 +113,13 @@ func syncFS(dir string) error {
 	return nil
 }
 
-// RemoveTemp removes the temporary directories of unpacks a crashed podd left behind: they
-// were never renamed into place, so nothing uses them. Call it only while no unpack runs on
-// Dir (podd does at start, holding its root's lock).
+// RemoveTemp removes the temporary directories of unpacks and loads a crashed podd left
+// behind: they were never renamed into place, so nothing uses them. Call it only while no
+// unpack runs on Dir (podd does at start, holding its root's lock).
 func (s *Store) RemoveTemp() error {
+	if err := os.RemoveAll(filepath.Join(s.Dir, "tmp")); err != nil {
+		return fmt.Errorf("image store: %w", err)
+	}
 	base := filepath.Join(s.Dir, "layers", "sha256")
 	ents, err := os.ReadDir(base)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -40,6 +40,21 @@ type refRecord struct {
 // concurrent pulls of images sharing a layer unpack it once. A caller giving up (ctx) leaves
 // the shared pull running for the others.
 func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
+	return s.PullWith(ctx, ref, PullOptions{})
+}
+
+// PullOptions are a pull's credentials and progress report.
+type PullOptions struct {
+	// Auth gives credentials tried before the store's Keychain (a pod's image pull secrets,
+	// from SecretKeychain). Pulls share a fetch only when they have the same credentials.
+	Auth authn.Keychain
+	// Progress, when set, is called with each layer's progress, including that of a pull this
+	// one joined; layers unpack side by side, so calls come from several goroutines at once.
+	Progress func(Progress)
+}
+
+// PullWith is Pull with opts.
+func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Image, error) {
 	r, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
@@ -47,7 +62,13 @@ func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
 	if r.Kind != KindRegistry {
 		return s.Resolve(ref)
 	}
-	ch := s.pulls.DoChan(r.Name, func() (any, error) { return s.pull(r) })
+	key := r.Name
+	if kc, ok := opts.Auth.(*secretKeychain); ok && len(kc.keys) > 0 {
+		key += " " + kc.id
+	}
+	defer s.progress.add(key, opts.Progress)()
+	report := s.progress.reporter(key)
+	ch := s.pulls.DoChan(key, func() (any, error) { return s.pull(r, opts, report) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -62,7 +83,7 @@ func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
 // pullTimeout bounds one pull that every waiter gave up on.
 const pullTimeout = 30 * time.Minute
 
-func (s *Store) pull(r Ref) (*Image, error) {
+func (s *Store) pull(r Ref, opts PullOptions, report func(Progress)) (*Image, error) {
 	s.gc.RLock()
 	defer s.gc.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
@@ -71,11 +92,11 @@ func (s *Store) pull(r Ref) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	desc, err := remote.Get(nref, s.remoteOptions(ctx)...)
+	desc, err := remote.Get(nref, s.remoteOptions(ctx, opts)...)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
-	img, err := s.fetchImage(desc)
+	img, err := s.fetchImage(desc, report)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
@@ -98,7 +119,7 @@ func repoName(r name.Repository) string {
 
 // fetchImage resolves desc to this platform's image and makes it local: the manifests and the
 // config as content-addressed blobs, the layers unpacked (each once).
-func (s *Store) fetchImage(desc *remote.Descriptor) (*Image, error) {
+func (s *Store) fetchImage(desc *remote.Descriptor, report func(Progress)) (*Image, error) {
 	if err := s.saveBlob(desc.Digest, desc.Manifest); err != nil {
 		return nil, err
 	}
@@ -117,6 +138,9 @@ func (s *Store) fetchImage(desc *remote.Descriptor) (*Image, error) {
 		s.remember(img)
 		return img.clone(), nil
 	}
+	if err := newBudget(s.Limits).checkDeclared(ri); err != nil {
+		return nil, err
+	}
 	if err := s.saveRaw(digest, ri.RawManifest); err != nil {
 		return nil, err
 	}
@@ -127,7 +151,7 @@ func (s *Store) fetchImage(desc *remote.Descriptor) (*Image, error) {
 	if err := s.saveRaw(cfgName, ri.RawConfigFile); err != nil { // fetched and verified by digest
 		return nil, err
 	}
-	img, err := s.unpackImage(ri, digest.String())
+	img, err := s.unpackImage(ri, digest.String(), report)
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +172,13 @@ func (s *Store) parseRemote(ref string) (name.Reference, error) {
 	return nref, nil
 }
 
-func (s *Store) remoteOptions(ctx context.Context) []remote.Option {
+func (s *Store) remoteOptions(ctx context.Context, opts PullOptions) []remote.Option {
 	kc := s.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
+	}
+	if opts.Auth != nil {
+		kc = authn.NewMultiKeychain(opts.Auth, kc)
 	}
 	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc),
 		remote.WithPlatform(Platform), remote.WithTransport(s.transport())}

@@ -62,13 +62,16 @@ type Store struct {
 	Keychain authn.Keychain
 	// Transport carries registry requests; nil: remote.DefaultTransport.
 	Transport http.RoundTripper
+	// Limits bound what one image may download and unpack (zero fields: the defaults).
+	Limits Limits
 
-	pulls  singleflight.Group // reference -> pull in progress
-	gc     sync.RWMutex       // held shared by unpacks, exclusively by Prune
-	mu     sync.Mutex
-	images map[string]*Image      // manifest digest -> resolved image
-	refs   map[string]refRecord   // registry reference -> what it was pulled as
-	locks  map[string]*sync.Mutex // diffID -> unpack lock
+	pulls    singleflight.Group // reference -> pull in progress
+	progress progressHubs       // pull in progress -> who wants its progress
+	gc       sync.RWMutex       // held shared by unpacks, exclusively by Prune
+	mu       sync.Mutex
+	images   map[string]*Image      // manifest digest -> resolved image
+	refs     map[string]refRecord   // registry reference -> what it was pulled as
+	locks    map[string]*sync.Mutex // diffID -> unpack lock
 }
 
 // Resolve returns the image ref names (see ParseRef) from this machine: a directory, an OCI
@@ -203,7 +206,7 @@ func (s *Store) resolveOCI(r Ref) (*Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open image %s: %w", desc.Digest, err)
 		}
-		if img, err = s.unpackImage(oi, digest); err != nil {
+		if img, err = s.unpackImage(oi, digest, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -258,7 +261,18 @@ func platformManifest(parent v1.ImageIndex, d v1.Descriptor) (v1.ImageIndex, v1.
 
 // unpackImage unpacks every layer of the image (each at most once per store) and records the
 // result on disk under digest, the image manifest's.
-func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
+func (s *Store) unpackImage(img v1.Image, digest string, report func(Progress)) (*Image, error) {
+	b := newBudget(s.Limits)
+	b.report = report
+	if err := b.checkDeclared(img); err != nil {
+		return nil, err
+	}
+	return s.unpackImageNoCheck(img, digest, b)
+}
+
+// unpackImageNoCheck is unpackImage for a caller that checked the declared sizes, or has
+// none to check (a docker save archive: no manifest).
+func (s *Store) unpackImageNoCheck(img v1.Image, digest string, b *budget) (*Image, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("read image config: %w", err)
@@ -267,7 +281,7 @@ func (s *Store) unpackImage(img v1.Image, digest string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read image layers: %w", err)
 	}
-	lowers, err := s.unpackLayers(layers)
+	lowers, err := s.unpackLayers(layers, b)
 	if err != nil {
 		return nil, err
 	}
@@ -284,9 +298,14 @@ const unpackParallel = 4
 // unpackLayers returns the layer directories top-most first. A diffID that occurs more than
 // once is kept only at its top-most position: overlayfs refuses a repeated lowerdir, and the
 // upper copy hides everything the lower one would show. Layers are unpacked side by side.
-func (s *Store) unpackLayers(layers []v1.Layer) ([]string, error) {
+func (s *Store) unpackLayers(layers []v1.Layer, b *budget) ([]string, error) {
 	if len(layers) == 0 {
 		return nil, errors.New("image has no layers")
+	}
+	if b.report != nil {
+		for _, l := range layers {
+			b.report(Progress{Layer: layerDigest(l), Status: StatusWaiting})
+		}
 	}
 	dirs := make([]string, len(layers))
 	errs := make([]error, len(layers))
@@ -298,7 +317,7 @@ func (s *Store) unpackLayers(layers []v1.Layer) ([]string, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if dirs[i], errs[i] = s.layer(l); errs[i] != nil {
+			if dirs[i], errs[i] = s.layer(l, b); errs[i] != nil {
 				errs[i] = fmt.Errorf("layer %d: %w", i, errs[i])
 			}
 		}()

@@ -181,7 +181,7 @@ func TestUnpackVerifiedMismatch(t *testing.T) {
 	rc, err := l.Uncompressed()
 	must(t, err)
 	defer rc.Close()
-	if err := unpackVerified(t.TempDir(), rc, other); err == nil ||
+	if err := unpackVerified(t.TempDir(), rc, other, nil); err == nil ||
 		!strings.Contains(err.Error(), "does not match diffID") {
 		t.Errorf("unpack under a foreign diffID: err = %v", err)
 	}

@@ -26,20 +26,26 @@ const (
 // were "/", never out of it); the final component is never followed: it is removed and
 // re-created, and changed only through *at calls with AT_SYMLINK_NOFOLLOW or an O_NOFOLLOW fd.
 type unpacker struct {
-	root     *os.File // O_PATH handle of the destination
-	chown    bool     // only root may give files away
+	root     *os.File        // O_PATH handle of the destination
+	budget   *budget         // counts entries and sizes; nil: no limit
+	written  int64           // the regular files' sizes so far
+	dirs     map[string]bool // directories made or seen (a budget's parent accounting)
+	chown    bool            // only root may give files away
 	buf      []byte
 	dirTimes map[string][2]unix.Timespec // applied last: writing children changes them
 }
 
 // unpackLayer extracts the layer tar r into dir, an existing empty directory.
-func unpackLayer(dir string, r io.Reader) error {
+func unpackLayer(dir string, r io.Reader) error { return unpackLayerBudget(dir, r, nil) }
+
+// unpackLayerBudget is unpackLayer with every entry counted against b (nil: no limit).
+func unpackLayerBudget(dir string, r io.Reader, b *budget) error {
 	root, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open unpack dir: %w", err)
 	}
 	defer root.Close()
-	u := &unpacker{root: root, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
+	u := &unpacker{root: root, budget: b, dirs: map[string]bool{}, chown: os.Geteuid() == 0, buf: make([]byte, 256<<10),
 		dirTimes: map[string][2]unix.Timespec{}}
 	tr := tar.NewReader(r)
 	for {
@@ -49,6 +55,11 @@ func unpackLayer(dir string, r io.Reader) error {
 		}
 		if err != nil {
 			return fmt.Errorf("read layer tar: %w", err)
+		}
+		if b != nil {
+			if err := b.entry(hdr, &u.written); err != nil {
+				return err
+			}
 		}
 		if err := u.entry(hdr, tr); err != nil {
 			return fmt.Errorf("layer entry %q: %w", hdr.Name, err)
@@ -69,6 +80,9 @@ func cleanName(name string) string {
 func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	rel := cleanName(hdr.Name)
 	dir, base := path.Dir(rel), path.Base(rel)
+	if err := u.chargeParents(dir, rel, hdr.Typeflag == tar.TypeDir); err != nil {
+		return err
+	}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		return u.whiteout(dir, base)
 	}
@@ -109,7 +123,7 @@ func (u *unpacker) create(parent *os.File, base, rel string, hdr *tar.Header, r 
 // clearEntry removes whatever sits at parent/base, unless keepDir and it is a directory (a
 // directory entry over an existing directory only updates its metadata). It reports whether
 // a directory was kept.
-func clearEntry(parent *os.File, base string, keepDir bool) (bool, error) {
+func (u *unpacker) clearEntry(parent *os.File, base string, keepDir bool) (bool, error) {
 	var st unix.Stat_t
 	err := unix.Fstatat(fd(parent), base, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if errors.Is(err, unix.ENOENT) {
@@ -123,6 +137,7 @@ func clearEntry(parent *os.File, base string, keepDir bool) (bool, error) {
 		return true, nil
 	}
 	if isDir {
+		clear(u.dirs) // the budget's record of made directories is stale: forget it all
 		return false, removeAllAt(fd(parent), base)
 	}
 	if err := unix.Unlinkat(fd(parent), base, 0); err != nil {
@@ -159,7 +174,7 @@ func removeAllAt(dirfd int, name string) error {
 }
 
 func (u *unpacker) dir(parent *os.File, base, rel string, hdr *tar.Header) error {
-	kept, err := clearEntry(parent, base, true)
+	kept, err := u.clearEntry(parent, base, true)
 	if err != nil {
 		return err
 	}
@@ -178,7 +193,7 @@ func (u *unpacker) dir(parent *os.File, base, rel string, hdr *tar.Header) error
 }
 
 func (u *unpacker) file(parent *os.File, base string, hdr *tar.Header, r io.Reader) error {
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	f, err := openNoFollow(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL)
@@ -196,7 +211,7 @@ func (u *unpacker) file(parent *os.File, base string, hdr *tar.Header, r io.Read
 }
 
 func (u *unpacker) symlink(parent *os.File, base string, hdr *tar.Header) error {
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	if err := unix.Symlinkat(hdr.Linkname, fd(parent), base); err != nil {
@@ -220,7 +235,7 @@ func (u *unpacker) hardlink(parent *os.File, base string, hdr *tar.Header) error
 		return fmt.Errorf("hard link target %q: %w", hdr.Linkname, err)
 	}
 	defer tparent.Close()
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	if err := unix.Linkat(fd(tparent), path.Base(target), fd(parent), base, 0); err != nil {
@@ -238,12 +253,12 @@ func (u *unpacker) device(parent *os.File, base string, hdr *tar.Header) error {
 		return u.node(parent, base, hdr)
 	}
 	// The entry still replaces what an earlier entry of this layer put at its path.
-	_, err := clearEntry(parent, base, false)
+	_, err := u.clearEntry(parent, base, false)
 	return err
 }
 
 func (u *unpacker) node(parent *os.File, base string, hdr *tar.Header) error {
-	if _, err := clearEntry(parent, base, false); err != nil {
+	if _, err := u.clearEntry(parent, base, false); err != nil {
 		return err
 	}
 	mode := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK,

@@ -147,6 +147,11 @@ func (c *container) getImage() (*rootfs.Image, string, error) {
 // abandons the wait (the shared pull may go on for other pods).
 func (c *container) pull() (*rootfs.Image, string, error) {
 	ref := c.spec.Image
+	auth, err := c.p.pullAuth()
+	if err != nil {
+		c.p.event(corev1.EventTypeWarning, reasonFailed, fmt.Sprintf("Failed to pull image %q: %v", ref, err))
+		return nil, reasonErrImagePull, err
+	}
 	c.p.event(corev1.EventTypeNormal, reasonPulling, fmt.Sprintf("Pulling image %q", ref))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -157,7 +162,7 @@ func (c *container) pull() (*rootfs.Image, string, error) {
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() {
-		img, err := c.p.rt.images.Pull(ctx, ref)
+		img, err := c.p.rt.images.PullWith(ctx, ref, rootfs.PullOptions{Auth: auth})
 		done <- result{img, err}
 	}()
 	select {
@@ -172,6 +177,15 @@ func (c *container) pull() (*rootfs.Image, string, error) {
 		c.p.event(corev1.EventTypeNormal, reasonPulled, fmt.Sprintf("Successfully pulled image %q in %s (%s including waiting)", ref, took, took))
 		return r.img, "", nil
 	}
+}
+
+// pullsAtStart reports whether each start of the container pulls its image first, as the
+// kubelet does for imagePullPolicy Always: a registry image whose tag may have moved. An
+// unchanged digest downloads nothing (the store holds its layers); a failed pull is
+// ErrImagePull and ImagePullBackOff, as at the first start.
+func (c *container) pullsAtStart() bool {
+	r, err := rootfs.ParseRef(c.spec.Image)
+	return err == nil && r.Kind == rootfs.KindRegistry && c.spec.ImagePullPolicy == corev1.PullAlways
 }
 
 // firstStart pulls what the apply could not resolve and starts the container's first run; a

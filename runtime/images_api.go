@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/rootfs"
@@ -13,13 +14,18 @@ import (
 
 var imagesResource = schema.GroupResource{Resource: "images"}
 
-// PullImage pulls a registry image (podctl image pull), whatever any pod's policy.
-func (rt *Runtime) PullImage(ctx context.Context, ref string) (wire.ImageInfo, error) {
+// PullImage pulls a registry image (podctl image pull), whatever any pod's policy, reporting
+// the layers' progress to progress (nil: none).
+func (rt *Runtime) PullImage(ctx context.Context, ref string, progress func(wire.PullProgress)) (wire.ImageInfo, error) {
 	r, err := rootfs.ParseRef(ref)
 	if err != nil || r.Kind != rootfs.KindRegistry {
 		return wire.ImageInfo{}, apierrors.NewBadRequest(fmt.Sprintf("image %q: not a registry image reference", ref))
 	}
-	if _, err := rt.images.Pull(ctx, ref); err != nil {
+	var opts rootfs.PullOptions
+	if progress != nil {
+		opts.Progress = func(p rootfs.Progress) { progress(wire.PullProgress(p)) }
+	}
+	if _, err := rt.images.PullWith(ctx, ref, opts); err != nil {
 		return wire.ImageInfo{}, err
 	}
 	infos, err := rt.Images()
@@ -32,6 +38,23 @@ func (rt *Runtime) PullImage(ctx context.Context, ref string) (wire.ImageInfo, e
 		}
 	}
 	return wire.ImageInfo{}, fmt.Errorf("image %s: pulled but not recorded", r.Name)
+}
+
+// LoadImages imports the images of a tar archive, an OCI layout or a docker save archive
+// (podctl image load): a bad archive is a 400, one over the limits a 413.
+func (rt *Runtime) LoadImages(r io.Reader) ([]wire.ImageInfo, error) {
+	infos, err := rt.images.Load(r)
+	if errors.Is(err, rootfs.ErrTooLarge) {
+		return nil, apierrors.NewRequestEntityTooLargeError(err.Error())
+	}
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	out := make([]wire.ImageInfo, len(infos))
+	for i, in := range infos {
+		out[i] = wire.ImageInfo(in)
+	}
+	return out, nil
 }
 
 // Images lists the pulled registry images.

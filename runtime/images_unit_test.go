@@ -29,6 +29,14 @@ func gate(r *Runtime) gatedClock {
 	return g
 }
 
+// drain answers every later wait at once (a delete's own waits).
+func (g gatedClock) drain() {
+	go func() {
+		for range g.asked {
+		}
+	}()
+}
+
 func (g gatedClock) wait(t *testing.T, want time.Duration) {
 	t.Helper()
 	select {
@@ -110,10 +118,7 @@ func TestImagePullBackOffThenStarts(t *testing.T) {
 		t.Errorf("status %+v, want running with imageID repo@sha256", cs)
 	}
 	wantEvents(t, r, `Pulled Successfully pulled image "`+image+`"`, "Started")
-	go func() { // the delete's own waits
-		for range clock.asked {
-		}
-	}()
+	clock.drain()
 	deleteLeavesNothing(t, r, h, "web")
 }
 

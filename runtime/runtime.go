@@ -55,6 +55,8 @@ type Options struct {
 	LogMaxFiles int
 	// InsecureRegistries are pulled from over plain HTTP (loopback ones always are).
 	InsecureRegistries []string
+	// ImageLimits bound what one image pull or load downloads and unpacks (zero: defaults).
+	ImageLimits rootfs.Limits
 	// Uplinks are the interfaces pods' egress leaves by (netsetup.Network.Uplinks).
 	Uplinks []string
 	EBPF    bool // watch OOM kills with eBPF when the kernel allows (else memory.events)
@@ -133,7 +135,8 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 }
 
 func newRuntime(opts Options) *Runtime {
-	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries}
+	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries,
+		Limits: opts.ImageLimits}
 	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore(),
 		Store: configobj.NewStore(opts.Root), logPoller: sync.OnceValues(logfile.NewPoller)}
 }

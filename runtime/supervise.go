@@ -155,6 +155,9 @@ func (c *container) restartAfter(delay time.Duration) bool {
 			c.waitStop()
 			return false
 		}
+		if c.pullsAtStart() && !c.awaitImage() { // the pod was deleted while it pulled
+			return false
+		}
 		c.p.mu.Lock() // Logs and running read it under the pod's lock
 		c.restarts++
 		c.p.mu.Unlock()

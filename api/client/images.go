@@ -2,6 +2,9 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -13,6 +16,48 @@ func (c *Client) PullImage(ctx context.Context, ref string) (wire.ImageInfo, err
 	var info wire.ImageInfo
 	err := c.imageCall(ctx, http.MethodPost, "/podd/v1/images/pull", ref, &info)
 	return info, err
+}
+
+// PullImageProgress is PullImage with each layer's progress passed to progress as podd
+// reports it.
+func (c *Client) PullImageProgress(ctx context.Context, ref string, progress func(wire.PullProgress)) (wire.ImageInfo, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/podd/v1/images/pull", url.Values{"image": {ref}, "progress": {"true"}}, nil)
+	if err != nil {
+		return wire.ImageInfo{}, err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ev wire.PullEvent
+		if err := dec.Decode(&ev); err != nil {
+			return wire.ImageInfo{}, fmt.Errorf("pull %s: podd's answer ended early: %w", ref, err)
+		}
+		switch {
+		case ev.Progress != nil:
+			progress(*ev.Progress)
+		case ev.Image != nil:
+			return *ev.Image, nil
+		case ev.Error != nil:
+			return wire.ImageInfo{}, errorFromStatus(http.StatusInternalServerError, ev.Error)
+		}
+	}
+}
+
+// LoadImages sends a tar archive (an OCI layout or a docker save archive) for podd to import
+// and returns the images it loaded.
+func (c *Client) LoadImages(ctx context.Context, r io.Reader) ([]wire.ImageInfo, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/podd/v1/images/load", r)
+	if err != nil {
+		return nil, fmt.Errorf("build load request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-tar")
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var list wire.ImageList
+	return list.Items, decodeBody(resp, &list)
 }
 
 // Images lists the pulled registry images.

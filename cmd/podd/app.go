@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/runtime"
 	"github.com/urfave/cli/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -33,6 +34,9 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "container-log-max-size", Aliases: []string{"log-max-size"}, Value: "10Mi", Usage: "size at which a container's log file is rotated (kubelet's containerLogMaxSize)"},
 			&cli.IntFlag{Name: "container-log-max-files", Aliases: []string{"log-max-files"}, Value: runtime.DefaultLogMaxFiles, Usage: "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
 			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
+			&cli.StringFlag{Name: "max-layer-bytes", Value: "32Gi", Usage: "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
+			&cli.StringFlag{Name: "max-image-bytes", Value: "64Gi", Usage: "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
+			&cli.Int64Flag{Name: "max-image-files", Value: rootfs.DefaultMaxFiles, Usage: "the layers one pull or load unpacks may hold at most this many files"},
 			&cli.BoolFlag{Name: "ebpf", Value: true, Usage: "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
 			&cli.StringFlag{Name: "metrics-address", Usage: "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
 			&cli.StringFlag{Name: "debug-address", Usage: "serve Go profiles (net/http/pprof) on this unix socket path or HOST:PORT (off by default)"},
@@ -59,6 +63,9 @@ func options(c *cli.Context) (runtime.Options, error) {
 	}
 	var err error
 	if o.LogMaxSize, o.LogMaxFiles, err = logLimits(c); err != nil {
+		return o, err
+	}
+	if o.ImageLimits, err = imageLimits(c); err != nil {
 		return o, err
 	}
 	if o.CgroupRoot == "" {
@@ -163,6 +170,25 @@ func logLimits(c *cli.Context) (int64, int, error) {
 		return 0, 0, fmt.Errorf("--container-log-max-files: %w", err)
 	}
 	return size, n, nil
+}
+
+// imageLimits reads --max-layer-bytes, --max-image-bytes and --max-image-files.
+func imageLimits(c *cli.Context) (rootfs.Limits, error) {
+	l := rootfs.Limits{Files: c.Int64("max-image-files")}
+	for _, f := range []struct {
+		name string
+		to   *int64
+	}{{"max-layer-bytes", &l.LayerBytes}, {"max-image-bytes", &l.ImageBytes}} {
+		q, err := resource.ParseQuantity(c.String(f.name))
+		if err != nil || q.Value() <= 0 {
+			return l, fmt.Errorf("--%s: invalid value %q: a positive quantity (bytes, 64Gi)", f.name, c.String(f.name))
+		}
+		*f.to = q.Value()
+	}
+	if l.Files <= 0 {
+		return l, fmt.Errorf("--max-image-files: invalid value %d: must be positive", l.Files)
+	}
+	return l, nil
 }
 
 // parseLogMaxSize reads a --container-log-max-size value, at least minLogMaxSize.

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -37,6 +38,8 @@ type Registry struct {
 	wrap func(w http.ResponseWriter, r *http.Request, next http.Handler)
 	gets map[string]int // request path -> GET count
 	reqs int
+	user string // with pass: the basic auth every request must carry
+	pass string
 }
 
 // Start serves a new empty registry until the test ends.
@@ -66,14 +69,27 @@ func (r *Registry) handler(h http.Handler) http.Handler {
 		if req.Method == http.MethodGet {
 			r.gets[req.URL.Path]++
 		}
-		wrap := r.wrap
+		wrap, user, pass := r.wrap, r.user, r.pass
 		r.mu.Unlock()
+		if u, p, _ := req.BasicAuth(); user != "" && (u != user || p != pass) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="registrytest"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+			return
+		}
 		if wrap != nil {
 			wrap(w, req, h)
 			return
 		}
 		h.ServeHTTP(w, req)
 	})
+}
+
+// RequireAuth makes every request need HTTP basic auth with user and pass (Push and PushIndex
+// send them).
+func (r *Registry) RequireAuth(user, pass string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.user, r.pass = user, pass
 }
 
 // Close stops serving (a registry gone away).
@@ -110,10 +126,20 @@ func (r *Registry) Push(t testing.TB, repoTag string, img v1.Image) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(ref, img); err != nil {
+	if err := remote.Write(ref, img, r.auth()); err != nil {
 		t.Fatalf("push %s: %v", ref, err)
 	}
 	return ref.String()
+}
+
+// auth is the push's credentials: those RequireAuth set, if any.
+func (r *Registry) auth() remote.Option {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.user == "" {
+		return remote.WithAuth(authn.Anonymous)
+	}
+	return remote.WithAuth(&authn.Basic{Username: r.user, Password: r.pass})
 }
 
 // PushIndex pushes idx as repoTag and returns the full reference.
@@ -123,7 +149,7 @@ func (r *Registry) PushIndex(t testing.TB, repoTag string, idx v1.ImageIndex) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
+	if err := remote.WriteIndex(ref, idx, r.auth()); err != nil {
 		t.Fatalf("push index %s: %v", ref, err)
 	}
 	return ref.String()

@@ -1,0 +1,63 @@
+package rootfs
+
+import (
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Keys match as the kubelet's keyring matches them: scheme and /v1/ dropped, docker.io is
+// Docker Hub, globs per host label, the port exact, a path a prefix; the most specific wins.
+func TestSecretKeychain(t *testing.T) {
+	sec := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{
+		corev1.DockerConfigJsonKey: []byte(`{"auths":{
+			"https://index.docker.io/v1/":{"username":"hub","password":"p"},
+			"*.example.com":{"auth":"Z2xvYjpw"},
+			"reg.example.com/team":{"username":"team","password":"p"},
+			"localhost:5000":{"username":"local","password":"p"}}}`)}}
+	legacy := &corev1.Secret{Type: corev1.SecretTypeDockercfg, Data: map[string][]byte{
+		corev1.DockerConfigKey: []byte(`{"quay.io":{"username":"quay","password":"p"}}`)}}
+	opaque := &corev1.Secret{Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"x": []byte("not json")}}
+	kc, err := SecretKeychain([]*corev1.Secret{sec, legacy, opaque})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for image, want := range map[string]string{
+		"nginx:1.27":                      "hub",
+		"docker.io/library/nginx":         "hub",
+		"reg.example.com/team/app:1":      "team",
+		"reg.example.com/teamother/app:1": "glob",
+		"a.b.example.com/app":             "",
+		"localhost:5000/x":                "local",
+		"localhost:5001/x":                "",
+		"quay.io/org/app":                 "quay",
+		"ghcr.io/org/app":                 "",
+	} {
+		ref, err := name.ParseReference(image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := kc.Resolve(ref.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := a.Authorization()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Username != want {
+			t.Errorf("%s: user %q, want %q", image, cfg.Username, want)
+		}
+		if want == "" && a != authn.Anonymous {
+			t.Errorf("%s: not anonymous", image)
+		}
+	}
+	bad := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{
+		corev1.DockerConfigJsonKey: []byte(`{"auths":`)}}
+	bad.Name = "bad"
+	if _, err := SecretKeychain([]*corev1.Secret{bad}); err == nil {
+		t.Error("a broken .dockerconfigjson was accepted")
+	}
+}

@@ -1,0 +1,45 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/podd/podd/rootfs"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// reasonFailedPullSecret is the kubelet's event when an image pull secret cannot be read.
+const reasonFailedPullSecret = "FailedToRetrieveImagePullSecret"
+
+// pullAuth reads the pod's imagePullSecrets now (each pull reads them again, so a Secret
+// applied after the pod is used by the next try). A missing Secret is the kubelet's warning
+// event and the pull goes on without it; a Secret whose credentials do not parse fails the
+// pull, naming it.
+func (p *pod) pullAuth() (authn.Keychain, error) {
+	var secrets []*corev1.Secret
+	var missing []string
+	for _, ref := range p.obj.Spec.ImagePullSecrets {
+		if ref.Name == "" {
+			continue
+		}
+		sec, err := p.rt.Secret(p.obj.Namespace, ref.Name)
+		if err != nil {
+			missing = append(missing, ref.Name)
+			continue
+		}
+		secrets = append(secrets, sec)
+	}
+	if len(missing) > 0 {
+		p.event(corev1.EventTypeWarning, reasonFailedPullSecret, fmt.Sprintf("Unable to retrieve some image "+
+			"pull secrets (%s); attempting to pull the image may not succeed.", strings.Join(missing, ", ")))
+	}
+	if len(secrets) == 0 {
+		return nil, nil
+	}
+	kc, err := rootfs.SecretKeychain(secrets)
+	if err != nil {
+		return nil, fmt.Errorf("spec.imagePullSecrets: %w", err)
+	}
+	return kc, nil
+}
