@@ -95,7 +95,7 @@ func (e *PortConflict) Error() string {
 type portHolder struct {
 	name  string // namespace/name
 	ports []HostPort
-	ip    net.IP // nil until published
+	ips   []net.IP // nil until published
 }
 
 // protoPort is what two hostPorts must share to clash.

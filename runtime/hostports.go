@@ -67,14 +67,19 @@ func (s *sandbox) publishPorts() error {
 	if !ok || s.netSpec.hostNetwork {
 		return nil
 	}
-	ip := net.ParseIP(s.ip)
-	if ip == nil && len(s.ports) == 0 {
+	var ips []net.IP
+	for _, a := range s.podIPs() {
+		if ip := net.ParseIP(a); ip != nil {
+			ips = append(ips, ip)
+		}
+	}
+	if len(ips) == 0 && len(s.ports) == 0 {
 		return nil // a pod recorded without an address: nothing to publish
 	}
-	if ip == nil {
+	if len(ips) == 0 {
 		return fmt.Errorf("pod network: publish hostPorts: the pod has no address")
 	}
-	if err := hp.Publish(s.id, ip); err != nil {
+	if err := hp.Publish(s.id, ips); err != nil {
 		return fmt.Errorf("pod network: %w", err)
 	}
 	return nil

@@ -33,10 +33,10 @@ func (p *portsNet) Reserve(owner, holder string, ports []netsetup.HostPort) erro
 	return nil
 }
 
-func (p *portsNet) Publish(owner string, ip net.IP) error {
+func (p *portsNet) Publish(owner string, ips []net.IP) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.published[owner] = ip
+	p.published[owner] = ips[0]
 	return nil
 }
 
