@@ -15,12 +15,15 @@ import (
 //
 //	map hostports6     { type inet_proto . ipv6_addr . inet_service : ipv6_addr . inet_service }
 //	map hostports6-any { type inet_proto . inet_service : ipv6_addr . inet_service }
-//	chain prerouting, output { meta nfproto ipv6 fib daddr type local jump hostports }
+//	chain prerouting, output { meta nfproto ipv6 fib daddr type local ip6 daddr != ::1 jump hostports }
 //	chain hostports   { meta nfproto ipv6 dnat ip6 to meta l4proto . ip6 daddr . th dport map @hostports6
 //	                    meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @hostports6-any }
 //	chain postrouting { meta nfproto ipv6 ip6 saddr SUBNET6 ip6 daddr != SUBNET6 masquerade   # NAT66 egress
-//	                    ct status dnat meta nfproto ipv6 ip6 saddr SUBNET6 ip6 daddr SUBNET6 masquerade
-//	                    ct status dnat meta nfproto ipv6 ip6 saddr ::1 masquerade }
+//	                    ct status dnat meta nfproto ipv6 ip6 saddr SUBNET6 ip6 daddr SUBNET6 masquerade }
+//
+// [::1]:HOSTPORT is left alone: IPv6 has no route_localnet, so a pod's reply, its destination
+// turned back into ::1, would come in by the bridge and be dropped as a martian (a connection
+// that hangs). Left alone, it is refused at once, or reaches what the node serves on ::1.
 const (
 	mapByIP6  = "hostports6"
 	mapAnyIP6 = "hostports6-any"
@@ -48,7 +51,9 @@ func natSets6(t *nftables.Table) (byIP, anyIP *nftables.Set) {
 // natRules6 are the IPv6 rules for subnet, by chain name, looking up the maps of natSets6.
 func natRules6(subnet *net.IPNet, byIP, anyIP *nftables.Set) map[string][][]expr.Any {
 	sub, mask := subnet.IP.To16(), net.IP(subnet.Mask)
-	jump := [][]expr.Any{cat(ipv6Only(), localDaddr(), verdict(expr.VerdictJump, chainPorts))}
+	loopback := net.IP(net.CIDRMask(128, 128))
+	jump := [][]expr.Any{cat(ipv6Only(), localDaddr(), ip6Prefix(24, net.IPv6loopback, loopback, expr.CmpOpNeq),
+		verdict(expr.VerdictJump, chainPorts))}
 	return map[string][][]expr.Any{
 		chainPorts: {
 			cat(ipv6Only(), dnatByMap6(byIP, true)),
@@ -59,7 +64,6 @@ func natRules6(subnet *net.IPNet, byIP, anyIP *nftables.Set) map[string][][]expr
 		chainPost: {
 			cat(ipv6Only(), ip6Prefix(8, sub, mask, expr.CmpOpEq), ip6Prefix(24, sub, mask, expr.CmpOpNeq), masq()),
 			cat(dnated(), ipv6Only(), ip6Prefix(8, sub, mask, expr.CmpOpEq), ip6Prefix(24, sub, mask, expr.CmpOpEq), masq()),
-			cat(dnated(), ipv6Only(), ip6Prefix(8, net.IPv6loopback, net.IP(net.CIDRMask(128, 128)), expr.CmpOpEq), masq()),
 		},
 	}
 }
