@@ -12,8 +12,8 @@ import (
 )
 
 // podHostPorts lists the containers' ports that have a hostPort, or the first one podd cannot
-// publish.
-func podHostPorts(obj *corev1.Pod) ([]netsetup.HostPort, error) {
+// publish; ipv6: the pod network is dual-stack (IPv6 hostIPs allowed).
+func podHostPorts(obj *corev1.Pod, ipv6 bool) ([]netsetup.HostPort, error) {
 	if obj.Spec.HostNetwork {
 		return nil, nil // its processes bind the node's ports themselves: nothing to map
 	}
@@ -24,7 +24,7 @@ func podHostPorts(obj *corev1.Pod) ([]netsetup.HostPort, error) {
 				continue
 			}
 			field := fmt.Sprintf("spec.containers[%d].ports[%d]", i, j)
-			hp, ferr := netsetup.ParseHostPort(field, string(p.Protocol), p.HostIP, p.HostPort, p.ContainerPort)
+			hp, ferr := netsetup.ParseHostPort(field, string(p.Protocol), p.HostIP, p.HostPort, p.ContainerPort, ipv6)
 			if ferr != nil {
 				return nil, invalid.Pod(obj.Name, ferr.Error(), invalid.Field(ferr.Field, ferr.Detail))
 			}

@@ -51,7 +51,8 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 			s.ips = append(s.ips, ip.IP)
 		}
 	}
-	s.ports, s.portsErr = podHostPorts(obj)
+	n, _ := rt.net.(*netsetup.Network)
+	s.ports, s.portsErr = podHostPorts(obj, n != nil && n.Subnet6 != nil)
 	return s
 }
 

@@ -48,11 +48,10 @@ func dualTestapp(t *testing.T) string {
 	return filepath.Dir(dualApp)
 }
 
-// dualPod serves HTTP on 8080 (both families), with hostPort 18080 when hostPort is set.
-func dualPod(t *testing.T, name string, hostPort bool) string {
-	ports := ""
-	if hostPort {
-		ports = "\n    ports: [{containerPort: 8080, hostPort: 18080}]"
+// dualPod serves HTTP on 8080 (both families), with ports (a YAML list) when given.
+func dualPod(t *testing.T, name, ports string) string {
+	if ports != "" {
+		ports = "\n    ports: " + ports
 	}
 	return `apiVersion: v1
 kind: Pod
@@ -113,8 +112,8 @@ func TestDualStack(t *testing.T) {
 	out := outsideNS(t, d)
 	outsideNS6(t, d, out)
 	serveRemoteAddr(t, out, "["+outside6+"]:80")
-	d.Apply(dualPod(t, "web", true))
-	d.Apply(dualPod(t, "peer", false))
+	d.Apply(dualPod(t, "web", "[{containerPort: 8080, hostPort: 18080}]"))
+	d.Apply(dualPod(t, "peer", "[{containerPort: 8080, hostPort: 18081, hostIP: '"+node6+"'}]"))
 	var web6 string
 	d.WaitPod("web", 20*time.Second, "running with two addresses", func(p *corev1.Pod) (err error) {
 		web6, err = dualIPs(p)
@@ -145,6 +144,13 @@ func TestDualStack(t *testing.T) {
 		t.Errorf("the outside server saw the pod's IPv6 connection come from %q, want the node's %s", got, node6)
 	}
 	checkHostPort6(t, d, out)
+	// peer's hostPort is on the node's IPv6 address only.
+	if body, err := httpGet(out, "http://["+node6+"]:18081/"); err != nil || strings.TrimSpace(body) != "ok" {
+		t.Errorf("GET [%s]:18081 (hostIP %s) from outside: %q, %v", node6, node6, body, err)
+	}
+	if body, err := httpGet(out, "http://192.0.2.1:18081/"); err == nil {
+		t.Errorf("hostPort 18081 on hostIP %s answers on 192.0.2.1 too: %q", node6, body)
+	}
 	if got := get("web", "http://["+node6+"]:18080/"); got != "ok" {
 		t.Errorf("the pod's own hostPort through the node's IPv6 address (hairpin): %q", got)
 	}
@@ -183,6 +189,8 @@ func checkHostPort6(t *testing.T, d *Podd, out int) {
 		from, url string
 	}{
 		{d.HolderPID(), "the node", "http://[" + node6 + "]:18080/"},
+		{d.HolderPID(), "the node", "http://127.0.0.1:18080/"},
+		{out, "outside", "http://192.0.2.1:18080/"},
 		{out, "outside", "http://[" + node6 + "]:18080/"},
 	} {
 		var body string
