@@ -158,6 +158,11 @@ func TestDualStack(t *testing.T) {
 		t.Errorf("the IPv6 hostPort map: %v, %v; want one element to %s", els, err, web6)
 	}
 	checkListings(t, d, "web")
+	web := d.MustGetPod("web")
+	if hosts := d.MustCtl("exec", "web", "--", "cat", "/etc/hosts"); !strings.Contains(hosts, web.Status.PodIP+"\tweb\n") ||
+		!strings.Contains(hosts, web6+"\tweb\n") {
+		t.Errorf("/etc/hosts does not name both addresses:\n%s", hosts)
+	}
 
 	before := d.MustGetPod("web").Status.PodIPs
 	d.Kill()
