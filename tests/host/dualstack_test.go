@@ -164,14 +164,42 @@ func TestDualStack(t *testing.T) {
 		t.Errorf("/etc/hosts does not name both addresses:\n%s", hosts)
 	}
 
+	// A pod whose start fails after its addresses were leased gives both back.
+	r := d.CtlStdin(`apiVersion: v1
+kind: Pod
+metadata: {name: fails}
+spec:
+  volumes: [{name: m, emptyDir: {}}]
+  containers:
+  - name: app
+    image: `+testImage+`
+    command: [testapp, sleep, "60"]
+    volumeMounts: [{name: m, mountPath: /etc/passwd/x}]
+`, "apply", "-f", "-")
+	if r.Code == 0 {
+		t.Errorf("a pod mounting below a file started: %s", r)
+	}
+	if leases := dirEntries(filepath.Join(d.Root, "ipam")); len(leases) != 4 {
+		t.Errorf("leases after a failed start: %v, want web's and peer's two each", leases)
+	}
+
+	// podd restarts: the pods keep their addresses; an IPv6 lease of a pod podd does not know
+	// (a crash between lease and record) is freed.
 	before := d.MustGetPod("web").Status.PodIPs
 	d.Kill()
+	orphan := filepath.Join(d.Root, "ipam", "fd77::99")
+	if err := os.WriteFile(orphan, []byte("0badc0de-1111-4000-8000-000000000000"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	d.Start()
 	after := d.WaitPod("web", 20*time.Second, "recovered", func(p *corev1.Pod) error { _, err := dualIPs(p); return err })
 	if fmt.Sprint(after.Status.PodIPs) != fmt.Sprint(before) {
 		t.Errorf("podIPs after a restart %v, before %v", after.Status.PodIPs, before)
 	}
 	checkHostPort6(t, d, out)
+	if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("orphan IPv6 lease still held after the restart (%v)", err)
+	}
 
 	d.MustCtl("delete", "pod", "web", "peer")
 	d.assertNoNATTable()
