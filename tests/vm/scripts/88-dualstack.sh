@@ -15,10 +15,12 @@ wait_until 5 "outside namespace made" sh -c "[ \"\$(readlink /proc/$OUT/ns/net)\
 ip link add up0 type veth # busybox names the peer veth0
 ip link set veth0 netns "$OUT"
 ip addr add 192.0.2.1/24 dev up0
-ip -6 addr add fd00:192::1/64 dev up0 nodad
+echo 0 >/proc/sys/net/ipv6/conf/up0/accept_dad # busybox ip has no nodad
+ip -6 addr add fd00:192::1/64 dev up0
 ip link set up0 up
 nsenter -t "$OUT" -n sh -c 'ip link set lo up && ip addr add 192.0.2.2/24 dev veth0 &&
-	ip -6 addr add fd00:192::2/64 dev veth0 nodad && ip link set veth0 up'
+	echo 0 >/proc/sys/net/ipv6/conf/veth0/accept_dad && ip -6 addr add fd00:192::2/64 dev veth0 &&
+	ip link set veth0 up'
 mkdir -p /tmp/www/cgi-bin
 printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >/tmp/www/cgi-bin/ip
 chmod +x /tmp/www/cgi-bin/ip
@@ -69,7 +71,7 @@ fi
 wait_until 20 "outside gets [fd00:192::1]:18080" sh -c "nsenter -t $OUT -n wget -q -O- 'http://[fd00:192::1]:18080/' | grep -qx ok"
 
 say "egress over IPv6: the outside server sees the node's address (NAT66)"
-expect_eq "REMOTE_ADDR seen outside" "$(podctl exec web -c web -- wget -q -O- 'http://[fd00:192::2]/cgi-bin/ip')" "fd00:192::1"
+expect_eq "REMOTE_ADDR seen outside" "$(podctl exec web -c web -- wget -q -O- 'http://[fd00:192::2]/cgi-bin/ip')" "[fd00:192::1]"
 
 say "delete: nothing left, no lease of either family, no nftables table"
 podctl delete pod web peer >/dev/null
