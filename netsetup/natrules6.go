@@ -29,13 +29,6 @@ const (
 	mapAnyIP6 = "hostports6-any"
 )
 
-// 32-bit registers after reg1's first 4 bytes for an IPv6 concatenation: the address takes
-// reg9-reg12, so the port is in reg13 (key) or reg12 (value, after a 16-byte address).
-const (
-	reg12 = 12
-	reg13 = 13
-)
-
 var (
 	keyByIP6  = nftables.MustConcatSetType(nftables.TypeInetProto, nftables.TypeIP6Addr, nftables.TypeInetService)
 	mapValue6 = nftables.MustConcatSetType(nftables.TypeIP6Addr, nftables.TypeInetService)
@@ -56,8 +49,8 @@ func natRules6(subnet *net.IPNet, byIP, anyIP *nftables.Set) map[string][][]expr
 		verdict(expr.VerdictJump, chainPorts))}
 	return map[string][][]expr.Any{
 		chainPorts: {
-			cat(ipv6Only(), dnatByMap6(byIP, true)),
-			cat(ipv6Only(), dnatByMap6(anyIP, false)),
+			cat(ipv6Only(), dnatByMap(byIP, true, familyIPv6)),
+			cat(ipv6Only(), dnatByMap(anyIP, false, familyIPv6)),
 		},
 		chainPre:    jump,
 		chainOutput: jump,
@@ -88,21 +81,6 @@ func ip6Prefix(offset uint32, addr, mask net.IP, op expr.CmpOp) []expr.Any {
 		&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 16, Mask: []byte(mask), Xor: make([]byte, 16)},
 		&expr.Cmp{Op: op, Register: reg1, Data: masked},
 	}
-}
-
-// dnatByMap6: dnat ip6 to meta l4proto [. ip6 daddr] . th dport map @set.
-func dnatByMap6(set *nftables.Set, withDaddr bool) []expr.Any {
-	out := []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1}}
-	portReg := uint32(reg9)
-	if withDaddr {
-		out = append(out, &expr.Payload{DestRegister: reg9, Base: expr.PayloadBaseNetworkHeader, Offset: 24, Len: 16})
-		portReg = reg13
-	}
-	return append(out,
-		&expr.Payload{DestRegister: portReg, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-		&expr.Lookup{SourceRegister: reg1, SetName: set.Name, SetID: set.ID, DestRegister: reg1, IsDestRegSet: true},
-		&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV6, RegAddrMin: reg1, RegProtoMin: reg12, Specified: true},
-	)
 }
 
 // portElement6 is the IPv6 map element of one hostPort for the pod's IPv6 address; ok is false
