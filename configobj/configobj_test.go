@@ -158,3 +158,26 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+// TestPodIPsEnv: status.podIPs is the pod's addresses joined by commas (kubelet's), podIP the
+// first.
+func TestPodIPsEnv(t *testing.T) {
+	s := testStore(t)
+	ref := func(path string) *corev1.EnvVarSource {
+		return &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}
+	}
+	c := &corev1.Container{Name: "app", Env: []corev1.EnvVar{{Name: "IP", ValueFrom: ref("status.podIP")}, {Name: "IPS", ValueFrom: ref("status.podIPs")}}}
+	for _, f := range []PodFacts{
+		{PodIP: "10.77.0.2", PodIPs: []string{"10.77.0.2", "fd77::2"}},
+		{PodIP: "10.77.0.2"},
+	} {
+		env, fe := s.Env(pod(), c, f, field.NewPath("spec", "containers").Index(0))
+		want := "IPS=" + strings.Join(f.PodIPs, ",")
+		if f.PodIPs == nil {
+			want = "IPS=10.77.0.2"
+		}
+		if fe != nil || len(env) != 2 || env[0].Value != "10.77.0.2" || "IPS="+env[1].Value != want {
+			t.Errorf("%+v: env %v, %v; want IP=10.77.0.2 %s", f, env, fe, want)
+		}
+	}
+}

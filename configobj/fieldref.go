@@ -21,6 +21,7 @@ import (
 type PodFacts struct {
 	NodeName string // spec.nodeName when the pod has none
 	PodIP    string
+	PodIPs   []string // a dual-stack pod's addresses, status order; nil: PodIP alone
 	HostIP   string
 }
 
@@ -51,7 +52,12 @@ func fieldValue(pod *corev1.Pod, path string, facts PodFacts) (string, error) {
 		return facts.NodeName, nil
 	case "spec.serviceAccountName":
 		return pod.Spec.ServiceAccountName, nil
-	case "status.podIP", "status.podIPs":
+	case "status.podIP":
+		return facts.PodIP, nil
+	case "status.podIPs": // kubelet's: the addresses joined by commas
+		if len(facts.PodIPs) > 0 {
+			return strings.Join(facts.PodIPs, ","), nil
+		}
 		return facts.PodIP, nil
 	case "status.hostIP", "status.hostIPs":
 		return facts.HostIP, nil

@@ -80,9 +80,21 @@ func BenchmarkDo(b *testing.B) {
 // BenchmarkAttach times Attach to fresh pods (made untimed; IPAM dir on tmpfs), in batches
 // under the bridge's 1024 ports. Teardown in podd's order, Remove then Release, is timed apart
 // (teardown-ns/op).
-func BenchmarkAttach(b *testing.B) {
+func BenchmarkAttach(b *testing.B) { benchAttach(b, false) }
+
+// BenchmarkAttachDualStack is BenchmarkAttach on a dual-stack network (an IPv6 address, route
+// and lease more per pod).
+func BenchmarkAttachDualStack(b *testing.B) { benchAttach(b, true) }
+
+func benchAttach(b *testing.B, dual bool) {
 	requireNS(b)
 	n := newNetwork(b)
+	if dual {
+		n.Subnet6 = mustCIDR(b, "fd77::/64")
+		if err := n.Setup(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	root := benchRoot(b)
 	n.IPAMDir = filepath.Join(root, "ipam")
 	var teardown time.Duration

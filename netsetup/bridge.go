@@ -12,9 +12,14 @@ import (
 
 // Network is one Linux bridge on the host side, one veth pair per pod and host-local IPAM.
 type Network struct {
-	Bridge  string     // e.g. "podd0"
-	Subnet  *net.IPNet // e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge
-	IPAMDir string     // one file per allocated address, named by it, holding the owner id
+	Bridge string     // e.g. "podd0"
+	Subnet *net.IPNet // e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge
+	// Subnet6 makes the network dual-stack: e.g. fd77::/64, its gateway (fd77::1) on the bridge,
+	// one address of it per pod besides the IPv4 one. nil: IPv4 only.
+	Subnet6 *net.IPNet
+	// IPv6First orders a dual-stack pod's addresses IPv6 first (its podIP is the IPv6 one).
+	IPv6First bool
+	IPAMDir   string // one file per allocated address, named by it, holding the owner id
 	// Uplinks are the interfaces pods' egress leaves by, where IPv4 forwarding is enabled with
 	// the bridge's; none: the interfaces of the default routes when the first pod attaches.
 	Uplinks []string
@@ -40,6 +45,9 @@ func (n *Network) Setup() error {
 	}
 	if err := netlink.AddrReplace(br, &netlink.Addr{IPNet: gw}); err != nil {
 		return fmt.Errorf("add address %s to bridge %q: %w", gw, n.Bridge, err)
+	}
+	if err := n.setupGateway6(br); err != nil {
+		return err
 	}
 	if err := netlink.LinkSetUp(br); err != nil {
 		return fmt.Errorf("set bridge %q up: %w", n.Bridge, err)

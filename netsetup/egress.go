@@ -12,7 +12,7 @@ import (
 // publishes them once the pod has its address; Addresses.Release frees them.
 type HostPorts interface {
 	Reserve(owner, holder string, ports []HostPort) error
-	Publish(owner string, ip net.IP) error
+	Publish(owner string, ips []net.IP) error
 }
 
 var _ HostPorts = (*Network)(nil)
@@ -20,7 +20,7 @@ var _ HostPorts = (*Network)(nil)
 // setupNAT prepares the network's NAT; with no address leased (no pod to recover) it deletes
 // the table an earlier podd may have left, which the first pod makes again.
 func (n *Network) setupNAT() error {
-	n.nat = &NAT{Subnet: n.Subnet, Logf: n.logf, OnTable: n.egressSysctls}
+	n.nat = &NAT{Subnet: n.Subnet, Subnet6: n.Subnet6, Logf: n.logf, OnTable: n.egressSysctls}
 	if n.anyLease() {
 		return nil // the first pod recovered replaces the table
 	}
@@ -38,12 +38,13 @@ func (n *Network) Reserve(owner, holder string, ports []HostPort) error {
 	return n.nat.Reserve(owner, holder, ports)
 }
 
-// Publish creates podd's table if needed (egress for the pod) and maps owner's hostPorts to ip.
-func (n *Network) Publish(owner string, ip net.IP) error {
+// Publish creates podd's table if needed (egress for the pod) and maps owner's hostPorts to its
+// addresses, ips.
+func (n *Network) Publish(owner string, ips []net.IP) error {
 	if n.nat == nil {
 		return fmt.Errorf("publish hostPorts of %s: network not set up", owner)
 	}
-	return n.nat.Publish(owner, ip)
+	return n.nat.Publish(owner, ips)
 }
 
 // releaseNAT frees owner's hostPorts (see NAT.Release).

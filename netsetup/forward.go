@@ -57,9 +57,10 @@ func setSysctl(path, value string) (bool, error) {
 	return true, nil
 }
 
-// defaultUplinks are the interfaces of the IPv4 default routes, except the bridge.
-func defaultUplinks(bridge string) []string {
-	routes, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Dst: nil}, 0)
+// defaultUplinks are the interfaces of the default routes of family (netlink.FAMILY_V4 or
+// FAMILY_V6), except the bridge.
+func defaultUplinks(bridge string, family int) []string {
+	routes, err := netlink.RouteListFiltered(family, &netlink.Route{Dst: nil}, 0)
 	if err != nil {
 		return nil
 	}
@@ -82,7 +83,7 @@ func defaultUplinks(bridge string) []string {
 func (n *Network) egressSysctls() {
 	uplinks := n.Uplinks
 	if len(uplinks) == 0 {
-		uplinks = defaultUplinks(n.Bridge)
+		uplinks = defaultUplinks(n.Bridge, netlink.FAMILY_V4)
 	}
 	changed, err := routeSysctls(n.Bridge, uplinks)
 	if len(changed) > 0 {
@@ -94,5 +95,8 @@ func (n *Network) egressSysctls() {
 	if len(uplinks) == 0 && !n.saidNoUplink {
 		n.saidNoUplink = true
 		n.logf("pod egress: no IPv4 default route and no --uplink: forwarding enabled on %s only", n.Bridge)
+	}
+	if n.Subnet6 != nil {
+		n.egressSysctls6()
 	}
 }

@@ -12,14 +12,15 @@ import (
 // every node address and 127.0.0.1) go to the pod's PodPort.
 type HostPort struct {
 	Protocol string // "TCP" or "UDP"
-	HostIP   net.IP // IPv4; nil: every node address (hostIP "" or 0.0.0.0)
+	HostIP   net.IP // IPv4, or IPv6 on a dual-stack network; nil: every node address (hostIP "", 0.0.0.0 or ::)
 	HostPort uint16
 	PodPort  uint16
 	Field    string // where the pod asks for it: spec.containers[0].ports[1]
 }
 
-// ParseHostPort checks one containerPort that has a hostPort, naming the field at fault.
-func ParseHostPort(field, protocol, hostIP string, hostPort, containerPort int32) (HostPort, *FieldError) {
+// ParseHostPort checks one containerPort that has a hostPort, naming the field at fault; ipv6:
+// the pod network is dual-stack, so an IPv6 hostIP may be published.
+func ParseHostPort(field, protocol, hostIP string, hostPort, containerPort int32, ipv6 bool) (HostPort, *FieldError) {
 	hp := HostPort{Protocol: protocol, Field: field}
 	if protocol != "TCP" && protocol != "UDP" {
 		return hp, &FieldError{field + ".protocol", fmt.Sprintf("hostPort supports TCP and UDP, not %q", protocol)}
@@ -38,10 +39,12 @@ func ParseHostPort(field, protocol, hostIP string, hostPort, containerPort int32
 	switch {
 	case ip == nil:
 		return hp, &FieldError{field + ".hostIP", fmt.Sprintf("%q is not an IP address", hostIP)}
-	case ip.To4() == nil:
+	case ip.To4() == nil && !ipv6:
 		return hp, &FieldError{field + ".hostIP", fmt.Sprintf("%q: only IPv4 hostIPs are supported", hostIP)}
-	case !ip.IsUnspecified():
+	case ip.To4() != nil && !ip.IsUnspecified():
 		hp.HostIP = ip.To4()
+	case !ip.IsUnspecified():
+		hp.HostIP = ip
 	}
 	return hp, nil
 }
@@ -95,7 +98,7 @@ func (e *PortConflict) Error() string {
 type portHolder struct {
 	name  string // namespace/name
 	ports []HostPort
-	ip    net.IP // nil until published
+	ips   []net.IP // nil until published
 }
 
 // protoPort is what two hostPorts must share to clash.

@@ -2,6 +2,7 @@ package netsetup
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -47,13 +48,18 @@ func uint32ToIP(a uint32) net.IP {
 	return net.IPv4(byte(a>>24), byte(a>>16), byte(a>>8), byte(a)).To4()
 }
 
-// allocate reserves the lowest free address after the gateway for owner: the file
+// allocate reserves the lowest free IPv4 address after the gateway for owner: the file
 // IPAMDir/<ip>, created with O_EXCL, holds the owner id.
 func (n *Network) allocate(owner string) (net.IP, error) {
 	gw, last, err := n.hostRange()
 	if err != nil {
 		return nil, fmt.Errorf("allocate address for %q: %w", owner, err)
 	}
+	return n.allocateIn(owner, n.Subnet, uint32ToIP(gw+1), uint32ToIP(last))
+}
+
+// allocateIn reserves the lowest free address of first..last (of subnet, for messages) for owner.
+func (n *Network) allocateIn(owner string, subnet *net.IPNet, first, last net.IP) (net.IP, error) {
 	if owner == "" || strings.ContainsAny(owner, "\n/") {
 		return nil, fmt.Errorf("allocate address: invalid owner %q", owner)
 	}
@@ -64,8 +70,7 @@ func (n *Network) allocate(owner string) (net.IP, error) {
 	if err != nil {
 		return nil, err
 	}
-	for a := gw + 1; a <= last; a++ {
-		ip := uint32ToIP(a)
+	for ip := first; bytes.Compare(ip, last) <= 0; ip = nextIP(ip) {
 		if used[ip.String()] {
 			continue
 		}
@@ -78,7 +83,19 @@ func (n *Network) allocate(owner string) (net.IP, error) {
 		}
 		return ip, nil
 	}
-	return nil, fmt.Errorf("allocate address for %q in %s: %w", owner, n.Subnet, ErrSubnetExhausted)
+	return nil, fmt.Errorf("allocate address for %q in %s: %w", owner, subnet, ErrSubnetExhausted)
+}
+
+// nextIP is ip plus one (same length; the last address wraps to the first).
+func nextIP(ip net.IP) net.IP {
+	out := slices.Clone(ip)
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i]++
+		if out[i] != 0 {
+			break
+		}
+	}
+	return out
 }
 
 func (n *Network) reserve(ip net.IP, owner string) error {
@@ -131,7 +148,7 @@ func (n *Network) Leases() []Lease {
 	return out
 }
 
-// owned lists the addresses of the subnet held by owner, lowest first: those the lease index
+// owned lists the addresses of the subnets held by owner, IPv4 first, each family's lowest first: those the lease index
 // names for owner whose file still says so.
 func (n *Network) owned(owner string) ([]net.IP, error) {
 	names, err := n.leases.candidates(n.IPAMDir, owner)
@@ -140,9 +157,12 @@ func (n *Network) owned(owner string) ([]net.IP, error) {
 	}
 	var ips []net.IP
 	for _, name := range names {
-		ip := net.ParseIP(name).To4()
-		if ip == nil || n.Subnet == nil || !n.Subnet.Contains(ip) {
+		ip := net.ParseIP(name)
+		if ip == nil || !n.inSubnets(ip) {
 			continue
+		}
+		if ip4 := ip.To4(); ip4 != nil {
+			ip = ip4
 		}
 		holder, err := os.ReadFile(filepath.Join(n.IPAMDir, name))
 		if err == nil && string(holder) == owner {
@@ -151,7 +171,9 @@ func (n *Network) owned(owner string) ([]net.IP, error) {
 			n.leases.remove(owner, name)
 		}
 	}
-	slices.SortFunc(ips, func(a, b net.IP) int { return bytes.Compare(a, b) })
+	slices.SortFunc(ips, func(a, b net.IP) int { // IPv4 first, then each family's lowest
+		return cmp.Or(cmp.Compare(len(a), len(b)), bytes.Compare(a, b))
+	})
 	return ips, nil
 }
 

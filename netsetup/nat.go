@@ -17,7 +17,8 @@ import (
 // publishes every recovered pod again); tableLinger after the last one's release, or at once
 // on Settle, it is deleted.
 type NAT struct {
-	Subnet *net.IPNet
+	Subnet  *net.IPNet
+	Subnet6 *net.IPNet // a dual-stack network's IPv6 subnet (NAT66, IPv6 hostPorts); nil: none
 	// Logf reports what NAT changed on the node (the table, sysctls); nil: nothing is said.
 	Logf func(format string, args ...any)
 	// OnTable runs when NAT creates its table (the first pod): the sysctls pods need.
@@ -60,8 +61,9 @@ func (n *NAT) Reserve(owner, holder string, ports []HostPort) error {
 	return nil
 }
 
-// Publish makes the table if it is missing and maps owner's reserved hostPorts to ip.
-func (n *NAT) Publish(owner string, ip net.IP) error {
+// Publish makes the table if it is missing and maps owner's reserved hostPorts to its
+// addresses, ips (one per family).
+func (n *NAT) Publish(owner string, ips []net.IP) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	h := n.holders[owner]
@@ -72,20 +74,20 @@ func (n *NAT) Publish(owner string, ip net.IP) error {
 	if err := n.ensureLocked(); err != nil {
 		return err
 	}
-	if len(h.ports) > 0 && ip.To4() == nil {
-		return fmt.Errorf("publish hostPorts of %s: pod address %s is not IPv4", owner, ip)
+	if err := checkFamilies(h.ports, ips); err != nil {
+		return fmt.Errorf("publish hostPorts of %s: %w", owner, err)
 	}
-	err := n.elementsLocked(h.ports, ip, true)
+	err := n.elementsLocked(h.ports, ips, true)
 	if errors.Is(err, unix.ENOENT) { // the table went behind podd's back (nft flush ruleset)
 		err = n.rebuildLocked()
 		if err == nil {
-			err = n.elementsLocked(h.ports, ip, true)
+			err = n.elementsLocked(h.ports, ips, true)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("publish hostPorts of %s: %w", owner, err)
 	}
-	h.ip = ip
+	h.ips = ips
 	return nil
 }
 
@@ -97,10 +99,10 @@ func (n *NAT) rebuildLocked() error {
 		return err
 	}
 	for _, h := range n.holders {
-		if h.ip == nil {
+		if h.ips == nil {
 			continue
 		}
-		if err := n.elementsLocked(h.ports, h.ip, true); err != nil {
+		if err := n.elementsLocked(h.ports, h.ips, true); err != nil {
 			return err
 		}
 	}
@@ -118,8 +120,8 @@ func (n *NAT) Release(owner string) error {
 		n.taken.remove(owner, h.ports)
 	}
 	var err error
-	if h != nil && h.ip != nil && n.up {
-		if err = n.elementsLocked(h.ports, h.ip, false); err != nil {
+	if h != nil && h.ips != nil && n.up {
+		if err = n.elementsLocked(h.ports, h.ips, false); err != nil {
 			err = fmt.Errorf("unpublish hostPorts of %s: %w", owner, err)
 		}
 	}
@@ -208,14 +210,18 @@ func (n *NAT) ensureLocked() error {
 	if err != nil {
 		return err
 	}
-	if err := addTable(c, n.Subnet); err != nil {
+	if err := addTable(c, n.Subnet, n.Subnet6); err != nil {
 		return err
 	}
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("create nftables table inet %s: %w", tableName, err)
 	}
 	n.up = true
-	n.logf("nftables table inet %s: masquerade for %s leaving it, hostPort DNAT", tableName, n.Subnet)
+	subnets := n.Subnet.String()
+	if n.Subnet6 != nil {
+		subnets += " and " + n.Subnet6.String()
+	}
+	n.logf("nftables table inet %s: masquerade for %s leaving it, hostPort DNAT", tableName, subnets)
 	if n.OnTable != nil {
 		n.OnTable()
 	}
@@ -223,14 +229,19 @@ func (n *NAT) ensureLocked() error {
 }
 
 // addTable queues the table's (re)creation on c: add (so the delete finds it), delete, add
-// with its maps, chains and rules.
-func addTable(c *nftables.Conn, subnet *net.IPNet) error {
+// with its maps, chains and rules; subnet6 (nil: none) adds the IPv6 ones.
+func addTable(c *nftables.Conn, subnet, subnet6 *net.IPNet) error {
 	t := natTable()
 	c.AddTable(t)
 	c.DelTable(t)
 	c.AddTable(t)
 	byIP, anyIP := natSets(t)
-	for _, s := range []*nftables.Set{byIP, anyIP} {
+	sets := []*nftables.Set{byIP, anyIP}
+	byIP6, anyIP6 := natSets6(t)
+	if subnet6 != nil {
+		sets = append(sets, byIP6, anyIP6)
+	}
+	for _, s := range sets {
 		if err := c.AddSet(s, nil); err != nil {
 			return fmt.Errorf("nftables map %s: %w", s.Name, err)
 		}
@@ -238,6 +249,12 @@ func addTable(c *nftables.Conn, subnet *net.IPNet) error {
 	chains, err := natChains(t, subnet, byIP, anyIP)
 	if err != nil {
 		return err
+	}
+	if subnet6 != nil {
+		rules6 := natRules6(subnet6, byIP6, anyIP6)
+		for i, ch := range chains {
+			chains[i].rules = append(ch.rules, rules6[ch.chain.Name]...)
+		}
 	}
 	for _, ch := range chains {
 		c.AddChain(ch.chain)
@@ -248,8 +265,9 @@ func addTable(c *nftables.Conn, subnet *net.IPNet) error {
 	return nil
 }
 
-// elementsLocked adds (or deletes) the map elements of ports to ip, in one transaction.
-func (n *NAT) elementsLocked(ports []HostPort, ip net.IP, add bool) error {
+// elementsLocked adds (or deletes) the map elements of ports to ips (one per family), in one
+// transaction.
+func (n *NAT) elementsLocked(ports []HostPort, ips []net.IP, add bool) error {
 	if len(ports) == 0 {
 		return nil
 	}
@@ -258,15 +276,21 @@ func (n *NAT) elementsLocked(ports []HostPort, ip net.IP, add bool) error {
 		return err
 	}
 	byIP, anyIP := natSets(natTable())
-	sets := map[string]*nftables.Set{byIP.Name: byIP, anyIP.Name: anyIP}
+	byIP6, anyIP6 := natSets6(natTable())
+	sets := map[string]*nftables.Set{byIP.Name: byIP, anyIP.Name: anyIP, byIP6.Name: byIP6, anyIP6.Name: anyIP6}
+	op := c.SetAddElements
+	if !add {
+		op = c.SetDeleteElements
+	}
 	for _, hp := range ports {
-		name, el := portElement(hp, ip)
-		op := c.SetAddElements
-		if !add {
-			op = c.SetDeleteElements
-		}
-		if err := op(sets[name], []nftables.SetElement{el}); err != nil {
-			return err
+		for _, ip := range ips {
+			name, el, ok := portElements(hp, ip)
+			if !ok {
+				continue
+			}
+			if err := op(sets[name], []nftables.SetElement{el}); err != nil {
+				return err
+			}
 		}
 	}
 	return c.Flush()

@@ -22,7 +22,7 @@ func BenchmarkHostPortChurn(b *testing.B) {
 				if err := n.Reserve(owner, owner, []HostPort{{Protocol: "TCP", HostPort: uint16(20000 + i), PodPort: 80}}); err != nil {
 					b.Fatal(err)
 				}
-				if err := n.Publish(owner, ip); err != nil {
+				if err := n.Publish(owner, []net.IP{ip}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -34,7 +34,7 @@ func BenchmarkHostPortChurn(b *testing.B) {
 				if err := n.Reserve("churn", "default/churn", ports); err != nil {
 					b.Fatal(err)
 				}
-				if err := n.Publish("churn", ip); err != nil {
+				if err := n.Publish("churn", []net.IP{ip}); err != nil {
 					b.Fatal(err)
 				}
 				if err := n.Release("churn"); err != nil {

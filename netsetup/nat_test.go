@@ -182,14 +182,14 @@ func attachPublished(t *testing.T, n *Network, owner, holder string, ports ...Ho
 		t.Fatal(err)
 	}
 	pod := newPodNS(t, holder)
-	ip, err := n.Attach(pod, owner)
+	ips, err := n.Attach(pod, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Publish(owner, ip); err != nil {
+	if err := n.Publish(owner, ips); err != nil {
 		t.Fatal(err)
 	}
-	return pod, ip
+	return pod, ips[0]
 }
 
 // TestEgressAndHostPorts: a pod reaches an outside address, masqueraded to the node's; its
@@ -319,13 +319,13 @@ func TestNATRestart(t *testing.T) {
 	if err := again.Reserve(natOwnerA, "default/a", []HostPort{hp(18081)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := again.Publish(natOwnerA, ipA); err != nil {
+	if err := again.Publish(natOwnerA, []net.IP{ipA}); err != nil {
 		t.Fatal(err)
 	}
 	if got := mapElements(t); got != 1 {
 		t.Fatalf("%d elements after the restart, want a's 1:\n%s", got, nftList(t))
 	}
-	if err := again.Publish(natOwnerA, ipA); err != nil {
+	if err := again.Publish(natOwnerA, []net.IP{ipA}); err != nil {
 		t.Fatalf("Publish again (idempotent): %v", err)
 	}
 	again.Release(natOwnerB) // the orphan's cleanup

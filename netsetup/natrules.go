@@ -37,12 +37,12 @@ const (
 	chainPost   = "postrouting"
 )
 
-// Registers as nft uses them: 1 is the first 16-byte register; 9 and 10 are the 32-bit
-// registers after its first 4 bytes (a concatenation puts each field in its own 4 bytes).
+// Registers as nft uses them: 1 is the first 16-byte register; 8 is the 32-bit register of its
+// first 4 bytes and 9 the one after (a concatenation puts each field in its own 4 bytes).
 const (
-	reg1  = 1
-	reg9  = 9
-	reg10 = 10
+	reg1 = 1
+	reg8 = 8
+	reg9 = 9
 )
 
 // ipsDstNAT is IPS_DST_NAT of a conntrack entry's status: the connection was DNATed.
@@ -85,8 +85,8 @@ func natChains(t *nftables.Table, subnet *net.IPNet, byIP, anyIP *nftables.Set) 
 	jump := [][]expr.Any{cat(ipv4Only(), localDaddr(), verdict(expr.VerdictJump, chainPorts))}
 	return []natChain{
 		{chain: &nftables.Chain{Table: t, Name: chainPorts}, rules: [][]expr.Any{
-			cat(ipv4Only(), dnatByMap(byIP, true)),
-			cat(ipv4Only(), dnatByMap(anyIP, false)),
+			cat(ipv4Only(), dnatByMap(byIP, true, familyIPv4)),
+			cat(ipv4Only(), dnatByMap(anyIP, false, familyIPv4)),
 		}},
 		{chain: base(chainPre, nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest), rules: jump},
 		{chain: base(chainOutput, nftables.ChainHookOutput, nftables.ChainPriorityNATDest), rules: jump},
@@ -147,18 +147,32 @@ func ipPrefix(offset uint32, addr, mask net.IP, op expr.CmpOp) []expr.Any {
 	}
 }
 
-// dnatByMap: dnat ip to meta l4proto [. ip daddr] . th dport map @set.
-func dnatByMap(set *nftables.Set, withDaddr bool) []expr.Any {
+// addrFamily is what a family's rules differ by: its nfproto, where the destination address is
+// in the network header and how long it is.
+type addrFamily struct {
+	nfproto       byte
+	daddr, length uint32
+}
+
+var (
+	familyIPv4 = addrFamily{unix.NFPROTO_IPV4, 16, 4}
+	familyIPv6 = addrFamily{unix.NFPROTO_IPV6, 24, 16}
+)
+
+// dnatByMap: dnat ip[6] to meta l4proto [. ip[6] daddr] . th dport map @set. A concatenation
+// puts each field in its own 32-bit registers from reg8 (reg1's first 4 bytes): the protocol in
+// reg8, the address from reg9, then the port; the value's address from reg8, then its port.
+func dnatByMap(set *nftables.Set, withDaddr bool, f addrFamily) []expr.Any {
 	out := []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1}}
 	portReg := uint32(reg9)
 	if withDaddr {
-		out = append(out, &expr.Payload{DestRegister: reg9, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4})
-		portReg = reg10
+		out = append(out, &expr.Payload{DestRegister: reg9, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddr, Len: f.length})
+		portReg = reg9 + f.length/4
 	}
 	return append(out,
 		&expr.Payload{DestRegister: portReg, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
 		&expr.Lookup{SourceRegister: reg1, SetName: set.Name, SetID: set.ID, DestRegister: reg1, IsDestRegSet: true},
-		&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg1, RegProtoMin: reg9, Specified: true},
+		&expr.NAT{Type: expr.NATTypeDestNAT, Family: uint32(f.nfproto), RegAddrMin: reg1, RegProtoMin: reg8 + f.length/4, Specified: true},
 	)
 }
 

@@ -144,6 +144,7 @@ func TestParseHostPort(t *testing.T) {
 		host, ctr      int32
 		wantField, has string
 		wantIP         net.IP
+		ipv6           bool
 	}{
 		{proto: "TCP", host: 80, ctr: 8080},
 		{proto: "UDP", ip: "0.0.0.0", host: 53, ctr: 53},
@@ -153,8 +154,10 @@ func TestParseHostPort(t *testing.T) {
 		{proto: "TCP", host: 0, ctr: 80, ip: "192.0.2.1", wantField: f + ".hostPort", has: "between 1"},
 		{proto: "TCP", ip: "nope", host: 80, ctr: 80, wantField: f + ".hostIP", has: "not an IP"},
 		{proto: "TCP", ip: "fd00::1", host: 80, ctr: 80, wantField: f + ".hostIP", has: "IPv4"},
+		{proto: "TCP", ip: "fd00::1", host: 80, ctr: 80, ipv6: true, wantIP: net.ParseIP("fd00::1")},
+		{proto: "TCP", ip: "::", host: 80, ctr: 80, ipv6: true},
 	} {
-		hp, err := ParseHostPort(f, c.proto, c.ip, c.host, c.ctr)
+		hp, err := ParseHostPort(f, c.proto, c.ip, c.host, c.ctr, c.ipv6)
 		if c.wantField != "" {
 			if err == nil || err.Field != c.wantField || !strings.Contains(err.Detail, c.has) {
 				t.Errorf("%+v: %v, want an error on %s saying %q", c, err, c.wantField, c.has)

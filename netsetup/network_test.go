@@ -102,10 +102,11 @@ func TestAttach(t *testing.T) {
 	requireNS(t)
 	n := newNetwork(t)
 	pod := newPodNS(t, "web-0")
-	ip, err := n.Attach(pod, testOwner)
+	ips, err := n.Attach(pod, testOwner)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ip := ips[0]
 	if ip.String() != "10.77.0.2" {
 		t.Fatalf("Attach = %s, want 10.77.0.2", ip)
 	}
@@ -148,10 +149,11 @@ func TestTCPIntoPod(t *testing.T) {
 	requireNS(t)
 	n := newNetwork(t)
 	pod := newPodNS(t, "web-0")
-	ip, err := n.Attach(pod, tcpOwner)
+	ips, err := n.Attach(pod, tcpOwner)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ip := ips[0]
 	// The listening socket belongs to the netns of the thread that made it: the pod's.
 	var ln net.Listener
 	err = pod.Do(func() (err error) {
@@ -187,10 +189,11 @@ func TestReleaseAndReattach(t *testing.T) {
 	requireNS(t)
 	n := newNetwork(t)
 	pod := newPodNS(t, "web-0")
-	ip, err := n.Attach(pod, releaseOwner)
+	ips, err := n.Attach(pod, releaseOwner)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ip := ips[0]
 	if err := n.Release(releaseOwner); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +210,7 @@ func TestReleaseAndReattach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !again.Equal(ip) {
+	if len(again) != 1 || !again[0].Equal(ip) {
 		t.Fatalf("second Attach = %s, want the released %s", again, ip)
 	}
 }

@@ -14,10 +14,11 @@ type Namespaces interface {
 	Remove(dir string) error
 }
 
-// Addresses is a sandbox's network attachment: an address and a veth to the bridge for owner
-// (the pod uid), released on teardown. *Network is the real one.
+// Addresses is a sandbox's network attachment: an address (one per family on a dual-stack
+// network, in status order) and a veth to the bridge for owner (the pod uid), released on
+// teardown. *Network is the real one.
 type Addresses interface {
-	Attach(ns *PodNS, owner string) (net.IP, error)
+	Attach(ns *PodNS, owner string) ([]net.IP, error)
 	Release(owner string) error
 	Leases() []Lease
 }

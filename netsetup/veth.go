@@ -30,15 +30,12 @@ func vethName(owner string) (string, error) {
 	return "vp" + strings.ToLower(owner[:8]), nil
 }
 
-// Attach allocates an address for owner (the pod uid) and connects the pod to the bridge with a
-// veth pair: the host end "vp"+owner[:8] on the bridge, the pod end "eth0" with the address and
-// a default route via the gateway. On failure it releases what it made.
-func (n *Network) Attach(pod *PodNS, owner string) (_ net.IP, err error) {
+// Attach allocates an address for owner (the pod uid), and an IPv6 one on a dual-stack network,
+// and connects the pod to the bridge with a veth pair: the host end "vp"+owner[:8] on the bridge,
+// the pod end "eth0" with the addresses and default routes via the gateways. It returns the
+// addresses in status order (IPv4 first unless IPv6First). On failure it releases what it made.
+func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 	name, err := vethName(owner)
-	if err != nil {
-		return nil, err
-	}
-	gw, err := n.gateway()
 	if err != nil {
 		return nil, err
 	}
@@ -46,23 +43,64 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ net.IP, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("find bridge %q: %w", n.Bridge, err)
 	}
-	ip, err := n.allocate(owner)
+	addrs, err := n.allocateAll(owner)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			n.free(ip, owner)
+			for _, a := range addrs {
+				n.free(a.ip, owner)
+			}
 		}
 	}()
 	if err := createVeth(name, br, pod); err != nil {
 		return nil, err
 	}
-	if err := pod.Do(func() error { return configurePodIf(ip, gw) }); err != nil {
+	if err := pod.Do(func() error { return configurePodIf(addrs) }); err != nil {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
-	return ip, nil
+	ips := []net.IP{addrs[0].ip}
+	if len(addrs) > 1 && n.IPv6First {
+		ips = []net.IP{addrs[1].ip, addrs[0].ip}
+	} else if len(addrs) > 1 {
+		ips = append(ips, addrs[1].ip)
+	}
+	return ips, nil
+}
+
+// podAddr is one of a pod's addresses and the gateway (with the subnet's mask) it routes by.
+type podAddr struct {
+	ip net.IP
+	gw *net.IPNet
+}
+
+// allocateAll reserves owner's IPv4 address, then its IPv6 one on a dual-stack network; on
+// failure it frees what it reserved.
+func (n *Network) allocateAll(owner string) ([]podAddr, error) {
+	gw, err := n.gateway()
+	if err != nil {
+		return nil, err
+	}
+	ip, err := n.allocate(owner)
+	if err != nil {
+		return nil, err
+	}
+	addrs := []podAddr{{ip, gw}}
+	if n.Subnet6 == nil {
+		return addrs, nil
+	}
+	gw6, err := n.gateway6()
+	var ip6 net.IP
+	if err == nil {
+		ip6, err = n.allocate6(owner)
+	}
+	if err != nil {
+		n.free(ip, owner)
+		return nil, err
+	}
+	return append(addrs, podAddr{ip6, gw6}), nil
 }
 
 // createVeth creates the pair with the host end up on the bridge and its peer "eth0" made
@@ -123,8 +161,10 @@ func noLinkLocal(link netlink.Link) error {
 	return nil
 }
 
-// configurePodIf runs in the pod's network namespace: eth0 up with ip, default route via gw.
-func configurePodIf(ip net.IP, gw *net.IPNet) error {
+// configurePodIf runs in the pod's network namespace: eth0 up with the addresses, a default
+// route via each one's gateway. IPv6 ones are added without duplicate address detection (podd's
+// IPAM owns the subnet), so they are usable at once, as the link has no link-local address.
+func configurePodIf(addrs []podAddr) error {
 	link, err := netlink.LinkByName(podIfName)
 	if err != nil {
 		return fmt.Errorf("find %q: %w", podIfName, err)
@@ -135,13 +175,18 @@ func configurePodIf(ip net.IP, gw *net.IPNet) error {
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("set %q up: %w", podIfName, err)
 	}
-	addr := &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: gw.Mask}}
-	if err := netlink.AddrAdd(link, addr); err != nil {
-		return fmt.Errorf("add address %s to %q: %w", addr.IPNet, podIfName, err)
-	}
-	route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw.IP}
-	if err := netlink.RouteAdd(route); err != nil {
-		return fmt.Errorf("add default route via %s on %q: %w", gw.IP, podIfName, err)
+	for _, a := range addrs {
+		addr := &netlink.Addr{IPNet: &net.IPNet{IP: a.ip, Mask: a.gw.Mask}}
+		if a.ip.To4() == nil {
+			addr.Flags = unix.IFA_F_NODAD
+		}
+		if err := netlink.AddrAdd(link, addr); err != nil {
+			return fmt.Errorf("add address %s to %q: %w", addr.IPNet, podIfName, err)
+		}
+		route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: a.gw.IP}
+		if err := netlink.RouteAdd(route); err != nil {
+			return fmt.Errorf("add default route via %s on %q: %w", a.gw.IP, podIfName, err)
+		}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/podd/podd/configobj"
 	"github.com/podd/podd/internal/invalid"
 	"github.com/podd/podd/mounts"
+	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/rootfs/overlay"
@@ -176,9 +177,9 @@ func subPath(vm *corev1.VolumeMount, env []string) (string, error) {
 // bridge's address, the node's address as the pod sees it).
 func (p *pod) podFacts() configobj.PodFacts {
 	host, _ := os.Hostname()
-	f := configobj.PodFacts{NodeName: host, PodIP: p.ip}
-	if _, n, err := net.ParseCIDR(p.rt.opts.PodCIDR); err == nil && p.rt.net != nil {
-		gw := n.IP.To4()
+	f := configobj.PodFacts{NodeName: host, PodIP: p.ip, PodIPs: p.podIPs()}
+	if cidrs, err := netsetup.ParsePodCIDRs(p.rt.opts.PodCIDRs); err == nil && p.rt.net != nil {
+		gw := cidrs.V4.IP.To4()
 		if gw != nil {
 			gw = append(net.IP{}, gw...)
 			gw[3]++

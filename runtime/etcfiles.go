@@ -42,11 +42,11 @@ func (s *sandbox) hostsFile() []byte {
 		node, _ := os.ReadFile("/etc/hosts") // none: the header and aliases alone
 		return hostNetworkHosts(node, s.netSpec.aliases)
 	}
-	ip := s.ip
-	if ip == "" {
-		ip = "127.0.1.1"
+	ips := s.podIPs()
+	if len(ips) == 0 {
+		ips = []string{"127.0.1.1"}
 	}
-	return managedHosts([]string{ip}, s.hostName, s.netSpec.domain, s.netSpec.aliases)
+	return managedHosts(ips, s.hostName, s.netSpec.domain, s.netSpec.aliases)
 }
 
 // etcBinds are the managed files a container gets, except where it mounts a volume itself.

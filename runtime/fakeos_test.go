@@ -130,7 +130,7 @@ func (f fakeNS) Remove(dir string) error {
 // fakeNet hands out 10.77.0.2 and up.
 type fakeNet struct{ h *fakeHost }
 
-func (f fakeNet) Attach(ns *netsetup.PodNS, owner string) (net.IP, error) {
+func (f fakeNet) Attach(ns *netsetup.PodNS, owner string) ([]net.IP, error) {
 	if err := f.h.call("net.attach", owner); err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (f fakeNet) Attach(ns *netsetup.PodNS, owner string) (net.IP, error) {
 	f.h.nextIP++
 	ip := net.IPv4(10, 77, 0, byte(1+f.h.nextIP))
 	f.h.leases[ip.String()] = owner
-	return ip, nil
+	return []net.IP{ip}, nil
 }
 
 func (f fakeNet) Release(owner string) error {

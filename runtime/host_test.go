@@ -88,7 +88,7 @@ func TestNewAndTheRootLock(t *testing.T) {
 	if c := rt.Controllers(); !c["cpu"] {
 		t.Errorf("controllers %v", c)
 	}
-	rt.opts.Bridge, rt.opts.PodCIDR = "podd0", "not-a-cidr"
+	rt.opts.Bridge, rt.opts.PodCIDRs = "podd0", []string{"not-a-cidr"}
 	if err := rt.setupNetwork(); err == nil || !strings.Contains(err.Error(), "--pod-cidr") {
 		t.Errorf("bad --pod-cidr: %v", err)
 	}

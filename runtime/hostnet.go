@@ -52,7 +52,7 @@ func (s *sandbox) createHostNetNamespaces() error {
 		return fmt.Errorf("pod namespaces: %w", err)
 	}
 	s.ns = ns
-	s.ip = nodeIP()
+	s.ip, s.ips = nodeIP(), nil
 	return s.writeEtcFiles()
 }
 

@@ -12,8 +12,8 @@ import (
 )
 
 // podHostPorts lists the containers' ports that have a hostPort, or the first one podd cannot
-// publish.
-func podHostPorts(obj *corev1.Pod) ([]netsetup.HostPort, error) {
+// publish; ipv6: the pod network is dual-stack (IPv6 hostIPs allowed).
+func podHostPorts(obj *corev1.Pod, ipv6 bool) ([]netsetup.HostPort, error) {
 	if obj.Spec.HostNetwork {
 		return nil, nil // its processes bind the node's ports themselves: nothing to map
 	}
@@ -24,7 +24,7 @@ func podHostPorts(obj *corev1.Pod) ([]netsetup.HostPort, error) {
 				continue
 			}
 			field := fmt.Sprintf("spec.containers[%d].ports[%d]", i, j)
-			hp, ferr := netsetup.ParseHostPort(field, string(p.Protocol), p.HostIP, p.HostPort, p.ContainerPort)
+			hp, ferr := netsetup.ParseHostPort(field, string(p.Protocol), p.HostIP, p.HostPort, p.ContainerPort, ipv6)
 			if ferr != nil {
 				return nil, invalid.Pod(obj.Name, ferr.Error(), invalid.Field(ferr.Field, ferr.Detail))
 			}
@@ -67,14 +67,19 @@ func (s *sandbox) publishPorts() error {
 	if !ok || s.netSpec.hostNetwork {
 		return nil
 	}
-	ip := net.ParseIP(s.ip)
-	if ip == nil && len(s.ports) == 0 {
+	var ips []net.IP
+	for _, a := range s.podIPs() {
+		if ip := net.ParseIP(a); ip != nil {
+			ips = append(ips, ip)
+		}
+	}
+	if len(ips) == 0 && len(s.ports) == 0 {
 		return nil // a pod recorded without an address: nothing to publish
 	}
-	if ip == nil {
+	if len(ips) == 0 {
 		return fmt.Errorf("pod network: publish hostPorts: the pod has no address")
 	}
-	if err := hp.Publish(s.id, ip); err != nil {
+	if err := hp.Publish(s.id, ips); err != nil {
 		return fmt.Errorf("pod network: %w", err)
 	}
 	return nil

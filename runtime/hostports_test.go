@@ -33,10 +33,10 @@ func (p *portsNet) Reserve(owner, holder string, ports []netsetup.HostPort) erro
 	return nil
 }
 
-func (p *portsNet) Publish(owner string, ip net.IP) error {
+func (p *portsNet) Publish(owner string, ips []net.IP) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.published[owner] = ip
+	p.published[owner] = ips[0]
 	return nil
 }
 
@@ -129,12 +129,12 @@ func newPortsNet(h *fakeHost) *portsNet {
 func TestHostNetworkPortsNotMapped(t *testing.T) {
 	pod := &corev1.Pod{Spec: corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{{
 		Name: "web", Ports: []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 8080, Protocol: corev1.ProtocolTCP}}}}}}
-	ports, err := podHostPorts(pod)
+	ports, err := podHostPorts(pod, false)
 	if err != nil || len(ports) != 0 {
 		t.Fatalf("hostNetwork pod: ports %v, %v; want none", ports, err)
 	}
 	pod.Spec.HostNetwork = false
-	if ports, err := podHostPorts(pod); err != nil || len(ports) != 1 {
+	if ports, err := podHostPorts(pod, false); err != nil || len(ports) != 1 {
 		t.Fatalf("pod network: ports %v, %v; want the one", ports, err)
 	}
 }

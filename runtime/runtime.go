@@ -20,7 +20,6 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -42,13 +41,13 @@ import (
 
 // Options are podd's directories and limits.
 type Options struct {
-	Root       string // state: pods, images, ipam
-	Run        string // runtime: socket, pinned namespaces
-	LogDir     string // container logs (/var/log/pods)
-	CgroupRoot string // podd's cgroup subtree
-	Bridge     string // host bridge name; "" disables pod networking
-	PodCIDR    string // pod subnet
-	PidsLimit  int64  // pids.max of every pod
+	Root       string   // state: pods, images, ipam
+	Run        string   // runtime: socket, pinned namespaces
+	LogDir     string   // container logs (/var/log/pods)
+	CgroupRoot string   // podd's cgroup subtree
+	Bridge     string   // host bridge name; "" disables pod networking
+	PodCIDRs   []string // pod subnets (--pod-cidr): one IPv4, at most one IPv6 (dual-stack)
+	PidsLimit  int64    // pids.max of every pod
 	// LogMaxSize caps the disk a container run's log holds (0: DefaultLogMaxSize); LogMaxFiles
 	// is how many run files a container keeps (0: DefaultLogMaxFiles).
 	LogMaxSize  int64
@@ -218,11 +217,11 @@ func (rt *Runtime) setupNetwork() error {
 	if rt.opts.Bridge == "" {
 		return nil
 	}
-	_, subnet, err := net.ParseCIDR(rt.opts.PodCIDR)
+	cidrs, err := netsetup.ParsePodCIDRs(rt.opts.PodCIDRs)
 	if err != nil {
-		return fmt.Errorf("--pod-cidr %q: %w", rt.opts.PodCIDR, err)
+		return err
 	}
-	n := &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: subnet,
+	n := &netsetup.Network{Bridge: rt.opts.Bridge, Subnet: cidrs.V4, Subnet6: cidrs.V6, IPv6First: cidrs.IPv6First,
 		IPAMDir: filepath.Join(rt.opts.Root, "ipam"), Uplinks: rt.opts.Uplinks, Logf: logf}
 	if err := os.MkdirAll(n.IPAMDir, 0o700); err != nil {
 		return err

@@ -32,6 +32,7 @@ type sandbox struct {
 	res      cgroupfs.Resources // the pod cgroup's
 	ns       *netsetup.PodNS    // nil until run (or recovered)
 	ip       string             // "" without pod network
+	ips      []string           // a dual-stack pod's addresses in status order (ip is the first); nil: ip alone
 	netSpec  podNetSpec         // hostNetwork, hosts and DNS (hostnet.go)
 	setup    cpuSetup           // the pod cgroup's cpu.max lifted while containers set up
 	fsGroup  *int64             // spec.securityContext.fsGroup: the group owning emptyDirs
@@ -45,7 +46,13 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 		hostName: sandboxHostname(obj), netSpec: podNetSpecOf(obj), volumes: obj.Spec.Volumes, res: rt.podResources(obj), ip: obj.Status.PodIP,
 		logs:    filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID))),
 		fsGroup: podFSGroup(obj), meta: &corev1.Pod{ObjectMeta: *obj.ObjectMeta.DeepCopy(), Spec: *obj.Spec.DeepCopy()}}
-	s.ports, s.portsErr = podHostPorts(obj)
+	if len(obj.Status.PodIPs) > 1 {
+		for _, ip := range obj.Status.PodIPs {
+			s.ips = append(s.ips, ip.IP)
+		}
+	}
+	n, _ := rt.net.(*netsetup.Network)
+	s.ports, s.portsErr = podHostPorts(obj, n != nil && n.Subnet6 != nil)
 	return s
 }
 
@@ -91,12 +98,29 @@ func (s *sandbox) attachNetwork() error {
 	if s.rt.net == nil {
 		return nil
 	}
-	ip, err := s.rt.net.Attach(s.ns, s.id)
+	ips, err := s.rt.net.Attach(s.ns, s.id)
 	if err != nil {
 		return fmt.Errorf("pod network: %w", err)
 	}
-	s.ip = ip.String()
+	s.ip, s.ips = ips[0].String(), nil
+	if len(ips) > 1 {
+		for _, ip := range ips {
+			s.ips = append(s.ips, ip.String())
+		}
+	}
 	return s.publishPorts()
+}
+
+// podIPs are the pod's addresses in status order (kubelet's: one per family, the primary
+// family's first), none without a pod network.
+func (s *sandbox) podIPs() []string {
+	if len(s.ips) > 0 {
+		return s.ips
+	}
+	if s.ip != "" {
+		return []string{s.ip}
+	}
+	return nil
 }
 
 func (s *sandbox) createCgroup() error {

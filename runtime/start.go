@@ -207,7 +207,10 @@ func (p *pod) setPodIP() {
 	}
 	p.mu.Lock()
 	p.obj.Status.PodIP = p.ip
-	p.obj.Status.PodIPs = []corev1.PodIP{{IP: p.ip}}
+	p.obj.Status.PodIPs = nil
+	for _, ip := range p.podIPs() {
+		p.obj.Status.PodIPs = append(p.obj.Status.PodIPs, corev1.PodIP{IP: ip})
+	}
 	p.mu.Unlock()
 }
 

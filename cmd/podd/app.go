@@ -4,12 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/runtime"
 	"github.com/urfave/cli/v2"
@@ -27,7 +27,7 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "socket", Usage: "API socket (default RUN-DIR/podd.sock)"},
 			&cli.StringFlag{Name: "cgroup-root", Usage: "podd's cgroup v2 subtree (default <cgroup2 mount>/podd)"},
 			&cli.StringFlag{Name: "bridge", Value: "podd0", Usage: "host bridge for pod networking (\"\" to give pods only loopback)"},
-			&cli.StringFlag{Name: "pod-cidr", Value: "10.77.0.0/16", Usage: "pod IP range; the bridge takes the first address"},
+			&cli.StringSliceFlag{Name: "pod-cidr", Value: cli.NewStringSlice("10.77.0.0/16"), Usage: "pod IP range; the bridge takes the first address (twice, one IPv4 and one IPv6 range such as fd77::/64, for dual-stack pods: the first one's family is their podIP's)"},
 			&cli.StringSliceFlag{Name: "uplink", Usage: "interface pods' egress leaves by, where podd enables IPv4 forwarding with the bridge's (default: the IPv4 default routes' interfaces)"},
 			&cli.BoolFlag{Name: "cleanup", Usage: "delete podd's nftables table (inet podd) and exit; refused while a podd runs on --root"},
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
@@ -56,7 +56,7 @@ func app(isInit bool) *cli.App {
 func options(c *cli.Context) (runtime.Options, error) {
 	o := runtime.Options{
 		Root: c.String("root"), Run: c.String("run-dir"), LogDir: c.String("log-dir"),
-		CgroupRoot: c.String("cgroup-root"), Bridge: c.String("bridge"), PodCIDR: c.String("pod-cidr"),
+		CgroupRoot: c.String("cgroup-root"), Bridge: c.String("bridge"), PodCIDRs: c.StringSlice("pod-cidr"),
 		PidsLimit: c.Int64("pids-limit"), InsecureRegistries: c.StringSlice("insecure-registry"),
 		Uplinks: c.StringSlice("uplink"),
 		EBPF:    c.Bool("ebpf"),
@@ -128,7 +128,7 @@ var flagChecks = map[string]func(string) error{
 	"root": absPath, "run-dir": absPath, "log-dir": absPath, "socket": absPath,
 	"cgroup-root": absPath, "manifests": absPath, "run": absPath,
 	"pod-cidr": func(v string) error {
-		_, _, err := net.ParseCIDR(v)
+		_, err := netsetup.ParsePodCIDRs([]string{v})
 		return err
 	},
 	"container-log-max-size": checkLogMaxSizeFlag, "log-max-size": checkLogMaxSizeFlag,

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // TestManifestFiles: only *.yaml, *.yml and *.json regular files are applied.
@@ -77,5 +79,34 @@ func TestKernelFlags(t *testing.T) {
 		if !strings.Contains(report.String(), w) {
 			t.Errorf("report lacks %q:\n%s", w, report.String())
 		}
+	}
+}
+
+// TestPodCIDRFlags: --pod-cidr given replaces the default; given once per family it is
+// dual-stack, in order.
+func TestPodCIDRFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"10.77.0.0/16"}},
+		{[]string{"--pod-cidr=10.9.0.0/16"}, []string{"10.9.0.0/16"}},
+		{[]string{"--pod-cidr=fd77::/64", "--pod-cidr=10.9.0.0/16"}, []string{"fd77::/64", "10.9.0.0/16"}},
+	} {
+		a := app(false)
+		var got []string
+		a.Action = func(c *cli.Context) error {
+			o, err := options(c)
+			got = o.PodCIDRs
+			return err
+		}
+		if err := a.Run(append([]string{"podd", "--cgroup-root=/x"}, c.args...)); err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v: PodCIDRs %q, %v; want %q", c.args, got, err, c.want)
+		}
+	}
+	var report bytes.Buffer
+	if got := kernelFlags(app(true), []string{"--pod-cidr=10.9.0.0/16,fd77::/64", "--pod-cidr=fd77::/64"}, &report); len(got) != 1 ||
+		!strings.Contains(report.String(), "an IPv4 range is needed") {
+		t.Errorf("kernel flags kept %q, report %q", got, report.String())
 	}
 }

@@ -131,7 +131,7 @@ func serve(args []string) error {
 	} else {
 		mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	}
-	l, err := net.Listen("tcp", "0.0.0.0:"+args[0])
+	l, err := net.Listen("tcp", ":"+args[0]) // every address of both families, as most servers
 	if err != nil {
 		return err
 	}
