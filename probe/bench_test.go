@@ -71,8 +71,8 @@ type countJob struct {
 	finished chan struct{}
 }
 
-func (j *countJob) Run() {
-	if r := j.check.Check(context.Background(), j.target); r.Outcome != Success {
+func (j *countJob) Run(ctx context.Context) {
+	if r := j.check.Check(ctx, j.target); r.Outcome != Success {
 		j.failed.Add(1)
 	}
 	if j.done.Add(1) == j.n {

@@ -39,6 +39,7 @@ func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 }
 
 func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
+	Blocking(ctx) // a call waits for the server
 	addr, err := t.addr(ctx, "", c.port)
 	if err != nil {
 		return Failure, err.Error()

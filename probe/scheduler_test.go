@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -12,7 +13,7 @@ type recordJob struct {
 	ran  chan string
 }
 
-func (j recordJob) Run() { j.ran <- j.name }
+func (j recordJob) Run(context.Context) { j.ran <- j.name }
 
 // collect reads n runs, sorted.
 func collect(t *testing.T, ran chan string, n int) []string {
@@ -89,7 +90,8 @@ type blockJob struct {
 	ran           chan string
 }
 
-func (j blockJob) Run() {
+func (j blockJob) Run(ctx context.Context) {
+	Blocking(ctx)
 	n := j.running.Add(1)
 	for {
 		p := j.peak.Load()
@@ -147,4 +149,4 @@ func TestSchedulerFirstRunJitter(t *testing.T) {
 
 type noop struct{}
 
-func (noop) Run() {}
+func (noop) Run(context.Context) {}
