@@ -5,7 +5,6 @@ import (
 	"log"
 	"os"
 	"runtime"
-
 )
 
 // Sockets creates sockets inside network namespaces. A socket belongs to the namespace it was
