@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
+
+// The main thread is the main goroutine's alone, as in podd (cmd/podd/mainthread.go): probes
+// then never land on it and make their sockets on their own thread.
+func init() { runtime.LockOSThread() }
 
 // TestHelperServer is not a test: run by the benchmarks as a separate process (so that its CPU
 // is not counted as the prober's), it serves HTTP (or grpc.health.v1) on a loopback port it

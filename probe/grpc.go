@@ -29,7 +29,7 @@ type GRPCCheck struct {
 
 func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
-	ctx, m := withMeter(ctx)
+	ctx, m := withMeter(ctx, time.Time{})
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	o, out := c.check(ctx, t)

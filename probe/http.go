@@ -86,9 +86,7 @@ func newHTTPCheck(s *Sockets, g *corev1.HTTPGetAction, t *Target, timeout time.D
 
 func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
-	ctx, m := withMeter(ctx)
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	r := c.check(ctx, t)
 	r.Took = time.Since(start)
 	m.fill(&r, c.sockets.kernel)
@@ -128,7 +126,7 @@ func (c *HTTPCheck) check(ctx context.Context, t *Target) Result {
 // requestError reads as net/http's client error, which is what the kubelet's events show.
 func requestError(ctx context.Context, u *url.URL, err error) string {
 	// The connection's deadline is the context's: either may be seen first.
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		err = errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
 	}
 	return (&url.Error{Op: "Get", URL: u.String(), Err: err}).Error()
@@ -153,6 +151,7 @@ func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string)
 		return 0, nil, "", err
 	}
 	Blocking(ctx) // for the server to answer
+	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })() // cancelled: give up now
 	buf := respBufs.Get().(*[]byte)
 	defer respBufs.Put(buf)
 	res, err := readResponse(conn, *buf)
@@ -199,10 +198,9 @@ func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (conn, e
 		}
 		conn = tls.Client(nc, &tls.Config{InsecureSkipVerify: true, ServerName: u.Hostname()}) // #nosec: kubelet's choice
 	}
-	if d, ok := ctx.Deadline(); ok {
+	if d, ok := deadlineOf(ctx); ok {
 		_ = conn.SetDeadline(d)
 	}
-	context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if tc, ok := conn.(*tls.Conn); ok {
 		Blocking(ctx) // the handshake waits for the server
 		if err := tc.HandshakeContext(ctx); err != nil {

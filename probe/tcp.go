@@ -81,7 +81,7 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 
 // waitConnected waits for a non-blocking connect to finish or fail, until ctx's deadline.
 func waitConnected(ctx context.Context, f *os.File) error {
-	if d, ok := ctx.Deadline(); ok {
+	if d, ok := deadlineOf(ctx); ok {
 		_ = f.SetWriteDeadline(d)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = f.SetWriteDeadline(time.Unix(1, 0)) }) // cancelled: give up now
@@ -124,16 +124,14 @@ type TCPCheck struct {
 }
 
 func (c *TCPCheck) Check(ctx context.Context, t *Target) Result {
-	ctx, m := withMeter(ctx)
-	r := c.check(ctx, t)
+	start := time.Now()
+	ctx, m := withMeter(ctx, start.Add(c.timeout))
+	r := c.check(ctx, t, start)
 	m.fill(&r, c.sockets.kernel)
 	return r
 }
 
-func (c *TCPCheck) check(ctx context.Context, t *Target) Result {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+func (c *TCPCheck) check(ctx context.Context, t *Target, start time.Time) Result {
 	addr, err := t.addr(ctx, c.host, c.port)
 	if err != nil {
 		return Result{Outcome: Failure, Output: err.Error(), Took: time.Since(start)}
