@@ -31,10 +31,10 @@ func (d *Dialer) SetConnectTimes(k ConnectTimes) {
 type connectMeter struct {
 	deadline time.Time
 	mu       sync.Mutex
-	start  time.Time
-	took   time.Duration
-	cookie uint64
-	done   bool
+	start    time.Time
+	took     time.Duration
+	cookie   uint64
+	done     bool
 }
 
 type meterKey struct{}

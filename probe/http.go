@@ -150,7 +150,7 @@ func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string)
 	if _, err := conn.Write(req); err != nil {
 		return 0, nil, "", err
 	}
-	Blocking(ctx) // for the server to answer
+	Blocking(ctx)                                                                    // for the server to answer
 	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })() // cancelled: give up now
 	buf := respBufs.Get().(*[]byte)
 	defer respBufs.Put(buf)
