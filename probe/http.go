@@ -150,8 +150,9 @@ func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string)
 	if _, err := conn.Write(req); err != nil {
 		return 0, nil, "", err
 	}
-	Blocking(ctx)                                                                    // for the server to answer
-	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })() // cancelled: give up now
+	// Now the server has to answer; cancelled (the run stopped), the probe gives up at once.
+	Blocking(ctx)
+	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })()
 	buf := respBufs.Get().(*[]byte)
 	defer respBufs.Put(buf)
 	res, err := readResponse(conn, *buf)
