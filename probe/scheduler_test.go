@@ -150,3 +150,75 @@ func TestSchedulerFirstRunJitter(t *testing.T) {
 type noop struct{}
 
 func (noop) Run(context.Context) {}
+
+// workerJob records which worker ran it.
+type workerJob struct{ ran chan any }
+
+func (j workerJob) Run(ctx context.Context) { j.ran <- ctx.Value(workerKey{}) }
+
+// TestSchedulerDrainsOnOneWorker: probes due together that do not wait run one after another on
+// one worker: no hand-off (a goroutine and thread wake-up) per probe.
+func TestSchedulerDrainsOnOneWorker(t *testing.T) {
+	start := time.Unix(1000, 0)
+	clock := NewFakeClock(start)
+	s := NewScheduler(clock, 8)
+	defer s.Close()
+	ran := make(chan any, 10)
+	for range 10 {
+		s.AddAt(workerJob{ran}, time.Hour, start)
+	}
+	first := <-ran
+	for i := 1; i < 10; i++ {
+		select {
+		case w := <-ran:
+			if w == nil || w != first {
+				t.Fatalf("run %d on worker %p, the first on %p: want one worker for them all", i, w, first)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of 10 ran", i)
+		}
+	}
+}
+
+// waitJob waits for release, saying so first (Blocking) when it is polite.
+type waitJob struct {
+	polite  bool
+	started chan struct{}
+	release chan struct{}
+}
+
+func (j waitJob) Run(ctx context.Context) {
+	if j.polite {
+		Blocking(ctx)
+	}
+	close(j.started)
+	<-j.release
+}
+
+// TestSchedulerBlockingHandsOver: a probe about to wait hands the queue to another worker at
+// once; one that waits without saying so holds it for a tick at most.
+func TestSchedulerBlockingHandsOver(t *testing.T) {
+	for _, polite := range []bool{true, false} {
+		start := time.Unix(1000, 0)
+		clock := NewFakeClock(start)
+		s := NewScheduler(clock, 4)
+		a := waitJob{polite, make(chan struct{}), make(chan struct{})}
+		s.AddAt(a, time.Hour, start)
+		<-a.started
+		ran := make(chan string, 1)
+		s.AddAt(recordJob{"b", ran}, time.Hour, clock.Now())
+		if !polite {
+			select {
+			case <-ran:
+				t.Fatal("b ran at once: the loop took a busy drainer for a stuck one")
+			case <-time.After(50 * time.Millisecond):
+			}
+			clock.Advance(Granularity) // a tick without progress: another worker takes over
+		}
+		if got := collect(t, ran, 1); got[0] != "b" {
+			t.Fatalf("polite=%v: %v", polite, got)
+		}
+		close(a.release)
+		s.Close()
+	}
+}
