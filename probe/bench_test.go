@@ -67,6 +67,19 @@ func startHelperServer(b *testing.B, kind string) int {
 	return port
 }
 
+// startHelperFor starts the helper server the handler probes (grpc for a grpc probe, else
+// HTTP) and points the handler at its port.
+func startHelperFor(b *testing.B, h *corev1.ProbeHandler) {
+	switch {
+	case h.TCPSocket != nil:
+		h.TCPSocket.Port = intstr.FromInt(startHelperServer(b, "http"))
+	case h.HTTPGet != nil:
+		h.HTTPGet.Port = intstr.FromInt(startHelperServer(b, "http"))
+	default:
+		h.GRPC.Port = int32(startHelperServer(b, "grpc"))
+	}
+}
+
 type countJob struct {
 	check    Checker
 	target   *Target
@@ -97,14 +110,7 @@ func cpuTime() time.Duration {
 // As root the sockets are made through the socket thread (setns into a namespace and back),
 // the path of a real pod.
 func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
-	switch {
-	case handler.TCPSocket != nil:
-		handler.TCPSocket.Port = intstr.FromInt(startHelperServer(b, "http"))
-	case handler.HTTPGet != nil:
-		handler.HTTPGet.Port = intstr.FromInt(startHelperServer(b, "http"))
-	default:
-		handler.GRPC.Port = int32(startHelperServer(b, "grpc"))
-	}
+	startHelperFor(b, &handler)
 	p := &corev1.Probe{ProbeHandler: handler, PeriodSeconds: 1}
 	SetDefaults(p)
 	target := &Target{PodIP: "127.0.0.1"}

@@ -6,22 +6,13 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // benchmarkProbe runs one probe after another on the calling goroutine (no scheduler): the cost
 // of the per-probe path itself, in CPU (podd's, kernel included) and allocations per probe. As
 // root the socket is made in a network namespace entered for it (podd's own here), as for a pod.
-func benchmarkProbe(b *testing.B, handler corev1.ProbeHandler, kind string) {
-	port := startHelperServer(b, kind)
-	switch {
-	case handler.TCPSocket != nil:
-		handler.TCPSocket.Port = intstr.FromInt(port)
-	case handler.HTTPGet != nil:
-		handler.HTTPGet.Port = intstr.FromInt(port)
-	default:
-		handler.GRPC.Port = int32(port)
-	}
+func benchmarkProbe(b *testing.B, handler corev1.ProbeHandler) {
+	startHelperFor(b, &handler)
 	p := &corev1.Probe{ProbeHandler: handler}
 	SetDefaults(p)
 	target := &Target{PodIP: "127.0.0.1"}
@@ -47,13 +38,13 @@ func benchmarkProbe(b *testing.B, handler corev1.ProbeHandler, kind string) {
 }
 
 func BenchmarkTCPProbe(b *testing.B) {
-	benchmarkProbe(b, corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}}, "http")
+	benchmarkProbe(b, corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}})
 }
 
 func BenchmarkHTTPProbe(b *testing.B) {
-	benchmarkProbe(b, corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}}, "http")
+	benchmarkProbe(b, corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}})
 }
 
 func BenchmarkGRPCProbe(b *testing.B) {
-	benchmarkProbe(b, corev1.ProbeHandler{GRPC: &corev1.GRPCAction{}}, "grpc")
+	benchmarkProbe(b, corev1.ProbeHandler{GRPC: &corev1.GRPCAction{}})
 }
