@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
+
+// The main thread is the main goroutine's alone, as in podd (cmd/podd/mainthread.go): probes
+// then never land on it and make their sockets on their own thread.
+func init() { runtime.LockOSThread() }
 
 // TestHelperServer is not a test: run by the benchmarks as a separate process (so that its CPU
 // is not counted as the prober's), it serves HTTP (or grpc.health.v1) on a loopback port it
@@ -62,6 +67,19 @@ func startHelperServer(b *testing.B, kind string) int {
 	return port
 }
 
+// startHelperFor starts the helper server the handler probes (grpc for a grpc probe, else
+// HTTP) and points the handler at its port.
+func startHelperFor(b *testing.B, h *corev1.ProbeHandler) {
+	switch {
+	case h.TCPSocket != nil:
+		h.TCPSocket.Port = intstr.FromInt(startHelperServer(b, "http"))
+	case h.HTTPGet != nil:
+		h.HTTPGet.Port = intstr.FromInt(startHelperServer(b, "http"))
+	default:
+		h.GRPC.Port = int32(startHelperServer(b, "grpc"))
+	}
+}
+
 type countJob struct {
 	check    Checker
 	target   *Target
@@ -71,8 +89,8 @@ type countJob struct {
 	finished chan struct{}
 }
 
-func (j *countJob) Run() {
-	if r := j.check.Check(context.Background(), j.target); r.Outcome != Success {
+func (j *countJob) Run(ctx context.Context) {
+	if r := j.check.Check(ctx, j.target); r.Outcome != Success {
 		j.failed.Add(1)
 	}
 	if j.done.Add(1) == j.n {
@@ -92,14 +110,7 @@ func cpuTime() time.Duration {
 // As root the sockets are made through the socket thread (setns into a namespace and back),
 // the path of a real pod.
 func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
-	switch {
-	case handler.TCPSocket != nil:
-		handler.TCPSocket.Port = intstr.FromInt(startHelperServer(b, "http"))
-	case handler.HTTPGet != nil:
-		handler.HTTPGet.Port = intstr.FromInt(startHelperServer(b, "http"))
-	default:
-		handler.GRPC.Port = int32(startHelperServer(b, "grpc"))
-	}
+	startHelperFor(b, &handler)
 	p := &corev1.Probe{ProbeHandler: handler, PeriodSeconds: 1}
 	SetDefaults(p)
 	target := &Target{PodIP: "127.0.0.1"}

@@ -25,20 +25,42 @@ func (d *Dialer) SetConnectTimes(k ConnectTimes) {
 
 // connectMeter records a probe run's last TCP connection: how long podd waited from connect(2)
 // to the socket being writable, and the socket's cookie for the kernel's figure.
+//
+// It also carries the run's deadline: TCP and HTTP probes arm no timer of their own (a context
+// WithTimeout each), the socket's deadline is set from it when the probe has to wait.
 type connectMeter struct {
-	mu     sync.Mutex
-	start  time.Time
-	took   time.Duration
-	cookie uint64
-	done   bool
+	deadline time.Time
+	mu       sync.Mutex
+	start    time.Time
+	took     time.Duration
+	cookie   uint64
+	done     bool
 }
 
 type meterKey struct{}
 
-// withMeter returns ctx carrying a new meter for one probe run.
-func withMeter(ctx context.Context) (context.Context, *connectMeter) {
-	m := &connectMeter{}
+// withMeter returns ctx carrying a new meter for one probe run, which ends at deadline.
+func withMeter(ctx context.Context, deadline time.Time) (context.Context, *connectMeter) {
+	m := &connectMeter{deadline: deadline}
 	return context.WithValue(ctx, meterKey{}, m), m
+}
+
+// deadlineOf is when the probe run of ctx ends: its meter's deadline or ctx's, the earlier.
+func deadlineOf(ctx context.Context) (time.Time, bool) {
+	d, ok := ctx.Deadline()
+	if m := meterOf(ctx); m != nil && !m.deadline.IsZero() && (!ok || m.deadline.Before(d)) {
+		return m.deadline, true
+	}
+	return d, ok
+}
+
+// withDeadline is ctx ending at the probe run's deadline, for what waits on a context (a DNS
+// lookup).
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := deadlineOf(ctx); ok {
+		return context.WithDeadline(ctx, d)
+	}
+	return context.WithCancel(ctx)
 }
 
 func meterOf(ctx context.Context) *connectMeter {

@@ -34,7 +34,7 @@ func TestConnectTimeMeasured(t *testing.T) {
 
 	s := NewSockets()
 	s.kernel = recorder{}
-	ctx, m := withMeter(context.Background())
+	ctx, m := withMeter(context.Background(), time.Now().Add(time.Second))
 	if err := s.touch(ctx, nil, netip.MustParseAddrPort(l.Addr().String())); err != nil {
 		t.Fatal(err)
 	}

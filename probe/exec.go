@@ -22,6 +22,7 @@ func (c *ExecCheck) Check(ctx context.Context, t *Target) Result {
 	if t.Exec == nil {
 		return Result{Outcome: Unknown, Output: "exec probes are not available", Took: time.Since(start)}
 	}
+	Blocking(ctx) // a command to start and wait for
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	out, code, err := t.Exec(ctx, c.cmd)

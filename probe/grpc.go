@@ -29,7 +29,7 @@ type GRPCCheck struct {
 
 func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
-	ctx, m := withMeter(ctx)
+	ctx, m := withMeter(ctx, time.Time{})
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	o, out := c.check(ctx, t)
@@ -39,6 +39,7 @@ func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 }
 
 func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
+	Blocking(ctx) // a call waits for the server
 	addr, err := t.addr(ctx, "", c.port)
 	if err != nil {
 		return Failure, err.Error()

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -27,15 +26,19 @@ const maxBody = 10 << 10
 // success; a redirect to another host is not followed and is a success with a warning.
 //
 // It speaks HTTP/1.1 itself over a connection dialled from the pod's namespace (one request,
-// Connection: close, as the kubelet's transport without keep-alive), with net/http's request
-// writer and response reader: no Transport, whose two goroutines per connection cost more than
-// the probe.
+// Connection: close, as the kubelet's transport without keep-alive): the request written once
+// by net/http's request writer, the response read into a pooled buffer (httpwire.go). No
+// Transport, whose two goroutines per connection cost more than the probe, nor a net.Conn.
 type HTTPCheck struct {
 	sockets *Sockets
 	url     *url.URL
 	host    string // the Host header given in httpHeaders, else ""
 	header  http.Header
 	timeout time.Duration
+	// request is the request for url and host, written on each probe's connection (or why it
+	// cannot be written).
+	request    []byte
+	requestErr error
 }
 
 // newHTTPCheck builds the probe's URL (scheme://host:port/path, host the pod IP by default)
@@ -76,14 +79,14 @@ func newHTTPCheck(s *Sockets, g *corev1.HTTPGetAction, t *Target, timeout time.D
 	}
 	hostHeader := h.Get("Host")
 	h.Del("Host")
-	return &HTTPCheck{sockets: s, url: u, host: hostHeader, header: h, timeout: timeout}, nil
+	c := &HTTPCheck{sockets: s, url: u, host: hostHeader, header: h, timeout: timeout}
+	c.request, c.requestErr = requestBytes(u, h, hostHeader)
+	return c, nil
 }
 
 func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
-	ctx, m := withMeter(ctx)
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	r := c.check(ctx, t)
 	r.Took = time.Since(start)
 	m.fill(&r, c.sockets.kernel)
@@ -99,21 +102,22 @@ func (c *HTTPCheck) check(ctx context.Context, t *Target) Result {
 		if err != nil {
 			return Result{Outcome: Failure, Output: requestError(ctx, u, err)}
 		}
-		if loc != nil && status >= 300 && status < 400 && status != http.StatusNotModified && loc.Hostname() == c.url.Hostname() {
+		if loc != nil && status >= 300 && status < 400 && status != http.StatusNotModified && u.ResolveReference(loc).Hostname() == c.url.Hostname() {
+			next := u.ResolveReference(loc)
 			if hops == 10 {
-				return Result{Outcome: Failure, Output: (&url.Error{Op: "Get", URL: loc.String(), Err: errors.New("stopped after 10 redirects")}).Error()}
+				return Result{Outcome: Failure, Output: (&url.Error{Op: "Get", URL: next.String(), Err: errors.New("stopped after 10 redirects")}).Error()}
 			}
-			if loc.IsAbs() {
-				host = "" // a custom Host header survives only relative redirects (net/http)
+			if loc.Host != "" {
+				host = "" // a custom Host header survives only redirects without a host (net/http)
 			}
-			u = u.ResolveReference(loc)
+			u = next
 			continue
 		}
 		switch {
 		case status >= 300 && status < 400:
 			return Result{Outcome: Warning, Output: fmt.Sprintf("Probe terminated redirects, Response body: %s", body)}
 		case status >= 200 && status < 300:
-			return Result{Outcome: Success, Output: string(body)}
+			return Result{Outcome: Success, Output: body}
 		}
 		return Result{Outcome: Failure, Output: fmt.Sprintf("HTTP probe failed with statuscode: %d", status)}
 	}
@@ -122,42 +126,58 @@ func (c *HTTPCheck) check(ctx context.Context, t *Target) Result {
 // requestError reads as net/http's client error, which is what the kubelet's events show.
 func requestError(ctx context.Context, u *url.URL, err error) string {
 	// The connection's deadline is the context's: either may be seen first.
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		err = errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
 	}
 	return (&url.Error{Op: "Get", URL: u.String(), Err: err}).Error()
 }
 
-// get makes one request and returns the status, the redirect's location (nil when none) and
-// at most maxBody bytes of the body.
-func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string) (int, *url.URL, []byte, error) {
+// get makes one request and returns the status, the Location header (nil when none) and at
+// most maxBody bytes of the body.
+func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string) (int, *url.URL, string, error) {
+	req, err := c.request, c.requestErr
+	if u != c.url || host != c.host {
+		req, err = requestBytes(u, c.header, host)
+	}
+	if err != nil {
+		return 0, nil, "", err
+	}
 	conn, err := c.connect(ctx, t, u)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, "", err
 	}
 	defer conn.Close()
-	req := &http.Request{Method: http.MethodGet, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: c.header, Host: host, Close: true}
-	if err := req.Write(conn); err != nil {
-		return 0, nil, nil, err
+	if _, err := conn.Write(req); err != nil {
+		return 0, nil, "", err
 	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), req)
+	// Now the server has to answer; cancelled (the run stopped), the probe gives up at once.
+	Blocking(ctx)
+	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })()
+	buf := respBufs.Get().(*[]byte)
+	defer respBufs.Put(buf)
+	res, err := readResponse(conn, *buf)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, "", err
 	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
-	if err != nil {
-		return 0, nil, nil, err
+	var loc *url.URL
+	if res.location != "" {
+		if loc, err = url.Parse(res.location); err != nil {
+			return 0, nil, "", err
+		}
 	}
-	loc, _ := res.Location() // nil without a Location header
-	return res.StatusCode, loc, body, nil
+	return res.status, loc, string(res.body), nil
+}
+
+// conn is a probe's connection: a socket file, or TLS over it.
+type conn interface {
+	io.ReadWriteCloser
+	SetDeadline(time.Time) error
 }
 
 // connect dials u's host from the pod's namespace, with TLS for https (certificates not
 // verified, as the kubelet: a probe checks liveness, not identity); the connection gives up at
 // ctx's end.
-func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (net.Conn, error) {
+func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (conn, error) {
 	port, _ := strconv.Atoi(u.Port())
 	if port == 0 {
 		port = map[string]int{"http": 80, "https": 443}[u.Scheme]
@@ -170,22 +190,24 @@ func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (net.Con
 	if err != nil {
 		return nil, err
 	}
-	conn, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		return nil, err
+	var conn conn = f
+	if u.Scheme == "https" {
+		nc, err := net.FileConn(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		conn = tls.Client(nc, &tls.Config{InsecureSkipVerify: true, ServerName: u.Hostname()}) // #nosec: kubelet's choice
 	}
-	if d, ok := ctx.Deadline(); ok {
+	if d, ok := deadlineOf(ctx); ok {
 		_ = conn.SetDeadline(d)
 	}
-	context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	if u.Scheme != "https" {
-		return conn, nil
+	if tc, ok := conn.(*tls.Conn); ok {
+		Blocking(ctx) // the handshake waits for the server
+		if err := tc.HandshakeContext(ctx); err != nil {
+			tc.Close()
+			return nil, err
+		}
 	}
-	tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: true, ServerName: u.Hostname()}) // #nosec: kubelet's choice
-	if err := tc.HandshakeContext(ctx); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return tc, nil
+	return conn, nil
 }

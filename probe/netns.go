@@ -5,8 +5,6 @@ import (
 	"log"
 	"os"
 	"runtime"
-
-	"golang.org/x/sys/unix"
 )
 
 // Sockets creates sockets inside network namespaces. A socket belongs to the namespace it was
@@ -52,13 +50,13 @@ func (s *Sockets) socket(ns *os.File, family int) (int, error) {
 		return newTCPSocket(family)
 	}
 	runtime.LockOSThread()
-	if unix.Gettid() != unix.Getpid() {
+	if !onMainThread() {
 		fd, err := socketIn(ns, family)
-		if rerr := unix.Setns(int(s.home.Fd()), unix.CLONE_NEWNET); rerr != nil {
+		if rerr := rawSetns(s.home); rerr != nil {
 			// Stuck in the pod's namespace: this goroutine ends still locked so that the Go
 			// runtime discards its thread, and says why.
 			if fd >= 0 {
-				unix.Close(fd)
+				rawClose(fd)
 			}
 			panicOnThread(fmt.Errorf("probe: return to podd's network namespace: %w", rerr))
 		}
@@ -73,11 +71,7 @@ func (s *Sockets) socket(ns *os.File, family int) (int, error) {
 }
 
 func newTCPSocket(family int) (int, error) {
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	return fd, nil
+	return rawSocket(family)
 }
 
 // thread serves socket requests from a locked OS thread. Should it fail to return to podd's
@@ -85,16 +79,16 @@ func newTCPSocket(family int) (int, error) {
 // takes over.
 func (s *Sockets) thread() {
 	runtime.LockOSThread()
-	if unix.Gettid() == unix.Getpid() { // never the main thread (see internal/nsthread)
+	if onMainThread() { // never the main thread (see internal/nsthread)
 		go s.thread()
 		runtime.UnlockOSThread()
 		return
 	}
 	for req := range s.reqs {
 		fd, err := socketIn(req.ns, req.family)
-		if err := unix.Setns(int(s.home.Fd()), unix.CLONE_NEWNET); err != nil {
+		if err := rawSetns(s.home); err != nil {
 			if fd >= 0 {
-				unix.Close(fd)
+				rawClose(fd)
 			}
 			req.reply <- sockReply{-1, fmt.Errorf("probe: return to podd's network namespace: %w", err)}
 			go s.thread()
@@ -105,7 +99,7 @@ func (s *Sockets) thread() {
 }
 
 func socketIn(ns *os.File, family int) (int, error) {
-	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+	if err := rawSetns(ns); err != nil {
 		return -1, fmt.Errorf("probe: enter the pod's network namespace: %w", os.NewSyscallError("setns", err))
 	}
 	return newTCPSocket(family)

@@ -122,7 +122,7 @@ type probeJob struct {
 	check Checker
 }
 
-func (j *probeJob) Run() {
+func (j *probeJob) Run(wctx context.Context) {
 	p := j.p
 	p.mu.Lock()
 	due := p.ctx.Err() == nil && p.state.Due(j.kind, p.clock.Now())
@@ -134,7 +134,7 @@ func (j *probeJob) Run() {
 		return
 	}
 	defer p.running.Done()
-	r := j.check.Check(p.ctx, &p.target)
+	r := j.check.Check(withWorker(p.ctx, wctx), &p.target)
 	p.mu.Lock()
 	if p.ctx.Err() != nil { // stopped meanwhile: the run is over
 		p.mu.Unlock()

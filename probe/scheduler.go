@@ -2,6 +2,7 @@ package probe
 
 import (
 	"container/heap"
+	"context"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -12,34 +13,39 @@ import (
 // a pool keeps a burst of slow probes from turning into as many goroutines.
 const DefaultWorkers = 64
 
-// workerIdle is how long a worker waits for a probe before it exits: the pool grows with the
-// probes due at once and shrinks back to nothing when none run (a podd without probes holds no
-// worker). Longer than the kubelet's default period (10 s), so steady probing keeps its workers.
-const workerIdle = 30 * time.Second
-
 // Granularity is the scheduler's tick: it wakes at multiples of it only, running together
 // every probe that became due since, up to that much late. At 1000 probes a second that is 100
 // wake-ups instead of 1000, for a delay the kubelet's own ticker does not promise to beat.
 const Granularity = 10 * time.Millisecond
 
-// Job is one probe: Run runs it once. A job never runs twice at the same time.
-type Job interface{ Run() }
+// Job is one probe: Run runs it once. A job never runs twice at the same time. ctx says which
+// worker runs it: a job about to wait (for the network, a process) calls Blocking(ctx) first.
+type Job interface{ Run(ctx context.Context) }
 
 // Scheduler runs every probe of every pod: one goroutine sleeps until the earliest probe is
-// due (a timer heap) and hands the due ones to a bounded pool of workers, started as needed;
-// a probe runs again a period after it was due (after it finished, when it took longer), like
-// the kubelet's ticker. Not a goroutine sleeping per probe.
+// due (a timer heap) and queues the due ones for a bounded pool of workers; a probe runs again
+// a period after it was due (after it finished, when it took longer), like the kubelet's
+// ticker. Not a goroutine sleeping per probe.
+//
+// One worker at a time (the drainer) runs the queued probes one after another: a probe that
+// does not wait (a TCP connect to a pod, which completes in the connect call) costs no
+// goroutine hand-off nor thread wake-up. A probe about to wait says so (Blocking) and another
+// worker takes over the queue; should a probe wait without saying so, the loop sees at its
+// next tick that the queue did not move and wakes another worker.
 type Scheduler struct {
-	clock   Clock
-	start   time.Time
-	max     int // workers at most
-	mu      sync.Mutex
-	running int // workers, guarded by mu
-	heap    entries
-	wake    chan struct{}
-	work    chan *Entry
-	done    chan struct{}
-	stopped sync.WaitGroup
+	clock    Clock
+	start    time.Time
+	mu       sync.Mutex
+	heap     entries
+	queue    []*Entry   // due, not yet taken by a worker
+	drainers int        // workers taking from the queue
+	grants   int        // workers asked to become drainers, not yet woken
+	taken    uint64     // entries taken from the queue so far (progress, for the loop)
+	idle     *sync.Cond // on mu: workers without work wait there
+	closed   bool
+	wake     chan struct{}
+	done     chan struct{}
+	stopped  sync.WaitGroup
 }
 
 // Entry is a job in the scheduler.
@@ -48,25 +54,21 @@ type Entry struct {
 	job     Job
 	period  time.Duration
 	next    time.Time
-	index   int // in the heap; -1 when not there (running or removed)
+	index   int // in the heap; -1 when not there (queued, running or removed)
 	removed bool
 	trigger bool // run again as soon as the current run ends
 }
 
-// NewScheduler starts a scheduler on clock with up to workers goroutines running probes.
+// NewScheduler starts a scheduler on clock with workers goroutines running probes.
 func NewScheduler(clock Clock, workers int) *Scheduler {
-	s := &Scheduler{clock: clock, start: clock.Now(), max: max(1, workers), wake: make(chan struct{}, 1),
-		work: make(chan *Entry), done: make(chan struct{})}
-	s.stopped.Add(1)
+	s := &Scheduler{clock: clock, start: clock.Now(), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s.idle = sync.NewCond(&s.mu)
+	s.stopped.Add(1 + workers)
 	go s.loop()
+	for range workers {
+		go s.worker()
+	}
 	return s
-}
-
-// Workers is how many worker goroutines there are now.
-func (s *Scheduler) Workers() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.running
 }
 
 // Add schedules job every period. Its first run is now, except in the first period of the
@@ -121,6 +123,10 @@ func (e *Entry) Trigger() {
 // Close stops the scheduler once the runs under way finished.
 func (s *Scheduler) Close() {
 	close(s.done)
+	s.mu.Lock()
+	s.closed = true
+	s.idle.Broadcast()
+	s.mu.Unlock()
 	s.stopped.Wait()
 }
 
@@ -150,18 +156,9 @@ func (s *Scheduler) loop() {
 	defer s.stopped.Done()
 	timer := s.clock.NewTimer(s.clock.Now().Add(time.Hour))
 	defer timer.Stop()
-	var due []*Entry
-	var next time.Time
+	var last progress
 	for {
-		due, next = s.due(due[:0])
-		for _, e := range due {
-			if !s.dispatch(e) {
-				return
-			}
-		}
-		if len(due) > 0 {
-			continue // time went on while handing them out
-		}
+		next := s.queueDue(&last)
 		timer.Reset(onGrid(next))
 		select {
 		case <-timer.C():
@@ -172,6 +169,41 @@ func (s *Scheduler) loop() {
 	}
 }
 
+// queueDue moves the entries due now to the queue, makes sure a worker drains it, and returns
+// when the loop must wake next: the next entry's time, or the next tick while the queue is not
+// empty (to see that it moves).
+func (s *Scheduler) queueDue(last *progress) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	// Stuck: the queue has not moved for a tick.
+	stuck := len(s.queue) > 0 && s.taken == last.taken && now.Sub(last.at) >= Granularity
+	for s.heap.Len() > 0 && !s.heap[0].next.After(now) {
+		s.queue = append(s.queue, heap.Pop(&s.heap).(*Entry))
+	}
+	if s.taken != last.taken || stuck || last.at.IsZero() {
+		*last = progress{taken: s.taken, at: now}
+	}
+	if stuck || (len(s.queue) > 0 && s.drainers+s.grants == 0) {
+		s.grants++ // one more drainer (the first, or one more past a job that waits unsaid)
+		s.idle.Signal()
+	}
+	next := now.Add(time.Hour)
+	if s.heap.Len() > 0 {
+		next = s.heap[0].next
+	}
+	if len(s.queue) > 0 && now.Add(Granularity).Before(next) {
+		next = now.Add(Granularity)
+	}
+	return next
+}
+
+// progress is how far the queue went, as the loop last saw it.
+type progress struct {
+	taken uint64
+	at    time.Time
+}
+
 // onGrid is t rounded up to the scheduler's granularity.
 func onGrid(t time.Time) time.Time {
 	if g := t.Truncate(Granularity); !g.Equal(t) {
@@ -180,92 +212,121 @@ func onGrid(t time.Time) time.Time {
 	return t
 }
 
-// due pops the entries due now and returns when the next one is.
-func (s *Scheduler) due(out []*Entry) ([]*Entry, time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	for s.heap.Len() > 0 && !s.heap[0].next.After(now) {
-		out = append(out, heap.Pop(&s.heap).(*Entry))
-	}
-	if s.heap.Len() == 0 {
-		return out, now.Add(time.Hour)
-	}
-	return out, s.heap[0].next
-}
-
-// dispatch hands e to an idle worker, or to a new one while there are fewer than max; else it
-// waits for a worker to be free (the pool bounds the load). False: the scheduler is closing.
-func (s *Scheduler) dispatch(e *Entry) bool {
-	select {
-	case s.work <- e:
-		return true
-	default:
-	}
-	s.mu.Lock()
-	spawn := s.running < s.max
-	if spawn {
-		s.running++
-		s.stopped.Add(1)
-	}
-	s.mu.Unlock()
-	if spawn {
-		go s.worker(e)
-		return true
-	}
-	select {
-	case s.work <- e:
-		return true
-	case <-s.done:
-		return false
-	}
-}
-
-// worker runs first (if any), then what it is handed, until it waited workerIdle for nothing.
-func (s *Scheduler) worker(first *Entry) {
-	current := first
+// worker runs queued entries while it is a drainer, and waits for a grant otherwise.
+func (s *Scheduler) worker() {
+	w := &poolWorker{s: s}
+	w.ctx = context.WithValue(context.Background(), workerKey{}, w)
+	var current *Entry
 	normal := false
 	defer func() {
 		if normal {
-			s.mu.Lock()
-			s.running--
-			s.mu.Unlock()
 			s.stopped.Done()
 			return
 		}
 		// The job ended this goroutine (runtime.Goexit: a thread that could not leave a pod's
 		// namespace goes with it): a new worker takes its place and the entry goes on.
+		s.mu.Lock()
+		w.resign()
 		s.finished(current)
-		go s.worker(nil)
+		s.mu.Unlock()
+		go s.worker()
 	}()
-	if current != nil {
-		current.job.Run()
-		s.finished(current)
-	}
-	idle := time.NewTimer(workerIdle)
-	defer idle.Stop()
+	s.mu.Lock()
 	for {
-		select {
-		case current = <-s.work:
-			current.job.Run()
-			s.finished(current)
-			idle.Reset(workerIdle)
-		case <-idle.C:
-			normal = true
-			return
-		case <-s.done:
+		current = w.take()
+		if current == nil {
+			s.mu.Unlock()
 			normal = true
 			return
 		}
+		s.mu.Unlock()
+		current.job.Run(w.ctx)
+		s.mu.Lock()
+		s.finished(current)
 	}
 }
 
+// poolWorker is one goroutine of the pool.
+type poolWorker struct {
+	s        *Scheduler
+	ctx      context.Context // carries the worker to its jobs (Blocking)
+	draining bool
+}
+
+type workerKey struct{}
+
+// take returns the next entry to run, waiting for one (and for the drainer's role) as long as
+// needed; nil once the scheduler is closed. s.mu is held.
+func (w *poolWorker) take() *Entry {
+	s := w.s
+	for {
+		if s.closed {
+			w.resign()
+			return nil
+		}
+		if !w.draining && s.grants > 0 {
+			s.grants--
+			w.draining = true
+			s.drainers++
+		}
+		if !w.draining && s.drainers == 0 && len(s.queue) > 0 { // a job of ours just ended
+			w.draining = true
+			s.drainers++
+		}
+		if w.draining && len(s.queue) > 0 {
+			e := s.queue[0]
+			n := copy(s.queue, s.queue[1:]) // a few entries: the array is kept
+			s.queue[n] = nil
+			s.queue = s.queue[:n]
+			s.taken++
+			if e.removed {
+				continue
+			}
+			return e
+		}
+		w.resign() // nothing queued: not a drainer any more
+		s.idle.Wait()
+	}
+}
+
+// resign gives up the drainer's role; s.mu is held.
+func (w *poolWorker) resign() {
+	s := w.s
+	if !w.draining {
+		return
+	}
+	w.draining = false
+	s.drainers--
+	if len(s.queue) > 0 && s.drainers+s.grants == 0 {
+		s.grants++
+		s.idle.Signal()
+	}
+}
+
+// withWorker returns parent carrying the worker that ctx (a job's) carries, for Blocking.
+func withWorker(parent, ctx context.Context) context.Context {
+	if w := ctx.Value(workerKey{}); w != nil {
+		return context.WithValue(parent, workerKey{}, w)
+	}
+	return parent
+}
+
+// Blocking tells the scheduler that the job running with ctx is about to wait: the probes
+// queued behind it go to another worker. Cheap, and a no-op outside a scheduler's job.
+func Blocking(ctx context.Context) {
+	w, _ := ctx.Value(workerKey{}).(*poolWorker)
+	if w == nil || !w.draining { // draining is only changed by w's own goroutine
+		return
+	}
+	w.s.mu.Lock()
+	w.resign()
+	w.s.mu.Unlock()
+}
+
 // finished schedules the entry's next run: a period after this one was due, or now if that
-// has passed (a probe slower than its period) or it was triggered meanwhile.
+// has passed (a probe slower than its period) or it was triggered meanwhile. s.mu is held.
 func (s *Scheduler) finished(e *Entry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e.removed {
+	if e == nil || e.removed {
 		return
 	}
 	now := s.clock.Now()

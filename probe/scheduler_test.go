@@ -1,7 +1,7 @@
 package probe
 
 import (
-	"runtime"
+	"context"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -13,7 +13,7 @@ type recordJob struct {
 	ran  chan string
 }
 
-func (j recordJob) Run() { j.ran <- j.name }
+func (j recordJob) Run(context.Context) { j.ran <- j.name }
 
 // collect reads n runs, sorted.
 func collect(t *testing.T, ran chan string, n int) []string {
@@ -90,7 +90,8 @@ type blockJob struct {
 	ran           chan string
 }
 
-func (j blockJob) Run() {
+func (j blockJob) Run(ctx context.Context) {
+	Blocking(ctx)
 	n := j.running.Add(1)
 	for {
 		p := j.peak.Load()
@@ -148,27 +149,76 @@ func TestSchedulerFirstRunJitter(t *testing.T) {
 
 type noop struct{}
 
-func (noop) Run() {}
+func (noop) Run(context.Context) {}
 
-// A scheduler holds no worker goroutine while nothing is due (a podd without probes), and
-// starts one per probe running at once, up to its bound.
-func TestSchedulerStartsWorkersOnDemand(t *testing.T) {
+// workerJob records which worker ran it.
+type workerJob struct{ ran chan any }
+
+func (j workerJob) Run(ctx context.Context) { j.ran <- ctx.Value(workerKey{}) }
+
+// TestSchedulerDrainsOnOneWorker: probes due together that do not wait run one after another on
+// one worker: no hand-off (a goroutine and thread wake-up) per probe.
+func TestSchedulerDrainsOnOneWorker(t *testing.T) {
 	start := time.Unix(1000, 0)
 	clock := NewFakeClock(start)
-	before := runtime.NumGoroutine()
-	s := NewScheduler(clock, 64)
+	s := NewScheduler(clock, 8)
 	defer s.Close()
-	if n := runtime.NumGoroutine() - before; n > 1 {
-		t.Fatalf("an idle scheduler of 64 workers runs %d goroutines, want 1 (its loop)", n)
+	ran := make(chan any, 10)
+	for range 10 {
+		s.AddAt(workerJob{ran}, time.Hour, start)
 	}
-	ran := make(chan string, 100)
-	for _, name := range []string{"a", "b", "c"} {
-		s.AddAt(recordJob{name, ran}, time.Second, start)
+	first := <-ran
+	for i := 1; i < 10; i++ {
+		select {
+		case w := <-ran:
+			if w == nil || w != first {
+				t.Fatalf("run %d on worker %p, the first on %p: want one worker for them all", i, w, first)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of 10 ran", i)
+		}
 	}
-	if got := collect(t, ran, 3); !slices.Equal(got, []string{"a", "b", "c"}) {
-		t.Fatalf("ran %v", got)
+}
+
+// waitJob waits for release, saying so first (Blocking) when it is polite.
+type waitJob struct {
+	polite  bool
+	started chan struct{}
+	release chan struct{}
+}
+
+func (j waitJob) Run(ctx context.Context) {
+	if j.polite {
+		Blocking(ctx)
 	}
-	if n := s.Workers(); n < 1 || n > 3 {
-		t.Fatalf("3 probes started %d workers, want 1 to 3", n)
+	close(j.started)
+	<-j.release
+}
+
+// TestSchedulerBlockingHandsOver: a probe about to wait hands the queue to another worker at
+// once; one that waits without saying so holds it for a tick at most.
+func TestSchedulerBlockingHandsOver(t *testing.T) {
+	for _, polite := range []bool{true, false} {
+		start := time.Unix(1000, 0)
+		clock := NewFakeClock(start)
+		s := NewScheduler(clock, 4)
+		a := waitJob{polite, make(chan struct{}), make(chan struct{})}
+		s.AddAt(a, time.Hour, start)
+		<-a.started
+		ran := make(chan string, 1)
+		s.AddAt(recordJob{"b", ran}, time.Hour, clock.Now())
+		if !polite {
+			select {
+			case <-ran:
+				t.Fatal("b ran at once: the loop took a busy drainer for a stuck one")
+			case <-time.After(50 * time.Millisecond):
+			}
+			clock.Advance(Granularity) // a tick without progress: another worker takes over
+		}
+		if got := collect(t, ran, 1); got[0] != "b" {
+			t.Fatalf("polite=%v: %v", polite, got)
+		}
+		close(a.release)
+		s.Close()
 	}
 }

@@ -41,6 +41,9 @@ func (t *Target) addr(ctx context.Context, host string, port int) (netip.AddrPor
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
+		Blocking(ctx)
+		ctx, cancel := withDeadline(ctx)
+		defer cancel()
 		ips, lerr := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		if lerr != nil || len(ips) == 0 {
 			return netip.AddrPort{}, fmt.Errorf("dial tcp %s: %w", net.JoinHostPort(host, strconv.Itoa(port)), lerr)

@@ -38,7 +38,10 @@ func (s *Sockets) touch(ctx context.Context, ns *os.File, addr netip.AddrPort) e
 // set; otherwise, a connect that completed at once (a local peer) is closed right away, without
 // the poller (nil, nil).
 func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort, keep bool) (*os.File, error) {
-	family, sa := sockaddr(addr)
+	family := unix.AF_INET6
+	if addr.Addr().Unmap().Is4() {
+		family = unix.AF_INET
+	}
 	fd, err := s.socket(ns, family)
 	if err != nil {
 		return nil, err
@@ -49,26 +52,25 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
 	m := meterOf(ctx)
 	m.begin(fd, s.kernel)
-	cerr := unix.Connect(fd, sa)
-	if cerr != nil && cerr != unix.EINPROGRESS {
-		unix.Close(fd)
+	cerr := rawConnect(fd, addr)
+	if cerr != 0 && cerr != unix.EINPROGRESS {
+		rawClose(fd)
 		return nil, os.NewSyscallError("connect", cerr)
 	}
-	if cerr == unix.EINPROGRESS {
-		if _, err := unix.Getpeername(fd); err == nil {
-			cerr = nil // a local peer: the handshake is often over already
-		}
+	if cerr == unix.EINPROGRESS && rawConnected(fd) {
+		cerr = 0 // a local peer: the handshake is often over already
 	}
-	if cerr == nil && !keep {
+	if cerr == 0 && !keep {
 		m.end()
-		unix.Close(fd)
+		rawClose(fd)
 		return nil, nil
 	}
 	f := os.NewFile(uintptr(fd), "probe") // non-blocking: Go's poller waits for it
-	if cerr == nil {
+	if cerr == 0 {
 		m.end()
 		return f, nil
 	}
+	Blocking(ctx) // the peer has yet to answer
 	if err := waitConnected(ctx, f); err != nil {
 		f.Close()
 		return nil, err
@@ -79,7 +81,7 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 
 // waitConnected waits for a non-blocking connect to finish or fail, until ctx's deadline.
 func waitConnected(ctx context.Context, f *os.File) error {
-	if d, ok := ctx.Deadline(); ok {
+	if d, ok := deadlineOf(ctx); ok {
 		_ = f.SetWriteDeadline(d)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = f.SetWriteDeadline(time.Unix(1, 0)) }) // cancelled: give up now
@@ -113,14 +115,6 @@ func waitConnected(ctx context.Context, f *os.File) error {
 	return soErr
 }
 
-func sockaddr(a netip.AddrPort) (int, unix.Sockaddr) {
-	ip := a.Addr().Unmap()
-	if ip.Is4() {
-		return unix.AF_INET, &unix.SockaddrInet4{Port: int(a.Port()), Addr: ip.As4()}
-	}
-	return unix.AF_INET6, &unix.SockaddrInet6{Port: int(a.Port()), Addr: ip.As16()}
-}
-
 // TCPCheck is the tcpSocket handler: the kubelet's tcp prober, a connection opened and closed.
 type TCPCheck struct {
 	sockets *Sockets
@@ -130,16 +124,14 @@ type TCPCheck struct {
 }
 
 func (c *TCPCheck) Check(ctx context.Context, t *Target) Result {
-	ctx, m := withMeter(ctx)
-	r := c.check(ctx, t)
+	start := time.Now()
+	ctx, m := withMeter(ctx, start.Add(c.timeout))
+	r := c.check(ctx, t, start)
 	m.fill(&r, c.sockets.kernel)
 	return r
 }
 
-func (c *TCPCheck) check(ctx context.Context, t *Target) Result {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+func (c *TCPCheck) check(ctx context.Context, t *Target, start time.Time) Result {
 	addr, err := t.addr(ctx, c.host, c.port)
 	if err != nil {
 		return Result{Outcome: Failure, Output: err.Error(), Took: time.Since(start)}
