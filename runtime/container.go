@@ -38,6 +38,7 @@ type container struct {
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
 	lastProbe probeLasts         // the last results of the previous run's probes (probe_results.go); p.mu
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
+	runEnv    []string           // the env of the current run, for exec (p.mu guards it)
 
 	// Init containers and supervision (initcontainers.go).
 	init       bool          // idx is in spec.initContainers; a sidecar when its restartPolicy is Always

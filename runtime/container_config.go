@@ -41,6 +41,9 @@ func (c *container) config() (*nsinit.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.p.mu.Lock()
+	c.runEnv = env // what exec gets: the env the run started with, whatever changed since
+	c.p.mu.Unlock()
 	binds, err := c.binds(env)
 	if err != nil {
 		return nil, err
@@ -116,6 +119,9 @@ func (c *container) podEnv() ([]corev1.EnvVar, map[string]string, error) {
 		}
 		var fe *field.Error
 		env, fe = c.p.rt.Env(c.p.sandbox.meta, c.spec, c.p.podFacts(), path.Index(c.idx))
+		if fe != nil && fe.Type == field.ErrorTypeNotFound {
+			return nil, nil, &configError{fe.Detail} // kubelet's CreateContainerConfigError: the container waits
+		}
 		if fe != nil {
 			return nil, nil, invalid.Pod(c.p.obj.Name, fe.Error(), fe)
 		}
@@ -188,10 +194,17 @@ func (p *pod) podFacts() configobj.PodFacts {
 	return f
 }
 
-// execEnv is the environment of an exec or exec probe: the container's, its references read
-// again (the kubelet's exec gets the environment the container started with from the runtime;
-// an object deleted since leaves its variables out here, with the pod's literal values kept).
+// execEnv is the environment of an exec or exec probe: the one the container's run started
+// with, as the kubelet's exec gets it from the runtime (a ConfigMap changed since does not
+// show). A container adopted by a restarted podd has its references read again (an object
+// deleted since leaves its variables out, with the pod's literal values kept).
 func (c *container) execEnv() []string {
+	c.p.mu.Lock()
+	env := c.runEnv
+	c.p.mu.Unlock()
+	if env != nil {
+		return env
+	}
 	env, err := c.env()
 	if err == nil {
 		return env

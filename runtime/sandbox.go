@@ -38,6 +38,7 @@ type sandbox struct {
 	// The containers' hostPorts (hostports.go), or why podd cannot publish them (a 422).
 	ports    []netsetup.HostPort
 	portsErr error
+	vols     volumeState // configMap, secret, projected volumes (volwait.go)
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
@@ -46,6 +47,7 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 		logs:    filepath.Join(rt.opts.LogDir, logDirName(obj.Namespace, obj.Name, string(obj.UID))),
 		fsGroup: podFSGroup(obj), meta: &corev1.Pod{ObjectMeta: *obj.ObjectMeta.DeepCopy(), Spec: *obj.Spec.DeepCopy()}}
 	s.ports, s.portsErr = podHostPorts(obj)
+	s.vols = newVolumeState()
 	return s
 }
 
