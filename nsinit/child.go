@@ -24,6 +24,10 @@ func IsChild() bool { return len(os.Args) > 1 && os.Args[1] == Arg }
 
 // Main runs the child side; it only returns by exiting.
 func Main() {
+	if os.Args[0] == PauseArg0 {
+		runPause()
+		os.Exit(0)
+	}
 	unix.Close(binaryFD) // what this process runs from; it stays its /proc/self/exe
 	syncPipe := os.NewFile(syncFD, "nsinit-sync")
 	unix.CloseOnExec(syncFD)

@@ -108,6 +108,11 @@ func (c *container) start() error {
 		c.oomSeen = n["oom_kill"]
 	}
 	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log.stdout, Stderr: c.log.stderr, Name: c.p.obj.Name + "/" + c.name()}
+	closeNS, err := c.namespaceSpec(&spec)
+	defer closeNS()
+	if err != nil {
+		return err
+	}
 	if err := c.p.liftCPUMax(); err != nil {
 		return err
 	}

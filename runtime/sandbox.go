@@ -39,6 +39,7 @@ type sandbox struct {
 	ports    []netsetup.HostPort
 	portsErr error
 	vols     volumeState // configMap, secret, projected volumes (volwait.go)
+	pidMode  podPIDMode  // hostPID, hostIPC, shareProcessNamespace (pidns.go)
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
@@ -48,6 +49,7 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 		fsGroup: podFSGroup(obj), meta: &corev1.Pod{ObjectMeta: *obj.ObjectMeta.DeepCopy(), Spec: *obj.Spec.DeepCopy()}}
 	s.ports, s.portsErr = podHostPorts(obj)
 	s.vols = newVolumeState()
+	s.pidMode = pidModeOf(&obj.Spec)
 	return s
 }
 
@@ -73,8 +75,16 @@ func (s *sandbox) run(alongside ...func() error) error {
 	return parallel(append([]func() error{s.createNamespaces}, alongside...))
 }
 
-// createNamespaces pins new pod namespaces and gives them an address and /etc files.
+// createNamespaces pins new pod namespaces and gives them an address and /etc files, and
+// starts the pause process of a shared PID namespace.
 func (s *sandbox) createNamespaces() error {
+	if err := s.pinNamespaces(); err != nil {
+		return err
+	}
+	return s.startPause()
+}
+
+func (s *sandbox) pinNamespaces() error {
 	if s.netSpec.hostNetwork {
 		return s.createHostNetNamespaces()
 	}
@@ -132,6 +142,9 @@ func (s *sandbox) recover(live []int) error {
 	}
 	s.ns = ns
 	if err := s.reservePorts(); err != nil {
+		return err
+	}
+	if err := s.startPause(); err != nil {
 		return err
 	}
 	if err := s.publishPorts(); err != nil {
