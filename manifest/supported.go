@@ -57,6 +57,8 @@ var supported = []string{
 	"spec.containers[].volumeMounts[].readOnly",
 	"spec.containers[].volumeMounts[].subPath",
 	"spec.containers[].volumeMounts[].subPathExpr",
+	"spec.containers[].volumeMounts[].mountPropagation",
+	"spec.containers[].volumeMounts[].recursiveReadOnly",
 	"spec.containers[].imagePullPolicy",
 	"spec.containers[].terminationMessagePath",
 	"spec.containers[].terminationMessagePolicy",

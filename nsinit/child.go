@@ -62,7 +62,7 @@ func become(cfg *Config) error {
 		do   func() error
 	}{
 		{StepCgroupNS, "", func() error { return unix.Unshare(unix.CLONE_NEWCGROUP) }},
-		{StepMountPrivate, "/", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "") }},
+		{StepMountPrivate, "/", func() error { return rootPropagation(cfg) }},
 		{StepMountRootfs, cfg.Overlay.Target, cfg.Overlay.Mount},
 		{StepMountVolume, cfg.Overlay.Target, func() error { return mountInRoot(cfg) }},
 		{StepPivotRoot, cfg.Overlay.Target, func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},

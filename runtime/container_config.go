@@ -150,8 +150,15 @@ func (c *container) binds(env []string) ([]mounts.Bind, error) {
 			fe := invalid.Field(fp+".subPathExpr", err.Error())
 			return nil, invalid.Pod(c.p.obj.Name, fe.Error(), fe)
 		}
-		out = append(out, mounts.Bind{Source: src, SubPath: sub, Dest: vm.MountPath,
-			ReadOnly: vm.ReadOnly || c.p.readOnlyVolume(vm.Name), Field: fp})
+		b := mounts.Bind{Source: src, SubPath: sub, Dest: vm.MountPath,
+			ReadOnly: vm.ReadOnly || c.p.readOnlyVolume(vm.Name), Field: fp}
+		if vm.MountPropagation != nil && *vm.MountPropagation != corev1.MountPropagationNone {
+			b.Propagation = string(*vm.MountPropagation)
+		}
+		if vm.RecursiveReadOnly != nil && *vm.RecursiveReadOnly != corev1.RecursiveReadOnlyDisabled {
+			b.RecursiveRO = string(*vm.RecursiveReadOnly)
+		}
+		out = append(out, b)
 	}
 	return out, nil
 }
