@@ -76,6 +76,9 @@ func (c *container) createFiles() (*runLog, error) {
 	if err := c.attachDeviceFilter(); err != nil {
 		return nil, err
 	}
+	if err := c.resetTermFile(); err != nil {
+		return nil, err
+	}
 	d := c.dir()
 	ov := overlay.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
 	// Every run starts from the image, as in Kubernetes: the last run's writes go.

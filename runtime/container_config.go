@@ -160,7 +160,7 @@ func (c *container) binds(env []string) ([]mounts.Bind, error) {
 		}
 		out = append(out, b)
 	}
-	return out, nil
+	return append(out, c.termBind()...), nil // last, as the kubelet's: on top of any volume
 }
 
 func firstNonEmpty(vals ...string) string {
