@@ -10,6 +10,7 @@ import (
 
 	"github.com/podd/podd/configobj"
 	"github.com/podd/podd/internal/invalid"
+	"github.com/podd/podd/podstatus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -191,6 +192,15 @@ func (p *pod) ifMounted(f func() error) func() error {
 		}
 		return f()
 	}
+}
+
+// creating reports whether the container still waits in ContainerCreating: the apply did not
+// start it (its volumes were pending then, though they may be ready by now).
+func (c *container) creating() bool {
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	w := c.status().State.Waiting
+	return w != nil && w.Reason == podstatus.ReasonContainerCreating
 }
 
 // awaitMounts holds a container's first start until its pod's volumes are set up; false when
