@@ -95,7 +95,7 @@ func TestVolumeFiles(t *testing.T) {
 	}
 	_, fe = s.VolumeFiles(pod(), &corev1.Volume{VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 		LocalObjectReference: corev1.LocalObjectReference{Name: "gone"}}}}, p)
-	if fe == nil || fe.Error() != `spec.volumes[0].configMap.name: Not found: configmaps "gone" not found` {
+	if fe == nil || fe.Error() != `spec.volumes[0].configMap.name: Not found: configmap "gone" not found` {
 		t.Errorf("missing configmap: %v", fe)
 	}
 	yes := true

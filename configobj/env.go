@@ -13,8 +13,8 @@ import (
 // Env is container c's environment from the pod spec, resolved as the kubelet does: envFrom
 // (each key with its prefix, in order), then env, each valueFrom read from the pod, the node
 // and the stored objects. p is the container's path (spec.containers[N]). A missing object or
-// key that is not optional is a NotFound error on its field (kubelet's words); podd refuses the
-// pod with it rather than leaving the container waiting.
+// key that is not optional is a NotFound error on its field with kubelet's words (the container
+// then waits in CreateContainerConfigError until the object is there).
 func (s *Store) Env(pod *corev1.Pod, c *corev1.Container, facts PodFacts, p *field.Path) ([]corev1.EnvVar, *field.Error) {
 	var out []corev1.EnvVar
 	for i, from := range c.EnvFrom {

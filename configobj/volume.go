@@ -1,10 +1,12 @@
 package configobj
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/podd/podd/mounts"
 	corev1 "k8s.io/api/core/v1"
@@ -77,9 +79,20 @@ func missing(err error, optional *bool, p *field.Path) *field.Error {
 		if optional != nil && *optional {
 			return nil
 		}
-		return notFound(p, err.Error())
+		return notFound(p, kubeletNotFound(err))
 	}
 	return field.InternalError(p, err)
+}
+
+// kubeletNotFound is the kubelet's words for a missing object: `configmap "x" not found`
+// (its object managers name the resource in the singular).
+func kubeletNotFound(err error) string {
+	var se apierrors.APIStatus
+	if errors.As(err, &se) && se.Status().Details != nil {
+		d := se.Status().Details
+		return fmt.Sprintf("%s %q not found", strings.TrimSuffix(d.Kind, "s"), d.Name)
+	}
+	return err.Error()
 }
 
 // keyFiles is one file per key (all keys, or the items asked for, each with its path and mode).
@@ -133,4 +146,23 @@ func (s *Store) projectedFiles(pod *corev1.Pod, v *corev1.ProjectedVolumeSource,
 // notFound is "<path>: Not found: <msg>".
 func notFound(p *field.Path, msg string) *field.Error {
 	return &field.Error{Type: field.ErrorTypeNotFound, Field: p.String(), BadValue: field.OmitValueType{}, Detail: msg}
+}
+
+// References reports whether volume v takes its files from the object name of resource
+// (ConfigMaps or Secrets), directly or as a projected source.
+func References(v *corev1.Volume, resource, name string) bool {
+	switch {
+	case v.ConfigMap != nil:
+		return resource == ConfigMaps && v.ConfigMap.Name == name
+	case v.Secret != nil:
+		return resource == Secrets && v.Secret.SecretName == name
+	case v.Projected != nil:
+		for _, src := range v.Projected.Sources {
+			if (src.ConfigMap != nil && resource == ConfigMaps && src.ConfigMap.Name == name) ||
+				(src.Secret != nil && resource == Secrets && src.Secret.Name == name) {
+				return true
+			}
+		}
+	}
+	return false
 }

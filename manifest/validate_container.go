@@ -42,6 +42,7 @@ func validateContainer(c *corev1.Container, volumes map[string]bool, p *field.Pa
 	errs = append(errs, validatePorts(c.Ports, p.Child("ports"))...)
 	errs = append(errs, validateResources(&c.Resources, p.Child("resources"))...)
 	errs = append(errs, validateMounts(c.VolumeMounts, volumes, p.Child("volumeMounts"))...)
+	errs = append(errs, validateMountModes(c, p.Child("volumeMounts"))...)
 	errs = append(errs, probe.ValidateContainer(c, p)...)
 	errs = append(errs, validateContainerSecurity(c.SecurityContext, p.Child("securityContext"))...)
 	errs = append(errs, validateLifecycle(c.Lifecycle, p.Child("lifecycle"))...)
@@ -240,4 +241,35 @@ func validateSubPath(m *corev1.VolumeMount, p *field.Path) field.ErrorList {
 func validRegistryRef(image string) bool {
 	_, err := name.ParseReference(image)
 	return err == nil && !strings.Contains(image, "://")
+}
+
+// validateMountModes checks mountPropagation and recursiveReadOnly as the API server does:
+// Bidirectional only for a privileged container; recursiveReadOnly only with readOnly and
+// without propagation.
+func validateMountModes(c *corev1.Container, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	privileged := c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged
+	for i, m := range c.VolumeMounts {
+		mp := p.Index(i)
+		if prop := m.MountPropagation; prop != nil {
+			errs = append(errs, validateEnum(*prop, mp.Child("mountPropagation"),
+				corev1.MountPropagationNone, corev1.MountPropagationHostToContainer, corev1.MountPropagationBidirectional)...)
+			if *prop == corev1.MountPropagationBidirectional && !privileged {
+				errs = append(errs, field.Forbidden(mp.Child("mountPropagation"), "Bidirectional mount propagation is available only to privileged containers"))
+			}
+		}
+		rro := m.RecursiveReadOnly
+		if rro == nil || *rro == corev1.RecursiveReadOnlyDisabled {
+			continue
+		}
+		errs = append(errs, validateEnum(*rro, mp.Child("recursiveReadOnly"),
+			corev1.RecursiveReadOnlyDisabled, corev1.RecursiveReadOnlyEnabled, corev1.RecursiveReadOnlyIfPossible)...)
+		if !m.ReadOnly {
+			errs = append(errs, field.Forbidden(mp.Child("recursiveReadOnly"), "may only be specified when readOnly is true"))
+		}
+		if m.MountPropagation != nil && *m.MountPropagation != corev1.MountPropagationNone {
+			errs = append(errs, field.Forbidden(mp.Child("recursiveReadOnly"), "may only be specified when mountPropagation is None or not specified"))
+		}
+	}
+	return errs
 }

@@ -16,11 +16,16 @@ import (
 // sysctls that are namespaced (the only ones a pod may set: they are written in its own
 // network or IPC namespace).
 func validatePodSecurity(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if share := spec.ShareProcessNamespace; share != nil && *share && spec.HostPID {
+		// The API server's path and words (it checks this with the pod's securityContext).
+		errs = append(errs, field.Invalid(p.Child("shareProcessNamespace"), true, "ShareProcessNamespace and HostPID cannot both be enabled"))
+	}
 	sc := spec.SecurityContext
 	if sc == nil {
-		return nil
+		return errs
 	}
-	errs := validateID(sc.RunAsUser, p.Child("runAsUser"))
+	errs = append(errs, validateID(sc.RunAsUser, p.Child("runAsUser"))...)
 	errs = append(errs, validateID(sc.RunAsGroup, p.Child("runAsGroup"))...)
 	errs = append(errs, validateID(sc.FSGroup, p.Child("fsGroup"))...)
 	for i, g := range sc.SupplementalGroups {

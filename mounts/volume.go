@@ -14,7 +14,21 @@ type Bind struct {
 	Dest     string // path inside the container
 	ReadOnly bool
 	Field    string // the manifest field it comes from, named in errors ("" for podd's own)
+	// RecursiveRO makes every mount below Dest read-only too (recursiveReadOnly: RROEnabled,
+	// or RROIfPossible when the kernel can); "" leaves submounts as they are.
+	RecursiveRO string
+	// Propagation is the mount's propagation (mountPropagation): "" (None: rprivate),
+	// PropagationSlave (HostToContainer) or PropagationShared (Bidirectional).
+	Propagation string
 }
+
+// The values of Bind.RecursiveRO and Bind.Propagation, as the Kubernetes API spells them.
+const (
+	RROEnabled        = "Enabled"
+	RROIfPossible     = "IfPossible"
+	PropagationSlave  = "HostToContainer"
+	PropagationShared = "Bidirectional"
+)
 
 // Bind mounts b inside the root: nodev, submounts included, unless the source is itself a
 // device node (a hostPath CharDevice/BlockDevice: whether it may be used is the cgroup device
@@ -48,8 +62,47 @@ func (r *Root) Bind(b Bind) error {
 			return err
 		}
 	}
+	if err := setPropagation(h, b); err != nil {
+		return err
+	}
 	if b.ReadOnly {
+		return bindReadOnly(h, b)
+	}
+	return nil
+}
+
+// setPropagation gives the bind and its submounts the propagation asked for (kubelet's
+// mountPropagation; None is private: a bind of a shared host mount would otherwise join its
+// peer group, and mounts would travel both ways).
+func setPropagation(h *os.File, b Bind) error {
+	prop := map[string]uint64{PropagationSlave: unix.MS_SLAVE, PropagationShared: unix.MS_SHARED}[b.Propagation]
+	if prop == 0 {
+		prop = unix.MS_PRIVATE
+	}
+	err := unix.MountSetattr(int(h.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &unix.MountAttr{Propagation: prop})
+	if err == unix.ENOSYS {
+		err = mountOn(h, "", "", uintptr(prop)|unix.MS_REC, "")
+	}
+	if err != nil {
+		return fmt.Errorf("mount propagation of %s: %w", b.Dest, err)
+	}
+	return nil
+}
+
+// bindReadOnly makes the bind read-only: with its submounts (mount_setattr MOUNT_ATTR_RDONLY,
+// AT_RECURSIVE) when recursiveReadOnly asks, else the top mount only. IfPossible falls back to
+// the top mount on a kernel without mount_setattr (< 5.12); Enabled fails there.
+func bindReadOnly(h *os.File, b Bind) error {
+	if b.RecursiveRO == "" {
 		return remountRO(h, b.Dest)
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	err := unix.MountSetattr(int(h.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr)
+	if err == unix.ENOSYS && b.RecursiveRO == RROIfPossible {
+		return remountRO(h, b.Dest)
+	}
+	if err != nil {
+		return fmt.Errorf("make %s recursively read-only: %w", b.Dest, err)
 	}
 	return nil
 }

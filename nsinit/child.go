@@ -24,6 +24,10 @@ func IsChild() bool { return len(os.Args) > 1 && os.Args[1] == Arg }
 
 // Main runs the child side; it only returns by exiting.
 func Main() {
+	if os.Args[0] == PauseArg0 {
+		runPause()
+		os.Exit(0)
+	}
 	unix.Close(binaryFD) // what this process runs from; it stays its /proc/self/exe
 	syncPipe := os.NewFile(syncFD, "nsinit-sync")
 	unix.CloseOnExec(syncFD)
@@ -58,7 +62,7 @@ func become(cfg *Config) error {
 		do   func() error
 	}{
 		{StepCgroupNS, "", func() error { return unix.Unshare(unix.CLONE_NEWCGROUP) }},
-		{StepMountPrivate, "/", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "") }},
+		{StepMountPrivate, "/", func() error { return rootPropagation(cfg) }},
 		{StepMountRootfs, cfg.Overlay.Target, cfg.Overlay.Mount},
 		{StepMountVolume, cfg.Overlay.Target, func() error { return mountInRoot(cfg) }},
 		{StepPivotRoot, cfg.Overlay.Target, func() error { return overlay.PivotRoot(cfg.Overlay.Target) }},

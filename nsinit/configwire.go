@@ -24,7 +24,7 @@ import (
 // json.Encoder and json.Decoder still frame it (they call these methods), so parent and child
 // keep their Encode/Decode calls. A field added to Config must be added here too
 // (TestConfigWireRoundTrip fills every field).
-const configWireVersion = "nsinit-config/3"
+const configWireVersion = "nsinit-config/4"
 
 // MarshalJSON writes c in its wire form.
 func (c Config) MarshalJSON() ([]byte, error) {
@@ -46,6 +46,8 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		w.str(b.Dest)
 		w.str(ro)
 		w.str(b.Field)
+		w.str(b.RecursiveRO)
+		w.str(b.Propagation)
 	}
 	w.list(c.Args)
 	w.list(c.Env)
@@ -72,6 +74,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 			b.Source, b.SubPath, b.Dest = r.str(), r.str(), r.str()
 			b.ReadOnly = r.str() == "ro"
 			b.Field = r.str()
+			b.RecursiveRO, b.Propagation = r.str(), r.str()
 		}
 	}
 	cfg.Args, cfg.Env, cfg.Cwd = r.list(), r.list(), r.str()

@@ -26,7 +26,8 @@ var wireCfg = Config{
 	},
 	Binds: []mounts.Bind{
 		{Source: "/var/lib/podd/pods/x/etc", SubPath: "hosts", Dest: "/etc/hosts"},
-		{Source: "/v/html", SubPath: "site/$(POD)", Dest: "/html", ReadOnly: true, Field: "spec.containers[0].volumeMounts[0]"},
+		{Source: "/v/html", SubPath: "site/$(POD)", Dest: "/html", ReadOnly: true, Field: "spec.containers[0].volumeMounts[0]",
+			RecursiveRO: "Enabled", Propagation: "HostToContainer"},
 	},
 	Args: []string{"sh", "-c", "echo <a&b> \u2028 \t\n\x01 é 😀 \"x\" \\"},
 	Env:  []string{"PATH=/usr/bin:/bin", "EMPTY="},
@@ -77,7 +78,8 @@ func assertAllSet(t *testing.T, v reflect.Value, path string) {
 			assertAllSet(t, v.Index(i), path)
 		}
 	default:
-		if v.IsZero() && !strings.HasSuffix(path, "Binds.ReadOnly") && !strings.HasSuffix(path, "Binds.Field") {
+		if v.IsZero() && !strings.HasSuffix(path, "Binds.ReadOnly") && !strings.HasSuffix(path, "Binds.Field") &&
+			!strings.HasSuffix(path, "Binds.RecursiveRO") && !strings.HasSuffix(path, "Binds.Propagation") {
 			t.Errorf("%s is zero in wireCfg", path)
 		}
 	}

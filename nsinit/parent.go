@@ -42,6 +42,13 @@ type Spec struct {
 	Log      *os.File // stdout, and stderr when Stderr is nil
 	Stderr   *os.File
 	Name     string // shown in ps while the child sets up
+	// HostPID runs the container in podd's PID namespace (hostPID); JoinPID, when set, in the
+	// pod's shared one (shareProcessNamespace: /proc/<pause>/ns/pid). Otherwise the container
+	// gets a PID namespace of its own.
+	HostPID bool
+	JoinPID *os.File
+	// JoinIPC, when set, replaces the pod's IPC namespace (hostIPC: podd's own).
+	JoinIPC *os.File
 }
 
 // Start clones the child and returns once the container command has been exec'd, or with the
@@ -59,6 +66,11 @@ func (l *Launcher) Start(s Spec) (*Process, error) {
 		return nil, fmt.Errorf("sync pipe: %w", err)
 	}
 	defer syncR.Close()
+	if err := s.enterNamespaces(); err != nil {
+		cfgR.Close()
+		syncW.Close()
+		return nil, err
+	}
 	cmd := command(l.Binary, s, cfgR, syncW)
 	child, err := l.Reaper.Start(cmd)
 	cfgR.Close()
@@ -96,13 +108,24 @@ func command(b *Binary, s Spec, cfgR, syncW *os.File) *exec.Cmd {
 		Stderr:     s.stderr(),
 		ExtraFiles: []*os.File{cfgR, syncW, b.memfd}, // fds 3, 4 and binaryFD
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags:  unix.CLONE_NEWNS | unix.CLONE_NEWPID,
+			Cloneflags:  pidNamespace{host: s.HostPID, join: s.JoinPID}.cloneFlags(),
 			UseCgroupFD: true,
 			CgroupFD:    s.CgroupFD,
 			Setsid:      true,
 		},
 	}
 	return cmd
+}
+
+// enterNamespaces moves the calling thread (PodNS.Do's, thrown away afterwards) into the
+// host's IPC namespace and the pod's shared PID namespace the spec asks for.
+func (s Spec) enterNamespaces() error {
+	if s.JoinIPC != nil {
+		if err := unix.Setns(int(s.JoinIPC.Fd()), unix.CLONE_NEWIPC); err != nil {
+			return fmt.Errorf("join the host's IPC namespace: %w", err)
+		}
+	}
+	return pidNamespace{host: s.HostPID, join: s.JoinPID}.enter()
 }
 
 // handshake sends the config and waits for exec (EOF on the sync pipe) or the child's report.

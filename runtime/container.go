@@ -38,6 +38,7 @@ type container struct {
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
 	lastProbe probeLasts         // the last results of the previous run's probes (probe_results.go); p.mu
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
+	runEnv    []string           // the env of the current run, for exec (p.mu guards it)
 
 	// Init containers and supervision (initcontainers.go).
 	init       bool          // idx is in spec.initContainers; a sidecar when its restartPolicy is Always
@@ -75,6 +76,9 @@ func (c *container) createFiles() (*runLog, error) {
 	if err := c.attachDeviceFilter(); err != nil {
 		return nil, err
 	}
+	if err := c.resetTermFile(); err != nil {
+		return nil, err
+	}
 	d := c.dir()
 	ov := overlay.Overlay{Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Target: filepath.Join(d, "rootfs")}
 	// Every run starts from the image, as in Kubernetes: the last run's writes go.
@@ -107,6 +111,11 @@ func (c *container) start() error {
 		c.oomSeen = n["oom_kill"]
 	}
 	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log.stdout, Stderr: c.log.stderr, Name: c.p.obj.Name + "/" + c.name()}
+	closeNS, err := c.namespaceSpec(&spec)
+	defer closeNS()
+	if err != nil {
+		return err
+	}
 	if err := c.p.liftCPUMax(); err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ func (c *container) config() (*nsinit.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.p.mu.Lock()
+	c.runEnv = env // what exec gets: the env the run started with, whatever changed since
+	c.p.mu.Unlock()
 	binds, err := c.binds(env)
 	if err != nil {
 		return nil, err
@@ -117,6 +120,9 @@ func (c *container) podEnv() ([]corev1.EnvVar, map[string]string, error) {
 		}
 		var fe *field.Error
 		env, fe = c.p.rt.Env(c.p.sandbox.meta, c.spec, c.p.podFacts(), path.Index(c.idx))
+		if fe != nil && fe.Type == field.ErrorTypeNotFound {
+			return nil, nil, &configError{fe.Detail} // kubelet's CreateContainerConfigError: the container waits
+		}
 		if fe != nil {
 			return nil, nil, invalid.Pod(c.p.obj.Name, fe.Error(), fe)
 		}
@@ -145,10 +151,17 @@ func (c *container) binds(env []string) ([]mounts.Bind, error) {
 			fe := invalid.Field(fp+".subPathExpr", err.Error())
 			return nil, invalid.Pod(c.p.obj.Name, fe.Error(), fe)
 		}
-		out = append(out, mounts.Bind{Source: src, SubPath: sub, Dest: vm.MountPath,
-			ReadOnly: vm.ReadOnly || c.p.readOnlyVolume(vm.Name), Field: fp})
+		b := mounts.Bind{Source: src, SubPath: sub, Dest: vm.MountPath,
+			ReadOnly: vm.ReadOnly || c.p.readOnlyVolume(vm.Name), Field: fp}
+		if vm.MountPropagation != nil && *vm.MountPropagation != corev1.MountPropagationNone {
+			b.Propagation = string(*vm.MountPropagation)
+		}
+		if vm.RecursiveReadOnly != nil && *vm.RecursiveReadOnly != corev1.RecursiveReadOnlyDisabled {
+			b.RecursiveRO = string(*vm.RecursiveReadOnly)
+		}
+		out = append(out, b)
 	}
-	return out, nil
+	return append(out, c.termBind()...), nil // last, as the kubelet's: on top of any volume
 }
 
 func firstNonEmpty(vals ...string) string {
@@ -189,10 +202,17 @@ func (p *pod) podFacts() configobj.PodFacts {
 	return f
 }
 
-// execEnv is the environment of an exec or exec probe: the container's, its references read
-// again (the kubelet's exec gets the environment the container started with from the runtime;
-// an object deleted since leaves its variables out here, with the pod's literal values kept).
+// execEnv is the environment of an exec or exec probe: the one the container's run started
+// with, as the kubelet's exec gets it from the runtime (a ConfigMap changed since does not
+// show). A container adopted by a restarted podd has its references read again (an object
+// deleted since leaves its variables out, with the pod's literal values kept).
 func (c *container) execEnv() []string {
+	c.p.mu.Lock()
+	env := c.runEnv
+	c.p.mu.Unlock()
+	if env != nil {
+		return env
+	}
 	env, err := c.env()
 	if err == nil {
 		return env

@@ -192,7 +192,7 @@ func (c *container) pullsAtStart() bool {
 // failed start shows as kubelet's Waiting reason and the restart policy takes over. It
 // returns false when the pod is deleted first.
 func (c *container) firstStart() bool {
-	if !c.awaitImage() {
+	if !c.awaitMounts() || (c.img == nil && !c.awaitImage()) {
 		return false
 	}
 	c.setWaitingLocked(podstatus.ReasonContainerCreating, "")

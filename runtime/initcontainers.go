@@ -95,7 +95,7 @@ func initComplete(c *container) bool {
 // launch starts c's first run (unless a process was adopted) and its supervisor; a failed
 // start leaves it waiting with kubelet's reason, and the supervisor retries it as a restart.
 func (p *pod) launch(c *container) bool {
-	if c.proc != nil || c.img == nil { // a live process, or an image to pull first (images.go)
+	if c.proc != nil || c.img == nil || !p.mounted() { // a live process, or volumes or an image to wait for (images.go)
 		return p.supervise(c)
 	}
 	return p.superviseAfter(c, func() {

@@ -59,6 +59,9 @@ func (p *pod) findLive() []*liveProc {
 
 func (p *pod) findLiveIn(c *container) *liveProc {
 	pids, _ := p.rt.cg.Pids(c.cgroup())
+	if !p.pidMode.private() {
+		return p.findRecorded(c, pids)
+	}
 	var found []*liveProc
 	for _, pid := range pids {
 		if lp := p.rt.procs.find(pid, c.cgroup()); lp != nil {

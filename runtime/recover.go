@@ -169,6 +169,7 @@ func (p *pod) recover() error {
 	p.supervised = true
 	p.mu.Unlock()
 	p.save()
+	p.startMounter()
 	p.superviseAll()
 	p.watchDeadline()
 	return nil

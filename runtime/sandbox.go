@@ -39,6 +39,8 @@ type sandbox struct {
 	// The containers' hostPorts (hostports.go), or why podd cannot publish them (a 422).
 	ports    []netsetup.HostPort
 	portsErr error
+	vols     volumeState // configMap, secret, projected volumes (volwait.go)
+	pidMode  podPIDMode  // hostPID, hostIPC, shareProcessNamespace (pidns.go)
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
@@ -53,6 +55,8 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	}
 	n, _ := rt.net.(*netsetup.Network)
 	s.ports, s.portsErr = podHostPorts(obj, n != nil && n.Subnet6 != nil)
+	s.vols = newVolumeState()
+	s.pidMode = pidModeOf(&obj.Spec)
 	return s
 }
 
@@ -78,8 +82,16 @@ func (s *sandbox) run(alongside ...func() error) error {
 	return parallel(append([]func() error{s.createNamespaces}, alongside...))
 }
 
-// createNamespaces pins new pod namespaces and gives them an address and /etc files.
+// createNamespaces pins new pod namespaces and gives them an address and /etc files, and
+// starts the pause process of a shared PID namespace.
 func (s *sandbox) createNamespaces() error {
+	if err := s.pinNamespaces(); err != nil {
+		return err
+	}
+	return s.startPause()
+}
+
+func (s *sandbox) pinNamespaces() error {
 	if s.netSpec.hostNetwork {
 		return s.createHostNetNamespaces()
 	}
@@ -154,6 +166,9 @@ func (s *sandbox) recover(live []int) error {
 	}
 	s.ns = ns
 	if err := s.reservePorts(); err != nil {
+		return err
+	}
+	if err := s.startPause(); err != nil {
 		return err
 	}
 	if err := s.publishPorts(); err != nil {

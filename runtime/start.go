@@ -136,7 +136,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	tasks := []func() error{p.syncRecord}
 	if len(p.inits) == 0 { // else the initializer creates them after the init containers
 		for _, c := range p.withImage() { // the others are made once their image is pulled
-			tasks = append(tasks, c.create)
+			tasks = append(tasks, p.ifMounted(c.create))
 		}
 	}
 	err = p.sandbox.run(tasks...)
@@ -164,6 +164,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 		return err
 	}
 	p.supervised = true
+	p.startMounter()
 	p.superviseAll()
 	p.watchDeadline()
 	return nil
@@ -177,9 +178,6 @@ func (p *pod) plan() error {
 			return invalid.Pod(p.obj.Name, err.Error(), invalid.Field(mc.Field, fmt.Sprintf("the %q cgroup v2 controller is not available", mc.Controller)))
 		}
 		return invalid.Pod(p.obj.Name, err.Error())
-	}
-	if err := p.checkRefs(); err != nil {
-		return err
 	}
 	return p.resolveImages(true)
 }
@@ -232,6 +230,9 @@ func parallel(tasks []func() error) error {
 // startContainers starts every created container at once; if any fails, the caller tears
 // down.
 func (p *pod) startContainers() error {
+	if !p.mounted() {
+		return nil // the containers wait for their volumes (volwait.go)
+	}
 	ctrs := p.withImage()
 	tasks := make([]func() error, len(ctrs))
 	for i, c := range ctrs {

@@ -21,7 +21,7 @@ const (
 // is gone.
 func (c *container) supervise() {
 	defer c.supervisorDone()
-	if c.img == nil && c.neverRan() && !c.firstStart() { // its image is pulled first (images.go)
+	if (c.img == nil || c.creating()) && c.neverRan() && !c.firstStart() { // volumes and image first (images.go)
 		return
 	}
 	c.p.rt.oom.watch(c)

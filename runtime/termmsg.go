@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/podd/podd/mounts"
 
 	"github.com/podd/podd/internal/reaper"
 	"golang.org/x/sys/unix"
@@ -14,9 +16,10 @@ import (
 
 // Termination messages, kubelet's way: what the run wrote to its terminationMessagePath, at
 // most 4 KiB; with terminationMessagePolicy FallbackToLogsOnError and nothing written, a run
-// that failed gets the tail of its log (80 lines, 2 KiB at most). The file is read from the
-// container's writable layer, so a path on a volume or on the /dev tmpfs (the default
-// /dev/termination-log) is not seen: podd does not bind a host file there yet.
+// that failed gets the tail of its log (80 lines, 2 KiB at most). As the kubelet does, each run
+// gets an empty file of mode 0666 bound at that path (the default /dev/termination-log is on
+// the container's /dev tmpfs), here <run>/mem/<pod uid>/termination/<container> on podd's
+// memory tmpfs, and podd reads it when the run ends.
 const (
 	maxTermMessage  = 4096
 	fallbackLines   = 80
@@ -25,8 +28,8 @@ const (
 
 // terminationMessage is the message of the run that just ended (its log is this run's).
 func (c *container) terminationMessage(e reaper.Exit) string {
-	if path := c.spec.TerminationMessagePath; path != "" {
-		if msg := readCapped(filepath.Join(c.dir(), "upper"), strings.TrimPrefix(filepath.Clean("/"+path), "/"), maxTermMessage); msg != "" {
+	if c.spec.TerminationMessagePath != "" {
+		if msg := readCapped(filepath.Dir(c.termFile()), filepath.Base(c.termFile()), maxTermMessage); msg != "" {
 			return msg
 		}
 	}
@@ -34,6 +37,42 @@ func (c *container) terminationMessage(e reaper.Exit) string {
 		return ""
 	}
 	return logTail(c.logPath(c.restarts), fallbackLines, fallbackMaxSize)
+}
+
+// termFile is the host file bound at the container's terminationMessagePath.
+func (c *container) termFile() string {
+	return filepath.Join(c.p.memDir(), "termination", c.name())
+}
+
+// resetTermFile gives a new run an empty termination message file (kubelet: one per container
+// id), writable by whatever user the container runs as.
+func (c *container) resetTermFile() error {
+	if c.spec.TerminationMessagePath == "" {
+		return nil
+	}
+	path := c.termFile()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("%s.terminationMessagePath: %w", c.fieldPath(), err)
+	}
+	_ = os.Remove(path) // a new inode: nothing of the last run's keeps it open
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
+	if err == nil {
+		err = f.Chmod(0o666) // whatever the umask
+		f.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("%s.terminationMessagePath: %w", c.fieldPath(), err)
+	}
+	return nil
+}
+
+// termBind binds the run's termination message file at terminationMessagePath.
+func (c *container) termBind() []mounts.Bind {
+	if c.spec.TerminationMessagePath == "" {
+		return nil
+	}
+	return []mounts.Bind{{Source: c.termFile(), Dest: c.spec.TerminationMessagePath,
+		Field: c.fieldPath() + ".terminationMessagePath"}}
 }
 
 // readCapped reads at most limit bytes of the regular file rel below dir, never through a

@@ -2,29 +2,27 @@ package runtime
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 )
 
-// The termination message: the file the run wrote at terminationMessagePath (never through a
+// The termination message: the file bound at terminationMessagePath (never through a
 // symlink), else with FallbackToLogsOnError the tail of a failed run's log.
 func TestTerminationMessage(t *testing.T) {
 	for _, tc := range []struct {
 		name, path string
 		policy     corev1.TerminationMessagePolicy
-		write      func(upper, log string)
+		write      func(file, log string)
 		code       int
 		want       string
 	}{
-		{"file", "/tmp/msg", corev1.TerminationMessageReadFile, func(upper, _ string) {
-			os.MkdirAll(filepath.Join(upper, "tmp"), 0o755)
-			os.WriteFile(filepath.Join(upper, "tmp/msg"), []byte("done"), 0o644)
+		{"file", "/tmp/msg", corev1.TerminationMessageReadFile, func(file, _ string) {
+			os.WriteFile(file, []byte("done"), 0o644)
 		}, 0, "done"},
-		{"symlink refused", "/tmp/msg", corev1.TerminationMessageReadFile, func(upper, _ string) {
-			os.MkdirAll(filepath.Join(upper, "tmp"), 0o755)
-			os.Symlink("/etc/hostname", filepath.Join(upper, "tmp/msg"))
+		{"symlink refused", "/tmp/msg", corev1.TerminationMessageReadFile, func(file, _ string) {
+			os.Remove(file)
+			os.Symlink("/etc/hostname", file)
 		}, 1, ""},
 		{"logs on error", "/dev/termination-log", corev1.TerminationMessageFallbackToLogsOnError, func(_, log string) {
 			os.WriteFile(log, []byte("starting\nboom\n"), 0o644)
@@ -41,7 +39,7 @@ func TestTerminationMessage(t *testing.T) {
 			apply(t, rt, in)
 			proc := nextStart(t, h)
 			c := rt.lookup("default", "job").ctrs[0]
-			tc.write(filepath.Join(c.dir(), "upper"), c.logPath(0))
+			tc.write(c.termFile(), c.logPath(0))
 			proc.end(exitCode(tc.code))
 			waitFor(t, func() bool { return ctrStatus(t, rt, "job", "a").State.Terminated != nil })
 			if got := ctrStatus(t, rt, "job", "a").State.Terminated.Message; got != tc.want {

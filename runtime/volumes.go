@@ -32,16 +32,13 @@ func (s *sandbox) createVolumes() error {
 		case v.HostPath != nil:
 			err = checkHostPath(v.HostPath)
 			path += ".hostPath"
-		case configobj.Projected(&v):
-			if fe := s.createProjected(&v, field.NewPath("spec", "volumes").Index(i)); fe != nil {
-				return invalid.Pod(s.podName(), fe.Error(), fe)
-			}
 		}
 		if err != nil {
 			return invalid.Pod(s.podName(), fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
 		}
 	}
-	return nil
+	_, err := s.projectAll(false) // a missing object leaves its volume pending (volwait.go)
+	return err
 }
 
 // checkHostPaths refuses, before any *OrCreate creates anything, a hostPath into podd's own
@@ -169,6 +166,7 @@ func (s *sandbox) hostPathOf(name string) *corev1.HostPathVolumeSource {
 // projected volumes) and unmounts memory-backed emptyDirs; the other directories go with the pod
 // directory.
 func (s *sandbox) removeVolumes() error {
+	s.removeProjected()
 	var errs []error
 	if err := os.RemoveAll(s.memDir()); err != nil {
 		errs = append(errs, fmt.Errorf("remove the pod's memory directory: %w", err))
@@ -188,7 +186,7 @@ func (s *sandbox) removeVolumes() error {
 // createProjected writes the files of a configMap, secret, downwardAPI or projected volume with
 // kubelet's atomic writer (mounts.Project); secret and projected volumes live on podd's memory
 // tmpfs (memDir), so a secret never touches a disk. A missing object or key that is not optional
-// refuses the pod (see checkRefs).
+// is a NotFound error (the volume is then pending: volwait.go).
 func (s *sandbox) createProjected(v *corev1.Volume, p *field.Path) *field.Error {
 	files, fe := s.rt.VolumeFiles(s.meta, v, p)
 	if fe != nil {
@@ -203,30 +201,6 @@ func (s *sandbox) createProjected(v *corev1.Volume, p *field.Path) *field.Error 
 	}
 	if err := mounts.Project(dir, files); err != nil {
 		return field.InternalError(p, err)
-	}
-	return nil
-}
-
-// checkRefs refuses, before anything is made, a pod whose volumes or env name a ConfigMap,
-// Secret or key that does not exist and is not optional. The kubelet would keep such a pod in
-// ContainerCreating (volumes) or CreateContainerConfigError (env) until the object appears;
-// podd's apply is whole or nothing and has no retry loop for the sandbox, so it answers a 422
-// naming the field and the missing object instead.
-func (p *pod) checkRefs() error {
-	vols := field.NewPath("spec", "volumes")
-	for i := range p.obj.Spec.Volumes {
-		v := &p.obj.Spec.Volumes[i]
-		if !configobj.Projected(v) || v.DownwardAPI != nil {
-			continue
-		}
-		if _, fe := p.rt.VolumeFiles(p.sandbox.meta, v, vols.Index(i)); fe != nil {
-			return invalid.Pod(p.obj.Name, fe.Error(), fe)
-		}
-	}
-	for _, c := range p.ctrs {
-		if _, fe := p.rt.Env(p.sandbox.meta, c.spec, configobj.PodFacts{}, field.NewPath("spec", "containers").Index(c.idx)); fe != nil {
-			return invalid.Pod(p.obj.Name, fe.Error(), fe)
-		}
 	}
 	return nil
 }
@@ -288,22 +262,13 @@ func (rt *Runtime) mountMem() error {
 }
 
 // restoreMemVolumes makes the pod's directory on the memory tmpfs again when a recovering podd
-// finds it gone (a new tmpfs: reboot, or a podd in a new mount namespace): /dev/shm and the
-// secret and projected volumes, from the objects as they are now.
+// finds it gone (a new tmpfs: reboot, or a podd in a new mount namespace), and takes the
+// projected volumes (recoverVolumes).
 func (s *sandbox) restoreMemVolumes() error {
-	if _, err := os.Stat(s.memDir()); err == nil || !errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err := s.createShm(); err != nil {
-		return err
-	}
-	for i := range s.volumes {
-		if !configobj.InMemory(&s.volumes[i]) {
-			continue
-		}
-		if fe := s.createProjected(&s.volumes[i], field.NewPath("spec", "volumes").Index(i)); fe != nil {
-			return fmt.Errorf("restore volume %s: %w", s.volumes[i].Name, fe)
+	if _, err := os.Stat(s.memDir()); errors.Is(err, os.ErrNotExist) {
+		if err := s.createShm(); err != nil {
+			return err
 		}
 	}
-	return nil
+	return s.recoverVolumes()
 }

@@ -170,9 +170,9 @@ func TestConfigMapSecretVolumesAndEnv(t *testing.T) {
 	}
 }
 
-// TestConfigRefusals: a pod naming a ConfigMap that does not exist is refused with a 422 naming
-// the field (podd's choice: no retry loop for the sandbox), and a subPath leading out of its
-// volume through a symlink is refused; neither leaves anything behind.
+// TestConfigRefusals: a pod naming a ConfigMap that does not exist is accepted and waits (see
+// TestMissingConfigMapWaits), and deleting it while it waits leaves nothing behind; a subPath
+// leading out of its volume through a symlink is refused and leaves nothing behind.
 func TestConfigRefusals(t *testing.T) {
 	d := StartPodd(t)
 	missing := `apiVersion: v1
@@ -187,10 +187,12 @@ spec:
   volumes:
   - {name: c, configMap: {name: nowhere}}
 `
-	r := d.CtlStdin(missing, "apply", "-f", "-")
-	if r.Code == 0 || !strings.Contains(r.Stderr, `spec.volumes[0].configMap.name: Not found: configmaps "nowhere" not found`) {
-		t.Errorf("apply with a missing configmap: %s", r)
+	if r := d.CtlStdin(missing, "apply", "-f", "-"); r.Code != 0 {
+		t.Fatalf("apply with a missing configmap: %s", r)
 	}
+	waiting := d.MustGetPod("missing")
+	d.MustCtl("delete", "pod", "missing")
+	d.AssertPodGone(waiting)
 	vol := t.TempDir()
 	if err := os.Symlink("/", vol+"/escape"); err != nil {
 		t.Fatal(err)
@@ -207,7 +209,7 @@ spec:
   volumes:
   - {name: h, hostPath: {path: ` + vol + `}}
 `
-	r = d.CtlStdin(escape, "apply", "-f", "-")
+	r := d.CtlStdin(escape, "apply", "-f", "-")
 	if r.Code == 0 || !strings.Contains(r.Stderr, "spec.containers[0].volumeMounts[0]") || !strings.Contains(r.Stderr, "subPath leads outside the volume") {
 		t.Errorf("apply with an escaping subPath: %s", r)
 	}

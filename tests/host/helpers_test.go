@@ -486,11 +486,14 @@ func containerStatus(p *corev1.Pod, name string) (*corev1.ContainerStatus, error
 }
 
 // containerPIDs reads the pid of every container from its containerID,
-// "podd://<uid>/<container>/<pid>".
+// "podd://<uid>/<container>/<pid>"; a container that never started (no containerID) has none.
 func containerPIDs(t testing.TB, p *corev1.Pod) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, cs := range p.Status.ContainerStatuses {
+		if cs.ContainerID == "" && cs.State.Waiting != nil {
+			continue
+		}
 		rest, ok := strings.CutPrefix(cs.ContainerID, "podd://"+string(p.UID)+"/"+cs.Name+"/")
 		pid, err := strconv.Atoi(rest)
 		if !ok || err != nil || pid <= 0 {
