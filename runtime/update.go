@@ -32,13 +32,17 @@ func (rt *Runtime) Update(ctx context.Context, in *corev1.Pod) (*corev1.Pod, pod
 	if p == nil {
 		return nil, "", apierrors.NewNotFound(podsResource, in.Name)
 	}
-	return p.update(ctx, in)
+	return p.update(ctx, in, false)
 }
 
-// update applies in to the pod: unchanged, configured, or a 422 for a forbidden change.
-func (p *pod) update(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
-	cur := p.snapshot()
-	if err := checkUpdate(cur, in); err != nil || !updates(cur, in) {
+// update applies in to the pod: unchanged, configured, or a 422 for a forbidden change. An
+// apply (fromApply) merges labels and annotations three ways first (see applied).
+func (p *pod) update(ctx context.Context, in *corev1.Pod, fromApply bool) (*corev1.Pod, podopts.ApplyResult, error) {
+	cur, merged := p.snapshot(), in
+	if fromApply {
+		merged = applied(cur, in)
+	}
+	if err := checkUpdate(cur, merged); err != nil || !updates(cur, merged) {
 		if err != nil {
 			return nil, "", err
 		}
@@ -52,7 +56,7 @@ func (p *pod) update(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.
 	if p.rt.lookup(in.Namespace, in.Name) != p {
 		return nil, "", apierrors.NewConflict(podsResource, in.Name, errors.New("the pod failed to start or was deleted meanwhile"))
 	}
-	if err := p.change(in); err != nil {
+	if err := p.change(in, fromApply); err != nil {
 		return nil, "", err
 	}
 	return p.snapshot(), podopts.ApplyConfigured, nil
@@ -80,10 +84,13 @@ func updates(cur, in *corev1.Pod) bool {
 // as it is now, then changed, encoded and persisted (fsynced) as one step, so no status save can
 // write the record in between with half of it, and a failed write leaves the pod as it was. The
 // changed containers are told to restart once the record holds their new image.
-func (p *pod) change(in *corev1.Pod) error {
+func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	cur := p.snapshot()
+	if fromApply { // against the labels as they are now
+		in = applied(cur, in)
+	}
 	if err := checkUpdate(cur, in); err != nil {
 		return err
 	}

@@ -69,3 +69,34 @@ func TestReapplyLabelsAndImage(t *testing.T) {
 	}
 	d.MustCtl("delete", "pod", "upd")
 }
+
+// kubectl apply's three-way merge of labels and annotations: what `label` and `annotate` added
+// (never in an applied manifest) survives a re-apply; what an earlier manifest had and the new
+// one drops is removed; the manifest's own values win.
+func TestReapplyKeepsLabelsAddedByLabel(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(updatePod(testImage, "{app: web, old: x}", "sleep"))
+	d.MustCtl("label", "pod", "upd", "tier=x")
+	d.MustCtl("annotate", "pod", "upd", "note=hi")
+	r := d.CtlStdin(updatePod(testImage, "{app: web, old: x}", "sleep"), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/upd unchanged\n" {
+		t.Errorf("the same manifest again: %s", r)
+	}
+	p := d.MustGetPod("upd")
+	if p.Labels["tier"] != "x" || p.Annotations["note"] != "hi" {
+		t.Errorf("after re-applying the same manifest: labels %v, annotations %v", p.Labels, p.Annotations)
+	}
+	r = d.CtlStdin(updatePod(testImage, "{app: db}", "sleep"), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/upd configured\n" {
+		t.Fatalf("re-apply with labels changed: %s", r)
+	}
+	p = d.MustGetPod("upd")
+	want := map[string]string{"app": "db", "tier": "x"}
+	if fmt.Sprint(p.Labels) != fmt.Sprint(want) || p.Annotations["note"] != "hi" {
+		t.Errorf("labels %v (want %v), annotations %v", p.Labels, want, p.Annotations)
+	}
+	if !strings.Contains(p.Annotations["kubectl.kubernetes.io/last-applied-configuration"], `"app":"db"`) {
+		t.Errorf("last-applied-configuration: %v", p.Annotations)
+	}
+	d.MustCtl("delete", "pod", "upd")
+}
