@@ -77,7 +77,7 @@ func checkUpdate(cur, in *corev1.Pod) error {
 func updates(cur, in *corev1.Pod) bool {
 	return !apiequality.Semantic.DeepEqual(cur.Labels, in.Labels) ||
 		!apiequality.Semantic.DeepEqual(cur.Annotations, in.Annotations) ||
-		len(manifest.ChangedImages(cur, in)) > 0
+		len(manifest.ChangedImages(cur, in)) > 0 || len(manifest.ChangedInitImages(cur, in)) > 0
 }
 
 // change makes the update under the pod's record lock (saveMu): checked again against the pod
@@ -126,32 +126,51 @@ func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 	return nil
 }
 
-// newImages resolves the changed images, by the container that runs each.
+// newImages resolves the changed images, by the container that runs each: app containers
+// (spec.containers), then init containers (spec.initContainers).
 func (p *pod) newImages(cur, in *corev1.Pod) (map[*container]*rootfs.Image, error) {
 	imgs := map[*container]*rootfs.Image{}
-	for _, i := range manifest.ChangedImages(cur, in) {
-		c := p.appContainer(i)
-		if c == nil {
-			continue
+	for _, set := range []struct {
+		path    string
+		changed []int
+		ctrs    []*container
+		specs   []corev1.Container
+	}{
+		{"spec.containers", manifest.ChangedImages(cur, in), p.ctrs, in.Spec.Containers},
+		{"spec.initContainers", manifest.ChangedInitImages(cur, in), p.inits, in.Spec.InitContainers},
+	} {
+		for _, i := range set.changed {
+			c := containerAt(set.ctrs, i)
+			if c == nil {
+				continue
+			}
+			path := fmt.Sprintf("%s[%d].image", set.path, i)
+			img, err := p.rt.images.Resolve(set.specs[i].Image)
+			if err != nil {
+				return nil, invalid.Pod(in.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
+			}
+			imgs[c] = img
 		}
-		path := fmt.Sprintf("spec.containers[%d].image", i)
-		img, err := p.rt.images.Resolve(in.Spec.Containers[i].Image)
-		if err != nil {
-			return nil, invalid.Pod(in.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
-		}
-		imgs[c] = img
 	}
 	return imgs, nil
 }
 
-// appContainer is the container that runs spec.containers[i].
-func (p *pod) appContainer(i int) *container {
-	for _, c := range p.ctrs {
-		if i < len(p.obj.Spec.Containers) && c.spec == &p.obj.Spec.Containers[i] {
+// containerAt is the container of ctrs that runs the i-th spec of its list.
+func containerAt(ctrs []*container, i int) *container {
+	for _, c := range ctrs {
+		if c.idx == i {
 			return c
 		}
 	}
 	return nil
+}
+
+// specIn is c's container spec in pod.
+func (c *container) specIn(pod *corev1.Pod) *corev1.Container {
+	if c.init {
+		return &pod.Spec.InitContainers[c.idx]
+	}
+	return &pod.Spec.Containers[c.idx]
 }
 
 // setUpdated sets the labels, annotations and images of in, bumps the resourceVersion, and
@@ -163,7 +182,7 @@ func (p *pod) setUpdated(in *corev1.Pod, imgs map[*container]*rootfs.Image) (und
 	o.Labels, o.Annotations = copyMap(in.Labels), copyMap(in.Annotations)
 	for c := range imgs {
 		images[c] = c.spec.Image
-		c.spec.Image = in.Spec.Containers[c.idx].Image
+		c.spec.Image = c.specIn(in).Image
 	}
 	o.ResourceVersion = nextVersion(rv)
 	return func() {
@@ -208,6 +227,20 @@ func (c *container) respec(img *rootfs.Image) {
 	}
 }
 
+// restartsOnRespec: a new image restarts a running app container or sidecar at once; a regular
+// init container runs on (kubelet waits for it to finish) and takes it for its next run, if any.
+func (c *container) restartsOnRespec() bool { return !c.init || c.sidecar() }
+
+// takeRespec takes an image an update left for the next run, if there is one: a run that
+// starts now starts with it.
+func (c *container) takeRespec() {
+	select {
+	case img := <-c.respecChan():
+		c.setImage(img)
+	default:
+	}
+}
+
 // respecChan is the container's channel of new images, made on first use.
 func (c *container) respecChan() chan *rootfs.Image {
 	c.p.mu.Lock()
@@ -222,7 +255,11 @@ func (c *container) respecChan() chan *rootfs.Image {
 // definition changed, will be restarted", then StopContainer with the pod's grace period), and
 // takes the new image for the next run. It reports whether the pod is being deleted meanwhile.
 func (c *container) changedRun(img *rootfs.Image) (deleting bool) {
-	c.p.event(corev1.EventTypeNormal, reasonKilling, fmt.Sprintf("Container %s definition changed, will be restarted", c.name()))
+	msg := fmt.Sprintf("Container %s definition changed, will be restarted", c.name())
+	if c.init { // a sidecar (computeInitContainerActions)
+		msg = fmt.Sprintf("Init container %s definition changed", c.name())
+	}
+	c.p.event(corev1.EventTypeNormal, reasonKilling, msg)
 	c.exited(c.stop(time.Now().Add(c.p.graceFor(nil))))
 	c.img = img
 	c.p.mu.Lock()
