@@ -38,6 +38,7 @@ type container struct {
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
 	lastProbe probeLasts         // the last results of the previous run's probes (probe_results.go); p.mu
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
+	stdio     *stdio             // this run's stdin or pty master (attach.go); p.mu guards it
 
 	// Init containers and supervision (initcontainers.go).
 	init       bool          // idx is in spec.initContainers; a sidecar when its restartPolicy is Always
@@ -107,6 +108,11 @@ func (c *container) start() error {
 		c.oomSeen = n["oom_kill"]
 	}
 	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log.stdout, Stderr: c.log.stderr, Name: c.p.obj.Name + "/" + c.name()}
+	tookStdio, stdioDone, err := c.prepareStdio(&spec)
+	if err != nil {
+		return err
+	}
+	defer stdioDone()
 	if err := c.p.liftCPUMax(); err != nil {
 		return err
 	}
@@ -116,6 +122,7 @@ func (c *container) start() error {
 		if err != nil {
 			return c.startError(err)
 		}
+		tookStdio(proc)
 		if err := c.limitCPU(proc); err != nil {
 			return err
 		}

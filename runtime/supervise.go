@@ -83,6 +83,7 @@ func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 
 func (c *container) exited(e reaper.Exit) {
 	c.stopProbes()
+	c.endStdio()
 	msg := c.terminationMessage(e)
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {

@@ -108,3 +108,31 @@ func parseExitCode(p []byte) (int, error) {
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// Attach attaches to a container's running process (kubectl attach): its output from now on
+// goes to stdout, and with opts.Stdin stdin goes to the process's stdin. It returns when the
+// container's run ends, or ctx is done.
+func (c *Client) Attach(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) error {
+	q := url.Values{"stdin": {strconv.FormatBool(opts.Stdin)}, "tty": {strconv.FormatBool(opts.TTY)}}
+	if opts.Container != "" {
+		q.Set("container", opts.Container)
+	}
+	conn, err := c.upgrade(ctx, podPath(namespace, name)+"/attach", q)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	if opts.Stdin {
+		if stdin == nil {
+			stdin = eofReader{}
+		}
+		go wire.SendFrames(conn, wire.StreamStdin, stdin)
+	}
+	_, err = readOutput(conn, stdout, stderr)
+	if err != nil && ctx.Err() != nil {
+		return nil // detached
+	}
+	return err
+}

@@ -38,6 +38,7 @@ var (
 	_ api.UsageBackend  = (*daemon)(nil)
 	_ api.FilesBackend  = (*daemon)(nil)
 	_ api.CopyLimiter   = (*daemon)(nil)
+	_ api.AttachBackend = (*daemon)(nil)
 )
 
 // Port-forward is an API verb of the runtime's too.
