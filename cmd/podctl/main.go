@@ -41,7 +41,7 @@ func newApp() *cli.App {
 			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(), attachCommand(),
 			deleteCommand(), runCommand(), labelCommand(), annotateCommand(), createCommand(),
 			waitCommand(), versionCommand(), shutdownCommand(), portForwardCommand(), imageCommand(),
-			infoCommand(), topCommand(), cpCommand(),
+			infoCommand(), topCommand(), cpCommand(), completionCommand(),
 		},
 	}
 }
