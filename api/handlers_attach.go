@@ -15,11 +15,11 @@ import (
 // now on, and with opts.Stdin the client's input to its stdin, until the run ends or ctx is
 // done. A Backend without it answers 404 on the attach route.
 type AttachBackend interface {
-	Attach(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout io.Writer) error
+	Attach(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
 // attach serves POST .../attach?container=&stdin=&tty=, upgraded to the exec frame protocol:
-// stdin frames in, stdout frames out, then an exit frame (0) or an error frame.
+// stdin frames in, stdout and stderr frames out, then an exit frame (0) or an error frame.
 func (h *handlers) attach(w http.ResponseWriter, r *http.Request) {
 	b, ok := h.b.(AttachBackend)
 	if !ok {
@@ -56,7 +56,7 @@ func (h *handlers) attach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := &execSession{conn: conn, in: brw.Reader}
-	s.serve(r.Context(), opts.Stdin, func(ctx context.Context, stdin io.Reader, stdout, _ io.Writer) (int, error) {
-		return 0, b.Attach(ctx, ns, name, opts, stdin, stdout)
+	s.serve(r.Context(), opts.Stdin, func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+		return 0, b.Attach(ctx, ns, name, opts, stdin, stdout, stderr)
 	})
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/podd/podd/nsinit"
 	"github.com/podd/podd/podopts"
-	"github.com/podd/podd/runtime/logfile"
 	"golang.org/x/sys/unix"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -132,21 +131,23 @@ func dupFile(f *os.File) (*os.File, error) {
 	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
-// Attach streams the output of a running container's current run to stdout from now on and,
-// with opts.Stdin, stdin to the container's stdin, until the run ends or ctx is done.
-func (rt *Runtime) Attach(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout io.Writer) error {
+// Attach streams the output of a running container's current run, from now on, to stdout and
+// stderr and, with opts.Stdin, stdin to the container's stdin, until the run ends or ctx is done.
+func (rt *Runtime) Attach(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	c, _, err := rt.runningContainer(namespace, name, opts.Container)
 	if err != nil {
 		return err
 	}
 	c.p.mu.Lock()
-	s, run := c.stdio, c.restarts
+	s, l := c.stdio, c.log
 	c.p.mu.Unlock()
 	if opts.Stdin && (!c.spec.Stdin || s == nil) {
 		return apierrors.NewBadRequest(fmt.Sprintf("container %s of pod %s does not have stdin: true: nothing reads what attach would send", c.name(), name))
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	if l == nil {
+		return notRunning(c)
+	}
+	tp := l.taps.add() // before any input: the output it causes is seen
 	if opts.Stdin {
 		go func() {
 			_, _ = io.Copy(writerFunc(s.write), stdin)
@@ -155,25 +156,10 @@ func (rt *Runtime) Attach(ctx context.Context, namespace, name string, opts podo
 			}
 		}()
 	}
-	return c.followRun(ctx, run, stdout)
+	streamRun(l, tp, stdout, stderr, ctx.Done())
+	return nil
 }
 
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// followRun writes the log of run from its current end on, until the run is over and read.
-func (c *container) followRun(ctx context.Context, run int32, w io.Writer) error {
-	f, run, err := c.openRunLog(run, true)
-	if err != nil {
-		return err
-	}
-	off, err := logfile.TailStart(f, 0)
-	if err != nil {
-		f.Close()
-		return err
-	}
-	fl := &follower{c: c, f: f, run: run, off: off, sel: &logfile.Selector{}, w: w, oneRun: true}
-	defer func() { fl.f.Close() }()
-	return fl.follow(ctx)
-}

@@ -30,6 +30,7 @@ type runLog struct {
 	stdout, stderr *os.File // the container's ends, from create to start
 	run            int32
 	done           chan struct{} // closed once both streams ended and the file is closed
+	taps           taps          // the attaches (attachtap.go)
 }
 
 func (c *container) fifoPath(stream string) string {
@@ -103,7 +104,7 @@ func (c *container) capture(l *runLog) error {
 	ended := make(chan struct{}, 2)
 	for i, stream := range []string{logfile.Stdout, logfile.Stderr} {
 		go func(r *os.File, stream string) {
-			if err := logfile.Capture(r, stream, w); err != nil {
+			if err := logfile.Capture(&tapReader{r: r, stream: stream, taps: &l.taps}, stream, w); err != nil {
 				logf("log %s: read %s: %v", c.logPath(l.run), stream, err)
 			}
 			r.Close()

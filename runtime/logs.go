@@ -88,7 +88,6 @@ type follower struct {
 	// sawLive: this run was seen running (or capturing). Following goes on into the next run
 	// only then: logs -f of a container already waiting for its restart ends as it did.
 	sawLive bool
-	oneRun  bool // attach: the run's end is the end
 }
 
 func (fl *follower) follow(ctx context.Context) error {
@@ -115,7 +114,7 @@ func (fl *follower) follow(ctx context.Context) error {
 			return err
 		}
 		fl.sawLive = fl.sawLive || live
-		if !live && (fl.oneRun || !fl.sawLive || !fl.c.shouldRestart()) {
+		if !live && (!fl.sawLive || !fl.c.shouldRestart()) {
 			return nil // a run seen ending is followed into the next; one already over is not
 		}
 		select {
@@ -135,7 +134,7 @@ func (fl *follower) switchFile(live bool) (bool, error) {
 		fl.c.p.mu.Lock()
 		later := fl.c.restarts > fl.run
 		fl.c.p.mu.Unlock()
-		if !later || fl.oneRun || !exists(fl.c.logPath(fl.run+1)) {
+		if !later || !exists(fl.c.logPath(fl.run+1)) {
 			return false, nil
 		}
 		path, nextRun = fl.c.logPath(fl.run+1), true

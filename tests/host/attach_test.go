@@ -83,3 +83,14 @@ func TestAttachNoStdin(t *testing.T) {
 		t.Errorf("attach -i without stdin: %s", r)
 	}
 }
+
+// TestAttachStreams: attach keeps the process's stdout and stderr apart, as kubectl attach does.
+func TestAttachStreams(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(attachPod("streams", "false", `while read l; do echo "out $l"; echo "err $l" >&2; done`))
+	d.WaitPod("streams", 30*time.Second, "running", podRunning)
+	r := d.CtlStdin("a\nb\n", "attach", "-i", "streams")
+	if r.Code != 0 || r.Stdout != "out a\nout b\n" || r.Stderr != "err a\nerr b\n" {
+		t.Errorf("attach -i: %s", r)
+	}
+}
