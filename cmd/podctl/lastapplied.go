@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -13,7 +14,9 @@ const lastAppliedKey = "kubectl.kubernetes.io/last-applied-configuration"
 // which podd merges a re-apply's labels and annotations three ways, as kubectl apply does.
 func withLastApplied(doc []byte) ([]byte, error) {
 	var obj map[string]any
-	if err := json.Unmarshal(doc, &obj); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber() // numbers pass through as written, past float64's 2^53 too
+	if err := dec.Decode(&obj); err != nil {
 		return nil, fmt.Errorf("decode manifest: %w", err)
 	}
 	meta, _ := obj["metadata"].(map[string]any)
