@@ -16,7 +16,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /tests/host -e /tests/vm)
 
 BPF_DIRS := bpf/oom bpf/probelat
 
-.PHONY: generate check-generate bench-oom all build image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench bench-peers peer-deps demo clean
+.PHONY: generate check-generate bench-oom all build install image install-image image-deps vm-deps vm-kernel test test-unit test-host test-race test-demo test-vm bench bench-peers peer-deps demo clean
 
 all: build
 
@@ -25,6 +25,19 @@ build:
 	$(GO) build -trimpath -o $(BUILD)/podd ./cmd/podd
 	$(GO) build -trimpath -o $(BUILD)/podd-nsinit ./cmd/podd-nsinit
 	$(GO) build -trimpath -o $(BUILD)/podctl ./cmd/podctl
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: podd, podd-nsinit (next to podd, where it looks
+# for it) and podctl, with podctl's bash and zsh completion.
+PREFIX  ?= /usr/local
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+BASHDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+
+install: build
+	install -d $(BINDIR) $(BASHDIR) $(ZSHDIR)
+	install -m 0755 $(BUILD)/podd $(BUILD)/podd-nsinit $(BUILD)/podctl $(BINDIR)/
+	$(BUILD)/podctl completion bash > $(BASHDIR)/podctl
+	$(BUILD)/podctl completion zsh > $(ZSHDIR)/_podctl
 
 # The busybox-based test image, as an OCI layout (+ a plain rootfs dir), installed where the
 # examples point (image: oci:/var/lib/podd/images/podd-test:latest).

@@ -4,11 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/internal/fakebackend"
@@ -81,5 +83,40 @@ func TestFilesRoute(t *testing.T) {
 	err = c.FilesFrom(ctx, "default", "web", "", "", func(io.Reader) error { return nil })
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "path") {
 		t.Errorf("GET without a path: %v, want 422 naming path", err)
+	}
+}
+
+// stall sends its header then nothing, until the test ends.
+type stall struct {
+	head []byte
+	done <-chan struct{}
+}
+
+func (s *stall) Read(p []byte) (int, error) {
+	if len(s.head) > 0 {
+		n := copy(p, s.head)
+		s.head = s.head[n:]
+		return n, nil
+	}
+	<-s.done
+	return 0, io.EOF
+}
+
+// TestFilesPutIdleClient: a copy whose client stops sending is cut after copyIdleTimeout with a
+// 408, and what it had declared is not left half-open.
+func TestFilesPutIdleClient(t *testing.T) {
+	old := copyIdleTimeout
+	copyIdleTimeout = 200 * time.Millisecond
+	defer func() { copyIdleTimeout = old }()
+	c, _ := startFilesServer(t)
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	_ = tw.WriteHeader(&tar.Header{Name: ".", Typeflag: tar.TypeReg, Mode: 0o640, Size: 1 << 20})
+	done := make(chan struct{})
+	defer close(done)
+	err := c.FilesTo(context.Background(), "default", "web", "", "/", "slow", &stall{head: b.Bytes(), done: done})
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) || st.Status().Code != 408 || !strings.Contains(err.Error(), "nothing received from the client") {
+		t.Errorf("an idle copy: %v, want a 408", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"time"
 
 	"github.com/podd/podd/intree"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,7 +30,7 @@ const CopyErrorTrailer = "Podd-Copy-Error"
 // existing directory. Paths resolve inside the container's root; nothing in the image runs.
 func filesRoutes(mux *http.ServeMux, h *handlers) {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/files", h.files(sendFiles))
-	mux.HandleFunc("PUT /api/v1/namespaces/{ns}/pods/{name}/files", h.files(receiveFiles))
+	mux.HandleFunc("PUT /api/v1/namespaces/{ns}/pods/{name}/files", h.files(h.receiveFiles))
 }
 
 func (h *handlers) files(f func(root *os.File, w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
@@ -71,18 +72,32 @@ func sendFiles(root *os.File, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func receiveFiles(root *os.File, w http.ResponseWriter, r *http.Request) {
+func (h *handlers) receiveFiles(root *os.File, w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	base := path.Base(q.Get("name"))
 	if base == ".." || base == "/" || base == "." {
 		writeError(w, filesInvalid("name", q.Get("name"), "a file name, not . or .. or /"))
 		return
 	}
+	release, err := copySlot(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
+	maxBytes := h.maxCopyBytes()
+	body := idleReader(w, r, maxBytes+maxCopyEntries*copyHeaderAllowance)
 	dest := intree.Target(root, q.Get("path"), base)
-	if err := intree.Receive(root, dest, r.Body, intree.Options{}); err != nil {
+	err = intree.Receive(root, dest, body, intree.Options{MaxBytes: maxBytes, MaxEntries: maxCopyEntries})
+	if lerr := copyLimitError(err, maxBytes); lerr != nil {
+		writeError(w, lerr)
+		return
+	}
+	if err != nil {
 		writeError(w, copyError(err))
 		return
 	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 

@@ -181,18 +181,26 @@ type execSession struct {
 }
 
 func (s *execSession) run(ctx context.Context, b Backend, ns, name string, opts podopts.ExecOptions) {
+	s.serve(ctx, opts.Stdin, func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+		return b.Exec(ctx, ns, name, opts, stdin, stdout, stderr)
+	})
+}
+
+// serve runs do with the session's streams (stdin only when wanted) and sends its exit code or
+// error; the connection breaking cancels do's context.
+func (s *execSession) serve(ctx context.Context, wantStdin bool, do func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) (int, error)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
 	defer pr.Close() // unblocks readInput if the command stopped reading stdin
 	var stdin io.Reader
-	if opts.Stdin {
+	if wantStdin {
 		stdin = pr
 	}
-	go s.readInput(pw, opts.Stdin, cancel)
+	go s.readInput(pw, wantStdin, cancel)
 	stdout := &frameWriter{s: s, stream: wire.StreamStdout}
 	stderr := &frameWriter{s: s, stream: wire.StreamStderr}
-	code, err := b.Exec(ctx, ns, name, opts, stdin, stdout, stderr)
+	code, err := do(ctx, stdin, stdout, stderr)
 	if err != nil {
 		s.send(wire.StreamError, []byte(err.Error()))
 		return

@@ -143,6 +143,7 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("DELETE /api/v1/namespaces/{ns}/pods/{name}", h.deletePod)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/log", h.logs)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", h.exec)
+	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/attach", h.attach)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/portforward", h.portForward)
 	mux.HandleFunc("GET /api/v1/events", h.listEvents)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/events", h.listEvents)

@@ -24,6 +24,45 @@ type Options struct {
 	ConfineLinks bool
 	// Shown is dest as messages name it (the user's words for it); dest when empty.
 	Shown string
+	// MaxBytes bounds the sum of the regular files' sizes as their headers declare them
+	// (checked before each is written, so a sparse entry cannot expand past it); MaxEntries
+	// bounds the number of entries. Zero: no bound. Past either, Receive stops with a
+	// *LimitError.
+	MaxBytes   int64
+	MaxEntries int
+}
+
+// LimitError is Receive's error for an archive past Options.MaxBytes or MaxEntries; what came
+// before the entry that passed it is written.
+type LimitError struct {
+	What  string // "bytes" or "entries"
+	Limit int64
+	Entry string // the entry that passed it
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("%s: the archive passes the limit of %d %s", e.Entry, e.Limit, e.What)
+}
+
+// budget counts what an archive has used of the Options' limits.
+type budget struct {
+	bytes   int64
+	entries int
+}
+
+// take charges hdr to the budget, or returns the *LimitError it passes.
+func (b *budget) take(o Options, hdr *tar.Header) error {
+	b.entries++
+	if o.MaxEntries > 0 && b.entries > o.MaxEntries {
+		return &LimitError{What: "entries", Limit: int64(o.MaxEntries), Entry: hdr.Name}
+	}
+	if hdr.Typeflag == tar.TypeReg {
+		if hdr.Size < 0 || (o.MaxBytes > 0 && hdr.Size > o.MaxBytes-b.bytes) {
+			return &LimitError{What: "bytes", Limit: o.MaxBytes, Entry: hdr.Name}
+		}
+		b.bytes += hdr.Size
+	}
+	return nil
 }
 
 // Receive extracts the tar stream r at dest inside root: the entry "." is dest itself, the
@@ -33,6 +72,7 @@ func Receive(root *os.File, dest string, r io.Reader, opts Options) error {
 	tr := tar.NewReader(r)
 	pc := &parents{root: root}
 	defer pc.close()
+	var used budget
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -40,6 +80,9 @@ func Receive(root *os.File, dest string, r io.Reader, opts Options) error {
 		}
 		if err != nil {
 			return fmt.Errorf("read archive: %w", err)
+		}
+		if err := used.take(opts, hdr); err != nil {
+			return err
 		}
 		if err := receiveEntry(pc, dest, hdr, tr, opts); err != nil {
 			return err

@@ -3,6 +3,7 @@ package intree
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,45 @@ func TestReceiveThroughExistingLink(t *testing.T) {
 	for _, p := range []string{"tmp-x", "y"} {
 		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
 			t.Errorf("%s not written at the root: %v", p, err)
+		}
+	}
+}
+
+// TestReceiveLimits: the files' declared sizes and the number of entries are bounded; the entry
+// that passes a bound is not written, those before it are.
+func TestReceiveLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opts    Options
+		entries []entry
+		want    string // the LimitError's entry and kind
+		written []string
+	}{
+		{"bytes", Options{MaxBytes: 5}, []entry{{name: "a", body: "abc", typ: tar.TypeReg}, {name: "b", body: "abc", typ: tar.TypeReg}}, "b bytes", []string{"a"}},
+		{"entries", Options{MaxEntries: 2}, []entry{{name: "d", typ: tar.TypeDir}, {name: "d/a", typ: tar.TypeReg}, {name: "d/b", typ: tar.TypeReg}}, "d/b entries", []string{"d", "d/a"}},
+		{"within", Options{MaxBytes: 6, MaxEntries: 2}, []entry{{name: "a", body: "abc", typ: tar.TypeReg}, {name: "b", body: "abc", typ: tar.TypeReg}}, "", []string{"a", "b"}},
+	} {
+		top := t.TempDir()
+		err := Receive(openDir(t, top), "dest", archive(t, tc.entries...), tc.opts)
+		var le *LimitError
+		got := ""
+		if errors.As(err, &le) {
+			got = le.Entry + " " + le.What
+		} else if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+		var written []string
+		_ = filepath.Walk(filepath.Join(top, "dest"), func(p string, _ os.FileInfo, _ error) error {
+			if rel, _ := filepath.Rel(filepath.Join(top, "dest"), p); rel != "." {
+				written = append(written, rel)
+			}
+			return nil
+		})
+		if strings.Join(written, ",") != strings.Join(tc.written, ",") {
+			t.Errorf("%s: wrote %v, want %v", tc.name, written, tc.written)
 		}
 	}
 }

@@ -63,6 +63,7 @@ var supported = []string{
 	"spec.containers[].terminationMessagePath",
 	"spec.containers[].terminationMessagePolicy",
 	"spec.containers[].stdin",
+	"spec.containers[].stdinOnce",
 	"spec.containers[].tty",
 	// securityContext (runtime/security.go, nsinit): procMount Default only.
 	"spec.containers[].securityContext.runAsUser",

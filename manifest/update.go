@@ -52,9 +52,18 @@ func keepImages(updated, old []corev1.Container) {
 // ChangedImages lists the indexes of the containers (spec.containers) whose image updated
 // changes; ValidateUpdate must have allowed the update.
 func ChangedImages(old, updated *corev1.Pod) []int {
+	return changedImages(old.Spec.Containers, updated.Spec.Containers)
+}
+
+// ChangedInitImages is ChangedImages of spec.initContainers.
+func ChangedInitImages(old, updated *corev1.Pod) []int {
+	return changedImages(old.Spec.InitContainers, updated.Spec.InitContainers)
+}
+
+func changedImages(old, updated []corev1.Container) []int {
 	var idx []int
-	for i := range min(len(old.Spec.Containers), len(updated.Spec.Containers)) {
-		if old.Spec.Containers[i].Image != updated.Spec.Containers[i].Image {
+	for i := range min(len(old), len(updated)) {
+		if old[i].Image != updated[i].Image {
 			idx = append(idx, i)
 		}
 	}

@@ -8,7 +8,8 @@ import (
 )
 
 func TestValidateUpdate(t *testing.T) {
-	old := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "i1"}, {Name: "b", Image: "i2"}}}}
+	old := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "i1"}, {Name: "b", Image: "i2"}},
+		InitContainers: []corev1.Container{{Name: "i", Image: "i1"}}}}
 	for _, tc := range []struct {
 		name   string
 		change func(*corev1.Pod)
@@ -17,6 +18,7 @@ func TestValidateUpdate(t *testing.T) {
 	}{
 		{"labels", func(p *corev1.Pod) { p.Labels = map[string]string{"app": "web"} }, "", nil},
 		{"image", func(p *corev1.Pod) { p.Spec.Containers[1].Image = "i3" }, "", []int{1}},
+		{"init image", func(p *corev1.Pod) { p.Spec.InitContainers[0].Image = "i3" }, "", []int{0}},
 		{"bad label", func(p *corev1.Pod) { p.Labels = map[string]string{"a b": "x"} }, "metadata.labels: Invalid value: \"a b\"", nil},
 		{"command", func(p *corev1.Pod) { p.Spec.Containers[0].Command = []string{"x"} },
 			"spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`", nil},
@@ -33,7 +35,7 @@ func TestValidateUpdate(t *testing.T) {
 		case tc.want != "" && (got == nil || !strings.Contains(got.Error(), tc.want)):
 			t.Errorf("%s: %v, want %q", tc.name, got, tc.want)
 		}
-		if tc.want == "" && len(ChangedImages(old, updated)) != len(tc.images) {
+		if tc.want == "" && len(ChangedImages(old, updated))+len(ChangedInitImages(old, updated)) != len(tc.images) {
 			t.Errorf("%s: changed images %v, want %v", tc.name, ChangedImages(old, updated), tc.images)
 		}
 	}

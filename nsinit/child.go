@@ -78,6 +78,11 @@ func become(cfg *Config) error {
 			return setupError(s.step, s.path, err)
 		}
 	}
+	if wantsConsole() {
+		if err := setupConsole(); err != nil {
+			return setupError(StepConsole, "/dev/pts/ptmx", err)
+		}
+	}
 	return execute(cfg)
 }
 

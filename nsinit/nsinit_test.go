@@ -107,7 +107,7 @@ func TestChildExecsWhateverTheDescriptorNumbers(t *testing.T) {
 	}
 	cfgR := os.NewFile(uintptr(below), "config at memfd-1")
 	defer cfgR.Close()
-	cmd := command(b, Spec{}, cfgR, w)
+	cmd := command(b, Spec{}, cfgR, w, nil)
 	cmd.SysProcAttr = nil // no namespaces or cgroup: only the descriptors matter here
 	cmd.Args = []string{"true"}
 	if err := cmd.Run(); err != nil {

@@ -33,6 +33,8 @@ var _ Starter = (*Launcher)(nil)
 type Process struct {
 	Pid  int
 	Exit <-chan reaper.Exit
+	// Console is the master of the container's pty (Spec.TTY), for the caller to hold.
+	Console *os.File
 }
 
 // Spec is how to start one container process.
@@ -41,7 +43,12 @@ type Spec struct {
 	CgroupFD int      // the container's cgroup, joined at clone time (CLONE_INTO_CGROUP)
 	Log      *os.File // stdout, and stderr when Stderr is nil
 	Stderr   *os.File
-	Name     string // shown in ps while the child sets up
+	Stdin    *os.File // nil: /dev/null
+	// TTY gives the process a pty of its own devpts as stdio and controlling terminal (Log,
+	// Stderr and Stdin are then only the child's until it sets the pty up); its master comes
+	// back in Process.Console.
+	TTY  bool
+	Name string // shown in ps while the child sets up
 	// HostPID runs the container in podd's PID namespace (hostPID); JoinPID, when set, in the
 	// pod's shared one (shareProcessNamespace: /proc/<pause>/ns/pid). Otherwise the container
 	// gets a PID namespace of its own.
@@ -66,20 +73,39 @@ func (l *Launcher) Start(s Spec) (*Process, error) {
 		return nil, fmt.Errorf("sync pipe: %w", err)
 	}
 	defer syncR.Close()
+	var consChild, cons *os.File
+	if s.TTY {
+		if consChild, cons, err = consoleSocket(); err != nil {
+			cfgR.Close()
+			syncW.Close()
+			return nil, err
+		}
+		defer cons.Close()
+	}
 	if err := s.enterNamespaces(); err != nil {
 		cfgR.Close()
 		syncW.Close()
+		if consChild != nil {
+			consChild.Close()
+		}
 		return nil, err
 	}
-	cmd := command(l.Binary, s, cfgR, syncW)
+	cmd := command(l.Binary, s, cfgR, syncW, consChild)
 	child, err := l.Reaper.Start(cmd)
 	cfgR.Close()
 	syncW.Close()
+	if consChild != nil {
+		consChild.Close()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("clone container process: %w", err)
 	}
 	p := &Process{Pid: child.Pid, Exit: child.Exit}
-	if err := handshake(s.Config, cfgW, syncR); err != nil {
+	err = handshake(s.Config, cfgW, syncR)
+	if err == nil && cons != nil {
+		p.Console, err = receiveConsole(cons)
+	}
+	if err != nil {
 		_ = unix.Kill(p.Pid, unix.SIGKILL)
 		<-p.Exit
 		return nil, err
@@ -99,7 +125,7 @@ func (s Spec) stderr() *os.File {
 	return s.Log
 }
 
-func command(b *Binary, s Spec, cfgR, syncW *os.File) *exec.Cmd {
+func command(b *Binary, s Spec, cfgR, syncW, console *os.File) *exec.Cmd {
 	cmd := &exec.Cmd{
 		Path:       b.Path,
 		Args:       []string{"podd", Arg, s.Name},
@@ -113,6 +139,13 @@ func command(b *Binary, s Spec, cfgR, syncW *os.File) *exec.Cmd {
 			CgroupFD:    s.CgroupFD,
 			Setsid:      true,
 		},
+	}
+	if s.Stdin != nil {
+		cmd.Stdin = s.Stdin
+	}
+	if console != nil { // fd 6 (consoleFD)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, console)
+		cmd.Args = append(cmd.Args, ttyArg)
 	}
 	return cmd
 }

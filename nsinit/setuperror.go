@@ -27,6 +27,7 @@ const (
 	StepMaskPaths    Step = "mask-paths"
 	StepPivotRoot    Step = "pivot-root"
 	StepReadOnlyRoot Step = "readonly-root"
+	StepConsole      Step = "console" // the pty of a tty: true container
 	StepChdir        Step = "chdir"
 	StepCaps         Step = "caps"
 	StepLimits       Step = "limits" // RLIMIT_NOFILE, oom_score_adj

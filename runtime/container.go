@@ -39,6 +39,7 @@ type container struct {
 	lastProbe probeLasts         // the last results of the previous run's probes (probe_results.go); p.mu
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
 	runEnv    []string           // the env of the current run, for exec (p.mu guards it)
+	stdio     *stdio             // this run's stdin or pty master (attach.go); p.mu guards it
 
 	// Init containers and supervision (initcontainers.go).
 	init       bool          // idx is in spec.initContainers; a sidecar when its restartPolicy is Always
@@ -116,6 +117,11 @@ func (c *container) start() error {
 	if err != nil {
 		return err
 	}
+	tookStdio, stdioDone, err := c.prepareStdio(&spec)
+	if err != nil {
+		return err
+	}
+	defer stdioDone()
 	if err := c.p.liftCPUMax(); err != nil {
 		return err
 	}
@@ -125,6 +131,7 @@ func (c *container) start() error {
 		if err != nil {
 			return c.startError(err)
 		}
+		tookStdio(proc)
 		if err := c.limitCPU(proc); err != nil {
 			return err
 		}

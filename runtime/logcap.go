@@ -31,6 +31,7 @@ type runLog struct {
 	stdout, stderr *os.File // the container's ends, from create to start
 	run            int32
 	done           chan struct{} // closed once both streams ended and the file is closed
+	taps           taps          // the attaches (attachtap.go)
 }
 
 func (c *container) fifoPath(stream string) string {
@@ -123,8 +124,8 @@ func (c *container) capture(l *runLog, resume bool) error {
 		}
 	}
 	err = poller.Add(w, ended,
-		logfile.Source{FD: readers[0], Stream: logfile.Stdout, Mark: logfile.StreamMark(marks, logfile.Stdout), Resume: resume},
-		logfile.Source{FD: readers[1], Stream: logfile.Stderr, Mark: logfile.StreamMark(marks, logfile.Stderr), Resume: resume})
+		logfile.Source{FD: readers[0], Stream: logfile.Stdout, Mark: logfile.StreamMark(marks, logfile.Stdout), Resume: resume, Tap: l.taps.send},
+		logfile.Source{FD: readers[1], Stream: logfile.Stderr, Mark: logfile.StreamMark(marks, logfile.Stderr), Resume: resume, Tap: l.taps.send})
 	if err != nil {
 		closeFDs(readers[:])
 		w.Close()

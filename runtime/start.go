@@ -50,7 +50,7 @@ func (rt *Runtime) apply(ctx context.Context, in *corev1.Pod, createOnly bool) (
 		if createOnly {
 			return nil, "", apierrors.NewAlreadyExists(podsResource, in.Name)
 		}
-		return old.update(ctx, in)
+		return old.update(ctx, in, true)
 	}
 	p := rt.newPod(in)
 	rt.pods[k] = p

@@ -5,6 +5,7 @@ import (
 
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/podstatus"
+	"github.com/podd/podd/rootfs"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -64,6 +65,10 @@ func (c *container) supervise() {
 // process is then killed and reaped first), or changed=true when an update changed the image
 // (the process is then stopped too).
 func (c *container) wait() (ran time.Duration, stopped, changed bool) {
+	var respec chan *rootfs.Image // nil: never ready
+	if c.restartsOnRespec() {
+		respec = c.respecChan()
+	}
 	select {
 	case e := <-c.proc.Exit:
 		c.exited(e)
@@ -71,13 +76,14 @@ func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 	case deadline := <-c.stopAt:
 		c.exited(c.stop(deadline))
 		return 0, true, false
-	case img := <-c.respecChan():
+	case img := <-respec:
 		return 0, c.changedRun(img), true
 	}
 }
 
 func (c *container) exited(e reaper.Exit) {
 	c.stopProbes()
+	c.endStdio()
 	msg := c.terminationMessage(e)
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
@@ -189,6 +195,7 @@ func (c *container) waitStop() { <-c.stopAt }
 
 // restart is a new run: create then start, as kubelet makes a new container for each.
 func (c *container) restart() error {
+	c.takeRespec()
 	if c.img == nil { // a recovered container whose image has gone since
 		img, err := c.p.rt.images.Resolve(c.spec.Image)
 		if err != nil {

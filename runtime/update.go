@@ -32,13 +32,17 @@ func (rt *Runtime) Update(ctx context.Context, in *corev1.Pod) (*corev1.Pod, pod
 	if p == nil {
 		return nil, "", apierrors.NewNotFound(podsResource, in.Name)
 	}
-	return p.update(ctx, in)
+	return p.update(ctx, in, false)
 }
 
-// update applies in to the pod: unchanged, configured, or a 422 for a forbidden change.
-func (p *pod) update(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
-	cur := p.snapshot()
-	if err := checkUpdate(cur, in); err != nil || !updates(cur, in) {
+// update applies in to the pod: unchanged, configured, or a 422 for a forbidden change. An
+// apply (fromApply) merges labels and annotations three ways first (see applied).
+func (p *pod) update(ctx context.Context, in *corev1.Pod, fromApply bool) (*corev1.Pod, podopts.ApplyResult, error) {
+	cur, merged := p.snapshot(), in
+	if fromApply {
+		merged = applied(cur, in)
+	}
+	if err := checkUpdate(cur, merged); err != nil || !updates(cur, merged) {
 		if err != nil {
 			return nil, "", err
 		}
@@ -52,7 +56,7 @@ func (p *pod) update(ctx context.Context, in *corev1.Pod) (*corev1.Pod, podopts.
 	if p.rt.lookup(in.Namespace, in.Name) != p {
 		return nil, "", apierrors.NewConflict(podsResource, in.Name, errors.New("the pod failed to start or was deleted meanwhile"))
 	}
-	if err := p.change(in); err != nil {
+	if err := p.change(in, fromApply); err != nil {
 		return nil, "", err
 	}
 	return p.snapshot(), podopts.ApplyConfigured, nil
@@ -73,17 +77,20 @@ func checkUpdate(cur, in *corev1.Pod) error {
 func updates(cur, in *corev1.Pod) bool {
 	return !apiequality.Semantic.DeepEqual(cur.Labels, in.Labels) ||
 		!apiequality.Semantic.DeepEqual(cur.Annotations, in.Annotations) ||
-		len(manifest.ChangedImages(cur, in)) > 0
+		len(manifest.ChangedImages(cur, in)) > 0 || len(manifest.ChangedInitImages(cur, in)) > 0
 }
 
 // change makes the update under the pod's record lock (saveMu): checked again against the pod
 // as it is now, then changed, encoded and persisted (fsynced) as one step, so no status save can
 // write the record in between with half of it, and a failed write leaves the pod as it was. The
 // changed containers are told to restart once the record holds their new image.
-func (p *pod) change(in *corev1.Pod) error {
+func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	cur := p.snapshot()
+	if fromApply { // against the labels as they are now
+		in = applied(cur, in)
+	}
 	if err := checkUpdate(cur, in); err != nil {
 		return err
 	}
@@ -119,32 +126,51 @@ func (p *pod) change(in *corev1.Pod) error {
 	return nil
 }
 
-// newImages resolves the changed images, by the container that runs each.
+// newImages resolves the changed images, by the container that runs each: app containers
+// (spec.containers), then init containers (spec.initContainers).
 func (p *pod) newImages(cur, in *corev1.Pod) (map[*container]*rootfs.Image, error) {
 	imgs := map[*container]*rootfs.Image{}
-	for _, i := range manifest.ChangedImages(cur, in) {
-		c := p.appContainer(i)
-		if c == nil {
-			continue
+	for _, set := range []struct {
+		path    string
+		changed []int
+		ctrs    []*container
+		specs   []corev1.Container
+	}{
+		{"spec.containers", manifest.ChangedImages(cur, in), p.ctrs, in.Spec.Containers},
+		{"spec.initContainers", manifest.ChangedInitImages(cur, in), p.inits, in.Spec.InitContainers},
+	} {
+		for _, i := range set.changed {
+			c := containerAt(set.ctrs, i)
+			if c == nil {
+				continue
+			}
+			path := fmt.Sprintf("%s[%d].image", set.path, i)
+			img, err := p.rt.images.Resolve(set.specs[i].Image)
+			if err != nil {
+				return nil, invalid.Pod(in.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
+			}
+			imgs[c] = img
 		}
-		path := fmt.Sprintf("spec.containers[%d].image", i)
-		img, err := p.rt.images.Resolve(in.Spec.Containers[i].Image)
-		if err != nil {
-			return nil, invalid.Pod(in.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
-		}
-		imgs[c] = img
 	}
 	return imgs, nil
 }
 
-// appContainer is the container that runs spec.containers[i].
-func (p *pod) appContainer(i int) *container {
-	for _, c := range p.ctrs {
-		if i < len(p.obj.Spec.Containers) && c.spec == &p.obj.Spec.Containers[i] {
+// containerAt is the container of ctrs that runs the i-th spec of its list.
+func containerAt(ctrs []*container, i int) *container {
+	for _, c := range ctrs {
+		if c.idx == i {
 			return c
 		}
 	}
 	return nil
+}
+
+// specIn is c's container spec in pod.
+func (c *container) specIn(pod *corev1.Pod) *corev1.Container {
+	if c.init {
+		return &pod.Spec.InitContainers[c.idx]
+	}
+	return &pod.Spec.Containers[c.idx]
 }
 
 // setUpdated sets the labels, annotations and images of in, bumps the resourceVersion, and
@@ -156,7 +182,7 @@ func (p *pod) setUpdated(in *corev1.Pod, imgs map[*container]*rootfs.Image) (und
 	o.Labels, o.Annotations = copyMap(in.Labels), copyMap(in.Annotations)
 	for c := range imgs {
 		images[c] = c.spec.Image
-		c.spec.Image = in.Spec.Containers[c.idx].Image
+		c.spec.Image = c.specIn(in).Image
 	}
 	o.ResourceVersion = nextVersion(rv)
 	return func() {
@@ -201,6 +227,20 @@ func (c *container) respec(img *rootfs.Image) {
 	}
 }
 
+// restartsOnRespec: a new image restarts a running app container or sidecar at once; a regular
+// init container runs on (kubelet waits for it to finish) and takes it for its next run, if any.
+func (c *container) restartsOnRespec() bool { return !c.init || c.sidecar() }
+
+// takeRespec takes an image an update left for the next run, if there is one: a run that
+// starts now starts with it.
+func (c *container) takeRespec() {
+	select {
+	case img := <-c.respecChan():
+		c.setImage(img)
+	default:
+	}
+}
+
 // respecChan is the container's channel of new images, made on first use.
 func (c *container) respecChan() chan *rootfs.Image {
 	c.p.mu.Lock()
@@ -215,7 +255,11 @@ func (c *container) respecChan() chan *rootfs.Image {
 // definition changed, will be restarted", then StopContainer with the pod's grace period), and
 // takes the new image for the next run. It reports whether the pod is being deleted meanwhile.
 func (c *container) changedRun(img *rootfs.Image) (deleting bool) {
-	c.p.event(corev1.EventTypeNormal, reasonKilling, fmt.Sprintf("Container %s definition changed, will be restarted", c.name()))
+	msg := fmt.Sprintf("Container %s definition changed, will be restarted", c.name())
+	if c.init { // a sidecar (computeInitContainerActions)
+		msg = fmt.Sprintf("Init container %s definition changed", c.name())
+	}
+	c.p.event(corev1.EventTypeNormal, reasonKilling, msg)
 	c.exited(c.stop(time.Now().Add(c.p.graceFor(nil))))
 	c.img = img
 	c.p.mu.Lock()

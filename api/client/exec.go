@@ -17,7 +17,13 @@ import (
 // opts.Stdin is set (nil then means an empty stdin); with opts.TTY the command's stderr comes on
 // stdout. A command that ran returns its exit code and a nil error, whatever the code.
 func (c *Client) Exec(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	conn, err := c.upgrade(ctx, podPath(namespace, name)+"/exec", execQuery(opts))
+	return c.stream(ctx, podPath(namespace, name)+"/exec", opts, stdin, stdout, stderr)
+}
+
+// stream runs an upgraded exec or attach connection: stdin out (with opts.Stdin), stdout and
+// stderr in, until the exit status.
+func (c *Client) stream(ctx context.Context, path string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	conn, err := c.upgrade(ctx, path, execQuery(opts))
 	if err != nil {
 		return -1, err
 	}
@@ -108,3 +114,14 @@ func parseExitCode(p []byte) (int, error) {
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// Attach attaches to a container's running process (kubectl attach): its output from now on
+// goes to stdout, and with opts.Stdin stdin goes to the process's stdin. It returns when the
+// container's run ends, or ctx is done.
+func (c *Client) Attach(ctx context.Context, namespace, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) error {
+	_, err := c.stream(ctx, podPath(namespace, name)+"/attach", opts, stdin, stdout, stderr)
+	if err != nil && ctx.Err() != nil {
+		return nil // detached
+	}
+	return err
+}

@@ -97,8 +97,10 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	var pod *client.Applied
 	if a.create {
 		pod, err = a.client.Create(ctx, ns, d.json)
+	} else if body, werr := withLastApplied(d.json); werr != nil {
+		return werr
 	} else {
-		pod, _, err = a.client.Apply(ctx, ns, d.json)
+		pod, _, err = a.client.Apply(ctx, ns, body)
 	}
 	if err != nil {
 		return err

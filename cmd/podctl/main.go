@@ -38,10 +38,10 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "namespace", Value: "default"},
 		},
 		Commands: []*cli.Command{
-			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(),
+			applyCommand(), getCommand(), describeCommand(), logsCommand(), execCommand(), attachCommand(),
 			deleteCommand(), runCommand(), labelCommand(), annotateCommand(), createCommand(),
 			waitCommand(), versionCommand(), shutdownCommand(), portForwardCommand(), imageCommand(),
-			infoCommand(), topCommand(), cpCommand(),
+			infoCommand(), topCommand(), cpCommand(), completionCommand(),
 		},
 	}
 }

@@ -33,6 +33,7 @@ func app(isInit bool) *cli.App {
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
 			&cli.StringFlag{Name: "container-log-max-size", Aliases: []string{"log-max-size"}, Value: "10Mi", Usage: "size at which a container's log file is rotated (kubelet's containerLogMaxSize)"},
 			&cli.IntFlag{Name: "container-log-max-files", Aliases: []string{"log-max-files"}, Value: runtime.DefaultLogMaxFiles, Usage: "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
+			&cli.StringFlag{Name: "max-copy-size", Value: "1Gi", Usage: "bytes of files one `podctl cp` into a container may write (a quantity; the container's disk is the real limit)"},
 			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
 			&cli.StringFlag{Name: "max-layer-bytes", Value: "32Gi", Usage: "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
 			&cli.StringFlag{Name: "max-image-bytes", Value: "64Gi", Usage: "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
@@ -133,6 +134,7 @@ var flagChecks = map[string]func(string) error{
 	},
 	"container-log-max-size": checkLogMaxSizeFlag, "log-max-size": checkLogMaxSizeFlag,
 	"container-log-max-files": checkLogMaxFilesFlag, "log-max-files": checkLogMaxFilesFlag,
+	"max-copy-size": func(v string) error { _, err := parseCopySize(v); return err },
 	"pids-limit": func(v string) error {
 		if n, _ := strconv.ParseInt(v, 10, 64); n < 0 {
 			return fmt.Errorf("invalid value %q: must not be negative", v)

@@ -21,8 +21,9 @@ import (
 // daemon is the runtime as the API sees it: Shutdown asks main to stop everything and exit.
 type daemon struct {
 	*runtime.Runtime
-	quit chan struct{}
-	once sync.Once
+	quit    chan struct{}
+	once    sync.Once
+	maxCopy int64 // --max-copy-size
 }
 
 func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
@@ -36,6 +37,8 @@ var (
 	_ api.InfoBackend   = (*daemon)(nil)
 	_ api.UsageBackend  = (*daemon)(nil)
 	_ api.FilesBackend  = (*daemon)(nil)
+	_ api.CopyLimiter   = (*daemon)(nil)
+	_ api.AttachBackend = (*daemon)(nil)
 )
 
 // Port-forward is an API verb of the runtime's too.
@@ -65,6 +68,9 @@ func serve(c *cli.Context, isInit bool) error {
 		return err
 	}
 	d := &daemon{Runtime: rt, quit: make(chan struct{})}
+	if d.maxCopy, err = parseCopySize(c.String("max-copy-size")); err != nil {
+		return fmt.Errorf("--max-copy-size: %w", err)
+	}
 	l, err := api.Listen(socketPath(c))
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ type Poller struct {
 
 type pollStream struct {
 	fd   int
+	tap  func(stream string, p []byte)
 	line lineSplitter // line.mark set: the stream's head is copied, written, then taken
 	done func(error)
 }
@@ -72,6 +73,9 @@ type Source struct {
 	Stream string
 	Mark   *Mark
 	Resume bool
+	// Tap, when set, sees the stream's bytes as they are read (from the poller's goroutine:
+	// it must not block), before the log's line framing: an attach.
+	Tap func(stream string, p []byte)
 }
 
 // Add captures each source into w until its EOF (every writer closed it), as Capture does;
@@ -93,7 +97,7 @@ func (p *Poller) Add(w *Writer, done func(error), srcs ...Source) error {
 			}
 			return fmt.Errorf("log capture: epoll_ctl add %s: %w", src.Stream, err)
 		}
-		s := &pollStream{fd: src.FD, line: lineSplitter{stream: src.Stream, w: w, mark: src.Mark}, done: done}
+		s := &pollStream{fd: src.FD, tap: src.Tap, line: lineSplitter{stream: src.Stream, w: w, mark: src.Mark}, done: done}
 		if src.Resume && src.Mark != nil {
 			s.resume()
 		}
@@ -158,6 +162,9 @@ func (p *Poller) read(s *pollStream) {
 	n, err := p.readHead(s, p.buf[k:])
 	switch {
 	case n > 0:
+		if s.tap != nil {
+			s.tap(s.line.stream, p.buf[k:k+n])
+		}
 		p.out = s.line.feed(p.buf[:k+n], time.Now(), p.out[:0])
 		if s.line.mark != nil {
 			if err := take(s.fd, p.buf[k:k+n]); err != nil {

@@ -1,10 +1,15 @@
 package host
 
 import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // cpTree is a local tree with modes and a symlink; it returns its files' modes and contents.
@@ -110,5 +115,72 @@ func TestCpNeverLeavesContainer(t *testing.T) {
 	}
 	if out := d.MustCtl("exec", "steady", "--", "cat", "/"+marker); out != "x" {
 		t.Errorf("the container's /%s is %q, want x (written inside the container)", marker, out)
+	}
+}
+
+// tarEntries is a tar stream of regular files of the given declared sizes (named f0, f1, ...),
+// each filled with x up to the size, or, with short, only its header and 512 bytes: a sparse
+// bomb's worth (a tiny body that declares a huge file).
+func tarEntries(t *testing.T, short bool, sizes ...int64) io.Reader {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for i, n := range sizes {
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("f%d", i), Mode: 0o644, Size: n, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if short {
+			b.Write(make([]byte, 512))
+			return &b
+		}
+		if _, err := io.Copy(tw, io.LimitReader(fill('x'), n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tw.Close()
+	return &b
+}
+
+// TestCpHostileClient: what `cp` into a container extracts is bounded by --max-copy-size (the
+// sum of the files' declared sizes, so a body that declares a terabyte is refused before a
+// byte is written); podd answers 413 naming the limit, stays up, and nothing past it is written.
+func TestCpHostileClient(t *testing.T) {
+	d := StartPodd(t, "--max-copy-size=1Mi")
+	d.Apply(steadyPod)
+	put := "PUT /api/v1/namespaces/default/pods/steady/files?container=app&path=/tmp&name=up"
+	for _, tc := range []struct {
+		name   string
+		length int64
+		body   io.Reader
+	}{
+		{"a file declaring 1 TiB", 1 << 40, tarEntries(t, true, 1<<40)},
+		{"three files of 400 KiB", 3*(400<<10+512) + 1024, tarEntries(t, false, 400<<10, 400<<10, 400<<10)},
+	} {
+		code, st := rawRequest(t, d.Socket, put, "application/x-tar", tc.length, tc.body, 60*time.Second)
+		if code != 413 || !strings.Contains(st.Message, "the limit of 1048576 bytes (podd --max-copy-size)") {
+			t.Errorf("%s: podd answered %d %q", tc.name, code, st.Message)
+		}
+		if !d.Running() {
+			t.Fatalf("podd died:\n%s", d.poddLog())
+		}
+	}
+	out := d.MustCtl("exec", "steady", "--", "sh", "-c", "ls /tmp/up; du -sk /tmp/up")
+	if strings.Contains(out, "f2") || !strings.Contains(out, "f1") {
+		t.Errorf("the container's /tmp after the refused copies:\n%s", out)
+	}
+	big := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(big, make([]byte, 2<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Ctl("cp", big, "steady:/tmp/big"); r.Code != 1 || !strings.Contains(r.Stderr, "copy too large") {
+		t.Errorf("podctl cp of 2 MiB: %s", r)
+	}
+	small := filepath.Join(t.TempDir(), "small")
+	if err := os.WriteFile(small, []byte("ok\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.MustCtl("cp", small, "steady:/tmp/small")
+	if out := d.MustCtl("exec", "steady", "--", "cat", "/tmp/small"); out != "ok\n" {
+		t.Errorf("a small copy after the refused ones: %q", out)
 	}
 }

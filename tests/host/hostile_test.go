@@ -44,14 +44,20 @@ func (r *trickle) Read(p []byte) (int, error) {
 // metav1.Status podd sent.
 func rawPost(t *testing.T, sock string, length int64, body io.Reader, timeout time.Duration) (int, metav1.Status) {
 	t.Helper()
+	return rawRequest(t, sock, "POST /api/v1/namespaces/default/pods", "application/json", length, body, timeout)
+}
+
+// rawRequest is rawPost of any method and path ("PUT /api/v1/...").
+func rawRequest(t *testing.T, sock, request, contentType string, length int64, body io.Reader, timeout time.Duration) (int, metav1.Status) {
+	t.Helper()
 	conn, err := net.Dial("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout))
-	fmt.Fprintf(conn, "POST /api/v1/namespaces/default/pods HTTP/1.1\r\nHost: podd\r\n"+
-		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", length)
+	fmt.Fprintf(conn, "%s HTTP/1.1\r\nHost: podd\r\n"+
+		"Content-Type: %s\r\nContent-Length: %d\r\n\r\n", request, contentType, length)
 	go io.Copy(conn, body) // stops with EPIPE once podd has answered and closed
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {

@@ -69,3 +69,90 @@ func TestReapplyLabelsAndImage(t *testing.T) {
 	}
 	d.MustCtl("delete", "pod", "upd")
 }
+
+// kubectl apply's three-way merge of labels and annotations: what `label` and `annotate` added
+// (never in an applied manifest) survives a re-apply; what an earlier manifest had and the new
+// one drops is removed; the manifest's own values win.
+func TestReapplyKeepsLabelsAddedByLabel(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(updatePod(testImage, "{app: web, old: x}", "sleep"))
+	d.MustCtl("label", "pod", "upd", "tier=x")
+	d.MustCtl("annotate", "pod", "upd", "note=hi")
+	r := d.CtlStdin(updatePod(testImage, "{app: web, old: x}", "sleep"), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/upd unchanged\n" {
+		t.Errorf("the same manifest again: %s", r)
+	}
+	p := d.MustGetPod("upd")
+	if p.Labels["tier"] != "x" || p.Annotations["note"] != "hi" {
+		t.Errorf("after re-applying the same manifest: labels %v, annotations %v", p.Labels, p.Annotations)
+	}
+	r = d.CtlStdin(updatePod(testImage, "{app: db}", "sleep"), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/upd configured\n" {
+		t.Fatalf("re-apply with labels changed: %s", r)
+	}
+	p = d.MustGetPod("upd")
+	want := map[string]string{"app": "db", "tier": "x"}
+	if fmt.Sprint(p.Labels) != fmt.Sprint(want) || p.Annotations["note"] != "hi" {
+		t.Errorf("labels %v (want %v), annotations %v", p.Labels, want, p.Annotations)
+	}
+	if !strings.Contains(p.Annotations["kubectl.kubernetes.io/last-applied-configuration"], `"app":"db"`) {
+		t.Errorf("last-applied-configuration: %v", p.Annotations)
+	}
+	d.MustCtl("delete", "pod", "upd")
+}
+
+// initPodImages is pod initimg with a regular init container, a sidecar and an app container,
+// the init containers running image.
+func initPodImages(image string) string {
+	return `apiVersion: v1
+kind: Pod
+metadata: {name: initimg}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {name: once, image: ` + image + `, command: [testapp, exit, "0"]}
+  - {name: side, image: ` + image + `, restartPolicy: Always, command: [testapp, sleep, "600"]}
+  containers:
+  - {name: app, image: ` + testImage + `, command: [testapp, sleep, "600"]}
+`
+}
+
+// An init container's image may change (the API server allows it), and the kubelet acts on it
+// as computePodActions does: a running sidecar is restarted with the new image ("Init container
+// side definition changed"); a regular init container that completed is not run again (its next
+// run, if any, takes the new image); the app container goes on. It said `unchanged`.
+func TestReapplyInitContainerImage(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(initPodImages(testImage))
+	before := d.WaitPod("initimg", 30*time.Second, "running", podRunning)
+	dirImage := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
+	r := d.CtlStdin(initPodImages(dirImage), "apply", "-f", "-")
+	if r.Code != 0 || r.Stdout != "pod/initimg configured\n" {
+		t.Fatalf("re-apply with new init images: %s", r)
+	}
+	p := d.WaitPod("initimg", 30*time.Second, "the sidecar restarted with the new image", func(p *corev1.Pod) error {
+		s := p.Status.InitContainerStatuses[1]
+		if s.RestartCount != 1 || s.State.Running == nil || s.Image != dirImage {
+			return fmt.Errorf("sidecar: restarts %d, image %s, state %+v", s.RestartCount, s.Image, s.State)
+		}
+		return nil
+	})
+	for i, c := range p.Spec.InitContainers {
+		if c.Image != dirImage {
+			t.Errorf("spec.initContainers[%d].image %s", i, c.Image)
+		}
+	}
+	if s := p.Status.InitContainerStatuses[0]; s.RestartCount != 0 || s.State.Terminated == nil || s.State.Terminated.Reason != "Completed" {
+		t.Errorf("the completed init container ran again: %+v", s)
+	}
+	if containerPIDs(t, p)["app"] != containerPIDs(t, before)["app"] {
+		t.Errorf("the app container restarted")
+	}
+	if out := d.MustCtl("get", "events", "--field-selector", "involvedObject.name=initimg"); !strings.Contains(out, "Init container side definition changed") {
+		t.Errorf("events:\n%s", out)
+	}
+	if r := d.CtlStdin(initPodImages(dirImage), "apply", "-f", "-"); r.Stdout != "pod/initimg unchanged\n" {
+		t.Errorf("the same again: %s", r)
+	}
+	d.MustCtl("delete", "pod", "initimg")
+}
