@@ -24,15 +24,18 @@ spec:
     image: $IMAGE
     command: [testapp, serve, "8080"]
     volumeMounts: [{name: count, mountPath: /count}]
-    livenessProbe:
+    livenessProbe: # an exec can take over a second under TCG: no timeout, no restart
       exec: {command: [sh, -c, "echo run >> /count/liveness"]}
       periodSeconds: 1
+      timeoutSeconds: 30
+      failureThreshold: 1000
     readinessProbe:
       tcpSocket: {port: 8080}
       periodSeconds: 1
 EOF
 wait_row counted "1/1 Running" 60
-wait_until 30 "ten liveness runs" sh -c '[ "$(wc -l < /tmp/probecount/liveness)" -ge 10 ]'
+expect_eq "counted's restarts" "$(pod_row counted | cut -d' ' -f3)" "0"
+wait_until 120 "ten liveness runs" sh -c '[ "$(wc -l < /tmp/probecount/liveness)" -ge 10 ]'
 podctl delete pod counted >/dev/null
 RUNS=$(wc -l </tmp/probecount/liveness)
 M=$(metrics)
