@@ -285,7 +285,7 @@ func (n *NAT) elementsLocked(ports []HostPort, ips []net.IP, add bool) error {
 	for _, hp := range ports {
 		for _, ip := range ips {
 			name, el, ok := portElements(hp, ip)
-			if !ok {
+			if !ok || (ip.To4() == nil && n.Subnet6 == nil) { // a pod of a dual-stack podd before a restart without it
 				continue
 			}
 			if err := op(sets[name], []nftables.SetElement{el}); err != nil {

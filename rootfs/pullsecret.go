@@ -11,7 +11,22 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	corev1 "k8s.io/api/core/v1"
+)
+
+// PullSecret is what pull credentials are read from: a Secret's name, type and data (the
+// package stays free of the Kubernetes API types).
+type PullSecret struct {
+	Name string
+	Type string // kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg; others are ignored
+	Data map[string][]byte
+}
+
+// The Secret types and keys of docker credentials (corev1.SecretTypeDockerConfigJson...).
+const (
+	SecretTypeDockerConfigJSON = "kubernetes.io/dockerconfigjson"
+	SecretTypeDockercfg        = "kubernetes.io/dockercfg"
+	dockerConfigJSONKey        = ".dockerconfigjson"
+	dockercfgKey               = ".dockercfg"
 )
 
 // dockerHub is the registry go-containerregistry names Docker Hub by; credentials keyed
@@ -32,7 +47,7 @@ type secretKeychain struct {
 // host matches its key (globs per dot-separated label, as the kubelet allows) and whose path
 // starts with the key's path. Unlike the kubelet, which tries every matching credential in
 // turn, only the most specific one is used.
-func SecretKeychain(secrets []*corev1.Secret) (authn.Keychain, error) {
+func SecretKeychain(secrets []PullSecret) (authn.Keychain, error) {
 	kc := &secretKeychain{creds: map[string]authn.AuthConfig{}}
 	sum := sha256.New()
 	for _, sec := range secrets {
@@ -56,20 +71,20 @@ func SecretKeychain(secrets []*corev1.Secret) (authn.Keychain, error) {
 	return kc, nil
 }
 
-func secretAuths(sec *corev1.Secret) (map[string]authn.AuthConfig, error) {
+func secretAuths(sec PullSecret) (map[string]authn.AuthConfig, error) {
 	var auths map[string]authn.AuthConfig
 	switch sec.Type {
-	case corev1.SecretTypeDockerConfigJson:
+	case SecretTypeDockerConfigJSON:
 		var doc struct {
 			Auths map[string]authn.AuthConfig `json:"auths"`
 		}
-		if err := json.Unmarshal(sec.Data[corev1.DockerConfigJsonKey], &doc); err != nil {
-			return nil, fmt.Errorf("data[%s]: %w", corev1.DockerConfigJsonKey, err)
+		if err := json.Unmarshal(sec.Data[dockerConfigJSONKey], &doc); err != nil {
+			return nil, fmt.Errorf("data[%s]: %w", dockerConfigJSONKey, err)
 		}
 		auths = doc.Auths
-	case corev1.SecretTypeDockercfg:
-		if err := json.Unmarshal(sec.Data[corev1.DockerConfigKey], &auths); err != nil {
-			return nil, fmt.Errorf("data[%s]: %w", corev1.DockerConfigKey, err)
+	case SecretTypeDockercfg:
+		if err := json.Unmarshal(sec.Data[dockercfgKey], &auths); err != nil {
+			return nil, fmt.Errorf("data[%s]: %w", dockercfgKey, err)
 		}
 	}
 	return auths, nil

@@ -5,22 +5,21 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	corev1 "k8s.io/api/core/v1"
 )
 
 // Keys match as the kubelet's keyring matches them: scheme and /v1/ dropped, docker.io is
 // Docker Hub, globs per host label, the port exact, a path a prefix; the most specific wins.
 func TestSecretKeychain(t *testing.T) {
-	sec := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{
-		corev1.DockerConfigJsonKey: []byte(`{"auths":{
+	sec := PullSecret{Type: SecretTypeDockerConfigJSON, Data: map[string][]byte{
+		dockerConfigJSONKey: []byte(`{"auths":{
 			"https://index.docker.io/v1/":{"username":"hub","password":"p"},
 			"*.example.com":{"auth":"Z2xvYjpw"},
 			"reg.example.com/team":{"username":"team","password":"p"},
 			"localhost:5000":{"username":"local","password":"p"}}}`)}}
-	legacy := &corev1.Secret{Type: corev1.SecretTypeDockercfg, Data: map[string][]byte{
-		corev1.DockerConfigKey: []byte(`{"quay.io":{"username":"quay","password":"p"}}`)}}
-	opaque := &corev1.Secret{Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"x": []byte("not json")}}
-	kc, err := SecretKeychain([]*corev1.Secret{sec, legacy, opaque})
+	legacy := PullSecret{Type: SecretTypeDockercfg, Data: map[string][]byte{
+		dockercfgKey: []byte(`{"quay.io":{"username":"quay","password":"p"}}`)}}
+	opaque := PullSecret{Type: "Opaque", Data: map[string][]byte{"x": []byte("not json")}}
+	kc, err := SecretKeychain([]PullSecret{sec, legacy, opaque})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +53,9 @@ func TestSecretKeychain(t *testing.T) {
 			t.Errorf("%s: not anonymous", image)
 		}
 	}
-	bad := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{
-		corev1.DockerConfigJsonKey: []byte(`{"auths":`)}}
-	bad.Name = "bad"
-	if _, err := SecretKeychain([]*corev1.Secret{bad}); err == nil {
+	bad := PullSecret{Name: "bad", Type: SecretTypeDockerConfigJSON, Data: map[string][]byte{
+		dockerConfigJSONKey: []byte(`{"auths":`)}}
+	if _, err := SecretKeychain([]PullSecret{bad}); err == nil {
 		t.Error("a broken .dockerconfigjson was accepted")
 	}
 }

@@ -182,6 +182,13 @@ func (f fakeProcs) Start(s nsinit.Spec) (*nsinit.Process, error) {
 	f.h.mu.Lock()
 	f.h.nextPid++
 	p := &fakeProc{pid: f.h.nextPid, cg: cg, name: filepath.Base(cg), started: time.Now(), cfg: s.Config, exit: make(chan reaper.Exit, 1)}
+	for _, out := range []*os.File{s.Log, s.Stderr} {
+		if out != nil {
+			if fd, err := unix.Dup(int(out.Fd())); err == nil {
+				p.outputs = append(p.outputs, os.NewFile(uintptr(fd), out.Name()))
+			}
+		}
+	}
 	f.h.procs[p.pid] = p
 	f.h.mu.Unlock()
 	f.h.starts <- p

@@ -53,11 +53,15 @@ type fakeProc struct {
 	mu      sync.Mutex
 	orphan  bool               // its podd was restarted
 	watches []chan reaper.Exit // a restarted podd's watches
+	outputs []*os.File         // its stdout and stderr, held (as a real process) until it ends
 }
 
 func (p *fakeProc) end(status unix.WaitStatus) {
 	p.once.Do(func() {
 		p.done.Store(true)
+		for _, f := range p.outputs {
+			f.Close()
+		}
 		e := reaper.Exit{Pid: p.pid, Status: status, Time: time.Now()}
 		p.mu.Lock()
 		defer p.mu.Unlock()

@@ -17,7 +17,7 @@ const reasonFailedPullSecret = "FailedToRetrieveImagePullSecret"
 // event and the pull goes on without it; a Secret whose credentials do not parse fails the
 // pull, naming it.
 func (p *pod) pullAuth() (authn.Keychain, error) {
-	var secrets []*corev1.Secret
+	var secrets []rootfs.PullSecret
 	var missing []string
 	for _, ref := range p.obj.Spec.ImagePullSecrets {
 		if ref.Name == "" {
@@ -28,7 +28,7 @@ func (p *pod) pullAuth() (authn.Keychain, error) {
 			missing = append(missing, ref.Name)
 			continue
 		}
-		secrets = append(secrets, sec)
+		secrets = append(secrets, rootfs.PullSecret{Name: sec.Name, Type: string(sec.Type), Data: sec.Data})
 	}
 	if len(missing) > 0 {
 		p.event(corev1.EventTypeWarning, reasonFailedPullSecret, fmt.Sprintf("Unable to retrieve some image "+

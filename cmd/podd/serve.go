@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -61,6 +62,9 @@ func serve(c *cli.Context, isInit bool) error {
 		return err
 	}
 	rt.Recover()
+	// Loading the eBPF programs decodes the kernel's BTF (~14 MB of short-lived allocations):
+	// give that memory back now rather than when the scavenger gets to it.
+	debug.FreeOSMemory()
 	if err := serveMetrics(rt, c.String("metrics-address")); err != nil {
 		return err
 	}
