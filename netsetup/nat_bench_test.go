@@ -59,7 +59,7 @@ func BenchmarkOnlyPodChurn(b *testing.B) {
 		if err := n.Reserve("only", "default/only", nil); err != nil {
 			b.Fatal(err)
 		}
-		if err := n.Publish("only", ip); err != nil {
+		if err := n.Publish("only", []net.IP{ip}); err != nil {
 			b.Fatal(err)
 		}
 		if err := n.Release("only"); err != nil {
