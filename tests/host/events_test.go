@@ -21,7 +21,7 @@ func TestEventsCrashLoop(t *testing.T) {
 	var backoffs int // a loaded machine may poll past x2: at least 2
 	eventually(t, 60*time.Second, "a second BackOff", func() error {
 		out := d.MustCtl("describe", "pod", "crash")
-		if backoffs = eventCount(lineWith(out, "BackOff")); backoffs < 2 {
+		if backoffs = eventCount(lineWith(out, "Back-off restarting")); backoffs < 2 {
 			return fmt.Errorf("describe:\n%s", out)
 		}
 		return nil
@@ -39,7 +39,7 @@ func TestEventsCrashLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Start()
-	if again := lineWith(d.MustCtl("describe", "pod", "crash"), "BackOff"); eventCount(again) < backoffs {
+	if again := lineWith(d.MustCtl("describe", "pod", "crash"), "Back-off restarting"); eventCount(again) < backoffs {
 		t.Errorf("events after a podd restart: %q, want BackOff counted %d times or more", again, backoffs)
 	}
 	d.MustCtl("delete", "pod", "crash", "--now")
