@@ -146,7 +146,7 @@ spec:
       failureThreshold: 100
 EOF
 wait_row hang "1/1 Running" 60
-wait_until 60 "two timed-out exec probes" has_event hang 'Liveness probe failed: command "sh -c sleep 300 & sleep 301" timed out'
+wait_until 60 "an exec probe timed out" has_event hang 'Liveness probe failed: command "sh -c sleep 300 & sleep 301" timed out'
 podctl describe pod hang | grep 'timed out'
 # Between runs (the next starts 3 s after the last began, each is killed at 1 s): no sleep 300
 # or 301 of a probe may be alive; the container's init (sh) reaps what was orphaned to it.
