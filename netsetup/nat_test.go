@@ -176,7 +176,7 @@ func nftList(t *testing.T) string {
 }
 
 // attachPublished attaches a pod with these hostPorts, as the runtime does.
-func attachPublished(t *testing.T, n *Network, owner, holder string, ports ...HostPort) (*PodNS, net.IP) {
+func attachPublished(t testing.TB, n *Network, owner, holder string, ports ...HostPort) (*PodNS, net.IP) {
 	t.Helper()
 	if err := n.Reserve(owner, holder, ports); err != nil {
 		t.Fatal(err)
