@@ -24,7 +24,7 @@ const (
 
 // serveRemoteAddr listens on addr in pod's network namespace and answers each TCP connection
 // with the address it came from.
-func serveRemoteAddr(t *testing.T, pod *PodNS, network, addr string) string {
+func serveRemoteAddr(t testing.TB, pod *PodNS, network, addr string) string {
 	t.Helper()
 	if network == "udp" {
 		var pc net.PacketConn
