@@ -24,7 +24,7 @@ const (
 
 // serveRemoteAddr listens on addr in pod's network namespace and answers each TCP connection
 // with the address it came from.
-func serveRemoteAddr(t *testing.T, pod *PodNS, network, addr string) string {
+func serveRemoteAddr(t testing.TB, pod *PodNS, network, addr string) string {
 	t.Helper()
 	if network == "udp" {
 		var pc net.PacketConn
@@ -176,7 +176,7 @@ func nftList(t *testing.T) string {
 }
 
 // attachPublished attaches a pod with these hostPorts, as the runtime does.
-func attachPublished(t *testing.T, n *Network, owner, holder string, ports ...HostPort) (*PodNS, net.IP) {
+func attachPublished(t testing.TB, n *Network, owner, holder string, ports ...HostPort) (*PodNS, net.IP) {
 	t.Helper()
 	if err := n.Reserve(owner, holder, ports); err != nil {
 		t.Fatal(err)

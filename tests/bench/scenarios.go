@@ -399,7 +399,8 @@ func (b *bench) scaleScenario() error {
 		c.children, c.helpers, c.containers, c.supervisor, c.threads)
 	first, last := summarize(ap.samples[:min(10, len(ap.samples))]), summarize(ap.samples[max(0, len(ap.samples)-10):])
 	b.info("apply-at-scale", "median %.2f ms per pod (first 10: %.2f ms, last 10: %.2f ms)", ap.stats().median, first.median, last.median)
-	b.info("delete-all", "%d pods: sequential %.0f ms (%.2f ms/pod), %d workers %.0f ms", b.pods, ms(seqTotal), ms(seqTotal)/float64(b.pods), workers, ms(parTotal))
+	b.info("delete-all", "%d pods: sequential %.0f ms (%.2f ms/pod, %.1f pods/s), %d workers %.0f ms (%.1f pods/s)", b.pods, ms(seqTotal),
+		ms(seqTotal)/float64(b.pods), float64(b.pods)/seqTotal.Seconds(), workers, ms(parTotal), float64(b.pods)/parTotal.Seconds())
 	return nil
 }
 
