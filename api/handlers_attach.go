@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -46,16 +45,11 @@ func (h *handlers) attach(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	conn, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		writeError(w, fmt.Errorf("hijack connection: %w", err))
+	s, ok := upgrade(w)
+	if !ok {
 		return
 	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, switchingProtocols); err != nil {
-		return
-	}
-	s := &execSession{conn: conn, in: brw.Reader}
+	defer s.conn.Close()
 	s.serve(r.Context(), opts.Stdin, func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 		return 0, b.Attach(ctx, ns, name, opts, stdin, stdout, stderr)
 	})

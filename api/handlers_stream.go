@@ -135,17 +135,27 @@ func (h *handlers) exec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	s, ok := upgrade(w)
+	if !ok {
+		return
+	}
+	defer s.conn.Close()
+	s.run(r.Context(), h.b, ns, name, opts)
+}
+
+// upgrade takes the request's connection over for an exec or attach stream, answering 101
+// Switching Protocols; false when that failed (the client was answered, or is gone).
+func upgrade(w http.ResponseWriter) (*execSession, bool) {
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		writeError(w, fmt.Errorf("hijack connection: %w", err))
-		return
+		return nil, false
 	}
-	defer conn.Close()
 	if _, err := io.WriteString(conn, switchingProtocols); err != nil {
-		return
+		conn.Close()
+		return nil, false
 	}
-	s := &execSession{conn: conn, in: brw.Reader}
-	s.run(r.Context(), h.b, ns, name, opts)
+	return &execSession{conn: conn, in: brw.Reader}, true
 }
 
 const switchingProtocols = "HTTP/1.1 101 Switching Protocols\r\n" +
