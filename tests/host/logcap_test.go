@@ -94,9 +94,15 @@ func endsWithFinalRecord(path string, size int64) error {
 	if err != nil || st.Size() <= size {
 		return fmt.Errorf("%s: %v, %v", path, st, err)
 	}
-	tail := make([]byte, 4)
-	if _, err := f.ReadAt(tail, st.Size()-4); err != nil || string(tail) != " F \n" {
-		return fmt.Errorf("%s ends with %q, %v", path, tail, err)
+	// The last record is an F one: empty when the line's length is a multiple of the P records'
+	// size and its newline came in a read of its own, else holding the line's last piece.
+	tail := make([]byte, min(st.Size(), 64<<10))
+	if _, err := f.ReadAt(tail, st.Size()-int64(len(tail))); err != nil || !bytes.HasSuffix(tail, []byte("\n")) {
+		return fmt.Errorf("%s: no whole record at its end: %v", path, err)
+	}
+	last := tail[bytes.LastIndexByte(tail[:len(tail)-1], '\n')+1:]
+	if fields := bytes.SplitN(last, []byte(" "), 4); len(fields) < 3 || string(fields[2]) != "F" {
+		return fmt.Errorf("%s ends with the record %.60q: not an F one", path, last)
 	}
 	return nil
 }
