@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"runtime"
 	"strconv"
 	"testing"
@@ -17,18 +18,23 @@ const maxRunningPodBytes = 28 << 10
 // capture is real, FIFOs and all). With two goroutines and two read buffers per container plus
 // a goroutine joining them (before logfile.Poller) a pod took 39 kB here; 21.7 kB after.
 func TestRunningPodBytes(t *testing.T) {
-	const n = 200
+	const n, rounds = 100, 3
 	rt, h := newTestRuntime(t)
 	running(t, rt, h, testPod(t, "warm-up", "app")) // one-time costs: caches, the log poller
 	img := testPod(t, "x", "app").Spec.Containers[0].Image
-	before := inUse()
-	for i := range n {
-		in := testPod(t, "dense-"+strconv.Itoa(i), "app")
-		in.Spec.Containers[0].Image = img // one image directory (t.TempDir allocates too)
-		running(t, rt, h, in)
+	// The least of a few rounds: garbage or goroutines other tests of the package leave behind
+	// can only add to a round (a CI run measured 30.9 kB once, where rounds give 19-25 kB).
+	per := math.Inf(1)
+	for r := range rounds {
+		before := inUse()
+		for i := range n {
+			in := testPod(t, "dense-"+strconv.Itoa(r)+"-"+strconv.Itoa(i), "app")
+			in.Spec.Containers[0].Image = img // one image directory (t.TempDir allocates too)
+			running(t, rt, h, in)
+		}
+		per = min(per, float64(int64(inUse())-int64(before))/n)
 	}
-	per := float64(int64(inUse())-int64(before)) / n
-	t.Logf("%.0f bytes (heap and stacks) per running one-container pod", per)
+	t.Logf("%.0f bytes (heap and stacks) per running one-container pod (least of %d rounds)", per, rounds)
 	if per > maxRunningPodBytes {
 		t.Errorf("a running one-container pod costs %.0f bytes of heap and stacks, want < %d", per, maxRunningPodBytes)
 	}
