@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/podopts"
 	"golang.org/x/sys/unix"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -137,4 +138,38 @@ func dialAsUID(path string, uid int) (net.Conn, error) {
 	}()
 	r := <-ch
 	return r.c, r.err
+}
+
+// TestStreamBadFlags sends exec and attach requests with stdin and tty values that are not
+// booleans: each is a 400 naming the parameter and its value, before any upgrade.
+func TestStreamBadFlags(t *testing.T) {
+	_, c, sock := startServer(t)
+	if _, _, err := c.Apply(context.Background(), "default", []byte(webPod)); err != nil {
+		t.Fatal(err)
+	}
+	hc := socketHTTP(sock)
+	for _, path := range []string{
+		"/api/v1/namespaces/default/pods/web/exec?command=true&stdin=maybe",
+		"/api/v1/namespaces/default/pods/web/exec?command=true&tty=2x",
+		"/api/v1/namespaces/default/pods/web/attach?stdin=maybe",
+		"/api/v1/namespaces/default/pods/web/attach?stdin=1&tty=yes%00",
+	} {
+		req, _ := http.NewRequest(http.MethodPost, baseURL+path, nil)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", wire.ExecProtocol)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "invalid value") {
+			t.Errorf("%s: %d %s; want 400 naming the bad value", path, resp.StatusCode, body)
+		}
+	}
+	// The server still serves a good attach afterwards.
+	var out bytes.Buffer
+	if err := c.Attach(context.Background(), "default", "web", podopts.ExecOptions{Container: "web"}, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "attached to web") {
+		t.Fatalf("attach after the bad ones: %v %q", err, out.String())
+	}
 }

@@ -181,6 +181,15 @@ func (f *Backend) Exec(ctx context.Context, _, _ string, opts podopts.ExecOption
 	return len(opts.Command), nil
 }
 
+// Attach answers attach to a stored pod with the container's name on stdout.
+func (f *Backend) Attach(ctx context.Context, ns, name string, opts podopts.ExecOptions, stdin io.Reader, stdout, stderr io.Writer) error {
+	if _, err := f.Get(ns, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "attached to %s\n", opts.Container)
+	return nil
+}
+
 func (f *Backend) Shutdown() {
 	select {
 	case f.Shutdowns <- struct{}{}:

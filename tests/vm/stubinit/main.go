@@ -31,6 +31,7 @@ func main() {
 	if err := pid1.Setup(); err != nil {
 		logf("%v", err)
 	} else {
+		logf("running %s", script()) // tests/vm/run's boot watchdog waits for this line
 		status = run(script())
 	}
 	// The exit line goes to the console on its own line, whatever the script left unterminated.
