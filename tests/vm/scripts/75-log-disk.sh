@@ -35,11 +35,16 @@ done
 rotated=$(ls "$LOGS/default_spew_$UID_/app" | grep -c '^0\.log\.' || true)
 ok "log directory peak ${peak} KiB, ${rotated} rotated files of run 0 now"
 [ "$rotated" -ge 1 ] || fail "no rotated file: the rotation was not exercised"
+# The log is read with the writer frozen (cgroup.freeze) and its pipe drained: otherwise a
+# rotation between the checks can leave 0.log just made and empty (seen once in CI).
+echo 1 >"$PODS_CG/$UID_/app/cgroup.freeze"
+sleep 1
 line=$(head -1 "$LOG")
 echo "$line" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{18}Z stdout F y$' ||
 	fail "0.log's first line is not a CRI record: $line"
 ok "0.log holds CRI records: $line"
 expect_eq "podctl logs spew --tail 2" "$(podctl logs spew --tail 2)" "$(printf 'y\ny')"
+echo 0 >"$PODS_CG/$UID_/app/cgroup.freeze"
 podctl delete pod spew >/dev/null
 expect_pod_gone "$UID_" spew
 
