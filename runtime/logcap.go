@@ -30,8 +30,9 @@ const pipeSize = 1 << 20
 type runLog struct {
 	stdout, stderr *os.File // the container's ends, from create to start
 	run            int32
-	done           chan struct{} // closed once both streams ended and the file is closed
-	taps           taps          // the attaches (attachtap.go)
+	done           chan struct{}   // closed once both streams ended and the file is closed
+	w              *logfile.Writer // the run's log file, set before the capture starts
+	taps           taps            // the attaches (attachtap.go)
 }
 
 func (c *container) fifoPath(stream string) string {
@@ -111,6 +112,7 @@ func (c *container) capture(l *runLog, resume bool) error {
 		w.Close()
 		return err
 	}
+	l.w = w
 	var left atomic.Int32 // streams not ended yet
 	left.Store(2)
 	ended := func(err error) {

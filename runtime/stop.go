@@ -233,9 +233,12 @@ func (rt *Runtime) Detach(timeout time.Duration) {
 const logDrainBound = 2 * time.Second
 
 // awaitLogs waits for each container's last log capture to end, so that no rotation creates a
-// file in the log directory while the sandbox removes it.
+// file in the log directory while the sandbox removes it. Past the bound it closes the log
+// files of the captures still running: their remaining output is dropped (counted and logged)
+// rather than written into a directory being removed.
 func (p *pod) awaitLogs(bound time.Duration) {
 	deadline := time.After(bound)
+	late := false
 	for _, c := range p.all() {
 		p.mu.Lock()
 		l := c.log
@@ -243,10 +246,21 @@ func (p *pod) awaitLogs(bound time.Duration) {
 		if l == nil {
 			continue
 		}
+		if !late {
+			select {
+			case <-l.done:
+				continue
+			case <-deadline:
+				late = true
+			}
+		}
 		select {
 		case <-l.done:
-		case <-deadline:
-			return
+		default:
+			logf("pod %s/%s: container %s: its log capture did not end within %v of the teardown: closing its log file", p.obj.Namespace, p.obj.Name, c.name(), bound)
+			if l.w != nil {
+				l.w.Close()
+			}
 		}
 	}
 }
