@@ -102,6 +102,10 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	rt := newRuntime(opts)
 	rt.reaper = r
 	rt.cg, rt.pins, rt.procs, rt.devices = cgroupfs.Host{}, netsetup.HostNamespaces{}, hostProcs{reaper: r}, devices.Attach
+	// The eBPF watchers load (decoding the kernel's BTF: most of podd's start) while the
+	// directories, cgroups and network are set up; New returns once they are in place.
+	watchers := rt.startWatchers(opts.EBPF)
+	defer watchers.Wait()
 	if err := rt.makeDirs(); err != nil {
 		return nil, err
 	}
@@ -126,11 +130,17 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err := rt.mountMem(); err != nil {
 		return nil, err
 	}
-	rt.probing = newProbing(probe.RealClock{})
-	rt.probing.startProbeLatency(opts.EBPF)
-	rt.startOOMWatch(opts.EBPF)
 	go rt.watchEmptyDirs(context.Background())
 	return rt, nil
+}
+
+// startWatchers loads the probe-latency and OOM watchers, each in its own goroutine.
+func (rt *Runtime) startWatchers(useEBPF bool) *sync.WaitGroup {
+	rt.probing = newProbing(probe.RealClock{})
+	var wg sync.WaitGroup
+	wg.Go(func() { rt.probing.startProbeLatency(useEBPF) })
+	wg.Go(func() { rt.startOOMWatch(useEBPF) })
+	return &wg
 }
 
 func newRuntime(opts Options) *Runtime {
