@@ -25,8 +25,8 @@ type oomWatch struct {
 }
 
 // startOOMWatch opens the OOM watcher (eBPF unless disabled or refused) and consumes its events.
-func (rt *Runtime) startOOMWatch(useEBPF bool) {
-	w, why, err := oom.Open(useEBPF)
+func (rt *Runtime) startOOMWatch(useEBPF bool, program string) {
+	w, why, err := oom.Open(useEBPF, program)
 	if err != nil {
 		logf("oom watch: none: %v (fallback after: %s)", err, why)
 		return

@@ -59,6 +59,8 @@ type Options struct {
 	// Uplinks are the interfaces pods' egress leaves by (netsetup.Network.Uplinks).
 	Uplinks []string
 	EBPF    bool // watch OOM kills with eBPF when the kernel allows (else memory.events)
+	// OOMProgram is the eBPF OOM program (bpf/oom: auto, tracepoint or fentry; "" is auto).
+	OOMProgram string
 }
 
 // Runtime owns every pod.
@@ -104,7 +106,7 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	rt.cg, rt.pins, rt.procs, rt.devices = cgroupfs.Host{}, netsetup.HostNamespaces{}, hostProcs{reaper: r}, devices.Attach
 	// The eBPF watchers load (decoding the kernel's BTF: most of podd's start) while the
 	// directories, cgroups and network are set up; New returns once they are in place.
-	watchers := rt.startWatchers(opts.EBPF)
+	watchers := rt.startWatchers(opts.EBPF, opts.OOMProgram)
 	defer watchers.Wait()
 	if err := rt.makeDirs(); err != nil {
 		return nil, err
@@ -135,11 +137,11 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 }
 
 // startWatchers loads the probe-latency and OOM watchers, each in its own goroutine.
-func (rt *Runtime) startWatchers(useEBPF bool) *sync.WaitGroup {
+func (rt *Runtime) startWatchers(useEBPF bool, oomProgram string) *sync.WaitGroup {
 	rt.probing = newProbing(probe.RealClock{})
 	var wg sync.WaitGroup
 	wg.Go(func() { rt.probing.startProbeLatency(useEBPF) })
-	wg.Go(func() { rt.startOOMWatch(useEBPF) })
+	wg.Go(func() { rt.startOOMWatch(useEBPF, oomProgram) })
 	return &wg
 }
 

@@ -27,12 +27,29 @@ type EBPF struct {
 	done   sync.WaitGroup
 }
 
-// NewEBPF loads and attaches the program; an error says what the kernel lacks (BTF, the
-// tracepoint, CAP_BPF).
-func NewEBPF() (*EBPF, error) { return newEBPF(false) }
+// The eBPF programs --oom-program picks: ProgramAuto takes the tracepoint where its prototype
+// passes the victim's task (6.8+, and Debian's 6.1), else fentry on mark_oom_victim.
+const (
+	ProgramAuto       = "auto"
+	ProgramTracepoint = "tracepoint"
+	ProgramFentry     = "fentry"
+)
 
-// newEBPF with fentry set takes fentry even where the tracepoint would do (tests).
-func newEBPF(fentry bool) (*EBPF, error) {
+// CheckProgram refuses a --oom-program value that is none of the programs.
+func CheckProgram(program string) error {
+	switch program {
+	case "", ProgramAuto, ProgramTracepoint, ProgramFentry:
+		return nil
+	}
+	return fmt.Errorf("--oom-program: invalid value %q: want %s, %s or %s", program, ProgramAuto, ProgramTracepoint, ProgramFentry)
+}
+
+// NewEBPF loads and attaches the program (ProgramAuto when ""); an error says what the kernel
+// lacks (BTF, the tracepoint, CAP_BPF).
+func NewEBPF(program string) (*EBPF, error) {
+	if err := CheckProgram(program); err != nil {
+		return nil, err
+	}
 	kern, err := btf.LoadKernelSpec()
 	if err != nil {
 		return nil, fmt.Errorf("no kernel BTF: %w", err)
@@ -42,7 +59,11 @@ func newEBPF(fentry bool) (*EBPF, error) {
 		return nil, err
 	}
 	prog, drop, mech := oombpfProgMarkVictimBtf, oombpfProgMarkOomVictim, "oom/mark_victim"
-	if fentry || !markVictimPassesTask(kern) {
+	passesTask := markVictimPassesTask(kern)
+	if program == ProgramTracepoint && !passesTask {
+		return nil, errors.New("--oom-program=tracepoint: this kernel's oom/mark_victim passes only a pid, not the victim's task")
+	}
+	if program == ProgramFentry || !passesTask {
 		prog, drop, mech = oombpfProgMarkOomVictim, oombpfProgMarkVictimBtf, "fentry/mark_oom_victim"
 	}
 	delete(spec.Programs, drop)

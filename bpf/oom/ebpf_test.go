@@ -26,7 +26,11 @@ func requireEBPF(t *testing.T, fentry bool) *EBPF {
 	if _, err := btf.LoadKernelSpec(); err != nil {
 		testutil.Unavailable(t, "kernel BTF: "+err.Error())
 	}
-	w, err := newEBPF(fentry)
+	program := ProgramAuto
+	if fentry {
+		program = ProgramFentry
+	}
+	w, err := NewEBPF(program)
 	if errors.Is(err, unix.EPERM) {
 		testutil.Unavailable(t, err.Error())
 	}

@@ -3,6 +3,7 @@ package oom
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -67,5 +68,19 @@ func TestEventMessage(t *testing.T) {
 	e := Event{PID: 1234, Comm: "memhog"}
 	if got, want := e.Message(), "Memory cgroup out of memory: Killed process 1234 (memhog)"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestCheckProgram: --oom-program takes the three programs (and "" as auto), nothing else,
+// and its error names the flag and the value.
+func TestCheckProgram(t *testing.T) {
+	for _, ok := range []string{"", ProgramAuto, ProgramTracepoint, ProgramFentry} {
+		if err := CheckProgram(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	err := CheckProgram("kprobe")
+	if err == nil || !strings.Contains(err.Error(), `--oom-program: invalid value "kprobe"`) {
+		t.Errorf("kprobe: %v", err)
 	}
 }

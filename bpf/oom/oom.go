@@ -48,9 +48,9 @@ type Watcher interface {
 
 // Open starts the eBPF watcher when useEBPF is set and the kernel allows it, else the
 // memory.events watcher; why says why the fallback was taken ("" for eBPF).
-func Open(useEBPF bool) (w Watcher, why string, err error) {
+func Open(useEBPF bool, program string) (w Watcher, why string, err error) {
 	if useEBPF {
-		b, err := NewEBPF()
+		b, err := NewEBPF(program)
 		if err == nil {
 			if err = b.Start(); err == nil {
 				return b, "", nil

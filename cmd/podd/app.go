@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/podd/podd/bpf/oom"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,7 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "max-image-bytes", Value: "64Gi", Usage: "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
 			&cli.Int64Flag{Name: "max-image-files", Value: rootfs.DefaultMaxFiles, Usage: "the layers one pull or load unpacks may hold at most this many files"},
 			&cli.BoolFlag{Name: "ebpf", Value: true, Usage: "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
+			&cli.StringFlag{Name: "oom-program", Value: oom.ProgramAuto, Usage: "the eBPF OOM program: auto (the oom/mark_victim tracepoint where it passes the victim's task, else fentry), tracepoint or fentry"},
 			&cli.StringFlag{Name: "metrics-address", Usage: "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
 			&cli.StringFlag{Name: "debug-address", Usage: "serve Go profiles (net/http/pprof) on this unix socket path or HOST:PORT (off by default)"},
 			&cli.StringFlag{Name: "manifests", Usage: "apply every *.yaml/*.yml/*.json in this directory at start"},
@@ -60,7 +62,10 @@ func options(c *cli.Context) (runtime.Options, error) {
 		CgroupRoot: c.String("cgroup-root"), Bridge: c.String("bridge"), PodCIDRs: c.StringSlice("pod-cidr"),
 		PidsLimit: c.Int64("pids-limit"), InsecureRegistries: c.StringSlice("insecure-registry"),
 		Uplinks: c.StringSlice("uplink"),
-		EBPF:    c.Bool("ebpf"),
+		EBPF:    c.Bool("ebpf"), OOMProgram: c.String("oom-program"),
+	}
+	if err := oom.CheckProgram(o.OOMProgram); err != nil {
+		return o, err
 	}
 	var err error
 	if o.LogMaxSize, o.LogMaxFiles, err = logLimits(c); err != nil {

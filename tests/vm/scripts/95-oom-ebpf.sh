@@ -15,46 +15,7 @@ expect_not_contains "podctl info" "$INFO" "fallback"
 expect_contains "podctl info" "$INFO" "probe-latency: ebpf (sock/inet_sock_set_state)"
 expect_contains "podctl info" "$INFO" "cgroup: v2 (/sys/fs/cgroup)"
 
-hog_pod() { # NAME COMMAND-JSON
-	apply <<EOF
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $1
-spec:
-  restartPolicy: Never
-  containers:
-  - name: hog
-    image: $IMAGE
-    command: $2
-    resources:
-      limits: {memory: 32Mi}
-EOF
-}
-oomkilled() { [ "$(ctr_field "$1" hog state.terminated.reason)" = OOMKilled ]; }
-has_event() { podctl describe pod "$1" | grep -q "$2"; }
-
-say "the container's PID 1 is the victim"
-hog_pod hog1 '[testapp, memhog, "100"]'
-wait_until 20 "hog1 OOMKilled" oomkilled hog1
-P1=$(ctr_pid hog1 hog)
-wait_until 5 "hog1 OOMKilling event" has_event hog1 "Killed process $P1 (testapp)"
-D=$(podctl describe pod hog1)
-echo "$D" | grep OOMKilling
-expect_contains "describe hog1" "$D" "Warning  OOMKilling"
-expect_contains "describe hog1" "$D" "Memory cgroup out of memory: Killed process $P1 (testapp)"
-
-say "a child of PID 1 is the victim"
-hog_pod hog2 '[sh, -c, "testapp memhog 100; echo survived"]'
-wait_until 20 "hog2 OOMKilled" oomkilled hog2
-SH=$(ctr_pid hog2 hog)
-wait_until 5 "hog2 OOMKilling event of testapp" has_event hog2 "Killed process [0-9]* (testapp)"
-D=$(podctl describe pod hog2)
-echo "$D" | grep OOMKilling
-CHILD=$(echo "$D" | sed -n 's/.*Killed process \([0-9]*\) (testapp).*/\1/p' | head -n1)
-expect_ne "the killed testapp's pid (PID 1 is sh)" "$CHILD" "$SH"
-expect_contains "describe hog2: the group kill of PID 1" "$D" "Killed process $SH (sh)"
-expect_not_contains "hog2's log" "$(podctl logs hog2)" "survived"
+expect_oom_victims
 
 say "report latency over 5 more kills"
 i=0
