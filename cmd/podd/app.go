@@ -42,7 +42,7 @@ func app(isInit bool) *cli.App {
 			&cli.BoolFlag{Name: "ebpf", Value: true, Usage: "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
 			&cli.StringFlag{Name: "oom-program", Value: oom.ProgramAuto, Usage: "the eBPF OOM program: auto (the oom/mark_victim tracepoint where it passes the victim's task, else fentry), tracepoint or fentry"},
 			&cli.StringFlag{Name: "metrics-address", Usage: "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
-			&cli.StringFlag{Name: "debug-address", Usage: "serve Go profiles (net/http/pprof) on this unix socket path or HOST:PORT (off by default)"},
+			&cli.StringFlag{Name: "debug-address", Usage: "serve Go profiles (net/http/pprof, unauthenticated) on this unix socket path (mode 0600) or loopback HOST:PORT (off by default)"},
 			&cli.StringFlag{Name: "manifests", Usage: "apply every *.yaml/*.yml/*.json in this directory at start"},
 			&cli.BoolFlag{Name: "stop-pods-on-exit", Usage: "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
 			&cli.StringFlag{Name: "run", Usage: "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},

@@ -3,11 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/podd/podd/api"
 	"log"
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -44,20 +44,20 @@ func serveDebug(addr string) error {
 	return nil
 }
 
+// listenDebug listens on a unix socket (made as the API's is: mode 0600 from the start, and
+// only a stale socket is ever replaced, never another file) or on a loopback TCP address: the
+// profiles are unauthenticated, and a profile or trace request costs CPU, so they are never
+// served to the network.
 func listenDebug(addr string) (net.Listener, error) {
-	if !strings.HasPrefix(addr, "/") {
-		return net.Listen("tcp", addr)
+	if strings.HasPrefix(addr, "/") {
+		return api.Listen(addr)
 	}
-	if err := os.Remove(addr); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	l, err := net.Listen("unix", addr)
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(addr, 0o600); err != nil {
-		l.Close()
-		return nil, err
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("the profiles are unauthenticated: give a unix socket path or a loopback address (127.0.0.1:PORT, [::1]:PORT), not %q", host)
 	}
-	return l, nil
+	return net.Listen("tcp", addr)
 }
