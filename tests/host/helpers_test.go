@@ -145,7 +145,9 @@ func (d *Podd) Start() {
 	p := &poddProc{cmd: cmd, done: make(chan struct{})}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
 	d.proc = p
-	eventually(t, 10*time.Second, "podd answers on "+d.Socket, func() error {
+	// 60 s: the race detector's podd at load 20 took 10 s to load its eBPF programs (its
+	// exit at start is seen at once, below).
+	eventually(t, 60*time.Second, "podd answers on "+d.Socket, func() error {
 		select {
 		case <-p.done:
 			t.Fatalf("podd exited at start: %v\n%s", p.err, d.poddLog())
