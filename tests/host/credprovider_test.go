@@ -1,15 +1,11 @@
 package host
 
 import (
-	"encoding/base64"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 // credRegistry is where the credential provider tests' registry listens, in podd's own network
@@ -98,40 +94,5 @@ func TestCredentialProvider(t *testing.T) {
 		t.Errorf("the plugin answered %d times, want once (its answer is cached for an hour)", strings.Count(string(b), "ok"))
 	}
 	d.MustCtl("delete", "pod", "first", "second")
-	d.AssertNoPods()
-}
-
-// TestImagePullSecretsInTurn: with two pull secrets for the registry, the first with a wrong
-// password, the pull tries the second after the first fails, as the kubelet does.
-func TestImagePullSecretsInTurn(t *testing.T) {
-	d := StartPodd(t)
-	reg, host := testRegistry(t, d)
-	reg.RequireAuth("alice", "s3cret")
-	reg.Push(t, "private:1", podTestImage(t))
-	for name, pass := range map[string]string{"wrong": "guess", "right": "s3cret"} {
-		cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, base64.StdEncoding.EncodeToString([]byte("alice:"+pass)))
-		d.Apply(`apiVersion: v1
-kind: Secret
-metadata: {name: ` + name + `}
-type: kubernetes.io/dockerconfigjson
-data:
-  .dockerconfigjson: ` + base64.StdEncoding.EncodeToString([]byte(cfg)) + `
-`)
-	}
-	d.Apply(`apiVersion: v1
-kind: Pod
-metadata: {name: private}
-spec:
-  imagePullSecrets: [{name: wrong}, {name: right}]
-  containers:
-  - {name: c, image: "` + host + `/private:1", command: [testapp, sleep, "600"]}
-`)
-	d.WaitPod("private", 60*time.Second, "running with the second secret", func(p *corev1.Pod) error {
-		if p.Status.Phase != corev1.PodRunning {
-			return fmt.Errorf("phase %s, %+v", p.Status.Phase, p.Status.ContainerStatuses)
-		}
-		return nil
-	})
-	d.MustCtl("delete", "pod", "private")
 	d.AssertNoPods()
 }
