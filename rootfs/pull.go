@@ -85,6 +85,9 @@ func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Im
 			}
 			return nil, res.Err
 		}
+		if lookupErr != nil && s.Warn != nil {
+			s.Warn(fmt.Errorf("pull %s: %w", r.Name, lookupErr))
+		}
 		return res.Val.(*Image).clone(), nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("pull %s: %w", r.Name, ctx.Err())

@@ -64,6 +64,9 @@ type Store struct {
 	// Providers gives the node's credentials from credential provider plugins (kubelet's
 	// --image-credential-provider-config), tried after a pod's pull secrets; nil: none.
 	Providers Keyring
+	// Warn is told what a pull that succeeded could not look up (a credential provider that
+	// failed: the kubelet logs it); nil: nobody.
+	Warn func(error)
 	// Transport carries registry requests; nil: remote.DefaultTransport.
 	Transport http.RoundTripper
 	// Limits bound what one image may download and unpack (zero fields: the defaults).

@@ -148,6 +148,7 @@ func newRuntime(opts Options) *Runtime {
 		Limits: opts.ImageLimits}
 	if opts.CredentialProviders != nil {
 		images.Providers = opts.CredentialProviders
+		images.Warn = func(err error) { logf("image credentials: %v", err) }
 	}
 	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore(),
 		Store: configobj.NewStore(opts.Root), logPoller: sync.OnceValues(logfile.NewPoller)}
