@@ -166,3 +166,19 @@ func References(v *corev1.Volume, resource, name string) bool {
 	}
 	return false
 }
+
+// ShowsMetadata reports whether volume v has files of the downward API (a downwardAPI volume
+// or a projected downwardAPI source): what a change of the pod's labels or annotations rewrites.
+func ShowsMetadata(v *corev1.Volume) bool {
+	if v.DownwardAPI != nil {
+		return true
+	}
+	if v.Projected != nil {
+		for _, src := range v.Projected.Sources {
+			if src.DownwardAPI != nil {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -171,3 +171,10 @@ func (b Bind) source() (string, func(), error) {
 	}
 	return fdPath(h), func() { h.Close() }, nil
 }
+
+// RecursiveReadOnlySupported reports whether the kernel has mount_setattr (Linux >= 5.12),
+// which recursiveReadOnly needs: what IfPossible resolves to on this machine.
+func RecursiveReadOnlySupported() bool {
+	err := unix.MountSetattr(-1, "", unix.AT_EMPTY_PATH, &unix.MountAttr{})
+	return err != unix.ENOSYS
+}

@@ -37,7 +37,8 @@ func ExitReason(e Exit) string {
 // is started and ready unless its probes say otherwise (Unstarted, Unready).
 func ContainerStatus(spec *v1.Container, o Container) v1.ContainerStatus {
 	s := v1.ContainerStatus{Name: spec.Name, Image: spec.Image, RestartCount: o.RestartCount,
-		ContainerID: o.ContainerID, ImageID: o.ImageID, LastTerminationState: terminatedState(o.LastExit)}
+		ContainerID: o.ContainerID, ImageID: o.ImageID, LastTerminationState: terminatedState(o.LastExit),
+		VolumeMounts: VolumeMounts(spec.VolumeMounts)}
 	switch o.State {
 	case Running:
 		s.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(o.StartedAt)}

@@ -45,15 +45,18 @@ func (s *Store) Pull(ctx context.Context, ref string) (*Image, error) {
 
 // PullOptions are a pull's credentials and progress report.
 type PullOptions struct {
-	// Auth gives credentials tried before the store's Keychain (a pod's image pull secrets,
-	// from SecretKeychain). Pulls share a fetch only when they have the same credentials.
-	Auth authn.Keychain
+	// Secrets gives the credentials tried first (a pod's image pull secrets, SecretKeyring),
+	// before the node's: the store's Providers, then its Keychain. Pulls share a fetch only
+	// when they have the same credentials.
+	Secrets Keyring
 	// Progress, when set, is called with each layer's progress, including that of a pull this
 	// one joined; layers unpack side by side, so calls come from several goroutines at once.
 	Progress func(Progress)
 }
 
-// PullWith is Pull with opts.
+// PullWith is Pull with opts. The pull tries each credential the keyrings give in turn until
+// one succeeds, as the kubelet does (anonymously when there is none); its error names what
+// each try and each failed credential provider said.
 func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Image, error) {
 	r, err := ParseRef(ref)
 	if err != nil {
@@ -62,17 +65,28 @@ func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Im
 	if r.Kind != KindRegistry {
 		return s.Resolve(ref)
 	}
+	nref, err := s.parseRemote(r.Name)
+	if err != nil {
+		return nil, err
+	}
+	creds, lookupErr := s.credentials(ctx, nref.Context(), opts.Secrets)
 	key := r.Name
-	if kc, ok := opts.Auth.(*secretKeychain); ok && len(kc.keys) > 0 {
-		key += " " + kc.id
+	if len(creds) > 0 {
+		key += " " + credentialsID(creds)
 	}
 	defer s.progress.add(key, opts.Progress)()
 	report := s.progress.reporter(key)
-	ch := s.pulls.DoChan(key, func() (any, error) { return s.pull(r, opts, report) })
+	ch := s.pulls.DoChan(key, func() (any, error) { return s.pullTrying(r, nref, creds, report) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
+			if lookupErr != nil {
+				return nil, fmt.Errorf("%w; %w", res.Err, lookupErr)
+			}
 			return nil, res.Err
+		}
+		if lookupErr != nil && s.Warn != nil {
+			s.Warn(fmt.Errorf("pull %s: %w", r.Name, lookupErr))
 		}
 		return res.Val.(*Image).clone(), nil
 	case <-ctx.Done():
@@ -83,16 +97,32 @@ func (s *Store) PullWith(ctx context.Context, ref string, opts PullOptions) (*Im
 // pullTimeout bounds one pull that every waiter gave up on.
 const pullTimeout = 30 * time.Minute
 
-func (s *Store) pull(r Ref, opts PullOptions, report func(Progress)) (*Image, error) {
+// pullTrying pulls with each credential in turn until one succeeds (anonymously when there
+// is none), as the kubelet does.
+func (s *Store) pullTrying(r Ref, nref name.Reference, creds []Credential, report func(Progress)) (*Image, error) {
+	if len(creds) == 0 {
+		return s.pull(r, nref, authn.Anonymous, report)
+	}
+	var errs []error
+	for _, c := range creds {
+		img, err := s.pull(r, nref, authn.FromConfig(c.AuthConfig), report)
+		if err == nil {
+			return img, nil
+		}
+		if len(creds) > 1 {
+			err = fmt.Errorf("with the credentials of %s: %w", c.From, err)
+		}
+		errs = append(errs, err)
+	}
+	return nil, joinErrors(errs)
+}
+
+func (s *Store) pull(r Ref, nref name.Reference, auth authn.Authenticator, report func(Progress)) (*Image, error) {
 	s.gc.RLock()
 	defer s.gc.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
 	defer cancel()
-	nref, err := s.parseRemote(r.Name)
-	if err != nil {
-		return nil, err
-	}
-	desc, err := remote.Get(nref, s.remoteOptions(ctx, opts)...)
+	desc, err := remote.Get(nref, s.remoteOptions(ctx, auth)...)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
@@ -100,7 +130,7 @@ func (s *Store) pull(r Ref, opts PullOptions, report func(Progress)) (*Image, er
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
 	}
-	img.RepoDigest = repoName(nref.Context()) + "@" + desc.Digest.String()
+	img.RepoDigest = RepoName(nref.Context()) + "@" + desc.Digest.String()
 	rec := refRecord{Name: r.Name, Manifest: img.ID, RepoDigest: img.RepoDigest, Pulled: time.Now().UTC()}
 	if err := s.saveRef(rec); err != nil {
 		return nil, err
@@ -108,9 +138,10 @@ func (s *Store) pull(r Ref, opts PullOptions, report func(Progress)) (*Image, er
 	return img, nil
 }
 
-// repoName is the repository as containerd names it in a repo digest: docker.io/library/x
-// rather than go-containerregistry's index.docker.io/library/x.
-func repoName(r name.Repository) string {
+// RepoName is the repository as containerd names it in a repo digest and the kubelet in a
+// credential provider's request: docker.io/library/x rather than go-containerregistry's
+// index.docker.io/library/x.
+func RepoName(r name.Repository) string {
 	if r.RegistryStr() == name.DefaultRegistry {
 		return "docker.io/" + r.RepositoryStr()
 	}
@@ -172,15 +203,8 @@ func (s *Store) parseRemote(ref string) (name.Reference, error) {
 	return nref, nil
 }
 
-func (s *Store) remoteOptions(ctx context.Context, opts PullOptions) []remote.Option {
-	kc := s.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
-	}
-	if opts.Auth != nil {
-		kc = authn.NewMultiKeychain(opts.Auth, kc)
-	}
-	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc),
+func (s *Store) remoteOptions(ctx context.Context, auth authn.Authenticator) []remote.Option {
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuth(auth),
 		remote.WithPlatform(Platform), remote.WithTransport(s.transport())}
 }
 

@@ -1,12 +1,10 @@
 package rootfs
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -33,42 +31,24 @@ const (
 // docker.io or https://index.docker.io/v1/ are for it.
 const dockerHub = "index.docker.io"
 
-// secretKeychain holds the credentials of a pod's image pull secrets, keyed as the kubelet's
-// keyring keys them (host, or host/path, without scheme and /v1/ or /v2/), most specific first.
-type secretKeychain struct {
-	keys  []string
-	creds map[string]authn.AuthConfig
-	id    string // a digest of the credentials: pulls with different ones are not shared
-}
-
-// SecretKeychain reads the credentials of kubernetes.io/dockerconfigjson (.dockerconfigjson:
+// SecretKeyring reads the credentials of kubernetes.io/dockerconfigjson (.dockerconfigjson:
 // {"auths": {...}}) and kubernetes.io/dockercfg (.dockercfg: {...}) Secrets, as the kubelet
-// does; Secrets of other types are ignored. A credential applies to an image whose registry
-// host matches its key (globs per dot-separated label, as the kubelet allows) and whose path
-// starts with the key's path. Unlike the kubelet, which tries every matching credential in
-// turn, only the most specific one is used.
-func SecretKeychain(secrets []PullSecret) (authn.Keychain, error) {
-	kc := &secretKeychain{creds: map[string]authn.AuthConfig{}}
-	sum := sha256.New()
+// does; Secrets of other types are ignored. Lookup gives every credential whose key matches
+// the image (MatchImage), most specific key first, the Secrets' order kept for one key: a
+// pull tries each in turn, as the kubelet does.
+func SecretKeyring(secrets []PullSecret) (Keyring, error) {
+	kr := &keyring{creds: map[string][]Credential{}}
 	for _, sec := range secrets {
 		auths, err := secretAuths(sec)
 		if err != nil {
 			return nil, fmt.Errorf("image pull secret %q: %w", sec.Name, err)
 		}
-		for loc, cfg := range auths {
-			key := credentialKey(loc)
-			if _, dup := kc.creds[key]; dup || key == "" {
-				continue // the first secret listing a registry wins
-			}
-			kc.creds[key] = decodeAuth(cfg)
-			kc.keys = append(kc.keys, key)
-			fmt.Fprintf(sum, "%q %q %q %q %q\n", key, cfg.Username, cfg.Password, cfg.IdentityToken, cfg.RegistryToken)
+		for _, loc := range slices.Sorted(maps.Keys(auths)) {
+			kr.add(loc, auths[loc], fmt.Sprintf("secret %q", sec.Name))
 		}
 	}
-	slices.Sort(kc.keys)
-	slices.Reverse(kc.keys) // more specific paths match first, as in the kubelet's keyring
-	kc.id = hex.EncodeToString(sum.Sum(nil))
-	return kc, nil
+	kr.index()
+	return kr, nil
 }
 
 func secretAuths(sec PullSecret) (map[string]authn.AuthConfig, error) {
@@ -121,37 +101,4 @@ func credentialKey(loc string) string {
 		host = dockerHub
 	}
 	return host + strings.TrimSuffix(p, "/")
-}
-
-// Resolve returns the credential of the most specific key matching target (a repository,
-// registry/path), or anonymous.
-func (kc *secretKeychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
-	for _, k := range kc.keys {
-		if keyMatches(k, target.String()) {
-			return authn.FromConfig(kc.creds[k]), nil
-		}
-	}
-	return authn.Anonymous, nil
-}
-
-// keyMatches reports whether the credential key (host[:port][/path], host labels may be
-// globs) applies to image (registry/repository).
-func keyMatches(key, image string) bool {
-	khost, kpath, _ := strings.Cut(key, "/")
-	ihost, ipath, _ := strings.Cut(image, "/")
-	kname, kport, _ := strings.Cut(khost, ":")
-	iname, iport, _ := strings.Cut(ihost, ":")
-	if kport != iport {
-		return false
-	}
-	kl, il := strings.Split(kname, "."), strings.Split(iname, ".")
-	if len(kl) != len(il) {
-		return false
-	}
-	for i := range kl {
-		if ok, _ := filepath.Match(kl[i], il[i]); !ok {
-			return false
-		}
-	}
-	return kpath == "" || ipath == kpath || strings.HasPrefix(ipath, kpath+"/")
 }

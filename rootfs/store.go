@@ -58,8 +58,15 @@ type Store struct {
 	// Insecure lists registries (host[:port]) pulled from over plain HTTP; loopback ones
 	// always may be.
 	Insecure []string
-	// Keychain gives registry credentials; nil: authn.DefaultKeychain (docker's config.json).
+	// Keychain gives the node's registry credentials after Providers'; nil:
+	// authn.DefaultKeychain (docker's config.json).
 	Keychain authn.Keychain
+	// Providers gives the node's credentials from credential provider plugins (kubelet's
+	// --image-credential-provider-config), tried after a pod's pull secrets; nil: none.
+	Providers Keyring
+	// Warn is told what a pull that succeeded could not look up (a credential provider that
+	// failed: the kubelet logs it); nil: nobody.
+	Warn func(error)
 	// Transport carries registry requests; nil: remote.DefaultTransport.
 	Transport http.RoundTripper
 	// Limits bound what one image may download and unpack (zero fields: the defaults).

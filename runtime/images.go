@@ -162,7 +162,7 @@ func (c *container) pull() (*rootfs.Image, string, error) {
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() {
-		img, err := c.p.rt.images.PullWith(ctx, ref, rootfs.PullOptions{Auth: auth})
+		img, err := c.p.rt.images.PullWith(ctx, ref, rootfs.PullOptions{Secrets: auth})
 		done <- result{img, err}
 	}()
 	select {

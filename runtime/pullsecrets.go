@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/podd/podd/rootfs"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -13,10 +12,11 @@ import (
 const reasonFailedPullSecret = "FailedToRetrieveImagePullSecret"
 
 // pullAuth reads the pod's imagePullSecrets now (each pull reads them again, so a Secret
-// applied after the pod is used by the next try). A missing Secret is the kubelet's warning
+// applied after the pod is used by the next try); the pull tries every matching credential of
+// every Secret in turn, then the node's. A missing Secret is the kubelet's warning
 // event and the pull goes on without it; a Secret whose credentials do not parse fails the
 // pull, naming it.
-func (p *pod) pullAuth() (authn.Keychain, error) {
+func (p *pod) pullAuth() (rootfs.Keyring, error) {
 	var secrets []rootfs.PullSecret
 	var missing []string
 	for _, ref := range p.obj.Spec.ImagePullSecrets {
@@ -37,9 +37,9 @@ func (p *pod) pullAuth() (authn.Keychain, error) {
 	if len(secrets) == 0 {
 		return nil, nil
 	}
-	kc, err := rootfs.SecretKeychain(secrets)
+	kr, err := rootfs.SecretKeyring(secrets)
 	if err != nil {
 		return nil, fmt.Errorf("spec.imagePullSecrets: %w", err)
 	}
-	return kc, nil
+	return kr, nil
 }

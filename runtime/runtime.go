@@ -29,9 +29,12 @@ import (
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/cgroupfs/devices"
 	"github.com/podd/podd/configobj"
+	"github.com/podd/podd/credprovider"
 	"github.com/podd/podd/internal/reaper"
+	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
+	"github.com/podd/podd/podstatus"
 	"github.com/podd/podd/probe"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/runtime/logfile"
@@ -56,6 +59,9 @@ type Options struct {
 	InsecureRegistries []string
 	// ImageLimits bound what one image pull or load downloads and unpacks (zero: defaults).
 	ImageLimits rootfs.Limits
+	// CredentialProviders give the node's registry credentials from the kubelet's credential
+	// provider plugins (--image-credential-provider-config); nil: none.
+	CredentialProviders *credprovider.Providers
 	// Uplinks are the interfaces pods' egress leaves by (netsetup.Network.Uplinks).
 	Uplinks []string
 	EBPF    bool // watch OOM kills with eBPF when the kernel allows (else memory.events)
@@ -116,6 +122,10 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 		return nil, err
 	}
 	rt.launch = &nsinit.Launcher{Reaper: r, Binary: bin}
+	if opts.CredentialProviders != nil {
+		opts.CredentialProviders.Reaper = r // the plugins are podd's children: its wait loop reaps them
+	}
+	podstatus.RecursiveReadOnlySupported = mounts.RecursiveReadOnlySupported()
 	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err
@@ -148,6 +158,10 @@ func (rt *Runtime) startWatchers(useEBPF bool, oomProgram string) *sync.WaitGrou
 func newRuntime(opts Options) *Runtime {
 	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries,
 		Limits: opts.ImageLimits}
+	if opts.CredentialProviders != nil {
+		images.Providers = opts.CredentialProviders
+		images.Warn = func(err error) { logf("image credentials: %v", err) }
+	}
 	return &Runtime{opts: opts, pods: map[string]*pod{}, images: images, after: time.After, events: newEventStore(),
 		Store: configobj.NewStore(opts.Root), logPoller: sync.OnceValues(logfile.NewPoller)}
 }

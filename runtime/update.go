@@ -117,6 +117,7 @@ func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 		p.mu.Unlock()
 		return fmt.Errorf("update pod %q: %w", in.Name, err)
 	}
+	p.metadataChanged(cur)
 	for c, img := range imgs {
 		c.respec(img)
 	}

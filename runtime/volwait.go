@@ -236,15 +236,17 @@ func (rt *Runtime) PutSecret(sec *corev1.Secret) (*corev1.Secret, string, error)
 // made from it, and wakes the pods whose volumes are pending.
 func (rt *Runtime) objectChanged(resource, ns, name string) {
 	for _, p := range rt.podsWhere(func(p *pod) bool { return p.obj.Namespace == ns }) {
-		if err := p.refreshVolumes(resource, name); err != nil {
+		uses := func(v *corev1.Volume) bool { return configobj.References(v, resource, name) }
+		if err := p.refreshVolumes(uses); err != nil {
 			logf("pod %s: update volumes from %s %s: %v", p.name, resource, name, err)
 		}
 	}
 }
 
-// refreshVolumes writes again the volumes of the pod made from the object; one that cannot be
-// (the object lost a key) keeps its files and gets a FailedMount event, as with the kubelet.
-func (p *pod) refreshVolumes(resource, name string) error {
+// refreshVolumes writes again the volumes of the pod that uses picks (those made from an object
+// that changed, or showing the pod's metadata); one that cannot be (the object lost a key) keeps
+// its files and gets a FailedMount event, as with the kubelet.
+func (p *pod) refreshVolumes(uses func(*corev1.Volume) bool) error {
 	s := p.sandbox
 	s.vols.mu.Lock()
 	var errs []error
@@ -252,7 +254,7 @@ func (p *pod) refreshVolumes(resource, name string) error {
 	for i := range s.volumes {
 		v := &s.volumes[i]
 		_, pending := s.vols.pending[v.Name]
-		if !configobj.References(v, resource, name) {
+		if !uses(v) {
 			continue
 		}
 		if pending {

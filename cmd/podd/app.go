@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/podd/podd/cgroupfs"
+	"github.com/podd/podd/credprovider"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/runtime"
@@ -36,6 +37,8 @@ func app(isInit bool) *cli.App {
 			&cli.IntFlag{Name: "container-log-max-files", Aliases: []string{"log-max-files"}, Value: runtime.DefaultLogMaxFiles, Usage: "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
 			&cli.StringFlag{Name: "max-copy-size", Value: "1Gi", Usage: "bytes of files one `podctl cp` into a container may write (a quantity; the container's disk is the real limit)"},
 			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
+			&cli.StringFlag{Name: "image-credential-provider-config", Usage: "the kubelet's CredentialProviderConfig file (kubelet.config.k8s.io/v1): exec plugins giving registry credentials for the images their matchImages match"},
+			&cli.StringFlag{Name: "image-credential-provider-bin-dir", Usage: "the directory of the credential provider plugins the config names"},
 			&cli.StringFlag{Name: "max-layer-bytes", Value: "32Gi", Usage: "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
 			&cli.StringFlag{Name: "max-image-bytes", Value: "64Gi", Usage: "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
 			&cli.Int64Flag{Name: "max-image-files", Value: rootfs.DefaultMaxFiles, Usage: "the layers one pull or load unpacks may hold at most this many files"},
@@ -72,6 +75,9 @@ func options(c *cli.Context) (runtime.Options, error) {
 		return o, err
 	}
 	if o.ImageLimits, err = imageLimits(c); err != nil {
+		return o, err
+	}
+	if o.CredentialProviders, err = credentialProviders(c); err != nil {
 		return o, err
 	}
 	if o.CgroupRoot == "" {
@@ -133,6 +139,7 @@ func checkFlag(a *cli.App, arg string) error {
 var flagChecks = map[string]func(string) error{
 	"root": absPath, "run-dir": absPath, "log-dir": absPath, "socket": absPath,
 	"cgroup-root": absPath, "manifests": absPath, "run": absPath,
+	"image-credential-provider-config": absPath, "image-credential-provider-bin-dir": absPath,
 	"pod-cidr": func(v string) error {
 		_, err := netsetup.ParsePodCIDRs([]string{v})
 		return err
@@ -196,6 +203,25 @@ func imageLimits(c *cli.Context) (rootfs.Limits, error) {
 		return l, fmt.Errorf("--max-image-files: invalid value %d: must be positive", l.Files)
 	}
 	return l, nil
+}
+
+// credentialProviders loads --image-credential-provider-config with the plugins of
+// --image-credential-provider-bin-dir (both or neither), as the kubelet does at start.
+func credentialProviders(c *cli.Context) (*credprovider.Providers, error) {
+	file, dir := c.String("image-credential-provider-config"), c.String("image-credential-provider-bin-dir")
+	switch {
+	case file == "" && dir == "":
+		return nil, nil
+	case file == "":
+		return nil, fmt.Errorf("--image-credential-provider-bin-dir: needs --image-credential-provider-config")
+	case dir == "":
+		return nil, fmt.Errorf("--image-credential-provider-config: needs --image-credential-provider-bin-dir")
+	}
+	ps, err := credprovider.Load(file, dir)
+	if err != nil {
+		return nil, fmt.Errorf("--image-credential-provider-config: %w", err)
+	}
+	return ps, nil
 }
 
 // parseLogMaxSize reads a --container-log-max-size value, at least minLogMaxSize.

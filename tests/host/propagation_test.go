@@ -90,7 +90,8 @@ spec:
 }
 
 // TestRecursiveReadOnly: readOnly alone leaves a submount of the volume writable;
-// recursiveReadOnly: Enabled makes it read-only too (mount_setattr AT_RECURSIVE).
+// recursiveReadOnly: Enabled makes it read-only too (mount_setattr AT_RECURSIVE); the status's
+// volumeMounts say which is which.
 func TestRecursiveReadOnly(t *testing.T) {
 	d := StartPodd(t)
 	dir := t.TempDir()
@@ -124,6 +125,11 @@ spec:
 		t.Errorf("wrote into a submount of a recursiveReadOnly volume")
 	}
 	d.MustCtl("exec", "rro", "--", "touch", "/ro/sub/x")
+	// the status lists the mounts as the kubelet does, recursiveReadOnly resolved
+	got := d.MustCtl("get", "pod", "rro", "-o", "jsonpath={range .status.containerStatuses[0].volumeMounts[*]}{.mountPath}={.recursiveReadOnly} {end}")
+	if want := "/ro=Disabled /rro=Enabled "; got != want {
+		t.Errorf("status volumeMounts %q, want %q", got, want)
+	}
 	p := d.MustGetPod("rro")
 	d.MustCtl("delete", "pod", "rro")
 	d.AssertPodGone(p)

@@ -18,6 +18,12 @@ import (
 // to it through a second listener in the test's own namespace) and returns both.
 func testRegistry(t *testing.T, d *Podd) (*registrytest.Registry, string) {
 	t.Helper()
+	return testRegistryAt(t, d, "127.0.0.1:0")
+}
+
+// testRegistryAt is testRegistry on addr in podd's namespace (its own: any port is free there).
+func testRegistryAt(t *testing.T, d *Podd, addr string) (*registrytest.Registry, string) {
+	t.Helper()
 	reg := registrytest.Start(t)
 	var ln net.Listener
 	err := inNetNS(d.HolderPID(), func() error {
@@ -28,7 +34,7 @@ func testRegistry(t *testing.T, d *Podd) (*registrytest.Registry, string) {
 		if err := netlink.LinkSetUp(lo); err != nil {
 			return err
 		}
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		ln, err = net.Listen("tcp", addr)
 		return err
 	})
 	if err != nil {
