@@ -70,6 +70,7 @@ func (p *pod) initialize() {
 		if !c.sidecar() && p.initDone(c) {
 			continue
 		}
+		c.hookPending()
 		if !p.launch(c) || !p.awaitInit(c) {
 			return
 		}
@@ -86,8 +87,8 @@ func (p *pod) initDone(c *container) bool {
 
 func initComplete(c *container) bool {
 	st := c.status()
-	if c.sidecar() {
-		return st.State.Running != nil && st.Started != nil && *st.Started
+	if c.sidecar() { // started: running, past its startupProbe and its postStart hook
+		return st.State.Running != nil && st.Started != nil && *st.Started && c.hook == hookNone
 	}
 	return st.State.Terminated != nil && st.State.Terminated.ExitCode == 0
 }
@@ -141,10 +142,19 @@ func initFailed(c *container) bool {
 		c.p.obj.Spec.RestartPolicy == corev1.RestartPolicyNever
 }
 
-// launchApps starts the app containers, each by its own supervisor, all at once.
+// launchApps starts the app containers, each by its own supervisor, all at once, or one after
+// the other's postStart hook where one has a hook (poststart.go).
 func (p *pod) launchApps() {
+	ordered := p.orderedStart()
 	for _, c := range p.ctrs {
-		p.launch(c)
+		if !ordered {
+			p.launch(c)
+			continue
+		}
+		c.hookPending()
+		if !p.launch(c) || (c.hasPostStart() && !p.awaitPostStart(c)) {
+			return
+		}
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/cgroupfs/devices"
 	"github.com/podd/podd/configobj"
+	"github.com/podd/podd/internal/fdkeep"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/nsinit"
@@ -72,6 +73,7 @@ type Runtime struct {
 	net      netsetup.Addresses // nil: pods get no network (no --bridge)
 	procs    processes
 	launch   nsinit.Starter // starts container processes and execs
+	keeper   fdKeeper       // keeps stdin and pty masters across podd's restarts (stdiokeep.go); nil: none
 	devices  func(cgroup string, rules []devices.Rule) error
 	after    func(time.Duration) <-chan time.Time // the restart backoff's clock
 	probing  *probing                             // every pod's probes (probes.go); nil: none run
@@ -109,7 +111,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt.launch = &nsinit.Launcher{Reaper: r, Binary: bin}
+	launcher := &nsinit.Launcher{Reaper: r, Binary: bin}
+	rt.launch = launcher
+	rt.keeper = &fdkeep.Client{Path: filepath.Join(opts.Run, "fdkeep.sock"), Start: launcher.StartKeeper}
 	logf("containers start as %s", bin.Source)
 	if err := rt.setupCgroups(); err != nil {
 		return nil, err
