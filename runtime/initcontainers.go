@@ -115,22 +115,34 @@ func (p *pod) launch(c *container) bool {
 // awaitInit waits until c completed (initComplete); false when the pod is being deleted or
 // c failed for good (restartPolicy Never).
 func (p *pod) awaitInit(c *container) bool {
+	return p.waitUntil(func() (ok, decided bool) {
+		if initComplete(c) {
+			return true, true
+		}
+		return false, !c.sidecar() && initFailed(c)
+	}, nil)
+}
+
+// waitUntil waits until verdict (called with p.mu held) has decided, and returns its ok; false
+// once the pod is being deleted or evicted, true once gone (nil: never) is closed.
+func (p *pod) waitUntil(verdict func() (ok, decided bool), gone <-chan struct{}) bool {
 	for {
 		p.mu.Lock()
-		switch {
-		case p.deleting || p.evictedLocked():
-			p.mu.Unlock()
-			return false
-		case initComplete(c):
-			p.mu.Unlock()
-			return true
-		case !c.sidecar() && initFailed(c):
+		if p.deleting || p.evictedLocked() {
 			p.mu.Unlock()
 			return false
 		}
+		if ok, decided := verdict(); decided {
+			p.mu.Unlock()
+			return ok
+		}
 		ch := p.waitChangeLocked()
 		p.mu.Unlock()
-		<-ch
+		select {
+		case <-ch:
+		case <-gone:
+			return true
+		}
 	}
 }
 

@@ -74,22 +74,5 @@ func (c *container) hookSettleLocked(waiting string) {
 // awaitPostStart waits until c's first start settled: its hook returned, or failed, or there is
 // no run to hook; false when the pod is being deleted.
 func (p *pod) awaitPostStart(c *container) bool {
-	for {
-		p.mu.Lock()
-		switch {
-		case p.deleting || p.evictedLocked():
-			p.mu.Unlock()
-			return false
-		case c.hook != hookRunning:
-			p.mu.Unlock()
-			return true
-		}
-		ch := p.waitChangeLocked()
-		p.mu.Unlock()
-		select {
-		case <-ch:
-		case <-c.done: // its supervisor returned
-			return true
-		}
-	}
+	return p.waitUntil(func() (bool, bool) { return true, c.hook != hookRunning }, c.done)
 }

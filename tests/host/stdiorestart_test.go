@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +55,15 @@ spec:
 			}
 		}
 	}
+	// The keeper goes with the last thing it held: podd's cgroup holds podd alone again.
+	d.MustCtl("delete", "pod", "pipe", "term")
+	eventually(t, 20*time.Second, "the fd keeper exited", func() error {
+		b, _ := os.ReadFile(filepath.Join(d.Cgroup, "supervisor", "cgroup.procs"))
+		if procs := strings.Fields(string(b)); len(procs) != 1 || procs[0] != strconv.Itoa(d.PID()) {
+			return fmt.Errorf("supervisor cgroup holds %v, want only podd (%d)", procs, d.PID())
+		}
+		return nil
+	})
 }
 
 // attachLine sends line to the container's stdin through `attach -i` and waits until cat's
