@@ -44,6 +44,7 @@ spec:
 		for _, name := range []string{"pipe", "term"} {
 			attachLine(t, d, name, "before-"+restart.how)
 		}
+		logKeeper(t, d)
 		restart.stop()
 		d.Start()
 		for _, name := range []string{"pipe", "term"} {
@@ -95,4 +96,15 @@ func attachLine(t *testing.T, d *Podd, pod, line string) {
 		}
 		return nil
 	})
+}
+
+// logKeeper reports the fd keeper (the process beside podd in its cgroup) and its RSS.
+func logKeeper(t *testing.T, d *Podd) {
+	b, _ := os.ReadFile(filepath.Join(d.Cgroup, "supervisor", "cgroup.procs"))
+	for _, f := range strings.Fields(string(b)) {
+		if pid, _ := strconv.Atoi(f); pid != d.PID() {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			t.Logf("fd keeper: pid %d (%s), VmRSS %d kB", pid, strings.TrimSpace(string(comm)), procStatusKiB(t, pid, "VmRSS"))
+		}
+	}
 }
