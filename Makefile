@@ -27,17 +27,21 @@ build:
 	$(GO) build -trimpath -o $(BUILD)/podctl ./cmd/podctl
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: podd, podd-nsinit (next to podd, where it looks
-# for it) and podctl, with podctl's bash and zsh completion.
+# for it) and podctl, with podctl's bash and zsh completion and podd's systemd unit
+# (dist/systemd/podd.service.in; `systemctl enable --now podd` after a daemon-reload).
 PREFIX  ?= /usr/local
 BINDIR  := $(DESTDIR)$(PREFIX)/bin
 BASHDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 
 install: build
-	install -d $(BINDIR) $(BASHDIR) $(ZSHDIR)
+	install -d $(BINDIR) $(BASHDIR) $(ZSHDIR) $(UNITDIR)
 	install -m 0755 $(BUILD)/podd $(BUILD)/podd-nsinit $(BUILD)/podctl $(BINDIR)/
 	$(BUILD)/podctl completion bash > $(BASHDIR)/podctl
 	$(BUILD)/podctl completion zsh > $(ZSHDIR)/_podctl
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/systemd/podd.service.in > $(UNITDIR)/podd.service
+	chmod 0644 $(UNITDIR)/podd.service
 
 # The busybox-based test image, as an OCI layout (+ a plain rootfs dir), installed where the
 # examples point (image: oci:/var/lib/podd/images/podd-test:latest).

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/podd/podd/internal/fdkeep"
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/rootfs/overlay"
 	"golang.org/x/sys/unix"
@@ -18,14 +19,20 @@ func init() {
 	}
 }
 
-// IsChild reports whether this process was started as the nsinit child (podd re-executing
-// itself when podd-nsinit is missing).
-func IsChild() bool { return len(os.Args) > 1 && os.Args[1] == Arg }
+// IsChild reports whether this process was started as the nsinit child, the pause process or
+// the fd keeper (podd re-executing itself when podd-nsinit is missing).
+func IsChild() bool {
+	return len(os.Args) > 1 && os.Args[1] == Arg || len(os.Args) > 0 && (os.Args[0] == PauseArg0 || os.Args[0] == fdkeep.Arg0)
+}
 
 // Main runs the child side; it only returns by exiting.
 func Main() {
 	if os.Args[0] == PauseArg0 {
 		runPause()
+		os.Exit(0)
+	}
+	if os.Args[0] == fdkeep.Arg0 {
+		runKeeper()
 		os.Exit(0)
 	}
 	unix.Close(binaryFD) // what this process runs from; it stays its /proc/self/exe

@@ -27,6 +27,8 @@ type stdio struct {
 	w      *os.File   // the pipe's write end or the pty master; nil once closed
 	tty    bool
 	closed bool
+	key    string   // its name in the keeper (stdiokeep.go); "": not kept
+	keeper fdKeeper // which holds a copy of w across podd's restarts
 }
 
 func (s *stdio) write(p []byte) (int, error) {
@@ -52,6 +54,17 @@ func (s *stdio) close() {
 		return
 	}
 	s.w.Close()
+	s.unkeepLocked() // the keeper's copy too, or the pipe never reads EOF
+}
+
+// unkeepLocked drops the keeper's copy; s.mu is held.
+func (s *stdio) unkeepLocked() {
+	if s.keeper != nil {
+		if err := s.keeper.Drop(s.key); err != nil {
+			logf("fd keeper: drop %s: %v", s.key, err)
+		}
+		s.keeper = nil
+	}
 }
 
 // prepareStdio sets the spec's stdin or tty for c's run; after takes the started process's
@@ -110,9 +123,15 @@ func (c *container) endStdio() {
 	s := c.stdio
 	c.stdio = nil
 	c.p.mu.Unlock()
-	if s != nil && !s.tty {
+	if s == nil {
+		return
+	}
+	if !s.tty {
 		s.close()
 	}
+	s.mu.Lock()
+	s.unkeepLocked()
+	s.mu.Unlock()
 }
 
 // copyConsole copies what the container writes on its pty into its stdout log until every

@@ -46,6 +46,7 @@ type container struct {
 	done       chan struct{} // closed when its supervisor returns
 	supervised bool          // a supervisor was started (p.mu guards it)
 	hookDue    bool          // the run podd just started awaits its postStart hook (p.mu guards it)
+	hook       hookState     // where the current run's postStart is (poststart.go; p.mu guards it)
 }
 
 func (c *container) name() string   { return c.spec.Name }
@@ -126,7 +127,7 @@ func (c *container) start() error {
 		return err
 	}
 	defer c.p.restoreCPUMax()
-	return rt.pins.Do(c.p.ns, func() error {
+	err = rt.pins.Do(c.p.ns, func() error {
 		proc, err := rt.launch.Start(spec)
 		if err != nil {
 			return c.startError(err)
@@ -138,11 +139,18 @@ func (c *container) start() error {
 		c.p.mu.Lock()
 		c.proc = proc
 		c.hookDue = true
+		if c.hasPostStart() {
+			c.setHookLocked(hookRunning)
+		}
 		c.p.eventLocked(corev1.EventTypeNormal, reasonStarted, "Started container "+c.name())
 		c.p.mu.Unlock()
 		c.startedAt = time.Now()
 		return nil
 	})
+	if err == nil {
+		c.keepStdio() // not from the pod's namespaces: the keeper may start
+	}
+	return err
 }
 
 // stop is StopContainer: the preStop hook (hooks.go), then the stop signal

@@ -123,17 +123,27 @@ func (c *container) startPostStart() (cancel func()) {
 	c.hookDue = false
 	c.p.mu.Unlock()
 	if h == nil || !due || proc == nil {
+		c.p.mu.Lock()
+		if c.proc == proc { // an adopted run: no hook to wait for
+			c.setHookLocked(hookNone)
+		}
+		c.p.mu.Unlock()
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		err := c.runHook(ctx, h, proc.Pid)
-		if err == nil || ctx.Err() != nil {
-			return
-		}
 		c.p.mu.Lock()
 		defer c.p.mu.Unlock()
-		if c.proc != proc || c.p.deleting {
+		if c.proc != proc { // the run ended (exited settled the hook's wait)
+			return
+		}
+		if err == nil {
+			c.setHookLocked(hookNone)
+			return
+		}
+		c.setHookLocked(hookFailed)
+		if ctx.Err() != nil || c.p.deleting {
 			return
 		}
 		c.p.eventLocked(corev1.EventTypeWarning, reasonFailedPostStartHook, err.Error())

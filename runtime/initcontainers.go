@@ -70,6 +70,7 @@ func (p *pod) initialize() {
 		if !c.sidecar() && p.initDone(c) {
 			continue
 		}
+		c.hookPending()
 		if !p.launch(c) || !p.awaitInit(c) {
 			return
 		}
@@ -86,8 +87,8 @@ func (p *pod) initDone(c *container) bool {
 
 func initComplete(c *container) bool {
 	st := c.status()
-	if c.sidecar() {
-		return st.State.Running != nil && st.Started != nil && *st.Started
+	if c.sidecar() { // started: running, past its startupProbe and its postStart hook
+		return st.State.Running != nil && st.Started != nil && *st.Started && c.hook == hookNone
 	}
 	return st.State.Terminated != nil && st.State.Terminated.ExitCode == 0
 }
@@ -114,22 +115,34 @@ func (p *pod) launch(c *container) bool {
 // awaitInit waits until c completed (initComplete); false when the pod is being deleted or
 // c failed for good (restartPolicy Never).
 func (p *pod) awaitInit(c *container) bool {
+	return p.waitUntil(func() (ok, decided bool) {
+		if initComplete(c) {
+			return true, true
+		}
+		return false, !c.sidecar() && initFailed(c)
+	}, nil)
+}
+
+// waitUntil waits until verdict (called with p.mu held) has decided, and returns its ok; false
+// once the pod is being deleted or evicted, true once gone (nil: never) is closed.
+func (p *pod) waitUntil(verdict func() (ok, decided bool), gone <-chan struct{}) bool {
 	for {
 		p.mu.Lock()
-		switch {
-		case p.deleting || p.evictedLocked():
-			p.mu.Unlock()
-			return false
-		case initComplete(c):
-			p.mu.Unlock()
-			return true
-		case !c.sidecar() && initFailed(c):
+		if p.deleting || p.evictedLocked() {
 			p.mu.Unlock()
 			return false
 		}
+		if ok, decided := verdict(); decided {
+			p.mu.Unlock()
+			return ok
+		}
 		ch := p.waitChangeLocked()
 		p.mu.Unlock()
-		<-ch
+		select {
+		case <-ch:
+		case <-gone:
+			return true
+		}
 	}
 }
 
@@ -141,10 +154,19 @@ func initFailed(c *container) bool {
 		c.p.obj.Spec.RestartPolicy == corev1.RestartPolicyNever
 }
 
-// launchApps starts the app containers, each by its own supervisor, all at once.
+// launchApps starts the app containers, each by its own supervisor, all at once, or one after
+// the other's postStart hook where one has a hook (poststart.go).
 func (p *pod) launchApps() {
+	ordered := p.orderedStart()
 	for _, c := range p.ctrs {
-		p.launch(c)
+		if !ordered {
+			p.launch(c)
+			continue
+		}
+		c.hookPending()
+		if !p.launch(c) || (c.hasPostStart() && !p.awaitPostStart(c)) {
+			return
+		}
 	}
 }
 

@@ -34,6 +34,7 @@ func (rt *Runtime) Recover() {
 		}
 	}
 	rt.cleanOrphans(known)
+	rt.pruneKept(rt.keptStdio())
 }
 
 // recoverDir recovers, rolls back or cleans up the pod directory uid; it reports whether a pod
@@ -178,7 +179,7 @@ func (p *pod) recover() error {
 // superviseAll starts a supervisor for each container (p.wg counts them), or, for a pod with
 // init containers that was not initialized yet, the initializer, which goes on where it was.
 func (p *pod) superviseAll() {
-	if len(p.inits) > 0 && !p.initialized() {
+	if len(p.inits) > 0 && !p.initialized() || p.orderedStart() && p.appNeverRan() {
 		p.startInitializer()
 		return
 	}
@@ -253,7 +254,7 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 			c.proc = &nsinit.Process{Pid: lp.pid, Exit: exit}
 			if lp.sameRun {
 				c.startedAt = c.status().State.Running.StartedAt.Time
-				c.resumeLog()
+				c.resumeRun(lp.pid)
 				return
 			}
 			// A run the record does not know of: started (a restart) by a podd that died
@@ -265,7 +266,7 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 			if c.img != nil {
 				c.setRunning(lp.start)
 			}
-			c.resumeLog()
+			c.resumeRun(lp.pid)
 			logf("pod %s/%s: adopted container %s (pid %d) started by the previous podd", p.obj.Namespace, p.obj.Name, c.name(), lp.pid)
 			return
 		}

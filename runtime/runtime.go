@@ -30,6 +30,7 @@ import (
 	"github.com/podd/podd/cgroupfs/devices"
 	"github.com/podd/podd/configobj"
 	"github.com/podd/podd/credprovider"
+	"github.com/podd/podd/internal/fdkeep"
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/mounts"
 	"github.com/podd/podd/netsetup"
@@ -80,6 +81,7 @@ type Runtime struct {
 	net      netsetup.Addresses // nil: pods get no network (no --bridge)
 	procs    processes
 	launch   nsinit.Starter // starts container processes and execs
+	keeper   fdKeeper       // keeps stdin and pty masters across podd's restarts (stdiokeep.go); nil: none
 	devices  func(cgroup string, rules []devices.Rule) error
 	after    func(time.Duration) <-chan time.Time // the restart backoff's clock
 	probing  *probing                             // every pod's probes (probes.go); nil: none run
@@ -121,7 +123,9 @@ func New(opts Options, r *reaper.Reaper) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt.launch = &nsinit.Launcher{Reaper: r, Binary: bin}
+	launcher := &nsinit.Launcher{Reaper: r, Binary: bin}
+	rt.launch = launcher
+	rt.keeper = &fdkeep.Client{Path: filepath.Join(opts.Run, "fdkeep.sock"), Start: launcher.StartKeeper}
 	if opts.CredentialProviders != nil {
 		opts.CredentialProviders.Reaper = r // the plugins are podd's children: its wait loop reaps them
 	}

@@ -134,7 +134,10 @@ func (p *pod) start(ctx context.Context) (err error) {
 	// The record's fsync and the containers' cgroups, writable layers and log files do not
 	// need the sandbox's namespaces: they are made side by side with them.
 	tasks := []func() error{p.syncRecord}
-	if len(p.inits) == 0 { // else the initializer creates them after the init containers
+	// Else the initializer creates and starts them: after the init containers, or in order
+	// (poststart.go).
+	parallelStart := len(p.inits) == 0 && !p.orderedStart()
+	if parallelStart {
 		for _, c := range p.withImage() { // the others are made once their image is pulled
 			tasks = append(tasks, p.ifMounted(c.create))
 		}
@@ -148,7 +151,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	if err := ctxErr(ctx, p); err != nil {
 		return err
 	}
-	if len(p.inits) == 0 {
+	if parallelStart {
 		if err := p.startContainers(); err != nil {
 			return err
 		}

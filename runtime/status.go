@@ -63,6 +63,7 @@ func (c *container) setTerminated(e reaper.Exit, reason string) {
 }
 
 func (c *container) setWaiting(reason, msg string) {
+	c.hookSettleLocked(reason)
 	c.observe(func(o podstatus.Container) podstatus.Container { return o.Wait(reason, msg, c.restarts) })
 }
 

@@ -92,6 +92,7 @@ func (c *container) exited(e reaper.Exit) {
 	}
 	c.p.mu.Lock()
 	c.proc = nil
+	c.hookSettleLocked("")
 	c.setTerminated(e, c.exitReason(e, oom))
 	if msg != "" {
 		c.observe(func(o podstatus.Container) podstatus.Container { o.Exit.Message = msg; return o })

@@ -19,6 +19,10 @@ func main() {
 
 // run runs podctl with args (args[0] is the program name) and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[1] == "--version" {
+		fmt.Fprintf(stdout, "podctl version %s\n", clientVersion())
+		return 0
+	}
 	app := newApp()
 	app.Reader, app.Writer, app.ErrWriter = stdin, stdout, stderr
 	err := app.Run(hoistFlags(app, args))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podd/podd/api"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/credprovider"
 	"github.com/podd/podd/netsetup"
@@ -20,8 +21,9 @@ import (
 
 func app(isInit bool) *cli.App {
 	return &cli.App{
-		Name:  "podd",
-		Usage: "run Kubernetes pods on this machine, no container engine",
+		Name:    "podd",
+		Usage:   "run Kubernetes pods on this machine, no container engine",
+		Version: api.BuildVersion().GitVersion, // --version, as podctl version shows it
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Value: "/var/lib/podd", Usage: "state directory (pods, images, IPAM)"},
 			&cli.StringFlag{Name: "run-dir", Value: "/run/podd", Usage: "runtime directory (socket, pinned namespaces)"},

@@ -1,0 +1,81 @@
+package fdkeep
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A pipe's write end handed to the keeper keeps the pipe open after the caller closed its own
+// and went away; Get gives it back, Drop lets the reader see EOF, and the keeper exits once it
+// holds nothing; the next Put starts a new one.
+func TestKeeperHoldsAndGivesBack(t *testing.T) {
+	served := make(chan struct{}, 2)
+	c := &Client{Path: filepath.Join(t.TempDir(), "keep.sock"), Start: func(f *os.File) error {
+		fd, err := unix.Dup(int(f.Fd()))
+		if err != nil {
+			return err
+		}
+		go func() { Serve(fd); served <- struct{}{} }()
+		return nil
+	}}
+	if f, err := c.Get("none"); f != nil || err != nil {
+		t.Fatalf("Get with no keeper: %v %v", f, err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := c.Put("pod/c/1", w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if keys, err := c.Keys(); err != nil || !slices.Equal(keys, []string{"pod/c/1"}) {
+		t.Fatalf("Keys: %v %v", keys, err)
+	}
+	c.Close() // a podd that went away: the keeper keeps what it holds
+	back, err := c.Get("pod/c/1")
+	if err != nil || back == nil {
+		t.Fatalf("Get: %v %v", back, err)
+	}
+	if _, err := back.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	back.Close()
+	buf := make([]byte, 1)
+	if n, err := r.Read(buf); n != 1 || err != nil {
+		t.Fatalf("read: %d %v", n, err)
+	}
+	if err := c.Drop("pod/c/1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("after Drop: %d %v, want EOF", n, err)
+	}
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the keeper did not exit holding nothing")
+	}
+	if err := c.Put("again", r); err != nil { // a new keeper
+		t.Fatal(err)
+	}
+	if keys, err := c.Keys(); err != nil || !slices.Equal(keys, []string{"again"}) {
+		t.Fatalf("Keys of the new keeper: %v %v", keys, err)
+	}
+	if err := c.Drop("again"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second keeper did not exit")
+	}
+}
