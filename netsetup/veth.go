@@ -61,6 +61,10 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
+	if err := settleCarrier(name, br); err != nil {
+		deleteLink(name)
+		return nil, fmt.Errorf("attach %q: %w", owner, err)
+	}
 	ips := []net.IP{addrs[0].ip}
 	if len(addrs) > 1 && n.IPv6First {
 		ips = []net.IP{addrs[1].ip, addrs[0].ip}
