@@ -41,7 +41,9 @@ type PortForwarder interface {
 // podd's exec frames): the kernel does the flow control of each connection, a half-close is a
 // shutdown(2), and between the unix socket and the pod's TCP socket the copy is splice(2), so
 // the data never comes up to podd's memory. Its cost is one connect and one HTTP request per
-// forwarded connection, on a local socket.
+// forwarded connection, on a local socket. A client that asks (podctl does) gets the pod's
+// socket itself instead (handOver): its copy then goes straight to the pod, and podd is out of
+// the way of the bytes (a direct copy's throughput is ~2 hops away rather than 3).
 func (h *handlers) portForward(w http.ResponseWriter, r *http.Request) {
 	pf, ok := h.b.(PortForwarder)
 	if !ok {
@@ -64,7 +66,14 @@ func (h *handlers) portForward(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("hijack connection: %w", err))
 		return
 	}
-	if uc, ok := conn.(*net.UnixConn); ok {
+	uc, unixConn := conn.(*net.UnixConn)
+	if unixConn && r.Header.Get(wire.PortForwardHandOver) == "socket" {
+		if err := handOver(uc, brw.Reader, pod); err != nil {
+			log.Printf("api: port-forward %s/%s:%d: hand over the socket: %v", r.PathValue("ns"), r.PathValue("name"), port, err)
+		}
+		return
+	}
+	if unixConn {
 		_ = uc.SetWriteBuffer(forwardBuffer)
 	}
 	if err := startForward(conn, brw.Reader, pod); err != nil {
@@ -83,6 +92,11 @@ func startForward(conn net.Conn, early io.Reader, pod net.Conn) error {
 	if _, err := io.WriteString(conn, switchingToForward); err != nil {
 		return err
 	}
+	return sendEarly(pod, early)
+}
+
+// sendEarly passes on to the pod what the server read past the request.
+func sendEarly(pod io.Writer, early io.Reader) error {
 	if b, ok := early.(interface{ Buffered() int }); ok && b.Buffered() > 0 {
 		if _, err := io.CopyN(pod, early, int64(b.Buffered())); err != nil {
 			return err
@@ -90,6 +104,33 @@ func startForward(conn net.Conn, early io.Reader, pod net.Conn) error {
 	}
 	return nil
 }
+
+// handOver answers 101 with the pod's socket attached and closes both podd's copy of it and the
+// API connection: podd carries none of the forwarded bytes (the client asked for it, see
+// wire.PortForwardHandOver). What the client sent early goes to the pod first.
+func handOver(conn *net.UnixConn, early io.Reader, pod net.Conn) error {
+	defer conn.Close()
+	defer pod.Close()
+	if err := sendEarly(pod, early); err != nil {
+		return err
+	}
+	sc, ok := pod.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("pod connection %T has no file descriptor", pod)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var werr error
+	err = raw.Control(func(fd uintptr) {
+		_, _, werr = conn.WriteMsgUnix([]byte(handingOver), syscall.UnixRights(int(fd)), nil)
+	})
+	return errors.Join(err, werr)
+}
+
+const handingOver = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + wire.PortForwardProtocol +
+	"\r\nConnection: Upgrade\r\n" + wire.PortForwardHandOver + ": socket\r\n\r\n"
 
 // forwardBuffer is the send buffer of a forward's unix socket (see api/client).
 const forwardBuffer = 4 << 20

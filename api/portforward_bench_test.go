@@ -14,8 +14,9 @@ import (
 // BenchmarkPortForward measures port-forward's throughput against a direct TCP copy to the
 // same server, interleaved (one of each per op, so both see the same machine load): "direct"
 // writes to the server's TCP socket itself; "podd" goes the whole way a forwarded connection
-// goes (a local TCP listener joined as podctl joins it, podd's API socket and handler, the TCP
-// connection podd dialled), only the socket being made in podd's namespace rather than a pod's.
+// goes (a local TCP listener joined as podctl joins it to the TCP connection podd dialled and
+// handed over through its API socket), only the socket being made in podd's namespace rather
+// than a pod's.
 // Each transfer sends 16 MiB and half-closes; the server answers once it read everything. It
 // reports direct-MB/s, podd-MB/s and podd/direct (the target is >= 0.5).
 func BenchmarkPortForward(b *testing.B) {

@@ -48,6 +48,12 @@ func echoSum(t testing.TB) net.Listener {
 
 // forwardTo starts the API with a backend whose port-forward dials l.
 func forwardTo(t testing.TB, l net.Listener) *client.Client {
+	c, _ := forwardToAt(t, l)
+	return c
+}
+
+// forwardToAt is forwardTo that also returns the API socket's path.
+func forwardToAt(t testing.TB, l net.Listener) (*client.Client, string) {
 	testutil.RequireRoot(t)
 	path := filepath.Join(t.TempDir(), "podd.sock")
 	sl, err := Listen(path)
@@ -64,7 +70,7 @@ func forwardTo(t testing.TB, l net.Listener) *client.Client {
 		var d net.Dialer
 		return d.DialContext(ctx, "tcp", l.Addr().String())
 	}
-	return c
+	return c, path
 }
 
 // sendAndSum sends data through a forwarded connection, half-closes it and returns the answer.

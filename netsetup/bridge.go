@@ -12,10 +12,12 @@ import (
 
 // Network is one Linux bridge on the host side, one veth pair per pod and host-local IPAM.
 type Network struct {
-	Bridge string     // e.g. "podd0"
-	Subnet *net.IPNet // e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge
-	// Subnet6 makes the network dual-stack: e.g. fd77::/64, its gateway (fd77::1) on the bridge,
-	// one address of it per pod besides the IPv4 one. nil: IPv4 only.
+	Bridge string // e.g. "podd0"
+	// Subnet is e.g. 10.77.0.0/16 (IPv4); the gateway, its first address, is on the bridge. nil:
+	// an IPv6-only network (Subnet6 alone).
+	Subnet *net.IPNet
+	// Subnet6 makes the network dual-stack (or IPv6-only): e.g. fd77::/64, its gateway (fd77::1)
+	// on the bridge, one address of it per pod besides the IPv4 one. nil: IPv4 only.
 	Subnet6 *net.IPNet
 	// IPv6First orders a dual-stack pod's addresses IPv6 first (its podIP is the IPv6 one).
 	IPv6First bool
@@ -35,16 +37,15 @@ type Network struct {
 // Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It
 // is idempotent.
 func (n *Network) Setup() error {
-	gw, err := n.gateway()
-	if err != nil {
-		return fmt.Errorf("set up bridge %q: %w", n.Bridge, err)
+	if n.Subnet == nil && n.Subnet6 == nil {
+		return fmt.Errorf("set up bridge %q: network has no subnet", n.Bridge)
 	}
 	br, err := n.ensureBridge()
 	if err != nil {
 		return err
 	}
-	if err := netlink.AddrReplace(br, &netlink.Addr{IPNet: gw}); err != nil {
-		return fmt.Errorf("add address %s to bridge %q: %w", gw, n.Bridge, err)
+	if err := n.setupGateway4(br); err != nil {
+		return err
 	}
 	if err := n.setupGateway6(br); err != nil {
 		return err
@@ -53,6 +54,21 @@ func (n *Network) Setup() error {
 		return fmt.Errorf("set bridge %q up: %w", n.Bridge, err)
 	}
 	return n.setupNAT()
+}
+
+// setupGateway4 puts the IPv4 gateway on the bridge (none on an IPv6-only network).
+func (n *Network) setupGateway4(br netlink.Link) error {
+	if n.Subnet == nil {
+		return nil
+	}
+	gw, err := n.gateway()
+	if err != nil {
+		return fmt.Errorf("set up bridge %q: %w", n.Bridge, err)
+	}
+	if err := netlink.AddrReplace(br, &netlink.Addr{IPNet: gw}); err != nil {
+		return fmt.Errorf("add address %s to bridge %q: %w", gw, n.Bridge, err)
+	}
+	return nil
 }
 
 // ensureBridge returns the bridge, creating it if it does not exist.

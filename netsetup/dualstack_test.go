@@ -24,7 +24,7 @@ func TestParsePodCIDRs(t *testing.T) {
 		{in: []string{"10.77.0.0/16,fd77::/64"}, v4: "10.77.0.0/16", v6: "fd77::/64"},
 		{in: []string{"10.77.0.0/16", "10.78.0.0/16"}, err: "--pod-cidr 10.77.0.0/16 and 10.78.0.0/16: both IPv4; give at most one IPv4 and one IPv6 range"},
 		{in: []string{"10.77.0.0/16", "fd77::/64", "fd78::/64"}, err: "--pod-cidr fd77::/64 and fd78::/64: both IPv6"},
-		{in: []string{"fd77::/64"}, err: "--pod-cidr fd77::/64: an IPv4 range is needed"},
+		{in: []string{"fd77::/64"}, v4: "<nil>", v6: "fd77::/64", v6First: true}, // IPv6-only
 		{in: []string{"10.77.0.0/16", "nonsense"}, err: `--pod-cidr "nonsense": invalid CIDR address`},
 	} {
 		got, err := ParsePodCIDRs(c.in)

@@ -81,6 +81,12 @@ func defaultUplinks(bridge string, family int) []string {
 // egressSysctls sets routeSysctls for the network (its Uplinks, else the default routes'
 // interfaces) and says what changed. NAT calls it with its lock held, when it makes the table.
 func (n *Network) egressSysctls() {
+	if n.Subnet6 != nil {
+		n.egressSysctls6()
+	}
+	if n.Subnet == nil {
+		return // IPv6-only: nothing of IPv4 to forward
+	}
 	uplinks := n.Uplinks
 	if len(uplinks) == 0 {
 		uplinks = defaultUplinks(n.Bridge, netlink.FAMILY_V4)
@@ -95,8 +101,5 @@ func (n *Network) egressSysctls() {
 	if len(uplinks) == 0 && !n.saidNoUplink {
 		n.saidNoUplink = true
 		n.logf("pod egress: no IPv4 default route and no --uplink: forwarding enabled on %s only", n.Bridge)
-	}
-	if n.Subnet6 != nil {
-		n.egressSysctls6()
 	}
 }

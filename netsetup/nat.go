@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -217,11 +218,13 @@ func (n *NAT) ensureLocked() error {
 		return fmt.Errorf("create nftables table inet %s: %w", tableName, err)
 	}
 	n.up = true
-	subnets := n.Subnet.String()
-	if n.Subnet6 != nil {
-		subnets += " and " + n.Subnet6.String()
+	var subnets []string
+	for _, s := range []*net.IPNet{n.Subnet, n.Subnet6} {
+		if s != nil {
+			subnets = append(subnets, s.String())
+		}
 	}
-	n.logf("nftables table inet %s: masquerade for %s leaving it, hostPort DNAT", tableName, subnets)
+	n.logf("nftables table inet %s: masquerade for %s leaving it, hostPort DNAT", tableName, strings.Join(subnets, " and "))
 	if n.OnTable != nil {
 		n.OnTable()
 	}
@@ -229,14 +232,18 @@ func (n *NAT) ensureLocked() error {
 }
 
 // addTable queues the table's (re)creation on c: add (so the delete finds it), delete, add
-// with its maps, chains and rules; subnet6 (nil: none) adds the IPv6 ones.
+// with its maps, chains and rules; subnet (nil: an IPv6-only network) the IPv4 ones, subnet6
+// (nil: none) the IPv6 ones.
 func addTable(c *nftables.Conn, subnet, subnet6 *net.IPNet) error {
 	t := natTable()
 	c.AddTable(t)
 	c.DelTable(t)
 	c.AddTable(t)
 	byIP, anyIP := natSets(t)
-	sets := []*nftables.Set{byIP, anyIP}
+	var sets []*nftables.Set
+	if subnet != nil {
+		sets = append(sets, byIP, anyIP)
+	}
 	byIP6, anyIP6 := natSets6(t)
 	if subnet6 != nil {
 		sets = append(sets, byIP6, anyIP6)
@@ -285,7 +292,8 @@ func (n *NAT) elementsLocked(ports []HostPort, ips []net.IP, add bool) error {
 	for _, hp := range ports {
 		for _, ip := range ips {
 			name, el, ok := portElements(hp, ip)
-			if !ok || (ip.To4() == nil && n.Subnet6 == nil) { // a pod of a dual-stack podd before a restart without it
+			// a pod of a podd with another network before a restart: no map for that family
+			if !ok || (ip.To4() == nil && n.Subnet6 == nil) || (ip.To4() != nil && n.Subnet == nil) {
 				continue
 			}
 			if err := op(sets[name], []nftables.SetElement{el}); err != nil {

@@ -73,28 +73,49 @@ type natChain struct {
 }
 
 // natChains builds the table's chains and rules for the pod subnet (IPv4), looking up the maps
-// byIP and anyIP (natSets).
+// byIP and anyIP (natSets). A nil subnet (an IPv6-only network) gives the chains without rules.
 func natChains(t *nftables.Table, subnet *net.IPNet, byIP, anyIP *nftables.Set) ([]natChain, error) {
+	base := func(name string, hook *nftables.ChainHook, prio *nftables.ChainPriority) *nftables.Chain {
+		return &nftables.Chain{Table: t, Name: name, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio}
+	}
+	chains := []natChain{
+		{chain: &nftables.Chain{Table: t, Name: chainPorts}},
+		{chain: base(chainPre, nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest)},
+		{chain: base(chainOutput, nftables.ChainHookOutput, nftables.ChainPriorityNATDest)},
+		{chain: base(chainPost, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource)},
+	}
+	if subnet == nil {
+		return chains, nil
+	}
+	rules, err := natRules4(subnet, byIP, anyIP)
+	if err != nil {
+		return nil, err
+	}
+	for i := range chains {
+		chains[i].rules = rules[chains[i].chain.Name]
+	}
+	return chains, nil
+}
+
+// natRules4 are the IPv4 rules for subnet, by chain name, looking up the maps of natSets.
+func natRules4(subnet *net.IPNet, byIP, anyIP *nftables.Set) (map[string][][]expr.Any, error) {
 	sub4, mask4 := subnet.IP.To4(), net.IP(subnet.Mask).To4()
 	if sub4 == nil || mask4 == nil {
 		return nil, fmt.Errorf("nat rules: pod subnet %s is not IPv4", subnet)
 	}
-	base := func(name string, hook *nftables.ChainHook, prio *nftables.ChainPriority) *nftables.Chain {
-		return &nftables.Chain{Table: t, Name: name, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio}
-	}
 	jump := [][]expr.Any{cat(ipv4Only(), localDaddr(), verdict(expr.VerdictJump, chainPorts))}
-	return []natChain{
-		{chain: &nftables.Chain{Table: t, Name: chainPorts}, rules: [][]expr.Any{
+	return map[string][][]expr.Any{
+		chainPorts: {
 			cat(ipv4Only(), dnatByMap(byIP, true, familyIPv4)),
 			cat(ipv4Only(), dnatByMap(anyIP, false, familyIPv4)),
-		}},
-		{chain: base(chainPre, nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest), rules: jump},
-		{chain: base(chainOutput, nftables.ChainHookOutput, nftables.ChainPriorityNATDest), rules: jump},
-		{chain: base(chainPost, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource), rules: [][]expr.Any{
+		},
+		chainPre:    jump,
+		chainOutput: jump,
+		chainPost: {
 			cat(ipv4Only(), ipPrefix(12, sub4, mask4, expr.CmpOpEq), ipPrefix(16, sub4, mask4, expr.CmpOpNeq), masq()),
 			cat(dnated(), ipv4Only(), ipPrefix(12, sub4, mask4, expr.CmpOpEq), ipPrefix(16, sub4, mask4, expr.CmpOpEq), masq()),
 			cat(dnated(), ipv4Only(), ipPrefix(12, net.IPv4(127, 0, 0, 0).To4(), net.IPv4(255, 0, 0, 0).To4(), expr.CmpOpEq), masq()),
-		}},
+		},
 	}, nil
 }
 

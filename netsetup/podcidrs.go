@@ -6,16 +6,16 @@ import (
 	"strings"
 )
 
-// PodCIDRs are the pod network's ranges as --pod-cidr gives them: one IPv4 range and, for a
-// dual-stack network, one IPv6 range. IPv6First: the IPv6 one was given first, so pods' status
-// lists their IPv6 address first.
+// PodCIDRs are the pod network's ranges as --pod-cidr gives them: one IPv4 range, one IPv6
+// range (an IPv6-only network: V4 is nil), or one of each (dual-stack). IPv6First: the IPv6
+// one was given first (or alone), so pods' status lists their IPv6 address first.
 type PodCIDRs struct {
 	V4, V6    *net.IPNet
 	IPv6First bool
 }
 
 // ParsePodCIDRs checks the --pod-cidr values (each may be a comma-separated list, as
-// Kubernetes' dual-stack flags are): at most one range per family, an IPv4 one among them.
+// Kubernetes' dual-stack flags are): at most one range per family.
 func ParsePodCIDRs(values []string) (PodCIDRs, error) {
 	var out PodCIDRs
 	var all []string
@@ -38,9 +38,6 @@ func ParsePodCIDRs(values []string) (PodCIDRs, error) {
 			return out, fmt.Errorf("--pod-cidr %s and %s: both IPv6; give at most one IPv4 and one IPv6 range", out.V6, subnet)
 		}
 		out.V6, out.IPv6First = subnet, out.V4 == nil
-	}
-	if out.V4 == nil {
-		return out, fmt.Errorf("--pod-cidr %s: an IPv4 range is needed (IPv6-only pod networks are not supported); give one IPv4 and at most one IPv6 range", strings.Join(all, ","))
 	}
 	return out, nil
 }

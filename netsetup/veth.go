@@ -30,7 +30,8 @@ func vethName(owner string) (string, error) {
 	return "vp" + strings.ToLower(owner[:8]), nil
 }
 
-// Attach allocates an address for owner (the pod uid), and an IPv6 one on a dual-stack network,
+// Attach allocates an address for owner (the pod uid), and an IPv6 one on a dual-stack network
+// (only that one on an IPv6-only network),
 // and connects the pod to the bridge with a veth pair: the host end "vp"+owner[:8] on the bridge,
 // the pod end "eth0" with the addresses and default routes via the gateways. It returns the
 // addresses in status order (IPv4 first unless IPv6First). On failure it releases what it made.
@@ -61,6 +62,10 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
+	if err := settleCarrier(name, br); err != nil {
+		deleteLink(name)
+		return nil, fmt.Errorf("attach %q: %w", owner, err)
+	}
 	ips := []net.IP{addrs[0].ip}
 	if len(addrs) > 1 && n.IPv6First {
 		ips = []net.IP{addrs[1].ip, addrs[0].ip}
@@ -76,18 +81,21 @@ type podAddr struct {
 	gw *net.IPNet
 }
 
-// allocateAll reserves owner's IPv4 address, then its IPv6 one on a dual-stack network; on
-// failure it frees what it reserved.
+// allocateAll reserves owner's IPv4 address, then its IPv6 one on a dual-stack (or IPv6-only)
+// network; on failure it frees what it reserved.
 func (n *Network) allocateAll(owner string) ([]podAddr, error) {
-	gw, err := n.gateway()
-	if err != nil {
-		return nil, err
+	var addrs []podAddr
+	if n.Subnet != nil {
+		gw, err := n.gateway()
+		if err != nil {
+			return nil, err
+		}
+		ip, err := n.allocate(owner)
+		if err != nil {
+			return nil, err
+		}
+		addrs = append(addrs, podAddr{ip, gw})
 	}
-	ip, err := n.allocate(owner)
-	if err != nil {
-		return nil, err
-	}
-	addrs := []podAddr{{ip, gw}}
 	if n.Subnet6 == nil {
 		return addrs, nil
 	}
@@ -97,7 +105,9 @@ func (n *Network) allocateAll(owner string) ([]podAddr, error) {
 		ip6, err = n.allocate6(owner)
 	}
 	if err != nil {
-		n.free(ip, owner)
+		for _, a := range addrs {
+			n.free(a.ip, owner)
+		}
 		return nil, err
 	}
 	return append(addrs, podAddr{ip6, gw6}), nil

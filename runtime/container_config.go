@@ -192,12 +192,13 @@ func (p *pod) podFacts() configobj.PodFacts {
 	host, _ := os.Hostname()
 	f := configobj.PodFacts{NodeName: host, PodIP: p.ip, PodIPs: p.podIPs()}
 	if cidrs, err := netsetup.ParsePodCIDRs(p.rt.opts.PodCIDRs); err == nil && p.rt.net != nil {
-		gw := cidrs.V4.IP.To4()
-		if gw != nil {
-			gw = append(net.IP{}, gw...)
-			gw[3]++
-			f.HostIP = gw.String()
+		subnet := cidrs.V4
+		if subnet == nil { // IPv6-only
+			subnet = cidrs.V6
 		}
+		gw := append(net.IP{}, subnet.IP.Mask(subnet.Mask)...)
+		gw[len(gw)-1]++
+		f.HostIP = gw.String()
 	}
 	return f
 }

@@ -18,8 +18,15 @@ import (
 // it); Early holds what the pod sent that was read along with podd's answer, to be delivered
 // before anything read from Conn.
 type Forward struct {
-	Conn  *net.UnixConn
+	Conn  ForwardConn
 	Early []byte
+}
+
+// ForwardConn is a forwarded connection: the pod's TCP socket podd handed over (a
+// *net.TCPConn), or the API connection carrying its bytes (a *net.UnixConn).
+type ForwardConn interface {
+	net.Conn
+	CloseWrite() error
 }
 
 // forwardBuffer is the send buffer of a forward's unix socket (a unix stream socket queues
@@ -40,6 +47,7 @@ func (c *Client) PortForward(ctx context.Context, namespace, name string, port i
 	stop := context.AfterFunc(ctx, func() { uc.Close() })
 	f, err := c.forwardOn(ctx, uc, namespace, name, port)
 	if !stop() && err == nil {
+		f.Conn.Close() // the handed-over socket, or uc
 		err = ctx.Err()
 	}
 	if err != nil {
@@ -57,10 +65,13 @@ func (c *Client) forwardOn(ctx context.Context, uc *net.UnixConn, namespace, nam
 	}
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", wire.PortForwardProtocol)
+	req.Header.Set(wire.PortForwardHandOver, "socket")
 	if err := req.Write(uc); err != nil {
 		return nil, fmt.Errorf("podd API at %s: port-forward: %w", c.socket, err)
 	}
-	br := bufio.NewReader(uc)
+	fr := &fdReader{c: uc}
+	defer fr.closeFDs()
+	br := bufio.NewReader(fr)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		return nil, fmt.Errorf("podd API at %s: port-forward: %w", c.socket, err)
@@ -71,5 +82,13 @@ func (c *Client) forwardOn(ctx context.Context, uc *net.UnixConn, namespace, nam
 		return nil, errorFromStatus(resp.StatusCode, body)
 	}
 	early, _ := br.Peek(br.Buffered())
-	return &Forward{Conn: uc, Early: early}, nil
+	if resp.Header.Get(wire.PortForwardHandOver) != "socket" {
+		return &Forward{Conn: uc, Early: early}, nil
+	}
+	pod, err := fr.takeConn()
+	if err != nil {
+		return nil, fmt.Errorf("podd API at %s: port-forward: %w", c.socket, err)
+	}
+	uc.Close()
+	return &Forward{Conn: pod, Early: early}, nil
 }

@@ -17,6 +17,13 @@ const ExecProtocol = "podd-exec"
 // as they are, both ways, and a half-close (shutdown of the writing side) of either end.
 const PortForwardProtocol = "podd-portforward"
 
+// PortForwardHandOver is the request header by which a port-forward client on podd's unix socket
+// asks for the pod's socket itself: podd then answers 101 with this header set to "socket" and
+// the TCP socket it dialled in the pod attached (SCM_RIGHTS) to the answer's bytes, and closes
+// the API connection. The client copies between its connection and the pod's directly, one hop
+// less than through podd. Without it (or on an answer without it) the bytes go through podd.
+const PortForwardHandOver = "Podd-Forward-Hand-Over"
+
 // ApplyResultHeader names the response header of an apply: "created", "configured" or
 // "unchanged" (created is also told by the status code, 201, the others are 200).
 const ApplyResultHeader = "Podd-Apply-Result"

@@ -31,7 +31,7 @@ func app(isInit bool) *cli.App {
 			&cli.StringFlag{Name: "socket", Usage: "API socket (default RUN-DIR/podd.sock)"},
 			&cli.StringFlag{Name: "cgroup-root", Usage: "podd's cgroup v2 subtree (default <cgroup2 mount>/podd)"},
 			&cli.StringFlag{Name: "bridge", Value: "podd0", Usage: "host bridge for pod networking (\"\" to give pods only loopback)"},
-			&cli.StringSliceFlag{Name: "pod-cidr", Value: cli.NewStringSlice("10.77.0.0/16"), Usage: "pod IP range; the bridge takes the first address (twice, one IPv4 and one IPv6 range such as fd77::/64, for dual-stack pods: the first one's family is their podIP's)"},
+			&cli.StringSliceFlag{Name: "pod-cidr", Value: cli.NewStringSlice("10.77.0.0/16"), Usage: "pod IP range, IPv4 or IPv6; the bridge takes the first address (twice, one IPv4 and one IPv6 range such as fd77::/64, for dual-stack pods: the first one's family is their podIP's)"},
 			&cli.StringSliceFlag{Name: "uplink", Usage: "interface pods' egress leaves by, where podd enables IPv4 forwarding with the bridge's, and IPv6 force_forwarding for dual-stack pods where the kernel has it (default: the default routes' interfaces of each family)"},
 			&cli.BoolFlag{Name: "cleanup", Usage: "delete podd's nftables table (inet podd) and exit; refused while a podd runs on --root"},
 			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},

@@ -105,8 +105,8 @@ func TestPodCIDRFlags(t *testing.T) {
 		}
 	}
 	var report bytes.Buffer
-	if got := kernelFlags(app(true), []string{"--pod-cidr=10.9.0.0/16,fd77::/64", "--pod-cidr=fd77::/64"}, &report); len(got) != 1 ||
-		!strings.Contains(report.String(), "an IPv4 range is needed") {
+	if got := kernelFlags(app(true), []string{"--pod-cidr=10.9.0.0/16,fd77::/64", "--pod-cidr=fd77::/64,fd78::/64"}, &report); len(got) != 1 ||
+		!strings.Contains(report.String(), "both IPv6") {
 		t.Errorf("kernel flags kept %q, report %q", got, report.String())
 	}
 }

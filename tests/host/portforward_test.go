@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -131,6 +132,33 @@ func TestPortForward(t *testing.T) {
 		}
 	})
 
+	// podctl holds the pod's socket itself (podd handed it over), so a connection outlives podd.
+	t.Run("a connection outlives a podd restart", func(t *testing.T) {
+		c, err := net.Dial("tcp", "127.0.0.1:"+ports["9000"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		if _, err := c.Write([]byte("before ")); err != nil {
+			t.Fatal(err)
+		}
+		podPID := containerPIDs(t, d.MustGetPod("fwd"))["app"]
+		eventually(t, 10*time.Second, "podctl holds a socket of the pod's network namespace", func() error {
+			return holdsSocketOf(pf.cmd.Process.Pid, podPID)
+		})
+		d.Kill()
+		d.Start()
+		if _, err := c.Write([]byte("after")); err != nil {
+			t.Fatal(err)
+		}
+		c.(*net.TCPConn).CloseWrite()
+		out, err := io.ReadAll(c)
+		if want := fmt.Sprintf("%x  -\n", sha256.Sum256([]byte("before after"))); err != nil || string(out) != want {
+			t.Errorf("answer across the restart %q, %v; want %q", out, err, want)
+		}
+	})
+
 	t.Run("a refused port is told and the other forwards go on", func(t *testing.T) {
 		c, err := net.Dial("tcp", "127.0.0.1:"+ports["7"])
 		if err != nil {
@@ -157,4 +185,29 @@ func TestPortForwardPodNotRunning(t *testing.T) {
 	if r.Code != 1 || r.Stderr != "Error from server (NotFound): pods \"nope\" not found\n" {
 		t.Errorf("missing pod: %s", r)
 	}
+}
+
+// holdsSocketOf reports whether process pid has a TCP socket of the network namespace of
+// process nsPID open (its inode in that namespace's /proc/net/tcp).
+func holdsSocketOf(pid, nsPID int) error {
+	table, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", nsPID))
+	if err != nil {
+		return err
+	}
+	inodes := map[string]bool{}
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 9 {
+			inodes["socket:["+f[9]+"]"] = true
+		}
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return err
+	}
+	for _, fd := range fds {
+		if target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); inodes[target] {
+			return nil
+		}
+	}
+	return fmt.Errorf("none of podctl's %d descriptors is a TCP socket of the pod", len(fds))
 }
