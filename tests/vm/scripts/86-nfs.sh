@@ -11,6 +11,25 @@ set -eu
 
 nfs_mounts() { grep -E ' - nfs4? ' /proc/self/mountinfo || true; }
 
+# nfs_pod NAME SOURCE: a pod of one sleeping container with volume share (nfs: SOURCE) at /data.
+nfs_pod() {
+	apply <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: c
+    image: $IMAGE
+    command: [sleep, "3600"]
+    volumeMounts: [{name: share, mountPath: /data}]
+  volumes:
+  - name: share
+    nfs: $2
+EOF2
+}
+
 say "the kernel NFS client is loaded"
 for m in sunrpc nfs nfsv3 nfsv4; do
 	[ -d "/sys/module/$m" ] || fail "module $m is not loaded"
@@ -66,21 +85,7 @@ expect_eq "nfs mounts on the node (one per pod)" "$(nfs_mounts | wc -l)" "1"
 expect_contains "bound into the container" "$(podctl exec nfs -c writer -- grep ' /data ' /proc/self/mountinfo)" " - nfs 127.0.0.1:/ "
 
 say "a readOnly nfs volume"
-apply <<EOF2
-apiVersion: v1
-kind: Pod
-metadata: {name: nfs-ro}
-spec:
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: c
-    image: $IMAGE
-    command: [sleep, "3600"]
-    volumeMounts: [{name: share, mountPath: /data}]
-  volumes:
-  - name: share
-    nfs: {server: 127.0.0.1, path: /, readOnly: true}
-EOF2
+nfs_pod nfs-ro "{server: 127.0.0.1, path: /, readOnly: true}"
 wait_row nfs-ro "1/1 Running" 120
 uid_ro=$(pod_uid nfs-ro)
 expect_eq "it reads" "$(podctl exec nfs-ro -- cat /data/hello)" "hello from the pod"
@@ -98,21 +103,7 @@ expect_eq "the files stay on the server" "$(cat /srv/export/hello /srv/export/su
 deep"
 
 say "a server with nothing listening: the pod waits with FailedMount and deletes cleanly"
-apply <<EOF2
-apiVersion: v1
-kind: Pod
-metadata: {name: nfs-down}
-spec:
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: c
-    image: $IMAGE
-    command: [sleep, "3600"]
-    volumeMounts: [{name: share, mountPath: /data}]
-  volumes:
-  - name: share
-    nfs: {server: 127.0.0.2, path: /exports}
-EOF2
+nfs_pod nfs-down "{server: 127.0.0.2, path: /exports}"
 uid_down=$(pod_uid nfs-down)
 wait_until 150 "a FailedMount event naming the server and the errno" sh -c \
 	'podctl get events | grep FailedMount | grep -q "volume \"share\" : mount nfs 127.0.0.2:/exports (127.0.0.2): vers=4.2: ECONNREFUSED (connection refused); vers=3: E"'
