@@ -121,7 +121,7 @@ func TestDecodeErrors(t *testing.T) {
 	}, {
 		name:  "cluster volume source",
 		input: podYAML("  volumes:\n  - name: v\n    persistentVolumeClaim: {claimName: c}\n  containers:\n  - name: web\n    image: /rootfs\n"),
-		want:  []string{`spec.volumes[0].persistentVolumeClaim: not supported: a cluster volume (persistentVolumeClaim, nfs, csi...) needs a control plane podd does not have; use hostPath or emptyDir`},
+		want:  []string{`spec.volumes[0].persistentVolumeClaim: not supported: a cluster volume (persistentVolumeClaim, csi, iscsi...) needs a control plane podd does not have; use nfs, hostPath or emptyDir`},
 	}, {
 		name: "bad pod settings",
 		input: podYAML("  restartPolicy: Sometimes\n  terminationGracePeriodSeconds: -1\n  dnsPolicy: None\n" +

@@ -54,7 +54,7 @@ var structuralMessages = map[field.ErrorType]string{
 	typeUnknownField:   "unknown field",
 	typeNotImplemented: "not supported",
 	typeDuplicateField: "duplicate field",
-	typeClusterVolume:  "not supported: a cluster volume (persistentVolumeClaim, nfs, csi...) needs a control plane podd does not have; use hostPath or emptyDir",
+	typeClusterVolume:  "not supported: a cluster volume (persistentVolumeClaim, csi, iscsi...) needs a control plane podd does not have; use nfs, hostPath or emptyDir",
 }
 
 func describe(e *field.Error) string {

@@ -45,6 +45,7 @@ func TestFieldTableRows(t *testing.T) {
 		"| `spec.restartPolicy` | yes |",
 		"| `spec.containers[].name` | yes |",
 		"| `spec.volumes[].persistentVolumeClaim` | refused: a cluster volume: needs a control plane |",
+		"| `spec.volumes[].nfs` | yes |",
 	} {
 		if !strings.Contains(table, row) {
 			t.Errorf("table has no row %q", row)

@@ -41,6 +41,7 @@ func validateSource(s *corev1.VolumeSource, p *field.Path) field.ErrorList {
 	}
 	add(s.EmptyDir != nil, "emptyDir", func(fp *field.Path) field.ErrorList { return validateEmptyDir(s.EmptyDir, fp) })
 	add(s.HostPath != nil, "hostPath", func(fp *field.Path) field.ErrorList { return validateHostPath(s.HostPath, fp) })
+	add(s.NFS != nil, "nfs", func(fp *field.Path) field.ErrorList { return validateNFS(s.NFS, fp) })
 	add(s.ConfigMap != nil, "configMap", func(fp *field.Path) field.ErrorList { return validateConfigMapSource(s.ConfigMap, fp) })
 	add(s.Secret != nil, "secret", func(fp *field.Path) field.ErrorList { return validateSecretSource(s.Secret, fp) })
 	add(s.DownwardAPI != nil, "downwardAPI", func(fp *field.Path) field.ErrorList { return validateDownwardSource(s.DownwardAPI, fp) })

@@ -143,6 +143,9 @@ func (c *container) binds(env []string) ([]mounts.Bind, error) {
 	for i, vm := range c.spec.VolumeMounts {
 		fp := fmt.Sprintf("%s.volumeMounts[%d]", c.fieldPath(), i)
 		src, err := c.p.volumeSource(vm.Name)
+		if err == nil {
+			err = c.p.nfsReady(vm.Name)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fp, err)
 		}

@@ -67,17 +67,20 @@ func (rt *Runtime) cleanupUID(uid string) error {
 		add("network", rt.net.Release(uid))
 	}
 	dir := filepath.Join(rt.podsDir(), uid)
-	add("mounts", unmountUnder(dir))
+	mountsErr := unmountUnder(dir)
+	add("mounts", mountsErr)
 	logs, _ := filepath.Glob(filepath.Join(rt.opts.LogDir, "*_"+uid))
 	for _, l := range logs {
 		add("logs", os.RemoveAll(l))
 	}
-	add("pod directory", os.RemoveAll(dir))
+	if mountsErr == nil { // else kept: removing it could reach into a mounted nfs export
+		add("pod directory", os.RemoveAll(dir))
+	}
 	return errors.Join(errs...)
 }
 
 // unmountUnder detaches every mount at or below dir in podd's mount namespace (memory-backed
-// emptyDirs), deepest first.
+// emptyDirs, nfs volumes), deepest first.
 func unmountUnder(dir string) error {
 	ms, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
 	if err != nil {

@@ -40,6 +40,7 @@ type sandbox struct {
 	ports    []netsetup.HostPort
 	portsErr error
 	vols     volumeState // configMap, secret, projected volumes (volwait.go)
+	nfs      nfsState    // nfs volumes (volnfs.go)
 	pidMode  podPIDMode  // hostPID, hostIPC, shareProcessNamespace (pidns.go)
 }
 
@@ -56,6 +57,7 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	n, _ := rt.net.(*netsetup.Network)
 	s.ports, s.portsErr = podHostPorts(obj, n != nil && n.Subnet6 != nil)
 	s.vols = newVolumeState()
+	s.nfs.mounted = map[string]bool{}
 	s.pidMode = pidModeOf(&obj.Spec)
 	return s
 }
@@ -223,9 +225,16 @@ func (s *sandbox) remove() error {
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
 	}
+	nfsErr := s.unmountNFS()
+	add("volumes", nfsErr)
 	add("cgroup", s.rt.cg.Remove(s.cgroup()))
 	add("volumes", s.removeVolumes())
 	add("logs", os.RemoveAll(s.logDir()))
+	if nfsErr != nil {
+		// Kept with its record (the teardown is tried again): removing it would remove the
+		// files on the server through the mount.
+		return errors.Join(errs...)
+	}
 	add("pod directory", removeRecordLast(s.dir()))
 	return errors.Join(errs...)
 }

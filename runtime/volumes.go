@@ -37,6 +37,9 @@ func (s *sandbox) createVolumes() error {
 			return invalid.Pod(s.podName(), fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
 		}
 	}
+	if err := s.createNFSDirs(); err != nil { // mounted by the pod's mounter (volnfs.go)
+		return err
+	}
 	_, err := s.projectAll(false) // a missing object leaves its volume pending (volwait.go)
 	return err
 }
@@ -206,11 +209,12 @@ func (s *sandbox) createProjected(v *corev1.Volume, p *field.Path) *field.Error 
 }
 
 // readOnlyVolume reports whether the named volume is one the kubelet always mounts read-only
-// (configMap, secret, downwardAPI, projected: their files are podd's).
+// (configMap, secret, downwardAPI, projected: their files are podd's) or an nfs volume with
+// readOnly.
 func (s *sandbox) readOnlyVolume(name string) bool {
 	for i := range s.volumes {
 		if s.volumes[i].Name == name {
-			return configobj.Projected(&s.volumes[i])
+			return configobj.Projected(&s.volumes[i]) || nfsReadOnly(&s.volumes[i])
 		}
 	}
 	return false

@@ -111,6 +111,7 @@ func (s *sandbox) projectAll(onlyPending bool) ([]string, error) {
 // are there are kept; the others (a new memory tmpfs after a reboot, or pending ones) are
 // written again from the objects as they are now, or left pending.
 func (s *sandbox) recoverVolumes() error {
+	s.recoverNFS()
 	s.vols.mu.Lock()
 	for i := range s.volumes {
 		v := &s.volumes[i]
@@ -147,6 +148,7 @@ func (p *pod) startMounter() {
 
 func (p *pod) retryMounts() {
 	for n := 0; ; n++ {
+		p.mountNFS()
 		msgs, err := p.projectAll(true)
 		if err != nil {
 			logf("pod %s: volumes: %v", p.name, err)
@@ -155,7 +157,9 @@ func (p *pod) retryMounts() {
 			return
 		}
 		for _, m := range msgs {
-			p.event(corev1.EventTypeWarning, reasonFailedMount, m)
+			if m != "" {
+				p.event(corev1.EventTypeWarning, reasonFailedMount, m)
+			}
 		}
 		if !p.waitMountRetry(min(mountRetryFirst<<min(n, 10), mountRetryMax)) {
 			return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,26 @@ func TestDescribePod(t *testing.T) {
 	}
 	if buf.String() != describedText {
 		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), describedText)
+	}
+}
+
+// An nfs volume is described with kubectl's lines.
+func TestDescribeNFSVolume(t *testing.T) {
+	p := describedPod()
+	p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
+		NFS: &corev1.NFSVolumeSource{Server: "nas.lan", Path: "/exports/a", ReadOnly: true}}}}
+	var buf bytes.Buffer
+	if err := describePod(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"    Type:        NFS (an NFS mount that lasts the lifetime of a pod)\n",
+		"    Server:      nas.lan\n",
+		"    Path:        /exports/a\n",
+		"    ReadOnly:    true\n",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("no line %q in:\n%s", want, buf.String())
+		}
 	}
 }

@@ -35,6 +35,11 @@ func describeVolumeSource(d describer, src corev1.VolumeSource) {
 		d.line(2, "Type:\tHostPath (bare host directory volume)\n")
 		d.line(2, "Path:\t%s\n", src.HostPath.Path)
 		d.line(2, "HostPathType:\t%s\n", typ)
+	case src.NFS != nil:
+		d.line(2, "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n")
+		d.line(2, "Server:\t%s\n", src.NFS.Server)
+		d.line(2, "Path:\t%s\n", src.NFS.Path)
+		d.line(2, "ReadOnly:\t%v\n", src.NFS.ReadOnly)
 	case src.Image != nil:
 		d.line(2, "Type:\tImage (a container image or OCI artifact)\n")
 		d.line(2, "Reference:\t%s\n", src.Image.Reference)
