@@ -15,7 +15,6 @@ import (
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/metrics"
 	"github.com/podd/podd/runtime"
-	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,7 +44,7 @@ var (
 // Port-forward is an API verb of the runtime's too.
 var _ api.PortForwarder = (*daemon)(nil)
 
-func serve(c *cli.Context, isInit bool) error {
+func serve(c *config, isInit bool) error {
 	log.SetPrefix("podd: ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	opts, err := options(c)
@@ -96,7 +95,7 @@ func serve(c *cli.Context, isInit bool) error {
 		fmt.Printf("\nPODD_RUN_EXIT=%d\n", end.status)
 	}
 	if end.status != 0 && !isInit {
-		return cli.Exit("", end.status)
+		return exitStatus(end.status)
 	}
 	return nil
 }
