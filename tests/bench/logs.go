@@ -115,19 +115,15 @@ func (b *bench) logRound(name string, toFile bool) (rate, cpuPerLine float64, er
 // waitTerminated polls the pod until its container terminated with exit code 0.
 func (b *bench) waitTerminated(name string, limit time.Duration) (*corev1.Pod, error) {
 	for t0 := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		_, out, err := b.ctl("get", "pod", name, "-o", "json")
+		p, err := b.getPod(name)
 		if err != nil {
 			return nil, err
-		}
-		var p corev1.Pod
-		if err := json.Unmarshal([]byte(out), &p); err != nil {
-			return nil, fmt.Errorf("get pod %s -o json: %w", name, err)
 		}
 		if s := p.Status.ContainerStatuses; len(s) == 1 && s[0].State.Terminated != nil {
 			if t := s[0].State.Terminated; t.ExitCode != 0 {
 				return nil, fmt.Errorf("pod %s: container exited %d (%s)", name, t.ExitCode, t.Message)
 			}
-			return &p, nil
+			return p, nil
 		}
 		if time.Since(t0) > limit {
 			return nil, fmt.Errorf("pod %s: container not terminated after %v", name, limit)
