@@ -1,58 +1,60 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"github.com/podd/podd/bpf/oom"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/podd/podd/api"
+	"github.com/podd/podd/bpf/oom"
 	"github.com/podd/podd/cgroupfs"
 	"github.com/podd/podd/credprovider"
 	"github.com/podd/podd/netsetup"
 	"github.com/podd/podd/rootfs"
 	"github.com/podd/podd/runtime"
-	"github.com/urfave/cli/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-func app(isInit bool) *cli.App {
-	return &cli.App{
-		Name:    "podd",
-		Usage:   "run Kubernetes pods on this machine, no container engine",
-		Version: api.BuildVersion().GitVersion, // --version, as podctl version shows it
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root", Value: "/var/lib/podd", Usage: "state directory (pods, images, IPAM)"},
-			&cli.StringFlag{Name: "run-dir", Value: "/run/podd", Usage: "runtime directory (socket, pinned namespaces)"},
-			&cli.StringFlag{Name: "log-dir", Value: "/var/log/pods", Usage: "container logs"},
-			&cli.StringFlag{Name: "socket", Usage: "API socket (default RUN-DIR/podd.sock)"},
-			&cli.StringFlag{Name: "cgroup-root", Usage: "podd's cgroup v2 subtree (default <cgroup2 mount>/podd)"},
-			&cli.StringFlag{Name: "bridge", Value: "podd0", Usage: "host bridge for pod networking (\"\" to give pods only loopback)"},
-			&cli.StringSliceFlag{Name: "pod-cidr", Value: cli.NewStringSlice("10.77.0.0/16"), Usage: "pod IP range, IPv4 or IPv6; the bridge takes the first address (twice, one IPv4 and one IPv6 range such as fd77::/64, for dual-stack pods: the first one's family is their podIP's)"},
-			&cli.StringSliceFlag{Name: "uplink", Usage: "interface pods' egress leaves by, where podd enables IPv4 forwarding with the bridge's, and IPv6 force_forwarding for dual-stack pods where the kernel has it (default: the default routes' interfaces of each family)"},
-			&cli.BoolFlag{Name: "cleanup", Usage: "delete podd's nftables table (inet podd) and exit; refused while a podd runs on --root"},
-			&cli.Int64Flag{Name: "pids-limit", Value: 4096, Usage: "pids.max of every pod"},
-			&cli.StringFlag{Name: "container-log-max-size", Aliases: []string{"log-max-size"}, Value: "10Mi", Usage: "size at which a container's log file is rotated (kubelet's containerLogMaxSize)"},
-			&cli.IntFlag{Name: "container-log-max-files", Aliases: []string{"log-max-files"}, Value: runtime.DefaultLogMaxFiles, Usage: "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
-			&cli.StringFlag{Name: "max-copy-size", Value: "1Gi", Usage: "bytes of files one `podctl cp` into a container may write (a quantity; the container's disk is the real limit)"},
-			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
-			&cli.StringFlag{Name: "image-credential-provider-config", Usage: "the kubelet's CredentialProviderConfig file (kubelet.config.k8s.io/v1): exec plugins giving registry credentials for the images their matchImages match"},
-			&cli.StringFlag{Name: "image-credential-provider-bin-dir", Usage: "the directory of the credential provider plugins the config names"},
-			&cli.StringFlag{Name: "max-layer-bytes", Value: "32Gi", Usage: "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
-			&cli.StringFlag{Name: "max-image-bytes", Value: "64Gi", Usage: "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
-			&cli.Int64Flag{Name: "max-image-files", Value: rootfs.DefaultMaxFiles, Usage: "the layers one pull or load unpacks may hold at most this many files"},
-			&cli.BoolFlag{Name: "ebpf", Value: true, Usage: "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
-			&cli.StringFlag{Name: "oom-program", Value: oom.ProgramAuto, Usage: "the eBPF OOM program: auto (the oom/mark_victim tracepoint where it passes the victim's task, else fentry), tracepoint or fentry"},
-			&cli.StringFlag{Name: "metrics-address", Usage: "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
-			&cli.StringFlag{Name: "debug-address", Usage: "serve Go profiles (net/http/pprof, unauthenticated) on this unix socket path (mode 0600) or loopback HOST:PORT (off by default)"},
-			&cli.StringFlag{Name: "manifests", Usage: "apply every *.yaml/*.yml/*.json in this directory at start"},
-			&cli.BoolFlag{Name: "stop-pods-on-exit", Usage: "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
-			&cli.StringFlag{Name: "run", Usage: "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},
+func app(isInit bool) *command {
+	return &command{
+		Name:  "podd",
+		Usage: "run Kubernetes pods on this machine, no container engine",
+		Flags: []option{
+			{[]string{"root"}, "/var/lib/podd", "state directory (pods, images, IPAM)"},
+			{[]string{"run-dir"}, "/run/podd", "runtime directory (socket, pinned namespaces)"},
+			{[]string{"log-dir"}, "/var/log/pods", "container logs"},
+			{[]string{"socket"}, "", "API socket (default RUN-DIR/podd.sock)"},
+			{[]string{"cgroup-root"}, "", "podd's cgroup v2 subtree (default <cgroup2 mount>/podd)"},
+			{[]string{"bridge"}, "podd0", "host bridge for pod networking (\"\" to give pods only loopback)"},
+			{[]string{"pod-cidr"}, []string{"10.77.0.0/16"}, "pod IP range; the bridge takes the first address (twice, one IPv4 and one IPv6 range such as fd77::/64, for dual-stack pods: the first one's family is their podIP's)"},
+			{[]string{"uplink"}, []string(nil), "interface pods' egress leaves by, where podd enables IPv4 forwarding with the bridge's, and IPv6 force_forwarding for dual-stack pods where the kernel has it (default: the default routes' interfaces of each family)"},
+			{[]string{"cleanup"}, false, "delete podd's nftables table (inet podd) and exit; refused while a podd runs on --root"},
+			{[]string{"pids-limit"}, int64(4096), "pids.max of every pod"},
+			{[]string{"container-log-max-size", "log-max-size"}, "10Mi", "size at which a container's log file is rotated (kubelet's containerLogMaxSize)"},
+			{[]string{"container-log-max-files", "log-max-files"}, runtime.DefaultLogMaxFiles, "log files kept per container, the current one and the previous run's included (at least 2, for logs --previous; kubelet's containerLogMaxFiles)"},
+			{[]string{"max-copy-size"}, "1Gi", "bytes of files one 'podctl cp' into a container may write (a quantity; the container's disk is the real limit)"},
+			{[]string{"insecure-registry"}, []string(nil), "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
+			{[]string{"image-credential-provider-config"}, "", "the kubelet's CredentialProviderConfig file (kubelet.config.k8s.io/v1): exec plugins giving registry credentials for the images their matchImages match"},
+			{[]string{"image-credential-provider-bin-dir"}, "", "the directory of the credential provider plugins the config names"},
+			{[]string{"max-layer-bytes"}, "32Gi", "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
+			{[]string{"max-image-bytes"}, "64Gi", "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
+			{[]string{"max-image-files"}, int64(rootfs.DefaultMaxFiles), "the layers one pull or load unpacks may hold at most this many files"},
+			{[]string{"ebpf"}, true, "watch OOM kills with eBPF where the kernel allows (--ebpf=false: memory.events through inotify)"},
+			{[]string{"oom-program"}, oom.ProgramAuto, "the eBPF OOM program: auto (the oom/mark_victim tracepoint where it passes the victim's task, else fentry), tracepoint or fentry"},
+			{[]string{"metrics-address"}, "", "serve Prometheus metrics on HOST:PORT/metrics (off by default)"},
+			{[]string{"debug-address"}, "", "serve Go profiles (net/http/pprof, unauthenticated) on this unix socket path (mode 0600) or loopback HOST:PORT (off by default)"},
+			{[]string{"manifests"}, "", "apply every *.yaml/*.yml/*.json in this directory at start"},
+			{[]string{"stop-pods-on-exit"}, false, "on SIGTERM/SIGINT stop every pod before exiting (as PID 1 always); otherwise podd exits and its pods keep running"},
+			{[]string{"version"}, false, "print podd's version (as podctl version shows it) and exit"},
+			{[]string{"run"}, "", "once the API answers, run this script; then stop all pods and exit with its status (PODD_RUN_EXIT=N)"},
 		},
-		Action: func(c *cli.Context) error {
+		Action: func(c *config) error {
+			if c.Bool("version") {
+				fmt.Println("podd version " + api.BuildVersion().GitVersion)
+				return nil
+			}
 			if c.Bool("cleanup") {
 				return cleanup(c)
 			}
@@ -61,7 +63,7 @@ func app(isInit bool) *cli.App {
 	}
 }
 
-func options(c *cli.Context) (runtime.Options, error) {
+func options(c *config) (runtime.Options, error) {
 	o := runtime.Options{
 		Root: c.String("root"), Run: c.String("run-dir"), LogDir: c.String("log-dir"),
 		CgroupRoot: c.String("cgroup-root"), Bridge: c.String("bridge"), PodCIDRs: c.StringSlice("pod-cidr"),
@@ -92,7 +94,7 @@ func options(c *cli.Context) (runtime.Options, error) {
 	return o, nil
 }
 
-func socketPath(c *cli.Context) string {
+func socketPath(c *config) string {
 	if s := c.String("socket"); s != "" {
 		return s
 	}
@@ -102,7 +104,7 @@ func socketPath(c *cli.Context) string {
 // kernelFlags keeps the flags taken from the kernel command line (podd.KEY=VALUE as
 // --KEY=VALUE) that podd's flags accept, and reports and drops the others: as PID 1 an unknown
 // or malformed parameter must not stop the machine from booting.
-func kernelFlags(a *cli.App, flags []string, report io.Writer) []string {
+func kernelFlags(a *command, flags []string, report io.Writer) []string {
 	var ok []string
 	for _, f := range flags {
 		if err := checkFlag(a, f); err != nil {
@@ -116,14 +118,8 @@ func kernelFlags(a *cli.App, flags []string, report io.Writer) []string {
 
 // checkFlag parses one --KEY=VALUE with the app's flags alone, then checks the values podd
 // would only find wrong later (and then fail to start).
-func checkFlag(a *cli.App, arg string) error {
-	fs := flag.NewFlagSet("podd", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	for _, f := range a.Flags {
-		if err := f.Apply(fs); err != nil {
-			return err
-		}
-	}
+func checkFlag(a *command, arg string) error {
+	fs := a.flagSet(io.Discard)
 	if err := fs.Parse([]string{arg}); err != nil {
 		return err
 	}
@@ -176,7 +172,7 @@ func absPath(v string) error {
 
 // logLimits reads --container-log-max-size (a quantity: 10Mi) and --container-log-max-files
 // (also spelt --log-max-size and --log-max-files, their names before issue 9).
-func logLimits(c *cli.Context) (int64, int, error) {
+func logLimits(c *config) (int64, int, error) {
 	size, err := parseLogMaxSize(c.String("container-log-max-size"))
 	if err != nil {
 		return 0, 0, fmt.Errorf("--container-log-max-size: %w", err)
@@ -189,7 +185,7 @@ func logLimits(c *cli.Context) (int64, int, error) {
 }
 
 // imageLimits reads --max-layer-bytes, --max-image-bytes and --max-image-files.
-func imageLimits(c *cli.Context) (rootfs.Limits, error) {
+func imageLimits(c *config) (rootfs.Limits, error) {
 	l := rootfs.Limits{Files: c.Int64("max-image-files")}
 	for _, f := range []struct {
 		name string
@@ -209,7 +205,7 @@ func imageLimits(c *cli.Context) (rootfs.Limits, error) {
 
 // credentialProviders loads --image-credential-provider-config with the plugins of
 // --image-credential-provider-bin-dir (both or neither), as the kubelet does at start.
-func credentialProviders(c *cli.Context) (*credprovider.Providers, error) {
+func credentialProviders(c *config) (*credprovider.Providers, error) {
 	file, dir := c.String("image-credential-provider-config"), c.String("image-credential-provider-bin-dir")
 	switch {
 	case file == "" && dir == "":

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/urfave/cli/v2"
 )
 
 // TestManifestFiles: only *.yaml, *.yml and *.json regular files are applied.
@@ -95,7 +93,7 @@ func TestPodCIDRFlags(t *testing.T) {
 	} {
 		a := app(false)
 		var got []string
-		a.Action = func(c *cli.Context) error {
+		a.Action = func(c *config) error {
 			o, err := options(c)
 			got = o.PodCIDRs
 			return err

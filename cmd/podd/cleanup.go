@@ -6,14 +6,13 @@ import (
 	"path/filepath"
 
 	"github.com/podd/podd/netsetup"
-	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 )
 
 // cleanup is `podd --cleanup`: it deletes what podd set on the node's netfilter (its nftables
 // table, inet podd), unless a podd runs on --root (it holds <root>/podd.lock): its pods'
 // egress and hostPorts would stop. A podd started later makes the table again for its pods.
-func cleanup(c *cli.Context) error {
+func cleanup(c *config) error {
 	lock := filepath.Join(c.String("root"), "podd.lock")
 	f, err := os.OpenFile(lock, os.O_RDWR, 0)
 	if err == nil {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -32,6 +33,10 @@ func main() {
 	err := a.Run(args)
 	if isInit {
 		pid1.PowerOff()
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		os.Exit(int(status)) // the --run script's status, which it reported itself
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "podd: %v\n", err)

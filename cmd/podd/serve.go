@@ -15,7 +15,6 @@ import (
 	"github.com/podd/podd/internal/reaper"
 	"github.com/podd/podd/metrics"
 	"github.com/podd/podd/runtime"
-	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,7 +44,7 @@ var (
 // Port-forward is an API verb of the runtime's too.
 var _ api.PortForwarder = (*daemon)(nil)
 
-func serve(c *cli.Context, isInit bool) error {
+func serve(c *config, isInit bool) error {
 	log.SetPrefix("podd: ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	opts, err := options(c)
@@ -65,6 +64,7 @@ func serve(c *cli.Context, isInit bool) error {
 	// Loading the eBPF programs decodes the kernel's BTF (~14 MB of short-lived allocations):
 	// give that memory back now rather than when the scavenger gets to it.
 	debug.FreeOSMemory()
+	gcTarget()
 	if err := serveMetrics(rt, c.String("metrics-address")); err != nil {
 		return err
 	}
@@ -96,9 +96,19 @@ func serve(c *cli.Context, isInit bool) error {
 		fmt.Printf("\nPODD_RUN_EXIT=%d\n", end.status)
 	}
 	if end.status != 0 && !isInit {
-		return cli.Exit("", end.status)
+		return exitStatus(end.status)
 	}
 	return nil
+}
+
+// gcTarget lowers the collector's headroom unless GOGC is set: with GOGC=100 the heap grows to
+// twice what is live (at least 4 MB) before a collection, and that headroom was most of podd's
+// heap (2.6 MB live with 100 pods). At 50, podd's RSS is ~1.3 MB lower with 100 pods, for GC
+// work that stays a small share of podd's CPU (README, Memory).
+func gcTarget() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 }
 
 // end is how podd's service ends: stop every pod (with the --run script's status), or leave

@@ -3,7 +3,7 @@
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
-//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api] [-profile DIR]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api,logs] [-profile DIR]
 //	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
@@ -16,7 +16,9 @@
 // churn-cycle-* and churn-pods-per-s (clients applying and deleting at once with podctl),
 // churn-api-cycle-* and churn-api-pods-per-s (the same through the API socket, without podctl's
 // process starts: podd's own throughput). Density and each churn end with a leak check: no
-// pod cgroup, pin, IPAM lease, record, veth or mount left.
+// pod cgroup, pin, IPAM lease, record, veth or mount left. logs: log-lines-per-s-captured and
+// -direct (one container's log lines/s through podd vs to a file, same run) and podd-rss-N-idle-pods
+// / -logging-pods (N = -pods; see logs.go, logmem.go).
 //
 // -peers (make bench-peers) runs podd and podman kube play side by side instead, in
 // alternating blocks (the order flips every block) of one run, and prints podman/podd ratios:
@@ -61,7 +63,7 @@ func main() {
 	peerDensity := flag.Int("peer-density", 100, "peers: pods running at once for the footprint")
 	peerPar := flag.Int("peer-parallel", 20, "peers: pods applied at once")
 	profile := flag.String("profile", "", "density: save podd's heap profile, goroutines and smaps_rollup, idle and with N pods, in this directory")
-	only := flag.String("only", "start,main,scale,density,churn", "scenarios to run, comma-separated")
+	only := flag.String("only", "start,main,scale,density,churn,logs", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
 	flag.Parse()
@@ -122,7 +124,7 @@ var mu sync.Mutex // guards bench.podd against the signal handler
 
 // run runs the scenarios named in -only, each group on a fresh podd: start (podd started and
 // stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn (churn-api
-// alone: only the API clients' churn).
+// alone: only the API clients' churn), logs.
 func (b *bench) run() error {
 	if b.wants("start") {
 		if err := b.startScenario(); err != nil {
@@ -137,6 +139,7 @@ func (b *bench) run() error {
 		{"scale", []func() error{b.scaleScenario}},
 		{"density", []func() error{b.densityScenario}},
 		{"churn", []func() error{b.churnScenario}},
+		{"logs", []func() error{b.logsScenario}},
 	}
 	for _, g := range groups {
 		if !b.wants(g.name) && !(g.name == "churn" && b.wants("churn-api")) {

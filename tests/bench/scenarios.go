@@ -83,6 +83,15 @@ func (b *bench) del(name string) (time.Duration, error) {
 
 // running checks, outside any timed region, that every container of the pod is Running.
 func (b *bench) running(name string, containers int) (*corev1.Pod, error) {
+	p, err := b.getPod(name)
+	if err != nil {
+		return nil, err
+	}
+	return p, checkRunning(p, containers)
+}
+
+// getPod is `podctl get pod NAME -o json`, decoded.
+func (b *bench) getPod(name string) (*corev1.Pod, error) {
 	_, out, err := b.ctl("get", "pod", name, "-o", "json")
 	if err != nil {
 		return nil, err
@@ -91,7 +100,7 @@ func (b *bench) running(name string, containers int) (*corev1.Pod, error) {
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		return nil, fmt.Errorf("get pod %s -o json: %w", name, err)
 	}
-	return &p, checkRunning(&p, containers)
+	return &p, nil
 }
 
 func checkRunning(p *corev1.Pod, containers int) error {

@@ -10,6 +10,8 @@
 //	testapp hostname | ip | cgroup
 //	testapp sleep SECS | exit CODE | get URL | write FILE TEXT
 //	testapp grpc-health PORT [FILE]   grpc.health.v1 on PORT: SERVING, NOT_SERVING while FILE exists
+//	testapp lines COUNT BYTES [FILE]  COUNT lines of BYTES, one write each, to stdout or FILE; rate on stderr
+//	testapp chatter SECONDS           a numbered line on stdout every SECONDS, forever
 //
 // It depends on the standard library and golang.org/x/sys/unix only, and is built with
 // CGO_ENABLED=0 so it runs in an image that holds nothing else.
@@ -55,6 +57,8 @@ var commands = map[string]command{
 	"get":         {"URL", 1, get},
 	"write":       {"FILE TEXT", 2, write},
 	"grpc-health": {"PORT [UNHEALTHY-FILE]", 1, grpcHealth},
+	"lines":       {"COUNT BYTES [FILE]", 2, lines},
+	"chatter":     {"SECONDS", 1, chatter},
 }
 
 func main() {

@@ -36,6 +36,7 @@ func TestTestapp(t *testing.T) {
 	t.Run("signals", func(t *testing.T) { testSignals(t, bin) })
 	t.Run("memhog", func(t *testing.T) { testMemhog(t, bin) })
 	t.Run("forkbomb", func(t *testing.T) { testForkbomb(t, bin) })
+	t.Run("lines", func(t *testing.T) { testLines(t, bin) })
 }
 
 func testStatic(t *testing.T, bin string) {
