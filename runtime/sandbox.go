@@ -39,8 +39,9 @@ type sandbox struct {
 	// The containers' hostPorts (hostports.go), or why podd cannot publish them (a 422).
 	ports    []netsetup.HostPort
 	portsErr error
-	vols     volumeState // configMap, secret, projected volumes (volwait.go)
-	pidMode  podPIDMode  // hostPID, hostIPC, shareProcessNamespace (pidns.go)
+	vols     volumeState   // configMap, secret, projected volumes (volwait.go)
+	pidMode  podPIDMode    // hostPID, hostIPC, shareProcessNamespace (pidns.go)
+	pinned   *pinnedSignal // closed once ns is pinned, or failed (clone.go)
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
@@ -57,6 +58,7 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	s.ports, s.portsErr = podHostPorts(obj, n != nil && n.Subnet6 != nil)
 	s.vols = newVolumeState()
 	s.pidMode = pidModeOf(&obj.Spec)
+	s.pinned = newPinnedSignal()
 	return s
 }
 
@@ -85,6 +87,7 @@ func (s *sandbox) run(alongside ...func() error) error {
 // createNamespaces pins new pod namespaces and gives them an address and /etc files, and
 // starts the pause process of a shared PID namespace.
 func (s *sandbox) createNamespaces() error {
+	defer s.pinned.done()
 	if err := s.pinNamespaces(); err != nil {
 		return err
 	}
@@ -100,6 +103,7 @@ func (s *sandbox) pinNamespaces() error {
 		return fmt.Errorf("pod namespaces: %w", err)
 	}
 	s.ns = ns
+	s.pinned.done() // the containers' early clones go ahead (clone.go)
 	if err := s.attachNetwork(); err != nil {
 		return err
 	}

@@ -122,6 +122,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			p.dropEarly()
 			p.teardown()
 		}
 	}()
@@ -136,7 +137,13 @@ func (p *pod) start(ctx context.Context) (err error) {
 	tasks := []func() error{p.syncRecord}
 	if len(p.inits) == 0 { // else the initializer creates them after the init containers
 		for _, c := range p.withImage() { // the others are made once their image is pulled
-			tasks = append(tasks, p.ifMounted(c.create))
+			tasks = append(tasks, p.ifMounted(func() error {
+				if err := c.create(); err != nil {
+					return err
+				}
+				c.cloneEarly(p.pinned.ch)
+				return nil
+			}))
 		}
 	}
 	err = p.sandbox.run(tasks...)
@@ -149,7 +156,9 @@ func (p *pod) start(ctx context.Context) (err error) {
 		return err
 	}
 	if len(p.inits) == 0 {
-		if err := p.startContainers(); err != nil {
+		err := p.startContainers()
+		p.dropEarly() // any not taken: startContainers stopped before them
+		if err != nil {
 			return err
 		}
 	}
