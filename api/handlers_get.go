@@ -30,6 +30,15 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		h.watchPods(w, r, q)
 		return
 	}
+	if v, ok := h.b.(PodVisitor); ok && q.table && name == "" {
+		t, err := visitTable(v, r.PathValue("ns"), q)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSONAs(w, tableMediaType, http.StatusOK, t)
+		return
+	}
 	pods, err := h.readPods(r.PathValue("ns"), name, q.selector)
 	if err != nil {
 		writeError(w, err)
@@ -43,6 +52,19 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: pods})
 	}
+}
+
+// visitTable is the table of the pods of ns ("" for all) that q selects, each row made under
+// its pod's lock, copying only what the row keeps.
+func visitTable(v PodVisitor, ns string, q getQuery) (*metav1.Table, error) {
+	t := podtable.NewTable()
+	now := time.Now()
+	err := v.VisitPods(ns, func(p *corev1.Pod) {
+		if q.selector == nil || q.selector.Matches(labels.Set(p.Labels)) {
+			t.Rows = append(t.Rows, podtable.CopiedRow(p, now, q.include))
+		}
+	})
+	return t, err
 }
 
 // getQuery is what a GET of pods asks for besides its path.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/internal/testutil"
+	"github.com/podd/podd/podtable"
 )
 
 // podsBackend serves Get and List from a fixed set of pods (the rest of Backend is not called).
@@ -46,6 +48,29 @@ func (b *podsBackend) List(ns string) ([]corev1.Pod, error) {
 	}
 	return out, nil
 }
+
+// VisitPods shows f the pods themselves, sorted (as podd's runtime does, under each pod's lock).
+func (b *podsBackend) VisitPods(ns string, f func(*corev1.Pod)) error {
+	ps := make([]*corev1.Pod, 0, len(b.pods))
+	for i := range b.pods {
+		if ns == "" || b.pods[i].Namespace == ns {
+			ps = append(ps, &b.pods[i])
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Namespace != ps[j].Namespace {
+			return ps[i].Namespace < ps[j].Namespace
+		}
+		return ps[i].Name < ps[j].Name
+	})
+	for _, p := range ps {
+		f(p)
+	}
+	return nil
+}
+
+// listOnly hides a backend's VisitPods: its tables are made from List's copies.
+type listOnly struct{ Backend }
 
 // labelled is a running pod of one ready container, created ten minutes ago.
 func labelled(ns, name string, lbls map[string]string) corev1.Pod {
@@ -160,6 +185,32 @@ func TestListTable(t *testing.T) {
 	var p corev1.Pod
 	if err := json.Unmarshal(tab.Rows[0].Object.Raw, &p); err != nil || len(tab.Rows) != 1 || p.Kind != "Pod" || p.Spec.Containers[0].Name != "c" {
 		t.Fatalf("get as a table: %d rows, object %s: %v", len(tab.Rows), tab.Rows[0].Object.Raw, err)
+	}
+}
+
+// TestVisitedTableIsListedTable checks that a table made while visiting the pods (no copies)
+// says the same as one made from List's copies, for every includeObject and a selector, and
+// that its row objects do not share the backend's maps.
+func TestVisitedTableIsListedTable(t *testing.T) {
+	b := threePods()
+	for _, q := range []string{"", "?includeObject=None", "?includeObject=Object", "?labelSelector=app%3Dweb", "?labelSelector=x%3Dy"} {
+		for _, path := range []string{"/api/v1/pods", "/api/v1/namespaces/default/pods", "/api/v1/namespaces/none/pods"} {
+			visited := serveHTTP(b, path+q, kubectlAccept)
+			listed := serveHTTP(listOnly{b}, path+q, kubectlAccept)
+			if visited.Code != http.StatusOK || visited.Body.String() != listed.Body.String() {
+				t.Errorf("%s%s: visited %d %s\nlisted %d %s", path, q, visited.Code, visited.Body, listed.Code, listed.Body)
+			}
+		}
+	}
+	tab := podtable.NewTable()
+	if err := b.VisitPods("default", func(p *corev1.Pod) {
+		tab.Rows = append(tab.Rows, podtable.CopiedRow(p, time.Now(), metav1.IncludeMetadata))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.pods[1].Labels["app"] = "changed" // db, the first row
+	if m := tab.Rows[0].Object.Object.(*metav1.PartialObjectMetadata); m.Name != "db" || m.Labels["app"] != "db" {
+		t.Fatalf("row object shares the pod's labels: %+v", m.ObjectMeta)
 	}
 }
 

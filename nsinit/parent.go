@@ -29,6 +29,21 @@ type Launcher struct {
 
 var _ Starter = (*Launcher)(nil)
 
+// Cloner is a Starter that can clone a container's process before its config is made: Clone
+// is Start without Spec.Config, and the Cloned child waits for it.
+type Cloner interface {
+	Clone(Spec) (Cloned, error)
+}
+
+// Cloned is a container process that waits for its config. Exactly one of Finish (send it and
+// return once the command has been exec'd, as Start) or Abort (kill and reap it) is called.
+type Cloned interface {
+	Finish(*Config) (*Process, error)
+	Abort()
+}
+
+var _ Cloner = (*Launcher)(nil)
+
 // Process is a started container process.
 type Process struct {
 	Pid  int
@@ -62,55 +77,98 @@ type Spec struct {
 // setup error. It must run on a thread inside the pod's namespaces (netsetup.PodNS.Do): the
 // child inherits that thread's network, IPC and UTS namespaces.
 func (l *Launcher) Start(s Spec) (*Process, error) {
+	c, err := l.Clone(s)
+	if err != nil {
+		return nil, err
+	}
+	return c.Finish(s.Config)
+}
+
+// cloned is Launcher's Cloned: a child in its namespaces and cgroup that waits, its Go runtime
+// initialised, for its config. It has run nothing of the container's yet and holds only what
+// Start's child holds (the config and sync pipes; the sealed binary it closes first).
+type cloned struct {
+	proc        *Process
+	cfgW, syncR *os.File
+	cons        *os.File // the console socket's parent end (Spec.TTY)
+}
+
+// Clone clones the child of s like Start, without s.Config: the config can be made while the
+// child starts (the sandbox's network, the pod IP in env). Same thread rule as Start.
+func (l *Launcher) Clone(s Spec) (Cloned, error) {
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("config pipe: %w", err)
 	}
-	defer cfgW.Close()
 	syncR, syncW, err := os.Pipe()
 	if err != nil {
 		cfgR.Close()
+		cfgW.Close()
 		return nil, fmt.Errorf("sync pipe: %w", err)
 	}
-	defer syncR.Close()
-	var consChild, cons *os.File
+	c := &cloned{cfgW: cfgW, syncR: syncR}
+	child := []*os.File{cfgR, syncW}
+	defer func() {
+		for _, f := range child {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	var consChild *os.File
 	if s.TTY {
-		if consChild, cons, err = consoleSocket(); err != nil {
-			cfgR.Close()
-			syncW.Close()
+		if consChild, c.cons, err = consoleSocket(); err != nil {
+			c.closeFiles()
 			return nil, err
 		}
-		defer cons.Close()
+		child = append(child, consChild)
 	}
 	if err := s.enterNamespaces(); err != nil {
-		cfgR.Close()
-		syncW.Close()
-		if consChild != nil {
-			consChild.Close()
-		}
+		c.closeFiles()
 		return nil, err
 	}
-	cmd := command(l.Binary, s, cfgR, syncW, consChild)
-	child, err := l.Reaper.Start(cmd)
-	cfgR.Close()
-	syncW.Close()
-	if consChild != nil {
-		consChild.Close()
-	}
+	started, err := l.Reaper.Start(command(l.Binary, s, cfgR, syncW, consChild))
 	if err != nil {
+		c.closeFiles()
 		return nil, fmt.Errorf("clone container process: %w", err)
 	}
-	p := &Process{Pid: child.Pid, Exit: child.Exit}
-	err = handshake(s.Config, cfgW, syncR)
-	if err == nil && cons != nil {
-		p.Console, err = receiveConsole(cons)
+	c.proc = &Process{Pid: started.Pid, Exit: started.Exit}
+	return c, nil
+}
+
+// Finish sends cfg and returns once the container command has been exec'd, or with the setup
+// error (the child is then killed and reaped).
+func (c *cloned) Finish(cfg *Config) (*Process, error) {
+	defer c.closeFiles()
+	p := c.proc
+	err := handshake(cfg, c.cfgW, c.syncR)
+	if err == nil && c.cons != nil {
+		p.Console, err = receiveConsole(c.cons)
 	}
 	if err != nil {
-		_ = unix.Kill(p.Pid, unix.SIGKILL)
-		<-p.Exit
+		c.kill()
 		return nil, err
 	}
 	return p, nil
+}
+
+// Abort kills the child before it got its config, and reaps it.
+func (c *cloned) Abort() {
+	c.closeFiles()
+	c.kill()
+}
+
+func (c *cloned) kill() {
+	_ = unix.Kill(c.proc.Pid, unix.SIGKILL)
+	<-c.proc.Exit
+}
+
+func (c *cloned) closeFiles() {
+	for _, f := range []*os.File{c.cfgW, c.syncR, c.cons} {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // childEnv is the child's own environment (the container's is in the config): one P for its

@@ -45,16 +45,35 @@ func Columns() []metav1.TableColumnDefinition {
 // PartialObjectMetadata (IncludeMetadata, the API server's default), the whole Pod
 // (IncludeObject) or nothing (IncludeNone, or any other value).
 func Table(pods []corev1.Pod, now time.Time, include metav1.IncludeObjectPolicy) *metav1.Table {
-	t := &metav1.Table{
-		TypeMeta:          metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/v1"},
-		ColumnDefinitions: Columns(),
-		Rows:              make([]metav1.TableRow, len(pods)),
-	}
+	t := NewTable()
+	t.Rows = make([]metav1.TableRow, len(pods))
 	for i := range pods {
 		t.Rows[i] = Row(&pods[i], now)
 		t.Rows[i].Object = object(&pods[i], include)
 	}
 	return t
+}
+
+// NewTable is a pod table without rows (an empty list's: Rows is not nil).
+func NewTable() *metav1.Table {
+	return &metav1.Table{
+		TypeMeta:          metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/v1"},
+		ColumnDefinitions: Columns(),
+		Rows:              []metav1.TableRow{},
+	}
+}
+
+// CopiedRow is the row of Table for p, with its Object (include) a deep copy: it stays valid
+// once p changes (a pod seen under its lock).
+func CopiedRow(p *corev1.Pod, now time.Time, include metav1.IncludeObjectPolicy) metav1.TableRow {
+	r := Row(p, now)
+	switch include {
+	case metav1.IncludeMetadata:
+		r.Object = object(&corev1.Pod{ObjectMeta: *p.ObjectMeta.DeepCopy()}, include)
+	case metav1.IncludeObject:
+		r.Object = object(p.DeepCopy(), include)
+	}
+	return r
 }
 
 // Row is a pod's row without its Object: one cell per column (strings, as kubectl's pod printer

@@ -35,6 +35,7 @@ type container struct {
 	oomSeen   uint64
 	startedAt time.Time
 	log       *runLog            // this run's log capture (logcap.go), from create on
+	early     *startRun          // this run's process cloned during Apply's sandbox (clone.go)
 	probes    *probeRun          // this run's probes (probes.go); p.mu guards it
 	lastProbe probeLasts         // the last results of the previous run's probes (probe_results.go); p.mu
 	newImage  chan *rootfs.Image // an update's image for the next run (update.go); made under p.mu
@@ -96,61 +97,75 @@ func (c *container) createFiles() (*runLog, error) {
 }
 
 // start is StartContainer: it clones the created container's process into the sandbox's
-// namespaces and its cgroup, returning once the command has been exec'd.
+// namespaces and its cgroup (or takes the one Apply cloned early, clone.go), sends it its
+// config and returns once the command has been exec'd.
 func (c *container) start() error {
 	defer c.closeLog()
+	if run := c.early; run != nil {
+		c.early = nil
+		defer run.close() // kills the clone if it never got its config
+		cfg, err := c.config()
+		if err != nil {
+			return err
+		}
+		return c.launch(run, cfg)
+	}
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	rt := c.p.rt
-	cgfd, err := rt.cg.Open(c.cgroup())
+	run, err := c.prepareStart()
 	if err != nil {
 		return err
 	}
-	defer cgfd.Close()
-	if n, err := rt.cg.MemoryEvents(c.cgroup()); err == nil {
-		c.oomSeen = n["oom_kill"]
-	}
-	spec := nsinit.Spec{Config: cfg, CgroupFD: int(cgfd.Fd()), Log: c.log.stdout, Stderr: c.log.stderr, Name: c.p.obj.Name + "/" + c.name()}
-	closeNS, err := c.namespaceSpec(&spec)
-	defer closeNS()
+	defer run.close()
+	return c.launch(run, cfg)
+}
+
+// launch starts run's process with cfg and records it as the container's.
+func (c *container) launch(run *startRun, cfg *nsinit.Config) error {
+	proc, err := c.spawn(run, cfg)
 	if err != nil {
 		return err
 	}
-	tookStdio, stdioDone, err := c.prepareStdio(&spec)
-	if err != nil {
+	run.tookStdio(proc)
+	if err := c.limitCPU(proc); err != nil {
 		return err
 	}
-	defer stdioDone()
-	if err := c.p.liftCPUMax(); err != nil {
-		return err
+	c.p.mu.Lock()
+	c.proc = proc
+	c.hookDue = true
+	if c.hasPostStart() {
+		c.setHookLocked(hookRunning)
 	}
-	defer c.p.restoreCPUMax()
-	err = rt.pins.Do(c.p.ns, func() error {
-		proc, err := rt.launch.Start(spec)
+	c.p.eventLocked(corev1.EventTypeNormal, reasonStarted, "Started container "+c.name())
+	c.p.mu.Unlock()
+	c.startedAt = time.Now()
+	c.keepStdio() // not from the pod's namespaces: the keeper may start
+	return nil
+}
+
+// spawn gives run's process its config (an early clone) or clones it now in the sandbox's
+// namespaces, and returns once the command has been exec'd.
+func (c *container) spawn(run *startRun, cfg *nsinit.Config) (*nsinit.Process, error) {
+	if cloned := run.cloned; cloned != nil {
+		run.cloned = nil
+		proc, err := cloned.Finish(cfg)
 		if err != nil {
+			return nil, c.startError(err)
+		}
+		return proc, nil
+	}
+	run.spec.Config = cfg
+	var proc *nsinit.Process
+	err := c.p.rt.pins.Do(c.p.ns, func() error {
+		var err error
+		if proc, err = c.p.rt.launch.Start(run.spec); err != nil {
 			return c.startError(err)
 		}
-		tookStdio(proc)
-		if err := c.limitCPU(proc); err != nil {
-			return err
-		}
-		c.p.mu.Lock()
-		c.proc = proc
-		c.hookDue = true
-		if c.hasPostStart() {
-			c.setHookLocked(hookRunning)
-		}
-		c.p.eventLocked(corev1.EventTypeNormal, reasonStarted, "Started container "+c.name())
-		c.p.mu.Unlock()
-		c.startedAt = time.Now()
 		return nil
 	})
-	if err == nil {
-		c.keepStdio() // not from the pod's namespaces: the keeper may start
-	}
-	return err
+	return proc, err
 }
 
 // stop is StopContainer: the preStop hook (hooks.go), then the stop signal

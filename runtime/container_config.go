@@ -199,9 +199,11 @@ func (p *pod) podFacts() configobj.PodFacts {
 		if subnet == nil { // IPv6-only
 			subnet = cidrs.V6
 		}
-		gw := append(net.IP{}, subnet.IP.Mask(subnet.Mask)...)
-		gw[len(gw)-1]++
-		f.HostIP = gw.String()
+		if subnet != nil { // nil: no --pod-cidr (a test's runtime)
+			gw := append(net.IP{}, subnet.IP.Mask(subnet.Mask)...)
+			gw[len(gw)-1]++
+			f.HostIP = gw.String()
+		}
 	}
 	return f
 }

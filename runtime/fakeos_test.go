@@ -195,6 +195,41 @@ func (f fakeProcs) Start(s nsinit.Spec) (*nsinit.Process, error) {
 	return &nsinit.Process{Pid: p.pid, Exit: p.exit}, nil
 }
 
+// Clone is Start in two steps, as nsinit.Launcher's: the call "proc.clone" now (the cgroup
+// read while its descriptor is open), "proc.start" when the config comes, "proc.abort" if not.
+func (f fakeProcs) Clone(s nsinit.Spec) (nsinit.Cloned, error) {
+	cg, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", s.CgroupFD))
+	if err != nil {
+		return nil, err
+	}
+	if err := f.h.call("proc.clone", cg); err != nil {
+		return nil, err
+	}
+	fd, err := unix.Dup(s.CgroupFD) // Start reads it again
+	if err != nil {
+		return nil, err
+	}
+	s.CgroupFD = fd
+	return &fakeCloned{f: f, s: s, cg: cg}, nil
+}
+
+type fakeCloned struct {
+	f  fakeProcs
+	s  nsinit.Spec
+	cg string
+}
+
+func (c *fakeCloned) Finish(cfg *nsinit.Config) (*nsinit.Process, error) {
+	defer unix.Close(c.s.CgroupFD)
+	c.s.Config = cfg
+	return c.f.Start(c.s)
+}
+
+func (c *fakeCloned) Abort() {
+	unix.Close(c.s.CgroupFD)
+	_ = c.f.h.call("proc.abort", c.cg)
+}
+
 func (f fakeProcs) proc(pid int) *fakeProc {
 	f.h.mu.Lock()
 	defer f.h.mu.Unlock()

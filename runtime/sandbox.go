@@ -39,9 +39,10 @@ type sandbox struct {
 	// The containers' hostPorts (hostports.go), or why podd cannot publish them (a 422).
 	ports    []netsetup.HostPort
 	portsErr error
-	vols     volumeState // configMap, secret, projected volumes (volwait.go)
-	nfs      nfsState    // nfs volumes (volnfs.go)
-	pidMode  podPIDMode  // hostPID, hostIPC, shareProcessNamespace (pidns.go)
+	vols     volumeState   // configMap, secret, projected volumes (volwait.go)
+	nfs      nfsState      // nfs volumes (volnfs.go)
+	pidMode  podPIDMode    // hostPID, hostIPC, shareProcessNamespace (pidns.go)
+	pinned   *pinnedSignal // closed once ns is pinned, or failed (clone.go)
 }
 
 func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
@@ -59,6 +60,7 @@ func (rt *Runtime) newSandbox(obj *corev1.Pod) *sandbox {
 	s.vols = newVolumeState()
 	s.nfs.mounted = map[string]bool{}
 	s.pidMode = pidModeOf(&obj.Spec)
+	s.pinned = newPinnedSignal()
 	return s
 }
 
@@ -87,6 +89,7 @@ func (s *sandbox) run(alongside ...func() error) error {
 // createNamespaces pins new pod namespaces and gives them an address and /etc files, and
 // starts the pause process of a shared PID namespace.
 func (s *sandbox) createNamespaces() error {
+	defer s.pinned.done()
 	if err := s.pinNamespaces(); err != nil {
 		return err
 	}
@@ -102,6 +105,7 @@ func (s *sandbox) pinNamespaces() error {
 		return fmt.Errorf("pod namespaces: %w", err)
 	}
 	s.ns = ns
+	s.pinned.done() // the containers' early clones go ahead (clone.go)
 	if err := s.attachNetwork(); err != nil {
 		return err
 	}

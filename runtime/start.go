@@ -122,6 +122,7 @@ func (p *pod) start(ctx context.Context) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			p.dropEarly()
 			p.teardown()
 		}
 	}()
@@ -139,7 +140,13 @@ func (p *pod) start(ctx context.Context) (err error) {
 	parallelStart := len(p.inits) == 0 && !p.orderedStart()
 	if parallelStart {
 		for _, c := range p.withImage() { // the others are made once their image is pulled
-			tasks = append(tasks, p.ifMounted(c.create))
+			tasks = append(tasks, p.ifMounted(func() error {
+				if err := c.create(); err != nil {
+					return err
+				}
+				c.cloneEarly(p.pinned.ch)
+				return nil
+			}))
 		}
 	}
 	err = p.sandbox.run(tasks...)
@@ -152,7 +159,9 @@ func (p *pod) start(ctx context.Context) (err error) {
 		return err
 	}
 	if parallelStart {
-		if err := p.startContainers(); err != nil {
+		err := p.startContainers()
+		p.dropEarly() // any not taken: startContainers stopped before them
+		if err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,7 @@ func (d *daemon) Shutdown() { d.once.Do(func() { close(d.quit) }) }
 var (
 	_ api.Backend       = (*runtime.Runtime)(nil)
 	_ api.Backend       = (*daemon)(nil)
+	_ api.PodVisitor    = (*daemon)(nil)
 	_ api.ImageBackend  = (*daemon)(nil)
 	_ api.ConfigBackend = (*daemon)(nil)
 	_ api.InfoBackend   = (*daemon)(nil)
