@@ -48,7 +48,7 @@ func TestHelperServer(t *testing.T) {
 	_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
 }
 
-func startHelperServer(b *testing.B, kind string) int {
+func startHelperServer(b testing.TB, kind string) int {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServer$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "PROBE_HELPER_SERVER="+kind)
 	out, err := cmd.StdoutPipe()
