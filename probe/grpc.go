@@ -32,6 +32,8 @@ type grpcRequest struct {
 	bytes []byte
 }
 
+func (c *GRPCCheck) dialHost(t *Target) string { return t.host("") }
+
 func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	ctx, m := withMeter(ctx, start.Add(c.timeout))

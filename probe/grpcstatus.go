@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/net/http2"
 	"google.golang.org/grpc/codes"
@@ -31,6 +33,10 @@ func connError(desc string) error {
 func readError(err error, first bool) error {
 	if isTimeout(err) {
 		return &rpcStatus{codes.DeadlineExceeded, "context deadline exceeded"}
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		err = errno // as grpc-go prints it: "connection reset by peer"
 	}
 	if first {
 		return connError("error reading server preface: " + err.Error())

@@ -3,7 +3,6 @@ package probe
 import (
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -58,6 +57,21 @@ func TestGRPCCheckOtherServers(t *testing.T) {
 		w.WriteHeader(200)
 	}
 	notFound := func(w http.ResponseWriter, r *http.Request) { http.Error(w, "nope", 404) }
+	closing, err := net.Listen("tcp", "127.0.0.1:0") // reads the request and closes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closing.Close()
+	go func() {
+		for {
+			c, err := closing.Accept()
+			if err != nil {
+				return
+			}
+			c.Read(make([]byte, 4096))
+			c.Close()
+		}
+	}()
 	for _, tc := range []struct {
 		name string
 		port int
@@ -67,13 +81,11 @@ func TestGRPCCheckOtherServers(t *testing.T) {
 		{"trailers only", h2cServer(t, false, trailersOnly), "error: health rpc probe failed: rpc error: code = NotFound desc = no such service: x"},
 		{"http/2 404", h2cServer(t, false, notFound), `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): unexpected HTTP status code received from server: 404 (Not Found); transport: received unexpected content-type "text/plain; charset=utf-8"` + "\ndata: \"nope\\n\""},
 		{"http/1.1", h2cServer(t, true, notFound), "error: health rpc probe failed: rpc error: code = Unavailable desc = connection error: desc = \"error reading server preface: http2: failed reading the frame payload: http2: frame too large, note that the frame header looked like an HTTP/1.1 header\""},
+		{"closes", closing.Addr().(*net.TCPAddr).Port, "error: health rpc probe failed: rpc error: code = Unavailable desc = connection error: desc = \"error reading server preface: EOF\""},
 	} {
 		r := check(t, grpcProbe(tc.port, ""), target)
 		if r.Outcome != Failure || r.Output != tc.want {
 			t.Errorf("%s: %v %q,\nwant %q", tc.name, r.Outcome, r.Output, tc.want)
 		}
-	}
-	if t.Failed() {
-		t.Log(strings.Repeat("-", 20))
 	}
 }
