@@ -89,7 +89,8 @@ type counter struct {
 
 func (c *counter) result(_ Kind, r Result) {
 	if r.Outcome != Success && c.failed.Add(1) == 1 {
-		c.first.Store(&r)
+		first := r // only a failure's result is kept (escapes)
+		c.first.Store(&first)
 	}
 	if c.done.Add(1) == c.n {
 		close(c.finished)
