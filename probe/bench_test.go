@@ -89,8 +89,7 @@ type counter struct {
 
 func (c *counter) result(_ Kind, r Result) {
 	if r.Outcome != Success && c.failed.Add(1) == 1 {
-		first := r // only a failure's result is kept (escapes)
-		c.first.Store(&first)
+		c.first.Store(&r)
 	}
 	if c.done.Add(1) == c.n {
 		close(c.finished)

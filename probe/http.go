@@ -192,13 +192,8 @@ func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (conn, e
 	if err != nil {
 		return nil, err
 	}
-	var conn conn
-	if u.Scheme == "http" {
-		if conn, err = newRawFile(f); err != nil {
-			f.Close()
-			return nil, err
-		}
-	} else {
+	var conn conn = f
+	if u.Scheme == "https" {
 		nc, err := net.FileConn(f)
 		f.Close()
 		if err != nil {

@@ -67,6 +67,3 @@ func rawConnected(fd int) bool {
 func rawClose(fd int) {
 	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }
-
-// unsafePointer is the address of p's first byte.
-func unsafePointer(p []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(p)) }
