@@ -2,8 +2,10 @@ package probe
 
 import (
 	"context"
+	"os"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -125,6 +127,11 @@ func (m *connectMeter) forget(k ConnectTimes) {
 
 // socketCookie is the socket's cookie (SO_COOKIE), the id the kernel's tracepoints give it.
 func socketCookie(fd int) (uint64, error) {
-	v, err := unix.GetsockoptUint64(fd, unix.SOL_SOCKET, unix.SO_COOKIE)
-	return v, err
+	var v uint64
+	n := uint32(unsafe.Sizeof(v))
+	_, _, e := unix.RawSyscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_COOKIE, uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&n)), 0)
+	if e != 0 {
+		return 0, os.NewSyscallError("getsockopt", e)
+	}
+	return v, nil
 }

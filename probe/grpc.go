@@ -1,37 +1,42 @@
 package probe
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/status"
 )
 
 // GRPCCheck is the grpc handler: the kubelet's grpc prober, a grpc.health.v1.Health/Check call
 // on the pod's IP, plain text, with the kubelet's outcome texts. The connection is made by podd
-// from the pod's network namespace (as for tcpSocket), then handed to gRPC.
+// from the pod's network namespace (as for tcpSocket), and the call is made on it directly
+// (grpcwire.go): no grpc-go ClientConn per probe.
 type GRPCCheck struct {
 	sockets *Sockets
 	port    int
 	service string
 	timeout time.Duration
+	request atomic.Pointer[grpcRequest] // the last address's request bytes
 }
+
+// grpcRequest is the bytes of a Check sent to addr.
+type grpcRequest struct {
+	addr  netip.AddrPort
+	bytes []byte
+}
+
+func (c *GRPCCheck) dialHost(t *Target) string { return t.host("") }
 
 func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
-	ctx, m := withMeter(ctx, time.Time{})
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	o, out := c.check(ctx, t)
 	r := Result{Outcome: o, Output: out, Took: time.Since(start)}
 	m.fill(&r, c.sockets.kernel)
@@ -39,36 +44,54 @@ func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 }
 
 func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
-	Blocking(ctx) // a call waits for the server
 	addr, err := t.addr(ctx, "", c.port)
 	if err != nil {
 		return Failure, err.Error()
 	}
-	conn, err := c.connect(ctx, t.NetNS, addr)
+	f, err := c.connect(ctx, t.NetNS, addr)
 	if err != nil {
 		return Failure, err.Error()
 	}
-	client, err := grpc.NewClient("passthrough:///"+addr.String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUserAgent(UserAgent),
-		grpc.WithContextDialer(handOver(conn)))
-	if err != nil {
-		conn.Close()
-		return Failure, fmt.Sprintf("error: failed to connect service at %q: %+v", addr, err)
-	}
-	defer client.Close()
-	resp, err := healthpb.NewHealthClient(client).Check(ctx, &healthpb.HealthCheckRequest{Service: c.service})
+	defer f.Close()
+	status, err := c.call(ctx, f, addr)
 	if err != nil {
 		return Failure, rpcError(err, c.timeout)
 	}
-	if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-		return Failure, fmt.Sprintf("service unhealthy (responded with %q)", resp.GetStatus().String())
+	if status != 1 { // SERVING
+		return Failure, fmt.Sprintf("service unhealthy (responded with %q)", servingStatus(status))
 	}
 	return Success, "service healthy"
 }
 
+// readers are the buffered readers of the calls' connections.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+// call makes the Check on f, until ctx's end.
+func (c *GRPCCheck) call(ctx context.Context, f *os.File, addr netip.AddrPort) (int32, error) {
+	if d, ok := deadlineOf(ctx); ok {
+		_ = f.SetDeadline(d)
+	}
+	defer context.AfterFunc(ctx, func() { _ = f.SetDeadline(time.Unix(1, 0)) })() // cancelled: give up now
+	req := c.request.Load()
+	if req == nil || req.addr != addr {
+		req = &grpcRequest{addr: addr, bytes: healthRequest(addr.String(), c.service, c.timeout)}
+		c.request.Store(req)
+	}
+	if _, err := f.Write(req.bytes); err != nil {
+		if isTimeout(err) {
+			return 0, &rpcStatus{codes.DeadlineExceeded, "context deadline exceeded"}
+		}
+		return 0, connError("transport: failed to write the request: " + err.Error())
+	}
+	Blocking(ctx) // the server has to answer
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(f)
+	defer func() { br.Reset(nil); readers.Put(br) }()
+	return readHealth(br, f)
+}
+
 // connect dials addr from ns, with the kubelet's texts for a connection that failed or timed out.
-func (c *GRPCCheck) connect(ctx context.Context, ns *os.File, addr netip.AddrPort) (net.Conn, error) {
+func (c *GRPCCheck) connect(ctx context.Context, ns *os.File, addr netip.AddrPort) (*os.File, error) {
 	f, err := c.sockets.dial(ctx, ns, addr)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, fmt.Errorf("timeout: failed to connect service %q within %v: %+v", addr, c.timeout, err)
@@ -76,32 +99,15 @@ func (c *GRPCCheck) connect(ctx context.Context, ns *os.File, addr netip.AddrPor
 	if err != nil {
 		return nil, fmt.Errorf("error: failed to connect service at %q: %+v", addr, err)
 	}
-	defer f.Close()
-	conn, err := net.FileConn(f)
-	if err != nil {
-		return nil, fmt.Errorf("error: failed to connect service at %q: %+v", addr, err)
-	}
-	return conn, nil
-}
-
-// handOver is a dialer that returns conn once: gRPC reconnecting after that fails the call.
-func handOver(conn net.Conn) func(context.Context, string) (net.Conn, error) {
-	var once sync.Once
-	return func(context.Context, string) (net.Conn, error) {
-		var c net.Conn
-		once.Do(func() { c = conn })
-		if c == nil {
-			return nil, errors.New("connection already used")
-		}
-		return c, nil
-	}
+	return f, nil
 }
 
 func rpcError(err error, timeout time.Duration) string {
-	if st, ok := status.FromError(err); ok {
-		switch st.Code() {
+	var st *rpcStatus
+	if errors.As(err, &st) {
+		switch st.code {
 		case codes.Unimplemented:
-			return "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): " + st.Message()
+			return "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): " + st.msg
 		case codes.DeadlineExceeded:
 			return "timeout: health rpc did not complete within " + timeout.String()
 		}

@@ -84,6 +84,8 @@ func newHTTPCheck(s *Sockets, g *corev1.HTTPGetAction, t *Target, timeout time.D
 	return c, nil
 }
 
+func (c *HTTPCheck) dialHost(*Target) string { return c.url.Hostname() }
+
 func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	ctx, m := withMeter(ctx, start.Add(c.timeout))

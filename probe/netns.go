@@ -5,6 +5,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"sync/atomic"
 )
 
 // Sockets creates sockets inside network namespaces. A socket belongs to the namespace it was
@@ -15,6 +16,9 @@ import (
 type Sockets struct {
 	reqs chan sockReq
 	home *os.File // podd's network namespace
+	// spares are sockets made ahead in pods' namespaces for the probes due (spares.go).
+	spares  spares
+	entered atomic.Int64 // setns(2) into a pod's namespace so far (tests)
 	// kernel gives the kernel's connect times by socket cookie; nil: podd's own timing only.
 	kernel ConnectTimes
 }
@@ -49,9 +53,12 @@ func (s *Sockets) socket(ns *os.File, family int) (int, error) {
 	if ns == nil {
 		return newTCPSocket(family)
 	}
+	if fd := s.spares.take(ns, family); fd >= 0 {
+		return fd, nil
+	}
 	runtime.LockOSThread()
 	if !onMainThread() {
-		fd, err := socketIn(ns, family)
+		fd, err := s.socketIn(ns, family)
 		if rerr := rawSetns(s.home); rerr != nil {
 			// Stuck in the pod's namespace: this goroutine ends still locked so that the Go
 			// runtime discards its thread, and says why.
@@ -85,7 +92,7 @@ func (s *Sockets) thread() {
 		return
 	}
 	for req := range s.reqs {
-		fd, err := socketIn(req.ns, req.family)
+		fd, err := s.socketIn(req.ns, req.family)
 		if err := rawSetns(s.home); err != nil {
 			if fd >= 0 {
 				rawClose(fd)
@@ -98,7 +105,8 @@ func (s *Sockets) thread() {
 	}
 }
 
-func socketIn(ns *os.File, family int) (int, error) {
+func (s *Sockets) socketIn(ns *os.File, family int) (int, error) {
+	s.entered.Add(1)
 	if err := rawSetns(ns); err != nil {
 		return -1, fmt.Errorf("probe: enter the pod's network namespace: %w", os.NewSyscallError("setns", err))
 	}

@@ -32,6 +32,7 @@ type Prober struct {
 	clock   Clock
 	ctx     context.Context
 	cancel  context.CancelFunc
+	sockets *Sockets // the Dialer's: its spares in the target's namespace go with the probes
 	entries [numKinds]*Entry
 	last    [numKinds]Last
 	running sync.WaitGroup // runs under way (Stop waits for them)
@@ -45,7 +46,8 @@ func Start(s *Scheduler, d *Dialer, spec *corev1.Container, startedAt time.Time,
 	}
 	t.Container = spec
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Prober{state: NewContainer(spec, startedAt), target: t, hooks: h, clock: s.clock, ctx: ctx, cancel: cancel}
+	p := &Prober{state: NewContainer(spec, startedAt), target: t, hooks: h, clock: s.clock, ctx: ctx, cancel: cancel, sockets: d.sockets}
+	s.usePreparer(d)
 	p.mu.Lock() // a job may run before the loop ends; it reads entries under the lock
 	defer p.mu.Unlock()
 	for k := Kind(0); k < numKinds; k++ {
@@ -113,6 +115,9 @@ func (p *Prober) Stop() {
 	p.cancel()
 	p.mu.Unlock()
 	p.running.Wait()
+	if p.target.NetNS != nil {
+		p.sockets.spares.drop(p.target.NetNS)
+	}
 }
 
 type probeJob struct {

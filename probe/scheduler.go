@@ -43,9 +43,25 @@ type Scheduler struct {
 	taken    uint64     // entries taken from the queue so far (progress, for the loop)
 	idle     *sync.Cond // on mu: workers without work wait there
 	closed   bool
+	prep     Preparer // nil: jobs run unprepared
+	prepared int      // how many entries at the queue's head were prepared
 	wake     chan struct{}
 	done     chan struct{}
 	stopped  sync.WaitGroup
+}
+
+// Preparer gets the jobs due in a tick ready for their runs in one pass, on the worker about
+// to run the first of them (the probes' sockets: one entry into each pod's network namespace
+// for all of a tick's probes there, instead of two setns(2) per probe).
+type Preparer interface{ Prepare(jobs []Job) }
+
+// usePreparer has the scheduler's jobs prepared by p from now on (the first one set stays).
+func (s *Scheduler) usePreparer(p Preparer) {
+	s.mu.Lock()
+	if s.prep == nil {
+		s.prep = p
+	}
+	s.mu.Unlock()
 }
 
 // Entry is a job in the scheduler.
@@ -239,11 +255,32 @@ func (s *Scheduler) worker() {
 			normal = true
 			return
 		}
+		batch := w.batch(current)
 		s.mu.Unlock()
+		if len(batch) > 0 {
+			s.prep.Prepare(batch)
+			clear(batch) // the jobs are not kept from the collector
+		}
 		current.job.Run(w.ctx)
 		s.mu.Lock()
 		s.finished(current)
 	}
+}
+
+// batch is what w prepares before running current: when current was not prepared yet (the
+// first of a tick's entries), current and every entry queued behind it. s.mu is held.
+func (w *poolWorker) batch(current *Entry) []Job {
+	s := w.s
+	if !w.fresh || s.prep == nil {
+		return nil
+	}
+	jobs := append(w.jobs[:0], current.job)
+	for _, e := range s.queue {
+		jobs = append(jobs, e.job)
+	}
+	s.prepared = len(s.queue)
+	w.jobs = jobs
+	return jobs
 }
 
 // poolWorker is one goroutine of the pool.
@@ -251,6 +288,8 @@ type poolWorker struct {
 	s        *Scheduler
 	ctx      context.Context // carries the worker to its jobs (Blocking)
 	draining bool
+	fresh    bool  // the entry taken last was not prepared
+	jobs     []Job // the batch being prepared (its array kept)
 }
 
 type workerKey struct{}
@@ -279,6 +318,10 @@ func (w *poolWorker) take() *Entry {
 			s.queue[n] = nil
 			s.queue = s.queue[:n]
 			s.taken++
+			w.fresh = s.prepared == 0
+			if !w.fresh {
+				s.prepared--
+			}
 			if e.removed {
 				continue
 			}

@@ -33,12 +33,7 @@ type ExecFunc func(ctx context.Context, cmd []string) (output []byte, code int, 
 // addr is the address a probe dials: host (the pod IP when empty; a name is looked up with
 // podd's resolver, as the kubelet uses the node's) and port.
 func (t *Target) addr(ctx context.Context, host string, port int) (netip.AddrPort, error) {
-	if host == "" {
-		host = t.PodIP
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
+	host = t.host(host)
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		Blocking(ctx)
@@ -51,6 +46,17 @@ func (t *Target) addr(ctx context.Context, host string, port int) (netip.AddrPor
 		ip = ips[0]
 	}
 	return netip.AddrPortFrom(ip, uint16(port)), nil
+}
+
+// host is the host a probe dials: host, else the pod IP, else the pod's loopback.
+func (t *Target) host(host string) string {
+	if host == "" {
+		host = t.PodIP
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return host
 }
 
 // resolvePort is the kubelet's ResolvePort: a number, or a number in a string, or the name of

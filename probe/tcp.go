@@ -123,6 +123,8 @@ type TCPCheck struct {
 	timeout time.Duration
 }
 
+func (c *TCPCheck) dialHost(t *Target) string { return t.host(c.host) }
+
 func (c *TCPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	ctx, m := withMeter(ctx, start.Add(c.timeout))

@@ -8,6 +8,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 )
 
 // Mechanism is what `podctl info` names this watcher's source.
@@ -41,14 +42,18 @@ func Open() (*Kernel, error) {
 
 // Register has the connect of the socket with cookie timed; call it before connect(2).
 func (k *Kernel) Register(cookie uint64) error {
-	return k.objs.Sockets.Update(cookie, probelatbpfTiming{}, ebpf.UpdateAny)
+	var t probelatbpfTiming
+	if e := elemCall(unix.BPF_MAP_UPDATE_ELEM, k.objs.Sockets.FD(), &cookie, &t); e != 0 {
+		return fmt.Errorf("register socket %d: %w", cookie, e)
+	}
+	return nil
 }
 
 // Lookup returns the kernel's connect time of a registered socket (SYN sent to ESTABLISHED)
 // and forgets the socket; false when it did not get established (or was never registered).
 func (k *Kernel) Lookup(cookie uint64) (time.Duration, bool) {
 	var t probelatbpfTiming
-	if err := k.objs.Sockets.LookupAndDelete(cookie, &t); err != nil {
+	if elemCall(unix.BPF_MAP_LOOKUP_AND_DELETE_ELEM, k.objs.Sockets.FD(), &cookie, &t) != 0 {
 		return 0, false
 	}
 	if t.ConnectNs == 0 {

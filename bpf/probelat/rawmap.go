@@ -1,0 +1,28 @@
+package probelat
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The map operations of a probe, made as raw bpf(2) calls: neither blocks, and through the
+// Go runtime's syscall path (cilium/ebpf's) each would mark the thread as in a system call
+// and, first of a burst, wake the runtime's monitor thread; cilium/ebpf also allocates to
+// marshal the key and value. Two of them per probe, at 1000 probes a second.
+
+// mapElemAttr is bpf(2)'s attribute for the map element commands (union bpf_attr).
+type mapElemAttr struct {
+	mapFD uint32
+	_     uint32
+	key   unsafe.Pointer // pointers the garbage collector knows of (64-bit: amd64, arm64)
+	value unsafe.Pointer
+	flags uint64
+}
+
+// elemCall runs the map element command cmd on map fd with key and value.
+func elemCall(cmd uintptr, fd int, key *uint64, value *probelatbpfTiming) unix.Errno {
+	attr := mapElemAttr{mapFD: uint32(fd), key: unsafe.Pointer(key), value: unsafe.Pointer(value)}
+	_, _, e := unix.RawSyscall(unix.SYS_BPF, cmd, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	return e
+}

@@ -1,0 +1,189 @@
+package probe
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The sockets of a tick's probes are made together, ahead of their runs (Scheduler's
+// Preparer): the worker about to run the first of them enters each pod's network namespace
+// once for all of that namespace's probes, makes their sockets, and comes back once. A probe
+// then takes its socket from the spares instead of entering the namespace itself (setns in and
+// out). A spare not taken (its probe ended early, or was stopped) is closed at the pass after
+// next, or when its container's probes stop: it keeps the namespace alive meanwhile.
+
+// spares are the sockets made ahead, by namespace and family.
+type spares struct {
+	mu    sync.Mutex
+	byKey map[spareKey][]spare
+	pass  uint64 // the number of the last preparing pass
+}
+
+type spareKey struct {
+	ns     *os.File // the Target's file: a key held here keeps the pointer from being reused
+	family int
+}
+
+type spare struct {
+	fd   int
+	pass uint64
+}
+
+// socketNeed is a socket a probe run will want: made in ns, of family; p's run is held (Stop
+// waits) until the socket is made, so that ns stays open.
+type socketNeed struct {
+	spareKey
+	p *Prober
+}
+
+// Prepare makes the sockets of the jobs' probes that will dial (Preparer).
+func (d *Dialer) Prepare(jobs []Job) {
+	var needs []socketNeed
+	for _, j := range jobs {
+		if pj, ok := j.(*probeJob); ok && pj.p.sockets == d.sockets {
+			if n, ok := pj.socketNeed(); ok {
+				needs = append(needs, n)
+			}
+		}
+	}
+	if len(needs) > 0 {
+		d.sockets.prepare(needs)
+	}
+}
+
+// socketNeed is the socket the job's next run will make, if it is due and dials an address
+// (not a name) in a pod's namespace.
+func (j *probeJob) socketNeed() (socketNeed, bool) {
+	p := j.p
+	d, ok := j.check.(interface{ dialHost(*Target) string })
+	if !ok || p.target.NetNS == nil {
+		return socketNeed{}, false
+	}
+	ip, err := netip.ParseAddr(d.dialHost(&p.target))
+	if err != nil {
+		return socketNeed{}, false
+	}
+	family := unix.AF_INET6
+	if ip.Unmap().Is4() {
+		family = unix.AF_INET
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ctx.Err() != nil || !p.state.Due(j.kind, p.clock.Now()) {
+		return socketNeed{}, false
+	}
+	p.running.Add(1)
+	return socketNeed{spareKey{p.target.NetNS, family}, p}, true
+}
+
+// prepare makes the needed sockets, entering each namespace once, then returns to podd's.
+func (s *Sockets) prepare(needs []socketNeed) {
+	defer func() {
+		for _, n := range needs {
+			n.p.running.Done()
+		}
+	}()
+	slices.SortFunc(needs, func(a, b socketNeed) int {
+		return cmp.Compare(uintptr(unsafe.Pointer(a.ns)), uintptr(unsafe.Pointer(b.ns)))
+	})
+	runtime.LockOSThread()
+	if onMainThread() {
+		runtime.UnlockOSThread()
+		return
+	}
+	made := make([]spareKey, 0, len(needs))
+	fds := make([]int, 0, len(needs))
+	var in, failed *os.File
+	for _, n := range needs {
+		if n.ns == failed {
+			continue
+		}
+		if n.ns != in {
+			if err := rawSetns(n.ns); err != nil {
+				failed = n.ns // its probes will say why, entering it themselves
+				continue
+			}
+			in = n.ns
+			s.entered.Add(1)
+		}
+		if fd, err := rawSocket(n.family); err == nil {
+			made, fds = append(made, n.spareKey), append(fds, fd)
+		}
+	}
+	if err := rawSetns(s.home); err != nil {
+		for _, fd := range fds {
+			rawClose(fd)
+		}
+		panicOnThread(fmt.Errorf("probe: return to podd's network namespace: %w", err))
+	}
+	runtime.UnlockOSThread()
+	s.spares.add(made, fds)
+}
+
+// add keeps the sockets made by a pass, and closes those left from the pass before last.
+func (sp *spares) add(keys []spareKey, fds []int) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.pass++
+	if sp.byKey == nil {
+		sp.byKey = map[spareKey][]spare{}
+	}
+	for k, list := range sp.byKey {
+		kept := list[:0]
+		for _, x := range list {
+			if x.pass+1 < sp.pass {
+				rawClose(x.fd)
+			} else {
+				kept = append(kept, x)
+			}
+		}
+		if len(kept) == 0 {
+			delete(sp.byKey, k)
+		} else {
+			sp.byKey[k] = kept
+		}
+	}
+	for i, k := range keys {
+		sp.byKey[k] = append(sp.byKey[k], spare{fds[i], sp.pass})
+	}
+}
+
+// take returns a socket made ahead in ns of family, or -1.
+func (sp *spares) take(ns *os.File, family int) int {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	k := spareKey{ns, family}
+	list := sp.byKey[k]
+	if len(list) == 0 {
+		return -1
+	}
+	fd := list[len(list)-1].fd
+	if len(list) == 1 {
+		delete(sp.byKey, k)
+	} else {
+		sp.byKey[k] = list[:len(list)-1]
+	}
+	return fd
+}
+
+// drop closes the spares made in ns: its probes stopped.
+func (sp *spares) drop(ns *os.File) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	for k, list := range sp.byKey {
+		if k.ns == ns {
+			for _, x := range list {
+				rawClose(x.fd)
+			}
+			delete(sp.byKey, k)
+		}
+	}
+}
