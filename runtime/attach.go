@@ -160,8 +160,16 @@ func (rt *Runtime) Attach(ctx context.Context, namespace, name string, opts podo
 	c.p.mu.Lock()
 	s, l := c.stdio, c.log
 	c.p.mu.Unlock()
-	if opts.Stdin && (!c.spec.Stdin || s == nil) {
+	if opts.Stdin && !c.spec.Stdin {
 		return apierrors.NewBadRequest(fmt.Sprintf("container %s of pod %s does not have stdin: true: nothing reads what attach would send", c.name(), name))
+	}
+	if opts.Stdin && s == nil {
+		if !c.spec.StdinOnce {
+			return apierrors.NewBadRequest(fmt.Sprintf("container %s of pod %s: its stdin is no longer open (not kept across a podd restart)", c.name(), name))
+		}
+		// stdinOnce, and an earlier attach closed it before podd restarted: as after that
+		// attach without a restart, the output is streamed and the input goes nowhere.
+		opts.Stdin = false
 	}
 	if l == nil {
 		return notRunning(c)

@@ -108,3 +108,60 @@ func logKeeper(t *testing.T, d *Podd) {
 		}
 	}
 }
+
+// TestStdinOnceClosedAcrossRestart: a stdinOnce container whose stdin an attach closed is
+// attached again with -i after a podd restart as it is without one: the attach is taken, its
+// output streamed, its input read by nobody (it was refused as "does not have stdin: true").
+func TestStdinOnceClosedAcrossRestart(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(`apiVersion: v1
+kind: Pod
+metadata: {name: once}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: c, image: ` + testImage + `, stdin: true, stdinOnce: true, command: [/bin/sh, -c, 'cat; echo stdin-closed; exec sleep 600']}
+`)
+	d.WaitPod("once", 30*time.Second, "running", podRunning)
+	// attach streams until the run ends: this one is stopped once its end of stdin was seen.
+	first := exec.Command(podctlBin, "attach", "-i", "once")
+	first.Env = append(os.Environ(), "PODD_SOCKET="+d.Socket)
+	first.Stdin = strings.NewReader("one\n")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "cat saw the end of its stdin", func() error {
+		if out := d.MustCtl("logs", "once"); !strings.Contains(out, "stdin-closed") {
+			return fmt.Errorf("logs: %q", out)
+		}
+		return nil
+	})
+	first.Process.Kill()
+	first.Wait()
+	if err := d.Stop(30 * time.Second); err != nil {
+		t.Fatalf("SIGTERM: %v", err)
+	}
+	d.Start()
+	second := exec.Command(podctlBin, "attach", "-i", "once")
+	second.Env = append(os.Environ(), "PODD_SOCKET="+d.Socket)
+	second.Stdin = strings.NewReader("two\n")
+	done := make(chan error, 1)
+	var out strings.Builder
+	second.Stdout, second.Stderr = &out, &out
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- second.Wait() }()
+	select {
+	case err := <-done: // an attach that ends at once must be a refusal: it streams until the run ends
+		t.Fatalf("second attach -i after the restart ended: %v\n%s", err, out.String())
+	case <-time.After(3 * time.Second): // taken: streaming the running container's output
+		second.Process.Kill()
+		<-done
+	}
+	if s := out.String(); strings.Contains(s, "does not have stdin") || strings.Contains(s, "error") {
+		t.Fatalf("second attach -i: %q", s)
+	}
+	d.MustCtl("delete", "pod", "once")
+}
