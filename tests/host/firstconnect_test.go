@@ -42,8 +42,10 @@ func TestFirstConnectToNewPod(t *testing.T) {
 		if err != nil && !errors.Is(err, unix.ECONNREFUSED) {
 			t.Errorf("pod %s: first connection to %s: %v", name, addr, err)
 		}
-		if took > 500*time.Millisecond {
-			t.Errorf("pod %s: first connection to %s answered after %v, want < 500ms (a dropped first packet is retried after 1 s)", name, addr, took)
+		// A dropped SYN is retried after 1 s (TCP's initial RTO): 900 ms tells that from a slow,
+		// loaded machine, whose handshake (the kernel's alone) takes microseconds to milliseconds.
+		if took > 900*time.Millisecond {
+			t.Errorf("pod %s: first connection to %s answered after %v, want < 900ms (a dropped first packet is retried after 1 s)", name, addr, took)
 		}
 		d.MustCtl("delete", "pod", name)
 	}
