@@ -3,10 +3,9 @@ SHELL := /bin/bash
 # Everything needed (qemu, the Debian cloud kernel, busybox-static, cpio) is installed on demand.
 
 GO        ?= go
-# urfave_cli_no_docs drops podctl's man-page generator (blackfriday): 0.35 ms of every start.
 # grpcnotrace keeps golang.org/x/net/trace (and html/template) out of podd: see
 # cmd/podd/flags.go and TestPoddLinksNoTemplate.
-GOFLAGS   += -tags=urfave_cli_no_docs,grpcnotrace
+GOFLAGS   += -tags=grpcnotrace
 export GOFLAGS
 BUILD     := build
 IMAGES    := $(BUILD)/images
