@@ -45,7 +45,12 @@ func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts podopt
 	if err != nil {
 		return err
 	}
-	off, err := logfile.TailStart(f, opts.TailLines)
+	end, err := c.logEnd(f, restart)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	off, err := logfile.TailStart(f, end, opts.TailLines)
 	if err != nil {
 		f.Close()
 		return err
@@ -53,16 +58,25 @@ func (rt *Runtime) Logs(ctx context.Context, namespace, name string, opts podopt
 	sel := &logfile.Selector{Since: opts.Since(time.Now()), Timestamps: opts.Timestamps, LimitBytes: opts.LimitBytes}
 	if !opts.Follow || opts.Previous {
 		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return fmt.Errorf("stat log: %w", err)
-		}
-		_, err = sel.Copy(w, f, off, st.Size(), true) // what the log held at the request
+		_, err = sel.Copy(w, f, off, end, true) // what the log held at the request
 		return limitOK(err)
 	}
 	fl := &follower{c: c, f: f, run: restart, off: off, sel: sel, w: w}
 	defer func() { fl.f.Close() }()
 	return limitOK(fl.follow(ctx))
+}
+
+// logEnd is where the log of run ends for a reader now: its size, or for a run still being
+// captured the end of its whole records (a record half written is left for a later read).
+func (c *container) logEnd(f *os.File, run int32) (int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("stat log: %w", err)
+	}
+	if !c.capturing(run) && !c.running(run) {
+		return st.Size(), nil // over: a plain log's last line without newline is printed
+	}
+	return logfile.WholeEnd(f, st.Size())
 }
 
 func limitOK(err error) error {

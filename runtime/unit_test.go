@@ -62,7 +62,7 @@ func TestSkipToTail(t *testing.T) {
 	}
 	for n, want := range map[int64]string{-1: "a\nb\nc\n", 0: "", 2: "b\nc\n", 5: "a\nb\nc\n"} {
 		f, _ := os.Open(path)
-		pos, err := logfile.TailStart(f, n)
+		pos, err := logfile.TailStart(f, 6, n)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,11 @@ func tailOf(t testing.TB, path string, n int64, s Selector) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	off, err := TailStart(f, n)
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := TailStart(f, st.Size(), n)
 	if err != nil {
 		t.Fatal(err)
 	}

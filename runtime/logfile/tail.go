@@ -8,16 +8,11 @@ import (
 	"os"
 )
 
-// TailStart finds the offset where the last n lines of f start (n < 0: 0, all of it; n == 0:
-// the end), reading backwards from the end one block at a time, whatever the length of the
-// lines. A line is a run of P records ended by an F record (or one plain line); a last line
-// still being written (P records without their F yet) counts as a line.
-func TailStart(f *os.File, n int64) (int64, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("stat log: %w", err)
-	}
-	size := st.Size()
+// TailStart finds the offset where the last n lines of f's first size bytes start (n < 0: 0,
+// all of it; n == 0: the end), reading backwards from the end one block at a time, whatever
+// the length of the lines. A line is a run of P records ended by an F record (or one plain
+// line); a last line still being written (P records without their F yet) counts as a line.
+func TailStart(f *os.File, size, n int64) (int64, error) {
 	switch {
 	case n < 0 || size == 0:
 		return 0, nil
@@ -102,4 +97,23 @@ func (b *backScan) byteAt(off int64) (byte, error) {
 		return 0, fmt.Errorf("read log: %w", err)
 	}
 	return b.buf[0], nil
+}
+
+// WholeEnd is the offset just after the last newline in f's first size bytes: where the whole
+// records end. The writer appends a batch of records in one write, which a reader may see
+// partly, so a live log's unterminated tail is a record still being written.
+func WholeEnd(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, min(blockSize, size))
+	for pos := size; pos > 0; {
+		start := max(0, pos-int64(len(buf)))
+		chunk := buf[:pos-start]
+		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
+			return 0, fmt.Errorf("read log: %w", err)
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		pos = start
+	}
+	return 0, nil
 }
