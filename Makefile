@@ -83,7 +83,7 @@ test-race: build image
 	CGO_ENABLED=1 $(GO) build -race -o $(BUILD)/race/podd ./cmd/podd
 	cp $(BUILD)/podd-nsinit $(BUILD)/race/
 	@$(HOST_BINS) PODD_BIN=$(CURDIR)/$(BUILD)/race/podd $(GO) test -count=1 -p 1 -timeout 30m -v ./tests/host/ >$(BUILD)/test-race.log 2>&1; rc=$$?; \
-		$(SUMMARY) $(BUILD)/test-race.log; [ $$rc = 0 ] || cat $(BUILD)/test-race.log; exit $$rc
+		$(SUMMARY) $(BUILD)/test-race.log; [ $$rc = 0 ] || { cat $(BUILD)/test-race.log; tests/failures.sh $(BUILD)/test-race.log; }; exit $$rc
 
 # The README's first command must keep working: run it and require its last line.
 test-demo: build image
@@ -102,12 +102,12 @@ HOST_BINS = PODD_BIN=$(CURDIR)/$(BUILD)/podd PODCTL_BIN=$(CURDIR)/$(BUILD)/podct
 
 test-host: build image
 	@$(HOST_BINS) $(GO) test -count=1 -p 1 -timeout 30m -v ./tests/host/ >$(BUILD)/test-host.log 2>&1; rc=$$?; \
-		$(SUMMARY) $(BUILD)/test-host.log; [ $$rc = 0 ] || cat $(BUILD)/test-host.log; exit $$rc
+		$(SUMMARY) $(BUILD)/test-host.log; [ $$rc = 0 ] || { cat $(BUILD)/test-host.log; tests/failures.sh $(BUILD)/test-host.log; }; exit $$rc
 
 test-vm: build image vm-kernel
 	tests/vm/smoke.sh >$(BUILD)/vm-smoke.log 2>&1 || { cat $(BUILD)/vm-smoke.log; exit 1; }
 	@$(GO) test -count=1 -p 1 -timeout 40m -v ./tests/vm/ >$(BUILD)/test-vm.log 2>&1; rc=$$?; \
-		$(SUMMARY) $(BUILD)/test-vm.log; [ $$rc = 0 ] || cat $(BUILD)/test-vm.log; exit $$rc
+		$(SUMMARY) $(BUILD)/test-vm.log; [ $$rc = 0 ] || { cat $(BUILD)/test-vm.log; tests/failures.sh $(BUILD)/test-vm.log; }; exit $$rc
 
 bench: build image
 	$(GO) test -run '^$$' -bench . -benchmem $(UNIT_PKGS)
