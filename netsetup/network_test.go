@@ -32,12 +32,22 @@ func newNetwork(t testing.TB) *Network {
 	if err := n.Setup(); err != nil {
 		t.Fatal(err)
 	}
+	cleanupNetwork(t, n)
+	return n
+}
+
+// cleanupNetwork settles n's NAT as podd leaving does, then deletes its bridge: no lingering
+// table removal may fire in the next test, whose table has the same name in this same network
+// namespace (under load one did, and TestEgressAndHostPorts lost its table midway).
+func cleanupNetwork(t testing.TB, n *Network) {
 	t.Cleanup(func() {
+		if err := n.Settle(); err != nil {
+			t.Error(err)
+		}
 		if err := n.Teardown(); err != nil {
 			t.Error(err)
 		}
 	})
-	return n
 }
 
 func TestSetupIdempotent(t *testing.T) {
