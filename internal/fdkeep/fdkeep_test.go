@@ -1,6 +1,7 @@
 package fdkeep
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -77,5 +78,48 @@ func TestKeeperHoldsAndGivesBack(t *testing.T) {
 	case <-served:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second keeper did not exit")
+	}
+}
+
+// TestKeysPastOneMessage: the keys of about 1300 stdin/tty runs (a pod uid, a container name
+// and a pid each) no longer fit in one 64 KiB message; Keys still lists every one of them, or a
+// restarted podd would never drop what the keeper holds for runs that ended while it was down.
+func TestKeysPastOneMessage(t *testing.T) {
+	c := &Client{Path: filepath.Join(t.TempDir(), "keep.sock"), Start: func(f *os.File) error {
+		fd, err := unix.Dup(int(f.Fd()))
+		if err != nil {
+			return err
+		}
+		go Serve(fd)
+		return nil
+	}}
+	defer c.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	var want []string
+	for i := range 5000 { // ~300 KiB of keys: past the message size and the socket buffer
+		key := fmt.Sprintf("0f8fad5b-d9cb-469f-a165-70867728950e/container-%d/%d", i, 4000000+i)
+		if err := c.Put(key, w); err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+		want = append(want, key)
+	}
+	keys, err := c.Keys()
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	slices.Sort(keys)
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Errorf("Keys: %d keys, want %d (the last: %q)", len(keys), len(want), keys[len(keys)-1])
+	}
+	for _, k := range want {
+		if err := c.Drop(k); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
