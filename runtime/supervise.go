@@ -83,7 +83,6 @@ func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 
 func (c *container) exited(e reaper.Exit) {
 	c.stopProbes()
-	c.endStdio()
 	msg := c.terminationMessage(e)
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
@@ -91,7 +90,8 @@ func (c *container) exited(e reaper.Exit) {
 		c.oomSeen = n["oom_kill"]
 	}
 	c.p.mu.Lock()
-	c.proc = nil
+	s := c.stdio // gone with the run, in the same step: attach sees both or neither
+	c.proc, c.stdio = nil, nil
 	c.hookSettleLocked("")
 	c.setTerminated(e, c.exitReason(e, oom))
 	if msg != "" {
@@ -99,6 +99,7 @@ func (c *container) exited(e reaper.Exit) {
 	}
 	c.p.updatePhase()
 	c.p.mu.Unlock()
+	s.end()
 	c.p.save()
 }
 
