@@ -166,6 +166,9 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		if c.pullsAtStart() && !c.awaitImage() { // the pod was deleted while it pulled
 			return false
 		}
+		if !c.awaitCapture() {
+			return false
+		}
 		c.p.mu.Lock() // Logs and running read it under the pod's lock
 		c.restarts++
 		c.p.mu.Unlock()
@@ -182,6 +185,29 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		c.setWaitingLocked(startReason(err), err.Error())
 		delay = max(backoffBase, min(delay*2, backoffMax))
 	}
+}
+
+// captureDrainBound caps how long a restart waits for the ended run's log capture (a process
+// the run left may hold its pipes: its later output still goes to the ended run's file).
+var captureDrainBound = logDrainBound
+
+// awaitCapture waits until the ended run's log capture wrote what its pipes still held, so that
+// once the next run counts, `logs --previous` shows the whole of the ended one (the kubelet's
+// runtime reports an exit once the output is copied). False when the pod is being deleted.
+func (c *container) awaitCapture() bool {
+	c.p.mu.Lock()
+	l := c.log
+	c.p.mu.Unlock()
+	if l == nil {
+		return true
+	}
+	select {
+	case <-l.done:
+	case <-c.stopAt:
+		return false
+	case <-time.After(captureDrainBound):
+	}
+	return true
 }
 
 func (c *container) setWaitingLocked(reason, msg string) {
