@@ -64,7 +64,7 @@ func Serve(ln int) {
 func serveConn(conn int, held map[string]int, stop func()) bool {
 	buf, oob := make([]byte, maxMsg), make([]byte, unix.CmsgSpace(4))
 	for {
-		n, oobn, _, _, err := unix.Recvmsg(conn, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, oobn, flags, _, err := unix.Recvmsg(conn, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if err == unix.EINTR {
 			continue
 		}
@@ -73,6 +73,9 @@ func serveConn(conn int, held map[string]int, stop func()) bool {
 		}
 		fds := rights(oob[:oobn])
 		reply, give := answer(string(buf[:n]), fds, held)
+		if flags&unix.MSG_CTRUNC != 0 && len(fds) == 0 {
+			reply, give = "error: "+string(buf[:n])+": the descriptor did not arrive (the keeper is at its open-file limit?)", nil
+		}
 		emptied := len(held) == 0 && strings.HasPrefix(string(buf[:n]), "drop ")
 		if emptied {
 			stop()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,53 @@ func TestKeysPastOneMessage(t *testing.T) {
 		if err := c.Drop(k); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestPutPastTheKeepersFileLimit: a keeper at its open-file limit cannot take one more
+// descriptor (the kernel drops it); Put says so, naming the key, and what it holds already stays
+// held.
+func TestPutPastTheKeepersFileLimit(t *testing.T) {
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Path: filepath.Join(t.TempDir(), "keep.sock"), Start: func(f *os.File) error {
+		fd, err := unix.Dup(int(f.Fd()))
+		if err != nil {
+			return err
+		}
+		go Serve(fd)
+		return nil
+	}}
+	defer c.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if err := c.Put("first", w); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir("/proc/self/fd")
+	low := unix.Rlimit{Cur: uint64(len(entries) + 8), Max: old.Max}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	var perr error
+	for i := 0; i < 100 && perr == nil; i++ {
+		perr = c.Put(fmt.Sprintf("uid/c/%d", i), w)
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	if perr == nil || !strings.Contains(perr.Error(), "put uid/c/") || !strings.Contains(perr.Error(), "open-file limit") {
+		t.Errorf("Put past the keeper's open-file limit: %v, want an error naming the key and the limit", perr)
+	}
+	if f, err := c.Get("first"); err != nil || f == nil {
+		t.Errorf("Get of what the keeper held before: %v %v", f, err)
+	} else {
+		f.Close()
 	}
 }
