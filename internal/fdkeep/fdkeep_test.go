@@ -86,21 +86,7 @@ func TestKeeperHoldsAndGivesBack(t *testing.T) {
 // and a pid each) no longer fit in one 64 KiB message; Keys still lists every one of them, or a
 // restarted podd would never drop what the keeper holds for runs that ended while it was down.
 func TestKeysPastOneMessage(t *testing.T) {
-	c := &Client{Path: filepath.Join(t.TempDir(), "keep.sock"), Start: func(f *os.File) error {
-		fd, err := unix.Dup(int(f.Fd()))
-		if err != nil {
-			return err
-		}
-		go Serve(fd)
-		return nil
-	}}
-	defer c.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	c, w := keeperAndPipe(t)
 	var want []string
 	for i := range 5000 { // ~300 KiB of keys: past the message size and the socket buffer
 		key := fmt.Sprintf("0f8fad5b-d9cb-469f-a165-70867728950e/container-%d/%d", i, 4000000+i)
@@ -133,21 +119,7 @@ func TestPutPastTheKeepersFileLimit(t *testing.T) {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
 		t.Fatal(err)
 	}
-	c := &Client{Path: filepath.Join(t.TempDir(), "keep.sock"), Start: func(f *os.File) error {
-		fd, err := unix.Dup(int(f.Fd()))
-		if err != nil {
-			return err
-		}
-		go Serve(fd)
-		return nil
-	}}
-	defer c.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	c, w := keeperAndPipe(t)
 	if err := c.Put("first", w); err != nil {
 		t.Fatal(err)
 	}
@@ -171,4 +143,24 @@ func TestPutPastTheKeepersFileLimit(t *testing.T) {
 	} else {
 		f.Close()
 	}
+}
+
+// keeperAndPipe is a client of a keeper served in this process, and a pipe's write end to hand
+// it (both closed at the test's end).
+func keeperAndPipe(t *testing.T) (*Client, *os.File) {
+	c := &Client{Path: filepath.Join(t.TempDir(), "keep.sock"), Start: func(f *os.File) error {
+		fd, err := unix.Dup(int(f.Fd()))
+		if err != nil {
+			return err
+		}
+		go Serve(fd)
+		return nil
+	}}
+	t.Cleanup(c.Close)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return c, w
 }
