@@ -117,12 +117,8 @@ func (c *container) setStdio(s *stdio) {
 	c.p.mu.Unlock()
 }
 
-// endStdio closes the stdin of a run that ended.
-func (c *container) endStdio() {
-	c.p.mu.Lock()
-	s := c.stdio
-	c.stdio = nil
-	c.p.mu.Unlock()
+// end closes the stdin of a run that ended (s nil: it had none), the keeper's copy too.
+func (s *stdio) end() {
 	if s == nil {
 		return
 	}
@@ -158,10 +154,13 @@ func (rt *Runtime) Attach(ctx context.Context, namespace, name string, opts podo
 		return err
 	}
 	c.p.mu.Lock()
-	s, l := c.stdio, c.log
+	s, l, live := c.stdio, c.log, c.proc != nil // the run may have ended since
 	c.p.mu.Unlock()
 	if opts.Stdin && !c.spec.Stdin {
 		return apierrors.NewBadRequest(fmt.Sprintf("container %s of pod %s does not have stdin: true: nothing reads what attach would send", c.name(), name))
+	}
+	if !live {
+		return notRunning(c)
 	}
 	if opts.Stdin && s == nil {
 		if !c.spec.StdinOnce {

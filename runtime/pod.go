@@ -19,6 +19,7 @@ type pod struct {
 	rt         *Runtime
 	mu         sync.Mutex
 	saveMu     sync.Mutex // serializes record writes (see write)
+	removed    bool       // the teardown removes the pod's directory: no record is written (saveMu)
 	obj        *corev1.Pod
 	ctrs       []*container // the app containers
 	inits      []*container // the init containers, sidecars among them (initcontainers.go)

@@ -51,6 +51,9 @@ func syncPath(path string) error {
 func (p *pod) write(sync bool) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
+	if p.removed {
+		return nil // torn down: a record would be left in the directory being removed
+	}
 	p.mu.Lock()
 	data, err := json.Marshal(p.obj)
 	var changed *corev1.Pod

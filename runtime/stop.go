@@ -141,6 +141,9 @@ func (p *pod) teardown() {
 		errs = append(errs, c.remove())
 	}
 	p.awaitLogs(logDrainBound)
+	p.saveMu.Lock() // an update or save under way ends first; none writes after
+	p.removed = true
+	p.saveMu.Unlock()
 	errs = append(errs, p.sandbox.remove())
 	if err := errors.Join(errs...); err != nil {
 		logf("pod %s/%s teardown: %v", p.obj.Namespace, p.obj.Name, err)

@@ -83,7 +83,6 @@ func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 
 func (c *container) exited(e reaper.Exit) {
 	c.stopProbes()
-	c.endStdio()
 	msg := c.terminationMessage(e)
 	oom := false
 	if n, err := c.p.rt.cg.MemoryEvents(c.cgroup()); err == nil {
@@ -91,7 +90,8 @@ func (c *container) exited(e reaper.Exit) {
 		c.oomSeen = n["oom_kill"]
 	}
 	c.p.mu.Lock()
-	c.proc = nil
+	s := c.stdio // gone with the run, in the same step: attach sees both or neither
+	c.proc, c.stdio = nil, nil
 	c.hookSettleLocked("")
 	c.setTerminated(e, c.exitReason(e, oom))
 	if msg != "" {
@@ -99,6 +99,7 @@ func (c *container) exited(e reaper.Exit) {
 	}
 	c.p.updatePhase()
 	c.p.mu.Unlock()
+	s.end()
 	c.p.save()
 }
 
@@ -165,6 +166,9 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		if c.pullsAtStart() && !c.awaitImage() { // the pod was deleted while it pulled
 			return false
 		}
+		if !c.awaitCapture() {
+			return false
+		}
 		c.p.mu.Lock() // Logs and running read it under the pod's lock
 		c.restarts++
 		c.p.mu.Unlock()
@@ -181,6 +185,29 @@ func (c *container) restartAfter(delay time.Duration) bool {
 		c.setWaitingLocked(startReason(err), err.Error())
 		delay = max(backoffBase, min(delay*2, backoffMax))
 	}
+}
+
+// captureDrainBound caps how long a restart waits for the ended run's log capture (a process
+// the run left may hold its pipes: its later output still goes to the ended run's file).
+var captureDrainBound = logDrainBound
+
+// awaitCapture waits until the ended run's log capture wrote what its pipes still held, so that
+// once the next run counts, `logs --previous` shows the whole of the ended one (the kubelet's
+// runtime reports an exit once the output is copied). False when the pod is being deleted.
+func (c *container) awaitCapture() bool {
+	c.p.mu.Lock()
+	l := c.log
+	c.p.mu.Unlock()
+	if l == nil {
+		return true
+	}
+	select {
+	case <-l.done:
+	case <-c.stopAt:
+		return false
+	case <-time.After(captureDrainBound):
+	}
+	return true
 }
 
 func (c *container) setWaitingLocked(reason, msg string) {

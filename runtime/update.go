@@ -87,6 +87,9 @@ func updates(cur, in *corev1.Pod) bool {
 func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
+	if p.removed { // found before the delete forgot it, now torn down
+		return apierrors.NewNotFound(podsResource, in.Name)
+	}
 	cur := p.snapshot()
 	if fromApply { // against the labels as they are now
 		in = applied(cur, in)

@@ -61,17 +61,29 @@ func (c *Client) Drop(key string) error {
 	return err
 }
 
-// Keys lists what the keeper holds.
+// Keys lists what the keeper holds, asking page after page when the list does not fit in one
+// message (about 1300 runs' keys fill one). An older keeper answers the first page only.
 func (c *Client) Keys() ([]string, error) {
-	reply, _, err := c.call("keys", nil, false)
-	if err != nil || reply == "" {
-		return nil, err
+	var keys []string
+	for req := "keys"; ; {
+		reply, _, err := c.call(req, nil, false)
+		if err != nil || reply == "" {
+			return keys, err
+		}
+		verb, rest, _ := strings.Cut(reply, " ")
+		page := strings.Split(rest, "\n")
+		if rest == "" {
+			page = nil
+		}
+		keys = append(keys, page...)
+		switch {
+		case verb == "ok":
+			return keys, nil
+		case verb != "more" || len(page) == 0:
+			return nil, fmt.Errorf("fd keeper: keys: unexpected answer %.40q", reply)
+		}
+		req = "keys " + page[len(page)-1]
 	}
-	rest := strings.TrimPrefix(reply, "ok ")
-	if rest == "" {
-		return nil, nil
-	}
-	return strings.Split(rest, "\n"), nil
 }
 
 // call sends one request and reads its answer, connecting first (and, start, starting a keeper
@@ -105,9 +117,9 @@ func (c *Client) roundTrip(req string, oob []byte) (string, int, error) {
 		return "", -1, err
 	}
 	buf, rb := make([]byte, maxMsg), make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(c.conn, buf, rb, unix.MSG_CMSG_CLOEXEC)
+	n, oobn, flags, _, err := unix.Recvmsg(c.conn, buf, rb, unix.MSG_CMSG_CLOEXEC)
 	for err == unix.EINTR {
-		n, oobn, _, _, err = unix.Recvmsg(c.conn, buf, rb, unix.MSG_CMSG_CLOEXEC)
+		n, oobn, flags, _, err = unix.Recvmsg(c.conn, buf, rb, unix.MSG_CMSG_CLOEXEC)
 	}
 	if err != nil {
 		return "", -1, err
@@ -119,6 +131,12 @@ func (c *Client) roundTrip(req string, oob []byte) (string, int, error) {
 	if fds := rights(rb[:oobn]); len(fds) > 0 {
 		fd = fds[0]
 		closeAll(fds[1:])
+	}
+	if flags&unix.MSG_TRUNC != 0 {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return "", -1, fmt.Errorf("%s: the answer is longer than %d bytes", req, maxMsg)
 	}
 	return string(buf[:n]), fd, nil
 }

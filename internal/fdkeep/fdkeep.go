@@ -9,7 +9,10 @@ package fdkeep
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -57,11 +60,11 @@ func Serve(ln int) {
 
 // serveConn answers one podd's requests until it goes, or until a drop emptied the keeper
 // (true; stop is called before that answer): "put KEY" with a descriptor, "get KEY", "drop
-// KEY", "keys".
+// KEY", "keys [AFTER]".
 func serveConn(conn int, held map[string]int, stop func()) bool {
 	buf, oob := make([]byte, maxMsg), make([]byte, unix.CmsgSpace(4))
 	for {
-		n, oobn, _, _, err := unix.Recvmsg(conn, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, oobn, flags, _, err := unix.Recvmsg(conn, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if err == unix.EINTR {
 			continue
 		}
@@ -70,6 +73,9 @@ func serveConn(conn int, held map[string]int, stop func()) bool {
 		}
 		fds := rights(oob[:oobn])
 		reply, give := answer(string(buf[:n]), fds, held)
+		if flags&unix.MSG_CTRUNC != 0 && len(fds) == 0 {
+			reply, give = "error: "+string(buf[:n])+": the descriptor did not arrive (the keeper is at its open-file limit?)", nil
+		}
 		emptied := len(held) == 0 && strings.HasPrefix(string(buf[:n]), "drop ")
 		if emptied {
 			stop()
@@ -107,13 +113,27 @@ func answer(req string, fds []int, held map[string]int) (string, []byte) {
 		}
 		return "ok", nil
 	case "keys":
-		keys := make([]string, 0, len(held))
-		for k := range held {
-			keys = append(keys, k)
-		}
-		return "ok " + strings.Join(keys, "\n"), nil
+		return keysAfter(held, key), nil
 	}
 	return "error: unknown request " + verb, nil
+}
+
+// keysAfter answers "keys [AFTER]": the held keys in order, after AFTER when given, as many as
+// fit in one message: "ok KEY\nKEY..." when that is the last of them, "more KEY\n..." when the
+// client must ask again after the last one listed.
+func keysAfter(held map[string]int, after string) string {
+	keys := slices.Sorted(maps.Keys(held))
+	keys = keys[sort.SearchStrings(keys, after):]
+	if len(keys) > 0 && keys[0] == after {
+		keys = keys[1:]
+	}
+	size := len("more ")
+	for i, k := range keys {
+		if size += len(k) + 1; size > maxMsg {
+			return "more " + strings.Join(keys[:i], "\n")
+		}
+	}
+	return "ok " + strings.Join(keys, "\n")
 }
 
 func rights(oob []byte) []int {

@@ -133,6 +133,8 @@ type stressRun struct {
 	errs []string
 	seen map[string]int
 	ops  int
+	// seenOK counts what the run reached (stress_features_test.go)
+	seenOK map[string]int
 }
 
 func (s *stressRun) fail(format string, args ...any) {
