@@ -140,8 +140,9 @@ func TestRecoverRollsBackAndFinishes(t *testing.T) {
 }
 
 // Directories that are not whole pods: an unreadable record (kept under corrupt/), a directory
-// without a record, an apply cut before its record; and what belongs to no pod at all (cgroup,
-// pins, address): all cleaned up.
+// without a record, an apply cut before its record or halfway through writing it (record writes
+// the first pod.json in place, writeNew); and what belongs to no pod at all (cgroup, pins,
+// address): all cleaned up.
 func TestRecoverCleansUp(t *testing.T) {
 	rt, h := newTestRuntime(t)
 	uids := map[string]string{
@@ -150,6 +151,7 @@ func TestRecoverCleansUp(t *testing.T) {
 		"applying": "33333333-0000-4000-8000-000000000000",
 		"orphan":   "44444444-0000-4000-8000-000000000000",
 		"mismatch": "55555555-0000-4000-8000-000000000000",
+		"torn":     "66666666-0000-4000-8000-000000000000",
 	}
 	for kind, uid := range uids {
 		dir := filepath.Join(rt.podsDir(), uid)
@@ -165,6 +167,9 @@ func TestRecoverCleansUp(t *testing.T) {
 			must(t, os.WriteFile(filepath.Join(dir, "pod.json"), []byte("{not json"), 0o600))
 		case "applying":
 			must(t, os.WriteFile(filepath.Join(dir, applyingMarker), nil, 0o600))
+		case "torn":
+			must(t, os.WriteFile(filepath.Join(dir, applyingMarker), nil, 0o600))
+			must(t, os.WriteFile(filepath.Join(dir, "pod.json"), []byte(`{"metadata":{"name":"we`), 0o600))
 		case "mismatch":
 			data, _ := json.Marshal(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "x", UID: "other"}})
 			must(t, os.WriteFile(filepath.Join(dir, "pod.json"), data, 0o600))
@@ -178,6 +183,9 @@ func TestRecoverCleansUp(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(rt.opts.Root, "corrupt", uids[kind]+".pod.json")); err != nil {
 			t.Errorf("%s record not kept: %v", kind, err)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(rt.opts.Root, "corrupt", uids["torn"]+".pod.json")); err == nil {
+		t.Error("the torn record of an apply cut short was kept as corrupt: it is rolled back")
 	}
 }
 

@@ -203,7 +203,7 @@ func (p *pod) record() error {
 	if err := p.markApplying(); err != nil {
 		return err
 	}
-	if err := p.write(false); err != nil {
+	if err := p.writeNew(); err != nil {
 		return err
 	}
 	crashpoint(crashApplyRecorded)

@@ -49,6 +49,32 @@ func syncPath(path string) error {
 // records reach the disk in the order their content was taken, so the last rename always
 // carries the newest status (an older one can never win).
 func (p *pod) write(sync bool) error {
+	return p.writeWith(func(data []byte) error { return p.persist(data, sync) })
+}
+
+// writeNew writes a pod's first record straight into its new directory, without write's
+// temporary file and rename (an inode created and a rename less per apply): the in-progress
+// marker written before it makes a torn record harmless, as a restarted podd then rolls the
+// apply back without reading the record (recoverDir). Apply's syncRecord makes it durable.
+func (p *pod) writeNew() error {
+	return p.writeWith(func(data []byte) error {
+		f, err := os.OpenFile(p.stateFile(), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("write pod record: %w", err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", p.stateFile(), err)
+		}
+		return nil
+	})
+}
+
+// writeWith encodes the pod under saveMu, stores the record with store and tells the watchers.
+func (p *pod) writeWith(store func([]byte) error) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	if p.removed {
@@ -64,7 +90,7 @@ func (p *pod) write(sync bool) error {
 	if err != nil {
 		return fmt.Errorf("encode pod record: %w", err)
 	}
-	if err := p.persist(data, sync); err != nil {
+	if err := store(data); err != nil {
 		return err
 	}
 	if changed != nil {

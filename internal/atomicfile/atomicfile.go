@@ -15,7 +15,6 @@ func Write(path string, data []byte, sync bool) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
 	if err == nil && sync {
 		err = tmp.Sync()
@@ -27,6 +26,9 @@ func Write(path string, data []byte, sync bool) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
+		// Only a failed write leaves the temporary file: after the rename, removing it was
+		// two wasted system calls per write (unlink, then rmdir, both ENOENT).
+		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

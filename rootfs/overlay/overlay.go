@@ -31,9 +31,16 @@ func (o Overlay) Options() string {
 		strings.Join(lowers, ":"), escapeOverlay(o.Upper), escapeOverlay(o.Work))
 }
 
+// escapeOverlay escapes p for the mount data; the usual path has nothing to escape and is
+// returned as is, without building a Replacer (every container start in podd-nsinit).
 func escapeOverlay(p string) string {
-	return strings.NewReplacer(`\`, `\\`, `,`, `\,`, `:`, `\:`).Replace(p)
+	if !strings.ContainsAny(p, `\,:`) {
+		return p
+	}
+	return overlayEscaper.Replace(p)
 }
+
+var overlayEscaper = strings.NewReplacer(`\`, `\\`, `,`, `\,`, `:`, `\:`)
 
 // Prepare creates the upper, work and target directories (on the host, before clone).
 func (o Overlay) Prepare() error {

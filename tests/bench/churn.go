@@ -96,6 +96,7 @@ func (b *bench) churnRun(name string, cycle churnCycle) error {
 	deadline := time.Now().Add(b.churn)
 	t0 := time.Now()
 	var wg sync.WaitGroup
+	profErr := b.cpuProfile(&wg, name, b.churn)
 	for c := range b.clients {
 		wg.Go(func() {
 			cycles[c], errs[c] = b.churnClient(name+"-"+strconv.Itoa(c), cycle, deadline)
@@ -104,7 +105,7 @@ func (b *bench) churnRun(name string, cycle churnCycle) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(append(errs, *profErr)...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	cpu1, err := b.env.cgroupCPU()

@@ -62,7 +62,7 @@ func main() {
 	peerN := flag.Int("peer-n", 5, "peers: apply/delete cycles and execs per engine and block")
 	peerDensity := flag.Int("peer-density", 100, "peers: pods running at once for the footprint")
 	peerPar := flag.Int("peer-parallel", 20, "peers: pods applied at once")
-	profile := flag.String("profile", "", "density: save podd's heap profile, goroutines and smaps_rollup, idle and with N pods, in this directory")
+	profile := flag.String("profile", "", "density: save podd's heap profile, goroutines and smaps_rollup, idle and with N pods; churn: podd's CPU profile over each churn (NAME.cpu); in this directory")
 	only := flag.String("only", "start,main,scale,density,churn,logs", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
@@ -91,6 +91,7 @@ func main() {
 	}
 	b := &bench{env: e, podctl: abs(*podctl), webSync: abs(*manifest), image: *image, n: *n, pods: *pods,
 		density: *density, churn: *churn, clients: *clients, only: strings.Split(*only, ",")}
+	e.exactHeap = b.wants("density")
 	printHost(e.podd)
 	fmt.Printf("podd dir %s, cgroup %s\n\n", e.dir, e.cgroup)
 

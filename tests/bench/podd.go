@@ -30,8 +30,10 @@ type env struct {
 	cgroup string // <cgroupV2>/podd-bench-<rand>
 	podd   string // absolute path of the podd binary
 	// profileDir (-profile): podd serves its Go profiles on debugSocket and the density
-	// scenario saves them there; memprofilerate=1 makes the heap profile exact.
+	// scenario saves them there; exactHeap (density runs) sets memprofilerate=1 to make the
+	// heap profile exact, which costs a fifth of podd's CPU: the churns' CPU profiles go without.
 	profileDir string
+	exactHeap  bool
 }
 
 func newEnv(podd string) (*env, error) {
@@ -69,7 +71,9 @@ func (e *env) startPodd() (*daemon, error) {
 	cmd.Env = append(os.Environ(), "LOG="+filepath.Join(e.dir, "podd.log"))
 	if e.profileDir != "" {
 		cmd.Args = append(cmd.Args, "--debug-address", e.debugSocket())
-		cmd.Env = append(cmd.Env, "GODEBUG=memprofilerate=1")
+		if e.exactHeap {
+			cmd.Env = append(cmd.Env, "GODEBUG=memprofilerate=1")
+		}
 	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

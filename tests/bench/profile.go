@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -68,4 +69,25 @@ func (b *bench) fetchProfile(path, file string) error {
 		return fmt.Errorf("profile %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// cpuProfile saves podd's CPU profile over the next d (less a second, so it ends before the
+// run) as NAME.cpu under the -profile directory (go tool pprof build/podd NAME.cpu), in the
+// background on wg; the error it returns is set once wg is done. Nothing without -profile.
+func (b *bench) cpuProfile(wg *sync.WaitGroup, name string, d time.Duration) *error {
+	var err error
+	if b.env.profileDir == "" {
+		return &err
+	}
+	secs := max(1, int(d.Seconds())-1)
+	wg.Go(func() {
+		if err = os.MkdirAll(b.env.profileDir, 0o755); err != nil {
+			return
+		}
+		file := filepath.Join(b.env.profileDir, name+".cpu")
+		if err = b.fetchProfile("profile?seconds="+strconv.Itoa(secs), file); err == nil {
+			fmt.Printf("profile %s saved in %s\n", name+".cpu", b.env.profileDir)
+		}
+	})
+	return &err
 }
