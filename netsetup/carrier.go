@@ -16,12 +16,12 @@ import (
 // just deleted). Asking for a link (RTM_GETLINK) applies its pending event at once
 // (rtnl_getlink calls linkwatch_sync_dev): the veth's, which turns the port on and the bridge's
 // carrier with it, then the bridge's.
-func settleCarrier(veth string, bridge netlink.Link) error {
-	if _, err := netlink.LinkByName(veth); err != nil {
+func settleCarrier(h *netlink.Handle, veth string, bridge int) error {
+	if _, err := h.LinkByName(veth); err != nil {
 		return fmt.Errorf("veth %q: %w", veth, err)
 	}
-	if _, err := netlink.LinkByIndex(bridge.Attrs().Index); err != nil {
-		return fmt.Errorf("bridge %q: %w", bridge.Attrs().Name, err)
+	if _, err := h.LinkByIndex(bridge); err != nil {
+		return fmt.Errorf("bridge (index %d): %w", bridge, err)
 	}
 	return nil
 }
