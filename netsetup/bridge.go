@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,8 +36,9 @@ type Network struct {
 	saidNoUplink bool
 
 	nlMu        sync.Mutex
-	nl          *netlink.Handle // podd's netlink socket for attaches (podlink.go); nil until used
-	bridgeIndex int             // the bridge's ifindex; 0 until looked up
+	nl          *netlink.Handle  // podd's netlink socket for attaches (podlink.go); nil until used
+	nlSock      *nl.SocketHandle // and one for addVeth's request
+	bridgeIndex int              // the bridge's ifindex; 0 until looked up
 }
 
 // Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,27 +51,32 @@ func (l *podLink) close() {
 	l.ns.Close()
 }
 
-// hostLink returns the network's netlink handle in podd's network namespace (one socket kept
-// for every request instead of one socket per request) and the bridge's index, looked up once
-// and again after forgetBridge.
-func (n *Network) hostLink() (*netlink.Handle, int, error) {
+// hostLink returns the network's netlink handle in podd's network namespace and a socket for
+// requests netlink's API cannot make (addVeth), both kept for every request instead of a
+// socket per request, and the bridge's index, looked up once and again after forgetBridge.
+func (n *Network) hostLink() (*netlink.Handle, *nl.SocketHandle, int, error) {
 	n.nlMu.Lock()
 	defer n.nlMu.Unlock()
 	if n.nl == nil {
 		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err != nil {
-			return nil, 0, fmt.Errorf("netlink socket: %w", err)
+			return nil, nil, 0, fmt.Errorf("netlink socket: %w", err)
 		}
-		n.nl = h
+		s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+		if err != nil {
+			h.Close()
+			return nil, nil, 0, fmt.Errorf("netlink socket: %w", err)
+		}
+		n.nl, n.nlSock = h, &nl.SocketHandle{Socket: s}
 	}
 	if n.bridgeIndex == 0 {
 		br, err := n.nl.LinkByName(n.Bridge)
 		if err != nil {
-			return nil, 0, fmt.Errorf("find bridge %q: %w", n.Bridge, err)
+			return nil, nil, 0, fmt.Errorf("find bridge %q: %w", n.Bridge, err)
 		}
 		n.bridgeIndex = br.Attrs().Index
 	}
-	return n.nl, n.bridgeIndex, nil
+	return n.nl, n.nlSock, n.bridgeIndex, nil
 }
 
 // forgetBridge drops the cached bridge index (the bridge may have been made again).

@@ -40,7 +40,7 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 	if err != nil {
 		return nil, err
 	}
-	host, bridge, err := n.hostLink()
+	host, sock, bridge, err := n.hostLink()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
 	defer pl.close()
-	if err := createVeth(host, name, bridge, n.Bridge, pl.ns); err != nil {
+	if err := createVeth(host, sock, name, bridge, n.Bridge, pl.ns); err != nil {
 		n.forgetBridge() // look it up again next time: it may have been made again
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
-	if err := settleCarrier(host, name, bridge); err != nil {
+	if err := settleCarrier(name, n.Bridge); err != nil {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
@@ -119,36 +119,31 @@ func (n *Network) allocateAll(owner string) ([]podAddr, error) {
 	return append(addrs, podAddr{ip6, gw6}), nil
 }
 
-// createVeth creates the pair by h with the host end up on the bridge (by its index; bridgeName
-// for messages) and its peer "eth0" made directly in the pod's network namespace ns (no move, no
-// rename).
-func createVeth(h *netlink.Handle, name string, bridge int, bridgeName string, ns *os.File) error {
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.NewLinkAttrs(),
-		PeerName:      podIfName,
-		PeerNamespace: netlink.NsFd(ns.Fd()),
-	}
-	veth.Name = name
-	veth.MasterIndex = bridge
-	err := h.LinkAdd(veth)
+// createVeth creates the pair (addVeth, on sock) with the host end up on the bridge (by its
+// index; bridgeName for messages) and its peer "eth0" made directly in the pod's network
+// namespace ns (no move, no rename), then sets the host end's IPv6 and hairpin mode by h.
+func createVeth(h *netlink.Handle, sock *nl.SocketHandle, name string, bridge int, bridgeName string, ns *os.File) error {
+	err := addVeth(sock, name, bridge, ns)
 	if err != nil && !errors.Is(err, os.ErrExist) {
-		deleteLink(name) // created but not put on the bridge
+		deleteLink(name) // the kernel unregisters a pair it could not put on the bridge; in case
 	}
 	if errors.Is(err, unix.EXFULL) {
 		return fmt.Errorf("create veth %q: bridge %q has all its 1024 ports taken: %w", name, bridgeName, err)
 	}
 	if err != nil {
+		return err
+	}
+	veth, err := h.LinkByName(name)
+	if err != nil {
+		deleteLink(name)
 		return fmt.Errorf("create veth %q: %w", name, err)
 	}
-	// Up only without IPv6: a port's own IPv6 (DAD, router solicitations, MLD) is multicast the
-	// bridge floods to every other port, work that grows with the pods on each attach.
+	// No IPv6 on the port, set before the pod's end goes up and gives it a carrier: a port's
+	// own IPv6 (DAD, router solicitations, MLD) is multicast the bridge floods to every other
+	// port, work that grows with the pods on each attach.
 	if err := noLinkLocal(h, veth); err != nil {
 		deleteLink(name)
 		return fmt.Errorf("create veth %q: %w", name, err)
-	}
-	if err := h.LinkSetUp(veth); err != nil {
-		deleteLink(name)
-		return fmt.Errorf("create veth %q: set up: %w", name, err)
 	}
 	// Hairpin: with br_netfilter loaded, a pod's connection to its own hostPort is DNATed on the
 	// bridge and must go back out the port it came in by.
