@@ -21,7 +21,7 @@ func TestIPv6OnlyNetwork(t *testing.T) {
 	if err := n.Setup(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { n.Teardown() })
+	t.Cleanup(func() { n.Settle(); n.Teardown() }) // no lingering table for the next test (newNetwork)
 	br, _ := netlink.LinkByName("podd0")
 	if addrs, _ := netlink.AddrList(br, netlink.FAMILY_V4); len(addrs) != 0 {
 		t.Errorf("bridge IPv4 addresses %v, want none", addrs)

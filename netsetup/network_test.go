@@ -33,7 +33,10 @@ func newNetwork(t testing.TB) *Network {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := n.Teardown(); err != nil {
+		// Settle first: a table lingering after the last release would be deleted by this
+		// network's timer in the middle of the next test, which makes its own (the tests share
+		// one network namespace).
+		if err := errors.Join(n.Settle(), n.Teardown()); err != nil {
 			t.Error(err)
 		}
 	})
