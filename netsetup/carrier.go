@@ -19,7 +19,7 @@ import (
 // bridge answer with ethtool_op_get_link) applies its pending event at once
 // (linkwatch_sync_dev): the veth's, which turns the port on and the bridge's carrier with it,
 // then the bridge's. An RTM_GETLINK does the same, but builds and parses the whole link
-// message: two of them cost ~0.17 ms of an attach, the two ioctls ~0.02 ms.
+// message: two of them took 0.11 ms of CPU, the two ioctls 0.011-0.013 ms (load 19).
 func settleCarrier(veth, bridge string) error {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
