@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"sync"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,6 +34,11 @@ type Network struct {
 	nat    *NAT       // egress masquerade and hostPorts (nat.go); nil until Setup
 	// saidNoUplink: the log said once that pods' egress has no uplink (under NAT's lock).
 	saidNoUplink bool
+
+	nlMu        sync.Mutex
+	nl          *netlink.Handle  // podd's netlink socket for attaches (podlink.go); nil until used
+	nlSock      *nl.SocketHandle // and one for addVeth's request
+	bridgeIndex int              // the bridge's ifindex; 0 until looked up
 }
 
 // Setup creates the bridge if it is missing, puts the gateway address on it and sets it up. It
@@ -53,6 +60,7 @@ func (n *Network) Setup() error {
 	if err := netlink.LinkSetUp(br); err != nil {
 		return fmt.Errorf("set bridge %q up: %w", n.Bridge, err)
 	}
+	n.forgetBridge()
 	return n.setupNAT()
 }
 
@@ -93,6 +101,7 @@ func (n *Network) ensureBridge() (netlink.Link, error) {
 
 // Teardown deletes the bridge; a missing bridge is fine.
 func (n *Network) Teardown() error {
+	n.forgetBridge()
 	if err := deleteLink(n.Bridge); err != nil {
 		return fmt.Errorf("delete bridge %q: %w", n.Bridge, err)
 	}

@@ -79,8 +79,9 @@ func TestAllocate6(t *testing.T) {
 }
 
 // TestAttachDualStack: the pod's eth0 gets both addresses, the IPv6 one usable at once (no
-// DAD, not tentative) and no link-local address, and a default route per family; the bridge
-// has both gateways; IPv6First orders the addresses; Release frees both.
+// DAD, not tentative) and no link-local address, and a default route per family; the host end
+// is up, on the bridge, in hairpin mode, with no IPv6 address; the bridge has both gateways;
+// IPv6First orders the addresses; Release frees both.
 func TestAttachDualStack(t *testing.T) {
 	requireNS(t)
 	n := newNetwork(t)
@@ -97,6 +98,7 @@ func TestAttachDualStack(t *testing.T) {
 	if err != nil || len(ips) != 2 || ips[0].String() != "fd77::2" || ips[1].String() != "10.77.0.2" {
 		t.Fatalf("Attach = %v, %v; want fd77::2 then 10.77.0.2", ips, err)
 	}
+	checkHostEnd(t, testOwner, br)
 	err = pod.Do(func() error {
 		l, err := netlink.LinkByName(podIfName)
 		if err != nil {
@@ -159,5 +161,24 @@ func TestNATRules6(t *testing.T) {
 	}
 	if byIP.KeyType.Bytes != 24 || anyIP.KeyType.Bytes != 8 || byIP.DataType.Bytes != 20 {
 		t.Errorf("map types: %+v %+v", byIP, anyIP)
+	}
+}
+
+// checkHostEnd checks owner's veth host end: up, a port of br in hairpin mode, no IPv6 address.
+func checkHostEnd(t *testing.T, owner string, br netlink.Link) {
+	t.Helper()
+	name, _ := vethName(owner)
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		t.Fatalf("host end: %v", err)
+	}
+	if l.Attrs().RawFlags&unix.IFF_UP == 0 || l.Attrs().MasterIndex != br.Attrs().Index {
+		t.Errorf("host end %s: flags %#x, master %d: want up, on %s (%d)", name, l.Attrs().RawFlags, l.Attrs().MasterIndex, br.Attrs().Name, br.Attrs().Index)
+	}
+	if p, err := netlink.LinkGetProtinfo(l); err != nil || !p.Hairpin {
+		t.Errorf("host end %s: bridge port info %v, %v; want hairpin mode", name, p, err)
+	}
+	if addrs, _ := netlink.AddrList(l, netlink.FAMILY_V6); len(addrs) != 0 {
+		t.Errorf("host end %s: IPv6 addresses %v, want none", name, addrs)
 	}
 }

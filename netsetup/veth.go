@@ -40,9 +40,9 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 	if err != nil {
 		return nil, err
 	}
-	br, err := netlink.LinkByName(n.Bridge)
+	host, sock, bridge, err := n.hostLink()
 	if err != nil {
-		return nil, fmt.Errorf("find bridge %q: %w", n.Bridge, err)
+		return nil, err
 	}
 	addrs, err := n.allocateAll(owner)
 	if err != nil {
@@ -55,14 +55,20 @@ func (n *Network) Attach(pod *PodNS, owner string) (_ []net.IP, err error) {
 			}
 		}
 	}()
-	if err := createVeth(name, br, pod); err != nil {
+	pl, err := openPodLink(pod)
+	if err != nil {
+		return nil, fmt.Errorf("attach %q: %w", owner, err)
+	}
+	defer pl.close()
+	if err := createVeth(host, sock, name, bridge, n.Bridge, pl.ns); err != nil {
+		n.forgetBridge() // look it up again next time: it may have been made again
 		return nil, err
 	}
-	if err := pod.Do(func() error { return configurePodIf(addrs) }); err != nil {
+	if err := configurePodIf(pl.h, addrs); err != nil {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
-	if err := settleCarrier(name, br); err != nil {
+	if err := settleCarrier(name, n.Bridge); err != nil {
 		deleteLink(name)
 		return nil, fmt.Errorf("attach %q: %w", owner, err)
 	}
@@ -113,45 +119,35 @@ func (n *Network) allocateAll(owner string) ([]podAddr, error) {
 	return append(addrs, podAddr{ip6, gw6}), nil
 }
 
-// createVeth creates the pair with the host end up on the bridge and its peer "eth0" made
-// directly in the pod's network namespace (no move, no rename).
-func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
-	files, err := pod.open(pins[0]) // net
-	defer closeAll(files)
-	if err != nil {
-		return fmt.Errorf("create veth %q: %w", name, err)
-	}
-	ns := files[0]
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.NewLinkAttrs(),
-		PeerName:      podIfName,
-		PeerNamespace: netlink.NsFd(ns.Fd()),
-	}
-	veth.Name = name
-	veth.MasterIndex = bridge.Attrs().Index
-	err = netlink.LinkAdd(veth)
+// createVeth creates the pair (addVeth, on sock) with the host end up on the bridge (by its
+// index; bridgeName for messages) and its peer "eth0" made directly in the pod's network
+// namespace ns (no move, no rename), then sets the host end's IPv6 and hairpin mode by h.
+func createVeth(h *netlink.Handle, sock *nl.SocketHandle, name string, bridge int, bridgeName string, ns *os.File) error {
+	err := addVeth(sock, name, bridge, ns)
 	if err != nil && !errors.Is(err, os.ErrExist) {
-		deleteLink(name) // created but not put on the bridge
+		deleteLink(name) // the kernel unregisters a pair it could not put on the bridge; in case
 	}
 	if errors.Is(err, unix.EXFULL) {
-		return fmt.Errorf("create veth %q: bridge %q has all its 1024 ports taken: %w", name, bridge.Attrs().Name, err)
+		return fmt.Errorf("create veth %q: bridge %q has all its 1024 ports taken: %w", name, bridgeName, err)
 	}
 	if err != nil {
-		return fmt.Errorf("create veth %q: %w", name, err)
+		return err
 	}
-	// Up only without IPv6: a port's own IPv6 (DAD, router solicitations, MLD) is multicast the
-	// bridge floods to every other port, work that grows with the pods on each attach.
-	if err := noLinkLocal(veth); err != nil {
+	veth, err := h.LinkByName(name)
+	if err != nil {
 		deleteLink(name)
 		return fmt.Errorf("create veth %q: %w", name, err)
 	}
-	if err := netlink.LinkSetUp(veth); err != nil {
+	// No IPv6 on the port, set before the pod's end goes up and gives it a carrier: a port's
+	// own IPv6 (DAD, router solicitations, MLD) is multicast the bridge floods to every other
+	// port, work that grows with the pods on each attach.
+	if err := noLinkLocal(h, veth); err != nil {
 		deleteLink(name)
-		return fmt.Errorf("create veth %q: set up: %w", name, err)
+		return fmt.Errorf("create veth %q: %w", name, err)
 	}
 	// Hairpin: with br_netfilter loaded, a pod's connection to its own hostPort is DNATed on the
 	// bridge and must go back out the port it came in by.
-	if err := netlink.LinkSetHairpin(veth, true); err != nil {
+	if err := h.LinkSetHairpin(veth, true); err != nil {
 		deleteLink(name)
 		return fmt.Errorf("create veth %q: hairpin mode: %w", name, err)
 	}
@@ -163,26 +159,27 @@ func createVeth(name string, bridge netlink.Link, pod *PodNS) error {
 // netlink: the disable_ipv6 sysctl costs a /proc/sys lookup that compares one dentry per
 // network namespace on the host, an O(pods) cost on every attach. Kernels without IPv6 have
 // nothing to turn off.
-func noLinkLocal(link netlink.Link) error {
-	err := netlink.LinkSetIP6AddrGenMode(link, nl.IN6_ADDR_GEN_MODE_NONE)
+func noLinkLocal(h *netlink.Handle, link netlink.Link) error {
+	err := h.LinkSetIP6AddrGenMode(link, nl.IN6_ADDR_GEN_MODE_NONE)
 	if err != nil && !errors.Is(err, unix.EAFNOSUPPORT) && !errors.Is(err, unix.EOPNOTSUPP) {
 		return fmt.Errorf("turn off IPv6 link-local on %q: %w", link.Attrs().Name, err)
 	}
 	return nil
 }
 
-// configurePodIf runs in the pod's network namespace: eth0 up with the addresses, a default
-// route via each one's gateway. IPv6 ones are added without duplicate address detection (podd's
-// IPAM owns the subnet), so they are usable at once, as the link has no link-local address.
-func configurePodIf(addrs []podAddr) error {
-	link, err := netlink.LinkByName(podIfName)
+// configurePodIf sets up eth0 by h, a netlink handle in the pod's network namespace: up, with
+// the addresses and a default route via each one's gateway. IPv6 ones are added without
+// duplicate address detection (podd's IPAM owns the subnet), so they are usable at once, as the
+// link has no link-local address.
+func configurePodIf(h *netlink.Handle, addrs []podAddr) error {
+	link, err := h.LinkByName(podIfName)
 	if err != nil {
 		return fmt.Errorf("find %q: %w", podIfName, err)
 	}
-	if err := noLinkLocal(link); err != nil {
+	if err := noLinkLocal(h, link); err != nil {
 		return err
 	}
-	if err := netlink.LinkSetUp(link); err != nil {
+	if err := h.LinkSetUp(link); err != nil {
 		return fmt.Errorf("set %q up: %w", podIfName, err)
 	}
 	for _, a := range addrs {
@@ -190,11 +187,11 @@ func configurePodIf(addrs []podAddr) error {
 		if a.ip.To4() == nil {
 			addr.Flags = unix.IFA_F_NODAD
 		}
-		if err := netlink.AddrAdd(link, addr); err != nil {
+		if err := h.AddrAdd(link, addr); err != nil {
 			return fmt.Errorf("add address %s to %q: %w", addr.IPNet, podIfName, err)
 		}
 		route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: a.gw.IP}
-		if err := netlink.RouteAdd(route); err != nil {
+		if err := h.RouteAdd(route); err != nil {
 			return fmt.Errorf("add default route via %s on %q: %w", a.gw.IP, podIfName, err)
 		}
 	}
