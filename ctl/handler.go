@@ -81,16 +81,7 @@ func (o *frameOut) send(stream byte, p []byte) error {
 
 func (o *frameOut) stream(id byte) io.Writer {
 	return writerFunc(func(p []byte) (int, error) {
-		written := 0
-		for len(p) > 0 {
-			n := min(len(p), wire.ChunkSize)
-			if err := o.send(id, p[:n]); err != nil {
-				return written, err
-			}
-			written += n
-			p = p[n:]
-		}
-		return written, nil
+		return wire.WriteChunks(func(chunk []byte) error { return o.send(id, chunk) }, p)
 	})
 }
 
