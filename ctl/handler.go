@@ -38,6 +38,9 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "podctl command: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	// read to the end: only then does net/http watch the connection and cancel the command's
+	// context when podctl goes away (Ctrl-C on get -w or logs -f)
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxCommandRequest))
 	_ = rc.SetReadDeadline(time.Time{})
 	socket := ""
 	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
