@@ -10,14 +10,5 @@ type frameWriter struct {
 }
 
 func (f *frameWriter) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		n := min(len(p), wire.ChunkSize)
-		if err := f.s.send(f.stream, p[:n]); err != nil {
-			return written, err
-		}
-		written += n
-		p = p[n:]
-	}
-	return written, nil
+	return wire.WriteChunks(func(chunk []byte) error { return f.s.send(f.stream, chunk) }, p)
 }

@@ -107,10 +107,17 @@ func removeStale(path string) error {
 	return nil
 }
 
+// Route is a handler served besides the API's own, such as podctl's commands (package ctl),
+// which this package does not link.
+type Route struct {
+	Pattern string // http.ServeMux's: "POST /podd/v1/podctl"
+	Handler http.HandlerFunc
+}
+
 // Serve starts serving the API on l in a goroutine and returns the server (Shutdown/Close it to
 // stop). Only peers with uid 0 (SO_PEERCRED) are served; others get 403.
-func Serve(l net.Listener, b Backend) *http.Server {
-	srv := newServer(b)
+func Serve(l net.Listener, b Backend, extra ...Route) *http.Server {
+	srv := newServer(b, extra...)
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Printf("api: serve: %v", err)
@@ -128,9 +135,9 @@ const (
 	maxHeaderBytes    = 64 << 10 // the exec command line travels in the query
 )
 
-func newServer(b Backend) *http.Server {
+func newServer(b Backend, extra ...Route) *http.Server {
 	return &http.Server{
-		Handler:           requireRoot(routes(b)),
+		Handler:           requireRoot(routes(b, extra...)),
 		ConnContext:       withPeerCred,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
@@ -138,7 +145,7 @@ func newServer(b Backend) *http.Server {
 	}
 }
 
-func routes(b Backend) *http.ServeMux {
+func routes(b Backend, extra ...Route) *http.ServeMux {
 	h := &handlers{b: b}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
@@ -162,6 +169,9 @@ func routes(b Backend) *http.ServeMux {
 	mux.HandleFunc("GET /podd/v1/info", h.info)
 	mux.HandleFunc("GET /podd/v1/usage", h.usage)
 	mux.HandleFunc("GET /podd/v1/namespaces/{ns}/pods/{name}/probes", h.probes)
+	for _, r := range extra {
+		mux.HandleFunc(r.Pattern, r.Handler)
+	}
 	mux.HandleFunc("/", notFound)
 	return mux
 }

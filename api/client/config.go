@@ -1,6 +1,8 @@
 package client
 
 import (
+	"github.com/podd/podd/api/podconn"
+
 	"context"
 	"net/http"
 	"net/url"
@@ -13,7 +15,7 @@ import (
 // ApplyObject sends one ConfigMap or Secret (resource "configmaps" or "secrets") as JSON to be
 // created or updated in namespace; result is "created", "configured" or "unchanged".
 func (c *Client) ApplyObject(ctx context.Context, namespace, resource string, body []byte) (applied *Applied, result string, err error) {
-	resp, err := c.do(ctx, http.MethodPost, objectsPath(namespace, resource), nil, body)
+	resp, err := c.Do(ctx, http.MethodPost, objectsPath(namespace, resource), nil, body)
 	if err != nil {
 		return nil, "", err
 	}
@@ -21,7 +23,7 @@ func (c *Client) ApplyObject(ctx context.Context, namespace, resource string, bo
 	var reply struct {
 		Metadata Applied `json:"metadata"`
 	}
-	if err := decodeBody(resp, &reply); err != nil {
+	if err := podconn.DecodeBody(resp, &reply); err != nil {
 		return nil, "", err
 	}
 	return &reply.Metadata, resp.Header.Get(wire.ApplyResultHeader), nil
@@ -57,7 +59,7 @@ func (c *Client) Secrets(ctx context.Context, namespace, name string) ([]corev1.
 
 // DeleteObject deletes a ConfigMap or Secret.
 func (c *Client) DeleteObject(ctx context.Context, namespace, resource, name string) error {
-	resp, err := c.do(ctx, http.MethodDelete, objectsPath(namespace, resource)+"/"+url.PathEscape(name), nil, nil)
+	resp, err := c.Do(ctx, http.MethodDelete, objectsPath(namespace, resource)+"/"+url.PathEscape(name), nil, nil)
 	if err != nil {
 		return err
 	}
@@ -66,12 +68,12 @@ func (c *Client) DeleteObject(ctx context.Context, namespace, resource, name str
 }
 
 func (c *Client) getObject(ctx context.Context, path string, v any) error {
-	resp, err := c.do(ctx, http.MethodGet, path, nil, nil)
+	resp, err := c.Do(ctx, http.MethodGet, path, nil, nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	return decodeBody(resp, v)
+	return podconn.DecodeBody(resp, v)
 }
 
 func objectsPath(namespace, resource string) string {

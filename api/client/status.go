@@ -8,9 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// maxErrorBody bounds the failure answer read (podd's are a few hundred bytes).
-const maxErrorBody = 1 << 20
-
 // errorFromStatus turns a failure answer back into the apimachinery error the server wrote:
 // a metav1.Status body becomes its StatusError (apierrors.FromObject), code, reason, message
 // and details as sent. Any other body becomes a StatusError with the answer's code, no reason,

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"github.com/podd/podd/api/podconn"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -23,24 +25,24 @@ func (c *Client) ListTable(ctx context.Context, namespace string, opts ListOptio
 
 // GetTable returns the table of one pod (a single row).
 func (c *Client) GetTable(ctx context.Context, namespace, name string, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
-	return c.table(ctx, podPath(namespace, name), url.Values{}, include)
+	return c.table(ctx, podconn.PodPath(namespace, name), url.Values{}, include)
 }
 
 func (c *Client) table(ctx context.Context, path string, q url.Values, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
 	if include != "" {
 		q.Set("includeObject", string(include))
 	}
-	req, err := c.newRequestAccept(ctx, http.MethodGet, path, q, nil, tableAccept)
+	req, err := c.NewRequestAccept(ctx, http.MethodGet, path, q, nil, tableAccept)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.send(req)
+	resp, err := c.Send(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	var t metav1.Table
-	if err := decodeBody(resp, &t); err != nil {
+	if err := podconn.DecodeBody(resp, &t); err != nil {
 		return nil, err
 	}
 	if t.Kind != "Table" {

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"github.com/podd/podd/api/podconn"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,11 +19,11 @@ import (
 // to fn, until the stream ends (nil), ctx ends (its error) or fn fails.
 func (c *Client) watch(ctx context.Context, path string, q url.Values, accept string, fn func(typ string, raw []byte) error) error {
 	q.Set("watch", "true")
-	req, err := c.newRequestAccept(ctx, http.MethodGet, path, q, nil, accept)
+	req, err := c.NewRequestAccept(ctx, http.MethodGet, path, q, nil, accept)
 	if err != nil {
 		return err
 	}
-	resp, err := c.send(req)
+	resp, err := c.Send(req)
 	if err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func (c *Client) WatchEvents(ctx context.Context, namespace, fieldSelector strin
 func (c *Client) WatchTable(ctx context.Context, namespace, name string, opts ListOptions, include metav1.IncludeObjectPolicy, fn func(typ string, t *metav1.Table) error) error {
 	q, path := opts.query(), listPath(namespace)
 	if name != "" {
-		path = podPath(namespace, name)
+		path = podconn.PodPath(namespace, name)
 	}
 	if include != "" {
 		q.Set("includeObject", string(include))

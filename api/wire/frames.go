@@ -91,3 +91,18 @@ func SendFrames(w io.Writer, stream byte, r io.Reader) error {
 		}
 	}
 }
+
+// WriteChunks sends p through send in pieces of ChunkSize at most (one frame each), as an
+// io.Writer's Write: it returns how much was sent.
+func WriteChunks(send func([]byte) error, p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n := min(len(p), ChunkSize)
+		if err := send(p[:n]); err != nil {
+			return written, err
+		}
+		written += n
+		p = p[n:]
+	}
+	return written, nil
+}

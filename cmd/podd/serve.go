@@ -1,6 +1,9 @@
 package main
 
 import (
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/ctl"
+
 	"context"
 	"fmt"
 	"log"
@@ -80,7 +83,7 @@ func serve(c *config, isInit bool) error {
 	if err != nil {
 		return err
 	}
-	srv := api.Serve(l, d)
+	srv := api.Serve(l, d, api.Route{Pattern: "POST " + wire.CommandPath, Handler: ctl.Handler})
 	log.Printf("serving on %s (root %s, cgroup %s)", socketPath(c), opts.Root, opts.CgroupRoot)
 	stopStatic := startStaticPods(rt, c.String("manifests"))
 	end := waitForEnd(d, r, c.String("run"), isInit || c.Bool("stop-pods-on-exit"))

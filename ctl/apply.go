@@ -1,0 +1,110 @@
+package ctl
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/podd/podd/internal/cli"
+
+	"github.com/podd/podd/api/client"
+)
+
+func applyAction(c *cli.Context) error {
+	return applyFiles(c, false)
+}
+
+// applyFiles applies (or with create, creates) every document of every -f file.
+func applyFiles(c *cli.Context, create bool) error {
+	a := &applier{
+		create:     create,
+		client:     newClient(c),
+		namespace:  c.String("namespace"),
+		explicitNS: c.IsSet("namespace"),
+		out:        c.App.Writer,
+		errOut:     c.App.ErrWriter,
+	}
+	failed := false
+	for _, file := range c.StringSlice("filename") {
+		if !a.applyFile(c.Context, file, c.App.Reader) {
+			failed = true
+		}
+	}
+	if failed {
+		return exitError{Code: 1}
+	}
+	return nil
+}
+
+type applier struct {
+	create     bool // podctl create: a pod that exists is AlreadyExists
+	client     *client.Client
+	namespace  string
+	explicitNS bool // -n given: a manifest naming another namespace is an error, like kubectl
+	out        io.Writer
+	errOut     io.Writer
+}
+
+// applyFile applies every document of file, going on after a failure; it reports success.
+func (a *applier) applyFile(ctx context.Context, file string, stdin io.Reader) bool {
+	data, err := readFile(ctx, file, stdin)
+	if err != nil {
+		fmt.Fprintln(a.errOut, errorText(err, "read manifest"))
+		return false
+	}
+	docs := splitManifest(data)
+	if len(docs) == 0 {
+		fmt.Fprintf(a.errOut, "error: no objects passed to apply (%s)\n", file)
+		return false
+	}
+	ok := true
+	verb := "applying"
+	if a.create {
+		verb = "creating"
+	}
+	for _, d := range configFirst(docs) {
+		if err := a.applyDocument(ctx, d); err != nil {
+			fmt.Fprintln(a.errOut, errorText(err, fmt.Sprintf("error when %s %q", verb, file)))
+			ok = false
+		}
+	}
+	return ok
+}
+
+func (a *applier) applyDocument(ctx context.Context, d document) error {
+	if d.err != nil {
+		return d.err
+	}
+	ns, err := documentNamespace(d.meta(), a.namespace, a.explicitNS)
+	if err != nil {
+		return err
+	}
+	if res := configKinds[d.meta().Kind]; res != "" {
+		return a.applyConfigDocument(ctx, res, ns, d)
+	}
+	var pod *client.Applied
+	if a.create {
+		pod, err = a.client.Create(ctx, ns, d.json)
+	} else if body, werr := withLastApplied(d.json); werr != nil {
+		return werr
+	} else {
+		pod, _, err = a.client.Apply(ctx, ns, body)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, pod.Result)
+	return nil
+}
+
+// documentNamespace is the manifest's namespace, else the -n one; both given must agree.
+func documentNamespace(m objectMeta, flagNS string, explicit bool) (string, error) {
+	if m.Metadata.Namespace == "" {
+		return flagNS, nil
+	}
+	if explicit && m.Metadata.Namespace != flagNS {
+		return "", fmt.Errorf("the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation",
+			m.Metadata.Namespace, flagNS, m.Metadata.Namespace)
+	}
+	return m.Metadata.Namespace, nil
+}

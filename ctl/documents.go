@@ -1,0 +1,71 @@
+package ctl
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/podd/podd/manifest/split"
+)
+
+// document is one object of a manifest file, as JSON, or the error that stopped its decoding.
+type document struct {
+	json []byte
+	err  error
+}
+
+// objectMeta is what podctl reads from a manifest itself; podd checks the rest.
+type objectMeta struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+}
+
+func (d document) meta() objectMeta {
+	var m objectMeta
+	_ = json.Unmarshal(d.json, &m) // best effort: podd reports what is wrong with the object
+	return m
+}
+
+// splitManifest turns a YAML stream ("---" between documents) or a JSON stream into JSON
+// documents, skipping empty ones and expanding a kind: List into its items.
+func splitManifest(data []byte) []document {
+	var docs []document
+	for _, d := range rawDocuments(data) {
+		if d.err == nil {
+			docs = append(docs, expandList(d)...)
+		} else {
+			docs = append(docs, d)
+		}
+	}
+	return docs
+}
+
+// rawDocuments is the manifest's documents as the one splitter (package manifest/split) cuts them.
+func rawDocuments(data []byte) []document {
+	var docs []document
+	for _, d := range split.Documents(data) {
+		if d.Err != nil {
+			docs = append(docs, document{err: fmt.Errorf("parse YAML: %w", d.Err)})
+			continue
+		}
+		docs = append(docs, document{json: d.JSON})
+	}
+	return docs
+}
+
+func expandList(d document) []document {
+	var list struct {
+		Kind  string            `json:"kind"`
+		Items []json.RawMessage `json:"items"`
+	}
+	if json.Unmarshal(d.json, &list) != nil || (list.Kind != "List" && list.Kind != "PodList") {
+		return []document{d}
+	}
+	docs := make([]document, len(list.Items))
+	for i, item := range list.Items {
+		docs[i] = document{json: item}
+	}
+	return docs
+}

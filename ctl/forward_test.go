@@ -1,0 +1,82 @@
+package ctl
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/podd/podd/api"
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/ctl/local"
+	"github.com/podd/podd/internal/fakebackend"
+	"github.com/podd/podd/internal/testutil"
+)
+
+// serveFakeWithCommands is serveFake with podd's podctl route (Handler), as podd serves it.
+func serveFakeWithCommands(t *testing.T) string {
+	t.Helper()
+	testutil.RequireRoot(t)
+	sock := filepath.Join(t.TempDir(), "podd.sock")
+	l, err := api.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.Serve(l, fakebackend.New(), api.Route{Pattern: "POST " + wire.CommandPath, Handler: Handler})
+	t.Cleanup(func() { srv.Close() })
+	return sock
+}
+
+// thinPodctl runs the command line as the podctl binary does: package local's app, which has
+// podd run the printing commands.
+func thinPodctl(t *testing.T, sock, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	argv := append([]string{"podctl", "--socket", sock}, args...)
+	code := local.Run(local.NewApp(local.Commands()), argv, strings.NewReader(stdin), &out, &errOut, local.ErrorText)
+	return out.String(), errOut.String(), code
+}
+
+// What podd runs for podctl prints what podctl printed running it itself: the same stdout,
+// stderr and exit status, files named by -f read on podctl's side (a relative path podd
+// could not see), stdin for -f -.
+func TestForwardedCommandsPrintAsBefore(t *testing.T) {
+	sock := serveFakeWithCommands(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pods.yaml"), []byte(twoPods), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chdir(wd) })
+	out, errOut, code := thinPodctl(t, sock, "", "apply", "-f", "pods.yaml")
+	if code != 1 || !strings.Contains(out, "pod/web-sync created") || !strings.Contains(errOut, `error when applying "pods.yaml"`) {
+		t.Fatalf("apply -f pods.yaml: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"get", "pods"}, {"get", "pods", "-A", "-o", "wide"}, {"get", "pod", "web-sync", "-o", "yaml"},
+		{"describe", "pod", "web-sync"}, {"get", "pod", "nope"}, {"-n", "other", "get", "pods", "-o", "name"},
+		{"get", "pods", "--sort-by", "{.metadata.name"}, {"apply", "-f", "-"}, {"apply", "-f", "missing.yaml"},
+	} {
+		stdin := ""
+		if args[len(args)-1] == "-" {
+			stdin = twoPods
+		}
+		same := func() (bool, string) {
+			wantOut, wantErr, wantCode := podctl(t, sock, stdin, args...)
+			gotOut, gotErr, gotCode := thinPodctl(t, sock, stdin, args...)
+			return gotOut == wantOut && gotErr == wantErr && gotCode == wantCode,
+				fmt.Sprintf("%d\n%s\n%s\nwant %d\n%s\n%s", gotCode, gotOut, gotErr, wantCode, wantOut, wantErr)
+		}
+		// once more on a difference: an AGE column may have turned a second between the two
+		if ok, diff := same(); !ok {
+			if ok, diff = same(); !ok {
+				t.Errorf("%q through podd: %s", args, diff)
+			}
+		}
+	}
+}

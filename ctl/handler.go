@@ -1,0 +1,122 @@
+package ctl
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/ctl/local"
+	"github.com/podd/podd/internal/cli"
+)
+
+// maxCommandRequest bounds a podctl command's request: its manifests and stdin.
+const maxCommandRequest = 64 << 20
+
+// commandBodyTimeout bounds the reading of that request.
+const commandBodyTimeout = 30 * time.Second
+
+// Handler serves wire.CommandPath: it runs the podctl command of the request against the
+// socket it was received on and answers with the command's output as frames.
+func Handler(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(commandBodyTimeout))
+	var req wire.CommandRequest
+	err := json.NewDecoder(io.LimitReader(r.Body, maxCommandRequest)).Decode(&req)
+	if err == nil && len(req.Args) == 0 {
+		err = errors.New("no command line")
+	}
+	if err != nil {
+		http.Error(w, "podctl command: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	// read to the end: only then does net/http watch the connection and cancel the command's
+	// context when podctl goes away (Ctrl-C on get -w or logs -f)
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxCommandRequest))
+	_ = rc.SetReadDeadline(time.Time{})
+	socket := ""
+	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		socket = addr.String()
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	out := &frameOut{w: w, rc: rc}
+	code := runCommand(withFiles(r.Context(), req.Files), socket, req, out)
+	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(code)))
+}
+
+// runCommand runs req's command line with podctl's app, talking to podd at socket.
+func runCommand(ctx context.Context, socket string, req wire.CommandRequest, out *frameOut) int {
+	app := newApp()
+	for _, f := range app.Flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "socket" {
+			sf.Value, sf.EnvVars = socket, nil
+		}
+	}
+	app.Context = ctx
+	return local.Run(app, req.Args, bytes.NewReader(req.Stdin),
+		out.stream(wire.StreamStdout), out.stream(wire.StreamStderr), errorText)
+}
+
+// frameOut writes a command's output to the answer as frames, each flushed as it is written.
+type frameOut struct {
+	mu sync.Mutex
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (o *frameOut) send(stream byte, p []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := wire.WriteFrame(o.w, stream, p); err != nil {
+		return err
+	}
+	return o.rc.Flush()
+}
+
+func (o *frameOut) stream(id byte) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		return wire.WriteChunks(func(chunk []byte) error { return o.send(id, chunk) }, p)
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+type filesKey struct{}
+
+// withFiles makes readFile read the files podctl sent instead of podd's.
+func withFiles(ctx context.Context, files map[string]wire.File) context.Context {
+	if files == nil {
+		files = map[string]wire.File{}
+	}
+	return context.WithValue(ctx, filesKey{}, files)
+}
+
+// readFile reads path, or stdin for "-": the file podctl sent when podd runs the command.
+func readFile(ctx context.Context, path string, stdin io.Reader) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(stdin)
+	}
+	files, ok := ctx.Value(filesKey{}).(map[string]wire.File)
+	if !ok {
+		return os.ReadFile(path)
+	}
+	f, ok := files[path]
+	switch {
+	case !ok:
+		return nil, errors.New("open " + path + ": podctl did not send it")
+	case f.Error != "":
+		return nil, errors.New(f.Error)
+	}
+	return f.Data, nil
+}

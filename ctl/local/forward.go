@@ -1,0 +1,71 @@
+package local
+
+import (
+	"io"
+	"os"
+	"strings"
+
+	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/internal/cli"
+)
+
+// forward is the action of the commands podd runs for podctl (package ctl has their code):
+// podctl sends the command line, with the files its -f flags name and stdin for "-f -", and
+// prints what podd answers as it comes; podd's exit status is podctl's.
+func forward(c *cli.Context) error {
+	req := wire.CommandRequest{Args: withoutSocket(c.Argv)}
+	for _, f := range c.StringSlice("filename") {
+		if f == "-" {
+			if req.Stdin == nil {
+				data, err := io.ReadAll(c.App.Reader)
+				if err != nil {
+					return err
+				}
+				req.Stdin = data
+			}
+			continue
+		}
+		if req.Files == nil {
+			req.Files = map[string]wire.File{}
+		}
+		data, err := os.ReadFile(f)
+		file := wire.File{Data: data}
+		if err != nil {
+			file.Error = err.Error()
+		}
+		req.Files[f] = file
+	}
+	code, err := newClient(c).RunCommand(c.Context, req, c.App.Writer, c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return ExitError{Code: code}
+	}
+	return nil
+}
+
+// withoutSocket is argv (hoisted: the global flags first) without --socket, which names the
+// socket on podctl's side: podd runs the command against its own.
+func withoutSocket(argv []string) []string {
+	out := []string{argv[0]}
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if !strings.HasPrefix(a, "-") {
+			return append(out, argv[i:]...)
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "socket" {
+			if !hasValue {
+				i++
+			}
+			continue
+		}
+		out = append(out, a)
+		if (name == "n" || name == "namespace") && !hasValue && i+1 < len(argv) {
+			i++
+			out = append(out, argv[i])
+		}
+	}
+	return out
+}

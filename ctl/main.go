@@ -1,0 +1,60 @@
+// Package ctl is podctl's commands: package local's, which podctl runs itself, and the ones
+// that print what podd knows (get, describe, logs, apply, delete, run, label, wait, top, events,
+// info, completion), which podd runs for podctl (Handler) as the API server prints kubectl's
+// tables: podctl then links no k8s.io package and starts as fast as a small Go program.
+package ctl
+
+import (
+	"errors"
+	"io"
+
+	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/ctl/local"
+	"github.com/podd/podd/internal/cli"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// run runs podctl with args (args[0] is the program name) and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return local.Run(newApp(), args, stdin, stdout, stderr, errorText)
+}
+
+// newApp is podctl's app with the actions of the commands podd runs for podctl.
+func newApp() *cli.App {
+	actions := map[string]func(*cli.Context) error{
+		"apply": applyAction, "get": getAction, "describe": describeAction, "logs": logsAction,
+		"delete": deleteAction, "run": runAction, "label": labelAction, "annotate": annotateAction,
+		"create": createAction, "wait": waitAction, "info": infoAction, "top": topAction,
+	}
+	app := local.NewApp(local.Commands())
+	for _, cmd := range app.Commands {
+		if a := actions[cmd.Name]; a != nil {
+			cmd.Action = a
+		}
+	}
+	return app
+}
+
+func createAction(c *cli.Context) error { return applyFiles(c, true) }
+
+func labelAction(c *cli.Context) error { return metadataAction(c, labelVerb) }
+
+func annotateAction(c *cli.Context) error { return metadataAction(c, annotateVerb) }
+
+func newClient(c *cli.Context) *client.Client {
+	return client.New(c.String("socket"))
+}
+
+// exitError ends podctl with a status; its message, if any, has been printed already.
+type exitError = local.ExitError
+
+// errorText formats err like kubectl: "Error from server (Reason): [context: ]message" for an
+// API error, "error: [context: ]message" for anything else.
+func errorText(err error, context string) string {
+	var as apierrors.APIStatus
+	if errors.As(err, &as) {
+		st := as.Status()
+		return local.ServerErrorText(string(st.Reason), context, st.Message)
+	}
+	return local.ErrorText(err, context)
+}
