@@ -183,13 +183,17 @@ spec:
 	d.Kill()
 	time.Sleep(2 * time.Second)
 	d.Start()
-	eventually(t, 60*time.Second, "the whole count in the log", func() error {
-		out := d.Ctl("logs", "--tail", "1", "count").Stdout
-		if out != fmt.Sprintf("%d\n", n-1) {
-			return fmt.Errorf("last line %q", out)
+	// The count takes 6 s on a quiet machine and minutes at load 30 (a sleep process per
+	// line): wait while the log grows, and fail when it stops short for 30 s.
+	last, moved := "", time.Now()
+	for out := ""; out != fmt.Sprintf("%d\n", n-1); time.Sleep(200 * time.Millisecond) {
+		if out = d.Ctl("logs", "--tail", "1", "count").Stdout; out != last {
+			last, moved = out, time.Now()
 		}
-		return nil
-	})
+		if time.Since(moved) > 30*time.Second {
+			t.Fatalf("the log stopped growing at %q for 30 s, short of the whole count (%d)", last, n-1)
+		}
+	}
 	lines := strings.Split(strings.TrimSuffix(d.MustCtl("logs", "count"), "\n"), "\n")
 	for i, l := range lines {
 		if l != fmt.Sprint(i) {
