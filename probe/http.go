@@ -188,14 +188,14 @@ func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (conn, e
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.sockets.dial(ctx, t.NetNS, addr)
+	sc, err := c.sockets.dial(ctx, t.NetNS, addr)
 	if err != nil {
 		return nil, err
 	}
-	var conn conn = f
+	var conn conn = sc
 	if u.Scheme == "https" {
-		nc, err := net.FileConn(f)
-		f.Close()
+		nc, err := net.FileConn(sc.f)
+		sc.Close()
 		if err != nil {
 			return nil, err
 		}
