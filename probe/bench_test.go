@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/bpf/probelat"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -134,6 +135,9 @@ func cpuTime() time.Duration {
 // 1000 probers' Start to the b.N-th result, Start and the first period included (at b.N of a
 // few thousand, a large part of what they measure).
 //
+// With PROBE_BENCH_KERNEL_TIMES set, the kernel's connect times (bpf/probelat) are taken for
+// every probe, as podd does where BPF works.
+//
 // As root the sockets are made through the socket thread (setns into a namespace and back),
 // the path of a real pod.
 func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
@@ -150,6 +154,14 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
 		target.NetNS = ns
 	}
 	d := NewDialer()
+	if os.Getenv("PROBE_BENCH_KERNEL_TIMES") != "" { // podd's default where BPF works
+		k, err := probelat.Open()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer k.Close()
+		d.SetConnectTimes(k)
+	}
 	s := NewScheduler(RealClock{}, DefaultWorkers)
 	defer s.Close()
 	const warm = 2000
