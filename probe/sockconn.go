@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"io"
 	"os"
 	"syscall"
@@ -81,6 +82,8 @@ func fileError(op string, err error, errno unix.Errno) error {
 		return nil
 	case err == nil:
 		err = errno
+	case errors.Is(err, os.ErrClosed):
+		err = os.ErrClosed
 	}
 	return &os.PathError{Op: op, Path: "probe", Err: err}
 }
