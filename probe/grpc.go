@@ -67,7 +67,7 @@ func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
 // call makes the Check on f, until ctx's end.
-func (c *GRPCCheck) call(ctx context.Context, f *sockConn, addr netip.AddrPort) (int32, error) {
+func (c *GRPCCheck) call(ctx context.Context, f *os.File, addr netip.AddrPort) (int32, error) {
 	if d, ok := deadlineOf(ctx); ok {
 		_ = f.SetDeadline(d)
 	}
@@ -91,7 +91,7 @@ func (c *GRPCCheck) call(ctx context.Context, f *sockConn, addr netip.AddrPort) 
 }
 
 // connect dials addr from ns, with the kubelet's texts for a connection that failed or timed out.
-func (c *GRPCCheck) connect(ctx context.Context, ns *os.File, addr netip.AddrPort) (*sockConn, error) {
+func (c *GRPCCheck) connect(ctx context.Context, ns *os.File, addr netip.AddrPort) (*os.File, error) {
 	f, err := c.sockets.dial(ctx, ns, addr)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, fmt.Errorf("timeout: failed to connect service %q within %v: %+v", addr, c.timeout, err)

@@ -188,14 +188,14 @@ func (c *HTTPCheck) connect(ctx context.Context, t *Target, u *url.URL) (conn, e
 	if err != nil {
 		return nil, err
 	}
-	sc, err := c.sockets.dial(ctx, t.NetNS, addr)
+	f, err := c.sockets.dial(ctx, t.NetNS, addr)
 	if err != nil {
 		return nil, err
 	}
-	var conn conn = sc
+	var conn conn = f
 	if u.Scheme == "https" {
-		nc, err := net.FileConn(sc.f)
-		sc.Close()
+		nc, err := net.FileConn(f)
+		f.Close()
 		if err != nil {
 			return nil, err
 		}

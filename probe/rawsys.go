@@ -67,19 +67,3 @@ func rawConnected(fd int) bool {
 func rawClose(fd int) {
 	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }
-
-func rawRead(fd int, b []byte) (int, unix.Errno) {
-	if len(b) == 0 {
-		return 0, 0
-	}
-	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	return int(n), e
-}
-
-func rawWrite(fd int, b []byte) (int, unix.Errno) {
-	if len(b) == 0 {
-		return 0, 0
-	}
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	return int(n), e
-}

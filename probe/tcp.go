@@ -11,19 +11,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dial connects a TCP socket created in ns to addr, and returns the connection; the error reads as Go's own dialer's ("dial tcp 10.0.0.5:8080: connect: connection refused",
+// dial connects a TCP socket created in ns to addr, and returns it as a pollable file; the
+// error reads as Go's own dialer's ("dial tcp 10.0.0.5:8080: connect: connection refused",
 // "dial tcp 10.0.0.5:8080: i/o timeout"), which is what the kubelet's events show.
-func (s *Sockets) dial(ctx context.Context, ns *os.File, addr netip.AddrPort) (*sockConn, error) {
+func (s *Sockets) dial(ctx context.Context, ns *os.File, addr netip.AddrPort) (*os.File, error) {
 	f, err := s.connect(ctx, ns, addr, true)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: err}
 	}
-	c, err := newSockConn(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return c, nil
+	return f, nil
 }
 
 // touch connects to addr from ns and closes the connection: the tcpSocket probe.
