@@ -34,7 +34,7 @@ func describeAction(c *cli.Context) error {
 		}
 		events := podEvents(c.Context, client, &pods[i], c.App.ErrWriter)
 		probes := podProbes(c.Context, client, &pods[i], c.App.ErrWriter)
-		if err := describePodProbes(c.App.Writer, &pods[i], events, probes, time.Now()); err != nil {
+		if err := describePodProbes(c.App.Writer, &pods[i], events, probes, nowFor(c.Context)); err != nil {
 			return err
 		}
 	}
@@ -49,6 +49,11 @@ type describer struct {
 	// now the time their ages are counted to.
 	probes map[string][]podopts.ProbeResult
 	now    time.Time
+}
+
+// time formats t as kubectl describe does, in the zone of d.now (podctl's).
+func (d describer) time(t time.Time) string {
+	return t.In(d.now.Location()).Format(time.RFC1123Z)
 }
 
 func (d describer) line(level int, format string, a ...any) {
@@ -92,7 +97,7 @@ func describeHeader(d describer, pod *corev1.Pod) {
 	d.line(0, "Namespace:\t%s\n", pod.Namespace)
 	d.line(0, "Node:\t%s\n", nodeText(pod))
 	if pod.Status.StartTime != nil {
-		d.line(0, "Start Time:\t%s\n", pod.Status.StartTime.Format(time.RFC1123Z))
+		d.line(0, "Start Time:\t%s\n", d.time(pod.Status.StartTime.Time))
 	}
 	describeMap(d, "Labels", pod.Labels, "=")
 	describeMap(d, "Annotations", pod.Annotations, ": ")

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -99,7 +98,7 @@ func describeState(d describer, title string, s corev1.ContainerState) {
 	switch {
 	case s.Running != nil:
 		d.line(2, "%s:\tRunning\n", title)
-		d.line(3, "Started:\t%s\n", s.Running.StartedAt.Format(time.RFC1123Z))
+		d.line(3, "Started:\t%s\n", d.time(s.Running.StartedAt.Time))
 	case s.Waiting != nil:
 		d.line(2, "%s:\tWaiting\n", title)
 		if s.Waiting.Reason != "" {
@@ -124,8 +123,8 @@ func describeTerminated(d describer, title string, t *corev1.ContainerStateTermi
 	if t.Signal > 0 {
 		d.line(3, "Signal:\t%d\n", t.Signal)
 	}
-	d.line(3, "Started:\t%s\n", t.StartedAt.Format(time.RFC1123Z))
-	d.line(3, "Finished:\t%s\n", t.FinishedAt.Format(time.RFC1123Z))
+	d.line(3, "Started:\t%s\n", d.time(t.StartedAt.Time))
+	d.line(3, "Finished:\t%s\n", d.time(t.FinishedAt.Time))
 }
 
 func describeResources(d describer, title string, rl corev1.ResourceList) {

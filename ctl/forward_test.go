@@ -3,10 +3,12 @@ package ctl
 import (
 	"bytes"
 	"fmt"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/api/wire"
@@ -18,13 +20,18 @@ import (
 // serveFakeWithCommands is serveFake with podd's podctl route (Handler), as podd serves it.
 func serveFakeWithCommands(t *testing.T) string {
 	t.Helper()
+	return serveWithCommands(t, fakebackend.New())
+}
+
+func serveWithCommands(t *testing.T, b *fakebackend.Backend) string {
+	t.Helper()
 	testutil.RequireRoot(t)
 	sock := filepath.Join(t.TempDir(), "podd.sock")
 	l, err := api.Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.Serve(l, fakebackend.New(), api.Route{Pattern: "POST " + wire.CommandPath, Handler: Handler})
+	srv := api.Serve(l, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: Handler})
 	t.Cleanup(func() { srv.Close() })
 	return sock
 }
@@ -77,6 +84,38 @@ func TestForwardedCommandsPrintAsBefore(t *testing.T) {
 			if ok, diff = same(); !ok {
 				t.Errorf("%q through podd: %s", args, diff)
 			}
+		}
+	}
+}
+
+// describe through podd prints times in podctl's zone (its TZ), not podd's.
+func TestForwardedDescribeUsesPodctlsZone(t *testing.T) {
+	b := fakebackend.New()
+	sock := serveWithCommands(t, b)
+	thinPodctl(t, sock, twoPods, "apply", "-f", "-")
+	p := b.Pods["default/web-sync"]
+	if p == nil {
+		t.Fatalf("no pod default/web-sync in %v", b.Pods)
+	}
+	started := metav1.Now()
+	p.Status.StartTime = &started
+	zone := "Asia/Tokyo" // +0900, never podd's (this process's time.Local was read at its start)
+	if _, off := time.Now().Zone(); off == 9*3600 {
+		zone = "America/Halifax"
+	}
+	t.Setenv("TZ", zone)
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatalf("no zone data for %s: %v", zone, err)
+	}
+	want := time.Now().In(loc).Format("-0700")
+	out, errOut, code := thinPodctl(t, sock, "", "describe", "pod", "web-sync")
+	if code != 0 || !strings.Contains(out, "Start Time:") {
+		t.Fatalf("describe: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "Start Time:") && !strings.HasSuffix(l, want) {
+			t.Errorf("%q: want the time in %s (%s)", l, zone, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,7 +50,7 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.WriteHeader(http.StatusOK)
 	out := &frameOut{w: w, rc: rc}
-	code := runCommand(withFiles(r.Context(), req.Files), socket, req, out)
+	code := runCommand(withZone(withFiles(r.Context(), req.Files), req.TZ), socket, req, out)
 	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(code)))
 }
 
@@ -93,6 +94,29 @@ type writerFunc func([]byte) (int, error)
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 type filesKey struct{}
+
+type zoneKey struct{}
+
+// withZone makes the command print times in the zone podctl's TZ names (when it names one
+// podd knows; else podd's own).
+func withZone(ctx context.Context, tz string) context.Context {
+	if tz == "" {
+		return ctx
+	}
+	loc, err := time.LoadLocation(strings.TrimPrefix(tz, ":"))
+	if err != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, zoneKey{}, loc)
+}
+
+// nowFor is the time in the zone of the podctl the command runs for.
+func nowFor(ctx context.Context) time.Time {
+	if loc, ok := ctx.Value(zoneKey{}).(*time.Location); ok {
+		return time.Now().In(loc)
+	}
+	return time.Now()
+}
 
 // withFiles makes readFile read the files podctl sent instead of podd's.
 func withFiles(ctx context.Context, files map[string]wire.File) context.Context {

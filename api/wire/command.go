@@ -11,6 +11,8 @@ type CommandRequest struct {
 	Args  []string        `json:"args"` // the command line, program name first, without --socket
 	Stdin []byte          `json:"stdin,omitempty"`
 	Files map[string]File `json:"files,omitempty"`
+	// TZ is podctl's TZ variable: podd prints times in podctl's zone, not its own.
+	TZ string `json:"tz,omitempty"`
 }
 
 // File is a file podctl read for a command: its bytes, or the error reading it gave.

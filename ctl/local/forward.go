@@ -13,7 +13,7 @@ import (
 // podctl sends the command line, with the files its -f flags name and stdin for "-f -", and
 // prints what podd answers as it comes; podd's exit status is podctl's.
 func forward(c *cli.Context) error {
-	req := wire.CommandRequest{Args: withoutSocket(c.Argv)}
+	req := wire.CommandRequest{Args: withoutSocket(c.Argv), TZ: os.Getenv("TZ")}
 	for _, f := range c.StringSlice("filename") {
 		if f == "-" {
 			if req.Stdin == nil {
