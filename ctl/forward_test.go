@@ -2,8 +2,11 @@ package ctl
 
 import (
 	"bytes"
+	"context"
 	"fmt"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/podd/podd/ctl/local"
 	"github.com/podd/podd/internal/fakebackend"
 	"github.com/podd/podd/internal/testutil"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // serveFakeWithCommands is serveFake with podd's podctl route (Handler), as podd serves it.
@@ -117,5 +121,36 @@ func TestForwardedDescribeUsesPodctlsZone(t *testing.T) {
 		if strings.Contains(l, "Start Time:") && !strings.HasSuffix(l, want) {
 			t.Errorf("%q: want the time in %s (%s)", l, zone, want)
 		}
+	}
+}
+
+// A hostile or broken request to the podctl route gets a 400 naming what is wrong, and the
+// server keeps serving: bad JSON, an empty command line, a --socket of the request's own, a
+// body past the 64 MiB bound.
+func TestCommandRouteBadRequests(t *testing.T) {
+	sock := serveFakeWithCommands(t)
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	huge := `{"args":["podctl","get","pods"],"stdin":"` + strings.Repeat("A", maxCommandRequest) + `"}`
+	for body, want := range map[string]string{
+		`{"args":`:    "podctl command: unexpected EOF",
+		`{"args":[]}`: "no command line",
+		`{"args":["podctl","--socket","/x","get","pods"]}`: `"--socket" names a socket`,
+		`{"args":["podctl","get","pods","--socket=/x"]}`:   `"--socket=/x" names a socket`,
+		huge: "podctl command: unexpected EOF",
+	} {
+		resp, err := hc.Post("http://podd"+wire.CommandPath, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("%.40q: %v", body, err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(msg), want) {
+			t.Errorf("%.40q: %d %q, want 400 with %q", body, resp.StatusCode, msg, want)
+		}
+	}
+	if out, errOut, code := thinPodctl(t, sock, "", "get", "pods"); code != 0 {
+		t.Errorf("get pods after the bad requests: %d %q %q", code, out, errOut)
 	}
 }

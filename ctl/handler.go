@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -32,8 +33,8 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetReadDeadline(time.Now().Add(commandBodyTimeout))
 	var req wire.CommandRequest
 	err := json.NewDecoder(io.LimitReader(r.Body, maxCommandRequest)).Decode(&req)
-	if err == nil && len(req.Args) == 0 {
-		err = errors.New("no command line")
+	if err == nil {
+		err = checkArgs(req.Args)
 	}
 	if err != nil {
 		http.Error(w, "podctl command: "+err.Error(), http.StatusBadRequest)
@@ -52,6 +53,23 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 	out := &frameOut{w: w, rc: rc}
 	code := runCommand(withZone(withFiles(r.Context(), req.Files), req.TZ), socket, req, out)
 	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(code)))
+}
+
+// checkArgs refuses an empty command line and one naming a socket (before a "--"): podd runs
+// the command against the socket it was received on, never one the request names.
+func checkArgs(args []string) error {
+	if len(args) == 0 {
+		return errors.New("no command line")
+	}
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "socket" {
+			return fmt.Errorf("args: %q names a socket: podd runs the command against its own", a)
+		}
+	}
+	return nil
 }
 
 // runCommand runs req's command line with podctl's app, talking to podd at socket.
