@@ -154,3 +154,27 @@ func TestCommandRouteBadRequests(t *testing.T) {
 		t.Errorf("get pods after the bad requests: %d %q %q", code, out, errOut)
 	}
 }
+
+// Commands podd runs for podctl share one connection pool to podd: before, each left a
+// keep-alive connection open (both its ends live in this process) until the server's 2-minute
+// idle timeout, ~70 kB and two descriptors per command.
+func TestForwardedCommandsKeepNoConnections(t *testing.T) {
+	sock := serveFakeWithCommands(t)
+	thinPodctl(t, sock, twoPods, "apply", "-f", "-")
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	before := fds()
+	for range 50 {
+		if _, errOut, code := thinPodctl(t, sock, "", "get", "pods"); code != 0 {
+			t.Fatalf("get pods: %d %s", code, errOut)
+		}
+	}
+	if grown := fds() - before; grown > 8 {
+		t.Errorf("50 forwarded get pods left %d more open descriptors", grown)
+	}
+}

@@ -48,6 +48,9 @@ func New(socketPath string) *Client {
 	return c
 }
 
+// CloseIdleConnections closes the connections to podd no request is using.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // Health returns nil when podd answers GET /healthz with "ok".
 func (c *Client) Health(ctx context.Context) error {
 	resp, err := c.Do(ctx, http.MethodGet, "/healthz", nil, nil)

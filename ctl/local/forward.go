@@ -35,7 +35,9 @@ func forward(c *cli.Context) error {
 		}
 		req.Files[f] = file
 	}
-	code, err := newClient(c).RunCommand(c.Context, req, c.App.Writer, c.App.ErrWriter)
+	cl := newClient(c)
+	defer cl.CloseIdleConnections()
+	code, err := cl.RunCommand(c.Context, req, c.App.Writer, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
