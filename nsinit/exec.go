@@ -124,7 +124,7 @@ func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exi
 		_ = unix.Kill(child.Pid, unix.SIGKILL)
 		<-child.Exit
 		x.finish()
-		if errors.Is(err, unix.EPIPE) && exited(s.PidFD) {
+		if errors.Is(err, unix.EPIPE) && reaper.Exited(s.PidFD) {
 			// the child died before it read its config: the container's init exited after
 			// the fork and the kernel killed its PID namespace, the child with it
 			return nil, fmt.Errorf("exec %q: %w", s.Args[0], ErrNotRunning)
@@ -132,13 +132,6 @@ func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exi
 		return nil, err
 	}
 	return child.Exit, nil
-}
-
-// exited reports whether the process of pidfd has exited (its pidfd polls readable).
-func exited(pidfd int) bool {
-	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n == 1 && fds[0].Revents&unix.POLLIN != 0
 }
 
 // pipes makes the config and sync pipes of a child.

@@ -25,14 +25,15 @@ func Watch(pid int) (<-chan Exit, error) {
 	ch := make(chan Exit, 1)
 	go func() {
 		defer f.Close()
-		_ = rc.Read(func(fd uintptr) bool { return exited(int(fd)) })
+		_ = rc.Read(func(fd uintptr) bool { return Exited(int(fd)) })
 		ch <- Exit{Pid: pid, Time: time.Now(), Unknown: true}
 	}()
 	return ch, nil
 }
 
-// exited polls the pidfd without blocking: it turns readable when the process ends.
-func exited(fd int) bool {
+// Exited polls the pidfd without blocking: it turns readable when the process ends (a poll
+// error counts as ended).
+func Exited(fd int) bool {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(fds, 0)
 	return err != nil || (n > 0 && fds[0].Revents != 0)

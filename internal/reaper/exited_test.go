@@ -1,4 +1,4 @@
-package nsinit
+package reaper
 
 import (
 	"os/exec"
@@ -7,8 +7,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// exited tells a live process from one that has exited (not yet reaped): an exec whose child
-// died before reading its config is "not running" only when the container's process is gone.
+// Exited tells a live process from one that has exited (not yet reaped): Watch ends on it,
+// and an exec whose child died before reading its config is "not running" only then.
 func TestExited(t *testing.T) {
 	cmd := exec.Command("sleep", "100")
 	if err := cmd.Start(); err != nil {
@@ -19,7 +19,7 @@ func TestExited(t *testing.T) {
 		t.Fatalf("pidfd_open: %v", err)
 	}
 	defer unix.Close(fd)
-	if exited(fd) {
+	if Exited(fd) {
 		t.Error("a running sleep reported exited")
 	}
 	_ = cmd.Process.Kill()
@@ -28,7 +28,7 @@ func TestExited(t *testing.T) {
 	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &si, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !exited(fd) {
+	if !Exited(fd) {
 		t.Error("a killed sleep not reported exited")
 	}
 	_ = cmd.Wait()
