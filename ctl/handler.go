@@ -74,7 +74,7 @@ func checkArgs(args []string) error {
 
 // runCommand runs req's command line with podctl's app, talking to podd at socket.
 func runCommand(ctx context.Context, socket string, req wire.CommandRequest, out *frameOut) int {
-	app := newApp()
+	app := routeApp()
 	for _, f := range app.Flags {
 		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "socket" {
 			sf.Value, sf.EnvVars = socket, nil

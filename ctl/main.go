@@ -6,6 +6,7 @@ package ctl
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -20,17 +21,36 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return local.Run(newApp(), args, stdin, stdout, stderr, errorText)
 }
 
+// podctlActions are the actions of the commands podd runs for podctl (podctl forwards them).
+var podctlActions = map[string]func(*cli.Context) error{
+	"apply": applyAction, "get": getAction, "describe": describeAction, "logs": logsAction,
+	"delete": deleteAction, "run": runAction, "label": labelAction, "annotate": annotateAction,
+	"create": createAction, "wait": waitAction, "info": infoAction, "top": topAction,
+}
+
 // newApp is podctl's app with the actions of the commands podd runs for podctl.
 func newApp() *cli.App {
-	actions := map[string]func(*cli.Context) error{
-		"apply": applyAction, "get": getAction, "describe": describeAction, "logs": logsAction,
-		"delete": deleteAction, "run": runAction, "label": labelAction, "annotate": annotateAction,
-		"create": createAction, "wait": waitAction, "info": infoAction, "top": topAction,
-	}
 	app := local.NewApp(local.Commands())
 	for _, cmd := range app.Commands {
-		if a := actions[cmd.Name]; a != nil {
+		if a := podctlActions[cmd.Name]; a != nil {
 			cmd.Action = a
+		}
+	}
+	return app
+}
+
+// routeApp is the app podd runs a request of the podctl route with: newApp, whose other
+// commands (cp, image load, port-forward, exec, ...) read or write the user's files, terminal
+// or ports and run on podctl's side only. Run by podd they acted on the host as root: cp sent a
+// host file into a pod, port-forward listened on podd's host (TestCommandRouteOpensNoHostPath).
+func routeApp() *cli.App {
+	app := newApp()
+	for _, cmd := range app.Commands {
+		if podctlActions[cmd.Name] == nil {
+			name := cmd.Name
+			cmd.Action = func(*cli.Context) error {
+				return fmt.Errorf("%q runs on podctl's side: podd runs only the commands podctl sends it", name)
+			}
 		}
 	}
 	return app
