@@ -153,7 +153,7 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 	}
 }
 
-func serveRooted(t *testing.T, b api.Backend) string {
+func serveRooted(t testing.TB, b api.Backend) string {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), "podd.sock")
 	l, err := api.Listen(sock)

@@ -87,6 +87,8 @@ func TestErrors(t *testing.T) {
 		"prog exec --tail x p": `invalid value "x" for flag --tail`,
 		"prog exec -c":         "flag needs an argument: -c",
 		"prog exec -ix pod":    "unknown shorthand flag: 'x' in -ix",
+		"prog exec -=x pod":    "bad flag syntax: -=x", // a panic before (FuzzCommandRoute)
+		"prog -= exec pod":     "bad flag syntax: -=",
 	} {
 		err := testApp(&c).Run(strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -231,6 +231,9 @@ func (s *flagSet) allBools(name string) bool {
 // unknown is kubectl's (pflag's) error for a flag it does not know: "unknown flag: --x" for a
 // long one, "unknown shorthand flag: 'x' in -ix" for the first unknown letter of a short one.
 func (s *flagSet) unknown(arg, name string) error {
+	if name == "" { // "-=x", "--=": pflag's words; the letter loop below had none to name
+		return fmt.Errorf("bad flag syntax: %s", arg)
+	}
 	if strings.HasPrefix(arg, "--") {
 		return fmt.Errorf("unknown flag: --%s", name)
 	}
