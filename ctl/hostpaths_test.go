@@ -144,6 +144,22 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 			t.Errorf("%q: podd touched %s: %q", tc.args, secretDir, ev)
 		}
 	}
+	// TZ names a zone in the zone database, never a file of podd's host (time.LoadLocation
+	// refuses an absolute name and ".."): a copy of Asia/Tokyo there is not read either.
+	zone := filepath.Join(secretDir, "zone")
+	if data, err := os.ReadFile("/usr/share/zoneinfo/Asia/Tokyo"); err == nil {
+		os.WriteFile(zone, data, 0o600)
+		tr.events()
+	}
+	for _, tz := range []string{zone, ":" + zone, "../../../.." + zone, "Asia/../../../.." + zone, secret, "../../../.." + secret} {
+		req := wire.CommandRequest{Args: []string{"podctl", "describe", "pod", "web-sync"}, TZ: tz}
+		if _, errOut, code := postCommand(t, sock, req); code != 0 {
+			t.Errorf("TZ=%s: %d %s", tz, code, errOut)
+		}
+		if ev := tr.events(); len(ev) > 0 {
+			t.Errorf("TZ=%s: podd touched %s: %q", tz, secretDir, ev)
+		}
+	}
 	leaked, _ := os.ReadDir(podRoot)
 	for _, e := range leaked {
 		t.Errorf("a host file reached the pod: %s", e.Name())
