@@ -22,10 +22,17 @@ func TestHoistFlags(t *testing.T) {
 		{"run web --image busybox --env A=1 -- sleep 10", "run --image busybox --env A=1 web -- sleep 10"},
 		{"--socket /s shutdown", "--socket /s shutdown"},
 	} {
-		got := local.HoistFlags(app, append([]string{"podctl"}, strings.Fields(c.in)...))
+		got, err := local.HoistFlags(app, append([]string{"podctl"}, strings.Fields(c.in)...))
 		want := append([]string{"podctl"}, strings.Fields(c.want)...)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%q: got %q, want %q", c.in, got, want)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: got %q %v, want %q", c.in, got, err, want)
+		}
+	}
+	// a value flag ending the line has no value: before, hoisted, it took the command's name
+	for line, want := range map[string]string{"get pods -n": "-n", "get pods web -l": "-l", "logs web --container": "--container"} {
+		got, err := local.HoistFlags(app, append([]string{"podctl"}, strings.Fields(line)...))
+		if err == nil || err.Error() != "flag needs an argument: "+want {
+			t.Errorf("%q: got %q %v, want the error naming %s", line, got, err, want)
 		}
 	}
 }

@@ -33,6 +33,9 @@ func getAction(c *cli.Context) error {
 	if c.Args().Present() && isEventType(c.Args().First()) {
 		return getEvents(c)
 	}
+	if c.IsSet("field-selector") { // before, ignored: every pod listed as if it matched
+		return errors.New("--field-selector: podd selects events by field, pods only by label (-l)")
+	}
 	if res, names, ok, err := configArgs(c.Args().Slice()); ok || err != nil {
 		if err != nil {
 			return err

@@ -42,7 +42,10 @@ func Run(app *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer,
 		return 0
 	}
 	app.Reader, app.Writer, app.ErrWriter = stdin, stdout, stderr
-	err := app.Run(HoistFlags(app, args))
+	hoisted, err := HoistFlags(app, args)
+	if err == nil {
+		err = app.Run(hoisted)
+	}
 	if err == nil {
 		return 0
 	}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/podd/podd/internal/cli"
@@ -11,9 +12,13 @@ import (
 // positional arguments. Nothing after "--" moves.
 //
 //	podctl logs web -f -n prod  ->  podctl -n prod logs -f web
-func HoistFlags(app *cli.App, args []string) []string {
+//
+// A flag that takes a value and ends the line has none: an error, where moved before the
+// command it took the command's name (get pods -n: unknown command "pods"; get pods web -l:
+// the pod "web" selected by the label "pods").
+func HoistFlags(app *cli.App, args []string) ([]string, error) {
 	if len(args) == 0 {
-		return args
+		return args, nil
 	}
 	s := argSorter{app: app, globals: valueFlags(app.Flags)}
 	for i := 1; i < len(args); i++ {
@@ -23,12 +28,16 @@ func HoistFlags(app *cli.App, args []string) []string {
 			s.positional = append(s.positional, args[i:]...)
 			i = len(args)
 		case isFlag(a):
-			i += s.flag(args[i:]) - 1
+			n := s.flag(args[i:])
+			if n == 0 {
+				return nil, fmt.Errorf("flag needs an argument: %s", a)
+			}
+			i += n - 1
 		default:
 			s.arg(a)
 		}
 	}
-	return joinArgs(args[0], s.global, s.local, s.positional)
+	return joinArgs(args[0], s.global, s.local, s.positional), nil
 }
 
 // argSorter sorts arguments into global flags, the command's flags and positional arguments.
@@ -49,7 +58,8 @@ func (s *argSorter) arg(a string) {
 }
 
 // flag takes the flag at args[0], with its value if it takes one, and returns how many
-// arguments it took. Flags before the command, and unknown ones there, are global.
+// arguments it took (0: it takes a value and none follows). Flags before the command, and
+// unknown ones there, are global.
 func (s *argSorter) flag(args []string) int {
 	name := flagName(args[0])
 	takes, isGlobal := s.globals[name]
@@ -60,7 +70,10 @@ func (s *argSorter) flag(args []string) int {
 		takes = s.cmdFlags[name]
 	}
 	n := 1
-	if takes && !strings.Contains(args[0], "=") && len(args) > 1 {
+	if takes && !strings.Contains(args[0], "=") {
+		if len(args) == 1 {
+			return 0
+		}
 		n = 2
 	}
 	*dst = append(*dst, args[:n]...)
