@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podd/podd/api"
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/ctl/local"
 	"github.com/podd/podd/internal/fakebackend"
-	"github.com/podd/podd/internal/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -29,15 +27,7 @@ func serveFakeWithCommands(t *testing.T) string {
 
 func serveWithCommands(t *testing.T, b *fakebackend.Backend) string {
 	t.Helper()
-	testutil.RequireRoot(t)
-	sock := filepath.Join(t.TempDir(), "podd.sock")
-	l, err := api.Listen(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := api.Serve(l, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: Handler})
-	t.Cleanup(func() { srv.Close() })
-	return sock
+	return serveRooted(t, b)
 }
 
 // thinPodctl runs the command line as the podctl binary does: package local's app, which has

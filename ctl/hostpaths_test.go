@@ -169,8 +169,10 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 	}
 }
 
+// serveRooted serves b's API with the podctl route, as podd does; it returns the socket.
 func serveRooted(t testing.TB, b api.Backend) string {
 	t.Helper()
+	testutil.RequireRoot(t)
 	sock := filepath.Join(t.TempDir(), "podd.sock")
 	l, err := api.Listen(sock)
 	if err != nil {
