@@ -141,7 +141,8 @@ var commandSeeds = []string{
 	"get pods --=", "get pods -", "get pods ---", "get pods -h", "help get", "help nope", "--help",
 	"get pods --kubeconfig /etc/shadow", "get pods -o go-template-file=/etc/shadow", "get pods -Aw",
 	"cp /etc/shadow web-sync:/x", "image load -i /etc/shadow", "port-forward web-sync 8080:80",
-	"exec web-sync -- cat /etc/shadow", "completion bash", "version", "shutdown",
+	"exec web-sync -- cat /etc/shadow", "completion bash", "version", "shutdown", "-n\nx\nshutdown",
+	"-n ../../podd/v1/shutdown# get pods", "delete pod ../../../podd/v1/shutdown", "logs web-sync?follow=true",
 	"get pods -o jsonpath=" + strings.Repeat("{", 1000), "get pods -l " + strings.Repeat("a=b,", 10000),
 	"get pods \x00", "get \xff\xfe", "describe pod web-sync\x00x", "logs \xc3\x28 --tail 0x10",
 }
@@ -177,6 +178,11 @@ func FuzzCommandRoute(f *testing.F) {
 			t.Skip(err)
 		}
 		ans := callRoute(t, sock, body, commandTimeout)
+		select {
+		case <-b.Shutdowns: // podctl runs shutdown itself, against the socket of its choice
+			t.Fatalf("%q shut podd down", req.Args)
+		default:
+		}
 		switch {
 		case ans.status == http.StatusBadRequest:
 			if !strings.HasPrefix(ans.body, "podctl command: ") {
