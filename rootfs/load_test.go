@@ -19,7 +19,7 @@ import (
 )
 
 // tarDir archives dir as podctl sends it (names relative to dir).
-func tarDir(t *testing.T, dir string) *bytes.Buffer {
+func tarDir(t testing.TB, dir string) *bytes.Buffer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
