@@ -19,7 +19,7 @@ type document struct {
 // depth-bounded reader that records keys given twice.
 func splitDocuments(data []byte) []document {
 	var docs []document
-	for _, d := range split.Documents(data) {
+	for _, d := range split.Documents(data, 0) {
 		if d.Err != nil {
 			docs = append(docs, document{err: d.Err})
 			continue

@@ -6,6 +6,7 @@ package split
 
 import (
 	"bytes"
+	"fmt"
 
 	"sigs.k8s.io/yaml"
 )
@@ -21,13 +22,18 @@ type Doc struct {
 // stream of JSON values, cut at the end of each top-level value (their syntax is left to
 // whoever decodes them); anything else is YAML, cut at lines "---" (a comment may follow),
 // each document converted to JSON strictly (a key given twice is an error). Documents that are
-// empty or hold only comments are skipped.
-func Documents(data []byte) []Doc {
+// empty or hold only comments are skipped. A YAML document of more than max bytes (0: no
+// bound) is an error, not converted: the conversion takes some 15 times its size in memory.
+func Documents(data []byte, max int) []Doc {
 	if IsJSON(data) {
 		return jsonDocuments(data)
 	}
 	var docs []Doc
 	for _, y := range yamlChunks(data) {
+		if max > 0 && len(y) > max {
+			docs = append(docs, Doc{Err: fmt.Errorf("a document of %d bytes: more than the %d of an object", len(y), max)})
+			continue
+		}
 		j, err := yaml.YAMLToJSONStrict(y)
 		switch {
 		case err != nil:
