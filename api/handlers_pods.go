@@ -29,7 +29,12 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if create, _ := strconv.ParseBool(r.URL.Query().Get("create")); create {
+	create, _ := strconv.ParseBool(r.URL.Query().Get("create"))
+	if dry, _ := dryRun(r); dry {
+		h.dryRunPod(w, r, pod, map[bool]podopts.Write{false: podopts.WriteApply, true: podopts.WriteCreate}[create])
+		return
+	}
+	if create {
 		out, err := h.b.Create(r.Context(), pod)
 		if err != nil {
 			writeError(w, err)
@@ -40,6 +45,26 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, result, err := h.b.Apply(r.Context(), pod)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	code := http.StatusOK
+	if result == podopts.ApplyCreated {
+		code = http.StatusCreated
+	}
+	w.Header().Set(wire.ApplyResultHeader, string(result))
+	writeJSON(w, code, withPodType(out))
+}
+
+// dryRunPod answers as applyPod (or patchPod) would for pod, changing nothing.
+func (h *handlers) dryRunPod(w http.ResponseWriter, r *http.Request, pod *corev1.Pod, write podopts.Write) {
+	d, err := h.dryRunner()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, result, err := d.DryRun(r.Context(), pod, write)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -141,6 +166,14 @@ func (h *handlers) deletePod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
+	if dry, _ := dryRun(r); dry { // the pod must exist; nothing is stopped
+		if _, err := h.b.Get(r.PathValue("ns"), name); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, successStatus("pods", name))
+		return
+	}
 	if err := h.b.Delete(r.Context(), r.PathValue("ns"), name, grace); err != nil {
 		writeError(w, err)
 		return
