@@ -29,11 +29,15 @@ func deleteAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	dry, err := parseDryRun(c)
+	if err != nil {
+		return err
+	}
 	if c.Bool("force") {
 		fmt.Fprintln(c.App.ErrWriter, "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.")
 	}
-	d := deleter{client: newClient(c), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"), wait: c.Bool("wait"),
-		out: c.App.Writer, errOut: c.App.ErrWriter}
+	d := deleter{client: dry.client(newClient(c)), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"),
+		wait: c.Bool("wait") || dry != "", dry: dry, out: c.App.Writer, errOut: c.App.ErrWriter}
 	refs, err := deleteTargets(c, d.client)
 	if err != nil {
 		return err
@@ -173,6 +177,7 @@ type deleter struct {
 	grace          *int64
 	ignoreNotFound bool
 	wait           bool // until the pod is gone; false: until its deletion began
+	dry            dryRun
 	out, errOut    io.Writer
 }
 
@@ -217,7 +222,7 @@ func (d deleter) report(r podRef, err error) bool {
 	if r.resource != "" {
 		kind = singular(r.resource)
 	}
-	fmt.Fprintf(d.out, "%s %q deleted\n", kind, r.name)
+	fmt.Fprintf(d.out, "%s %q deleted%s\n", kind, r.name, d.dry.suffix())
 	return true
 }
 

@@ -42,6 +42,7 @@ func ApplyCommand() *cli.Command {
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
 	}
@@ -113,6 +114,7 @@ func DeleteCommand() *cli.Command {
 			&cli.BoolFlag{Name: "ignore-not-found", Usage: "a missing pod is not an error"},
 			&cli.BoolFlag{Name: "force", Usage: "with --grace-period=0: kill at once, without preStop hooks or grace"},
 			&cli.BoolFlag{Name: "wait", Value: true, Usage: "wait until the pods are gone (false: once their deletion has begun)"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
 	}
@@ -129,6 +131,8 @@ func RunCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Usage: "environment variable K=V (repeatable)"},
 			&cli.StringFlag{Name: "labels", Aliases: []string{"l"}, Usage: "labels k=v,k2=v2 (default run=NAME)"},
 			&cli.BoolFlag{Name: "command", Usage: "the words after -- are the command, not the arguments of the image's entrypoint"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "yaml, json or name: print the pod instead of the line"},
 		},
 		Action: forward,
 	}
@@ -141,6 +145,7 @@ func CreateCommand() *cli.Command {
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
 	}
