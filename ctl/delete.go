@@ -76,6 +76,7 @@ func gracePeriod(seconds int64, now, force bool) (*int64, error) {
 // deleteTargets are the pods to delete: those of the manifest files, the named ones, or those
 // podd lists for --all or -l (an empty list is not an error: nothing to delete).
 func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
+	var err error
 	files, ns := c.StringSlice("filename"), c.String("namespace")
 	sel, all, allNS := c.String("selector"), c.Bool("all"), c.Bool("all-namespaces")
 	if len(files) > 0 {
@@ -84,6 +85,9 @@ func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
 		}
 		if all || sel != "" {
 			return nil, errors.New("give either -f FILE or --all/-l, not both")
+		}
+		if files, err = manifestFiles(c.Context, files, c.Bool("recursive")); err != nil {
+			return nil, err
 		}
 		return fileTargets(c.Context, files, ns, c.IsSet("namespace"), c.App.Reader)
 	}

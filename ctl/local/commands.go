@@ -41,7 +41,8 @@ func ApplyCommand() *cli.Command {
 		Usage:     "create or update pods from manifest files",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file or directory (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
 			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
@@ -105,7 +106,8 @@ func DeleteCommand() *cli.Command {
 		Usage:     "delete pods, by name, by label selector, all of them, or as listed in manifest files",
 		ArgsUsage: "pod NAME... | pods -l SELECTOR | pods --all | -f FILE",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "delete the pods of this manifest (- reads stdin)"},
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "delete the pods of this manifest file or directory (- reads stdin)"},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
 			&cli.BoolFlag{Name: "all", Usage: "delete every pod of the namespace"},
 			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "delete the pods this label selector selects (app=web,tier!=db)"},
 			&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "with --all or -l: in every namespace"},
@@ -144,7 +146,8 @@ func CreateCommand() *cli.Command {
 		Usage:     "create pods from manifest files (a pod that exists is an error: see apply)",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file or directory (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
 			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
