@@ -44,17 +44,24 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, withPodType(out))
 		return
 	}
-	out, result, err := h.b.Apply(r.Context(), pod)
-	if err != nil {
-		writeError(w, err)
-		return
+	writeApplied(w)(h.b.Apply(r.Context(), pod))
+}
+
+// writeApplied returns what answers an apply's outcome: the pod and what was done (201 for
+// created), or the error.
+func writeApplied(w http.ResponseWriter) func(*corev1.Pod, podopts.ApplyResult, error) {
+	return func(out *corev1.Pod, result podopts.ApplyResult, err error) {
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		code := http.StatusOK
+		if result == podopts.ApplyCreated {
+			code = http.StatusCreated
+		}
+		w.Header().Set(wire.ApplyResultHeader, string(result))
+		writeJSON(w, code, withPodType(out))
 	}
-	code := http.StatusOK
-	if result == podopts.ApplyCreated {
-		code = http.StatusCreated
-	}
-	w.Header().Set(wire.ApplyResultHeader, string(result))
-	writeJSON(w, code, withPodType(out))
 }
 
 // dryRunPod answers as applyPod (or patchPod) would for pod, changing nothing.
@@ -64,17 +71,7 @@ func (h *handlers) dryRunPod(w http.ResponseWriter, r *http.Request, pod *corev1
 		writeError(w, err)
 		return
 	}
-	out, result, err := d.DryRun(r.Context(), pod, write)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	code := http.StatusOK
-	if result == podopts.ApplyCreated {
-		code = http.StatusCreated
-	}
-	w.Header().Set(wire.ApplyResultHeader, string(result))
-	writeJSON(w, code, withPodType(out))
+	writeApplied(w)(d.DryRun(r.Context(), pod, write))
 }
 
 // decodePod reads the body with manifest.DecodeJSON (which reports unknown and unsupported fields

@@ -59,28 +59,14 @@ func BenchmarkPortForward(b *testing.B) {
 
 // relayTo is a plain TCP relay to addr: each accepted connection joined to a new one to addr.
 func relayTo(b testing.TB, addr string) net.Listener {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				out, err := net.Dial("tcp", addr)
-				if err != nil {
-					conn.Close()
-					return
-				}
-				joinconn.Join(conn, out)
-			}()
+	return serveEach(b, func(conn net.Conn) {
+		out, err := net.Dial("tcp", addr)
+		if err != nil {
+			conn.Close()
+			return
 		}
-	}()
-	return l
+		joinconn.Join(conn, out)
+	})
 }
 
 // processCPU is the user and system CPU time of this process so far.
@@ -112,6 +98,15 @@ func timeTransfer(b *testing.B, addr string, buf []byte, size int) time.Duration
 
 // discardServer reads each connection to EOF, then answers "ok".
 func discardServer(b testing.TB) net.Listener {
+	return serveEach(b, func(c net.Conn) {
+		defer c.Close()
+		io.Copy(io.Discard, c)
+		io.WriteString(c, "ok")
+	})
+}
+
+// serveEach listens on a loopback port and hands each connection to handle, in a goroutine.
+func serveEach(b testing.TB, handle func(net.Conn)) net.Listener {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -123,11 +118,7 @@ func discardServer(b testing.TB) net.Listener {
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
-				io.WriteString(c, "ok")
-			}()
+			go handle(c)
 		}
 	}()
 	return l
@@ -135,27 +126,13 @@ func discardServer(b testing.TB) net.Listener {
 
 // clientSide is podctl's half: a local listener whose connections are joined to forwards.
 func clientSide(b testing.TB, c *client.Client) net.Listener {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				f, err := c.PortForward(context.Background(), "default", "web", 8080)
-				if err != nil {
-					conn.Close()
-					return
-				}
-				conn.Write(f.Early)
-				joinconn.Join(conn, f.Conn)
-			}()
+	return serveEach(b, func(conn net.Conn) {
+		f, err := c.PortForward(context.Background(), "default", "web", 8080)
+		if err != nil {
+			conn.Close()
+			return
 		}
-	}()
-	return l
+		conn.Write(f.Early)
+		joinconn.Join(conn, f.Conn)
+	})
 }

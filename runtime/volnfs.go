@@ -107,6 +107,10 @@ var errNFSMounted = errors.New("mounted meanwhile")
 func (s *sandbox) nfsWanted(name string) error {
 	s.nfs.mu.Lock()
 	defer s.nfs.mu.Unlock()
+	return s.nfsWantedLocked(name)
+}
+
+func (s *sandbox) nfsWantedLocked(name string) error {
 	switch {
 	case s.nfs.removed:
 		return errNFSRemoved
@@ -121,11 +125,8 @@ func (s *sandbox) nfsWanted(name string) error {
 func (s *sandbox) attachNFS(name string, attach func() error) error {
 	s.nfs.mu.Lock()
 	defer s.nfs.mu.Unlock()
-	switch {
-	case s.nfs.removed:
-		return errNFSRemoved
-	case s.nfs.mounted[name]:
-		return errNFSMounted
+	if err := s.nfsWantedLocked(name); err != nil {
+		return err
 	}
 	if err := attach(); err != nil {
 		return err
