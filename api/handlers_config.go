@@ -5,7 +5,9 @@ import (
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/internal/invalid"
@@ -87,6 +89,14 @@ func (h *configHandlers) get(res string) http.HandlerFunc {
 func (h *configHandlers) delete(res string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
+		if dry, _ := dryRun(r); dry { // the object must exist; nothing is removed
+			if err := h.exists(res, r.PathValue("ns"), name); err != nil {
+				writeError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, successStatus(res, name))
+			return
+		}
 		if err := h.b.DeleteObject(res, r.PathValue("ns"), name); err != nil {
 			writeError(w, err)
 			return
@@ -107,26 +117,8 @@ func (h *configHandlers) apply(res string) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		ns := r.PathValue("ns")
-		var out any
-		var result string
-		if res == "configmaps" {
-			var cm *corev1.ConfigMap
-			if cm, err = manifest.DecodeConfigMapJSON(body); err == nil {
-				cm.Namespace = ns
-				out, result, err = h.b.PutConfigMap(cm)
-			} else {
-				err = invalidObject("ConfigMap", body, err)
-			}
-		} else {
-			var s *corev1.Secret
-			if s, err = manifest.DecodeSecretJSON(body); err == nil {
-				s.Namespace = ns
-				out, result, err = h.b.PutSecret(s)
-			} else {
-				err = invalidObject("Secret", body, err)
-			}
-		}
+		dry, _ := dryRun(r)
+		out, result, err := h.put(res, r.PathValue("ns"), body, dry)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -147,4 +139,44 @@ func invalidObject(kind string, body []byte, err error) error {
 		return invalid.Object(kind, manifestName(body), err.Error(), me.Errs...)
 	}
 	return invalid.Object(kind, manifestName(body), err.Error())
+}
+
+// put decodes body as a res object of namespace ns and stores it, or with dry says what storing
+// it would do.
+func (h *configHandlers) put(res, ns string, body []byte, dry bool) (out any, result string, err error) {
+	d, canDry := h.b.(ConfigDryRunner)
+	if dry && !canDry {
+		return nil, "", apierrors.NewMethodNotSupported(schema.GroupResource{Resource: res}, "dry run")
+	}
+	if res == "configmaps" {
+		cm, err := manifest.DecodeConfigMapJSON(body)
+		if err != nil {
+			return nil, "", invalidObject("ConfigMap", body, err)
+		}
+		cm.Namespace = ns
+		if dry {
+			return d.DryRunConfigMap(cm)
+		}
+		return h.b.PutConfigMap(cm)
+	}
+	s, err := manifest.DecodeSecretJSON(body)
+	if err != nil {
+		return nil, "", invalidObject("Secret", body, err)
+	}
+	s.Namespace = ns
+	if dry {
+		return d.DryRunSecret(s)
+	}
+	return h.b.PutSecret(s)
+}
+
+// exists is nil when the res object is there, its NotFound otherwise.
+func (h *configHandlers) exists(res, ns, name string) error {
+	var err error
+	if res == "configmaps" {
+		_, err = h.b.ConfigMap(ns, name)
+	} else {
+		_, err = h.b.Secret(ns, name)
+	}
+	return err
 }

@@ -6,6 +6,8 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/podd/podd/podopts"
+
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,6 +39,10 @@ func (h *handlers) patchPod(w http.ResponseWriter, r *http.Request) {
 	pod, err := patched(cur, body)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if dry, _ := dryRun(r); dry {
+		h.dryRunPod(w, r, pod, podopts.WriteUpdate)
 		return
 	}
 	out, _, err := h.b.Update(r.Context(), pod)

@@ -29,7 +29,12 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if create, _ := strconv.ParseBool(r.URL.Query().Get("create")); create {
+	create, _ := strconv.ParseBool(r.URL.Query().Get("create"))
+	if dry, _ := dryRun(r); dry {
+		h.dryRunPod(w, r, pod, map[bool]podopts.Write{false: podopts.WriteApply, true: podopts.WriteCreate}[create])
+		return
+	}
+	if create {
 		out, err := h.b.Create(r.Context(), pod)
 		if err != nil {
 			writeError(w, err)
@@ -39,17 +44,34 @@ func (h *handlers) applyPod(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, withPodType(out))
 		return
 	}
-	out, result, err := h.b.Apply(r.Context(), pod)
+	writeApplied(w)(h.b.Apply(r.Context(), pod))
+}
+
+// writeApplied returns what answers an apply's outcome: the pod and what was done (201 for
+// created), or the error.
+func writeApplied(w http.ResponseWriter) func(*corev1.Pod, podopts.ApplyResult, error) {
+	return func(out *corev1.Pod, result podopts.ApplyResult, err error) {
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		code := http.StatusOK
+		if result == podopts.ApplyCreated {
+			code = http.StatusCreated
+		}
+		w.Header().Set(wire.ApplyResultHeader, string(result))
+		writeJSON(w, code, withPodType(out))
+	}
+}
+
+// dryRunPod answers as applyPod (or patchPod) would for pod, changing nothing.
+func (h *handlers) dryRunPod(w http.ResponseWriter, r *http.Request, pod *corev1.Pod, write podopts.Write) {
+	d, err := h.dryRunner()
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	code := http.StatusOK
-	if result == podopts.ApplyCreated {
-		code = http.StatusCreated
-	}
-	w.Header().Set(wire.ApplyResultHeader, string(result))
-	writeJSON(w, code, withPodType(out))
+	writeApplied(w)(d.DryRun(r.Context(), pod, write))
 }
 
 // decodePod reads the body with manifest.DecodeJSON (which reports unknown and unsupported fields
@@ -141,6 +163,14 @@ func (h *handlers) deletePod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
+	if dry, _ := dryRun(r); dry { // the pod must exist; nothing is stopped
+		if _, err := h.b.Get(r.PathValue("ns"), name); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, successStatus("pods", name))
+		return
+	}
 	if err := h.b.Delete(r.Context(), r.PathValue("ns"), name, grace); err != nil {
 		writeError(w, err)
 		return

@@ -137,7 +137,7 @@ const (
 
 func newServer(b Backend, extra ...Route) *http.Server {
 	return &http.Server{
-		Handler:           requireRoot(routes(b, extra...)),
+		Handler:           requireRoot(gateDryRun(routes(b, extra...))),
 		ConnContext:       withPeerCred,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,

@@ -181,3 +181,29 @@ func TestPodIPsEnv(t *testing.T) {
 		}
 	}
 }
+
+// A dry run says what a put would do and stores nothing.
+func TestStoreDryRun(t *testing.T) {
+	s := testStore(t)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm", Namespace: "default"}, Data: map[string]string{"a": "9"}}
+	if _, res, err := s.DryRunConfigMap(cm); err != nil || res != Configured {
+		t.Errorf("dry run of a change: %s %v", res, err)
+	}
+	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "new", Namespace: "default"}}
+	if _, res, err := s.DryRunConfigMap(other); err != nil || res != Created {
+		t.Errorf("dry run of a new one: %s %v", res, err)
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sec2", Namespace: "default"}, Type: corev1.SecretTypeOpaque}
+	if _, res, err := s.DryRunSecret(sec); err != nil || res != Created {
+		t.Errorf("dry run of a new secret: %s %v", res, err)
+	}
+	if got, _ := s.ConfigMap("default", "cm"); got.Data["a"] != "1" {
+		t.Errorf("the dry run changed the configmap: %v", got.Data)
+	}
+	if _, err := s.ConfigMap("default", "new"); !apierrors.IsNotFound(err) {
+		t.Errorf("the dry run stored a configmap: %v", err)
+	}
+	if _, err := s.Secret("default", "sec2"); !apierrors.IsNotFound(err) {
+		t.Errorf("the dry run stored a secret: %v", err)
+	}
+}

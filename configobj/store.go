@@ -65,19 +65,37 @@ func (s *Store) path(resource, ns, name string) string {
 
 // PutConfigMap creates or updates cm (decoded and validated by manifest).
 func (s *Store) PutConfigMap(cm *corev1.ConfigMap) (*corev1.ConfigMap, string, error) {
-	return put(s, ConfigMaps, cm, func(old *corev1.ConfigMap) error {
+	return put(s, ConfigMaps, cm, configMapUpdate(cm), false)
+}
+
+// DryRunConfigMap is what PutConfigMap would answer, storing nothing (dryRun=All).
+func (s *Store) DryRunConfigMap(cm *corev1.ConfigMap) (*corev1.ConfigMap, string, error) {
+	return put(s, ConfigMaps, cm, configMapUpdate(cm), true)
+}
+
+func configMapUpdate(cm *corev1.ConfigMap) func(old *corev1.ConfigMap) error {
+	return func(old *corev1.ConfigMap) error {
 		same := reflect.DeepEqual(old.Data, cm.Data) && reflect.DeepEqual(old.BinaryData, cm.BinaryData)
 		return updateError("ConfigMap", cm.Name, manifest.ValidateConfigUpdate(old.Immutable, same, cm.Immutable, "", ""))
-	})
+	}
 }
 
 // PutSecret creates or updates sec (decoded and validated by manifest).
 func (s *Store) PutSecret(sec *corev1.Secret) (*corev1.Secret, string, error) {
-	return put(s, Secrets, sec, func(old *corev1.Secret) error {
+	return put(s, Secrets, sec, secretUpdate(sec), false)
+}
+
+// DryRunSecret is what PutSecret would answer, storing nothing (dryRun=All).
+func (s *Store) DryRunSecret(sec *corev1.Secret) (*corev1.Secret, string, error) {
+	return put(s, Secrets, sec, secretUpdate(sec), true)
+}
+
+func secretUpdate(sec *corev1.Secret) func(old *corev1.Secret) error {
+	return func(old *corev1.Secret) error {
 		same := reflect.DeepEqual(old.Data, sec.Data)
 		return updateError("Secret", sec.Name,
 			manifest.ValidateConfigUpdate(old.Immutable, same, sec.Immutable, string(old.Type), string(sec.Type)))
-	})
+	}
 }
 
 func updateError(kind, name string, errs field.ErrorList) error {
@@ -87,9 +105,9 @@ func updateError(kind, name string, errs field.ErrorList) error {
 	return invalid.Object(kind, name, (&manifest.Error{Document: -1, Errs: errs}).Error(), errs...)
 }
 
-// put stores obj; an existing object keeps its uid and creation time, and one equal in content
-// is left as it is ("unchanged").
-func put[T any, P object[T]](s *Store, resource string, obj P, checkUpdate func(old P) error) (P, string, error) {
+// put stores obj (with dry, only says what storing it would do); an existing object keeps its
+// uid and creation time, and one equal in content is left as it is ("unchanged").
+func put[T any, P object[T]](s *Store, resource string, obj P, checkUpdate func(old P) error, dry bool) (P, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	path := s.path(resource, obj.GetNamespace(), obj.GetName())
@@ -113,6 +131,9 @@ func put[T any, P object[T]](s *Store, resource string, obj P, checkUpdate func(
 		obj.SetResourceVersion("1")
 	default:
 		return nil, "", err
+	}
+	if dry {
+		return obj, result, nil
 	}
 	if err := write(path, obj); err != nil {
 		return nil, "", err

@@ -16,16 +16,25 @@ func applyAction(c *cli.Context) error {
 
 // applyFiles applies (or with create, creates) every document of every -f file.
 func applyFiles(c *cli.Context, create bool) error {
+	dry, err := parseDryRun(c)
+	if err != nil {
+		return err
+	}
 	a := &applier{
 		create:     create,
-		client:     newClient(c),
+		dry:        dry,
+		client:     dry.client(newClient(c)),
 		namespace:  c.String("namespace"),
 		explicitNS: c.IsSet("namespace"),
 		out:        c.App.Writer,
 		errOut:     c.App.ErrWriter,
 	}
+	files, err := manifestFiles(c.Context, c.StringSlice("filename"), c.Bool("recursive"))
+	if err != nil {
+		return err
+	}
 	failed := false
-	for _, file := range c.StringSlice("filename") {
+	for _, file := range files {
 		if !a.applyFile(c.Context, file, c.App.Reader) {
 			failed = true
 		}
@@ -38,6 +47,7 @@ func applyFiles(c *cli.Context, create bool) error {
 
 type applier struct {
 	create     bool // podctl create: a pod that exists is AlreadyExists
+	dry        dryRun
 	client     *client.Client
 	namespace  string
 	explicitNS bool // -n given: a manifest naming another namespace is an error, like kubectl
@@ -93,7 +103,7 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "pod/%s %s\n", pod.Name, pod.Result)
+	fmt.Fprintf(a.out, "pod/%s %s%s\n", pod.Name, pod.Result, a.dry.suffix())
 	return nil
 }
 

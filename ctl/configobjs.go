@@ -214,13 +214,17 @@ func deleteConfigAction(c *cli.Context, resource string, names []string) error {
 	if len(names) == 0 {
 		return errors.New("resource(s) were provided, but no name was specified")
 	}
-	cl, ns := newClient(c), c.String("namespace")
+	dry, err := parseDryRun(c)
+	if err != nil {
+		return err
+	}
+	cl, ns := dry.client(newClient(c)), c.String("namespace")
 	failed := false
 	for _, n := range names {
 		err := cl.DeleteObject(c.Context, ns, resource, n)
 		switch {
 		case err == nil:
-			fmt.Fprintf(c.App.Writer, "%s %q deleted\n", singular(resource), n)
+			fmt.Fprintf(c.App.Writer, "%s %q deleted%s\n", singular(resource), n, dry.suffix())
 		case c.Bool("ignore-not-found") && apierrors.IsNotFound(err):
 		default:
 			fmt.Fprintln(c.App.ErrWriter, errorText(err, ""))
@@ -239,7 +243,7 @@ func (a *applier) applyConfigDocument(ctx context.Context, resource, ns string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "%s/%s %s\n", singular(resource), obj.Name, result)
+	fmt.Fprintf(a.out, "%s/%s %s%s\n", singular(resource), obj.Name, result, a.dry.suffix())
 	return nil
 }
 

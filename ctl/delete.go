@@ -29,11 +29,15 @@ func deleteAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	dry, err := parseDryRun(c)
+	if err != nil {
+		return err
+	}
 	if c.Bool("force") {
 		fmt.Fprintln(c.App.ErrWriter, "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.")
 	}
-	d := deleter{client: newClient(c), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"), wait: c.Bool("wait"),
-		out: c.App.Writer, errOut: c.App.ErrWriter}
+	d := deleter{client: dry.client(newClient(c)), grace: grace, ignoreNotFound: c.Bool("ignore-not-found"),
+		wait: c.Bool("wait") || dry != "", dry: dry, out: c.App.Writer, errOut: c.App.ErrWriter}
 	refs, err := deleteTargets(c, d.client)
 	if err != nil {
 		return err
@@ -72,6 +76,7 @@ func gracePeriod(seconds int64, now, force bool) (*int64, error) {
 // deleteTargets are the pods to delete: those of the manifest files, the named ones, or those
 // podd lists for --all or -l (an empty list is not an error: nothing to delete).
 func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
+	var err error
 	files, ns := c.StringSlice("filename"), c.String("namespace")
 	sel, all, allNS := c.String("selector"), c.Bool("all"), c.Bool("all-namespaces")
 	if len(files) > 0 {
@@ -80,6 +85,9 @@ func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
 		}
 		if all || sel != "" {
 			return nil, errors.New("give either -f FILE or --all/-l, not both")
+		}
+		if files, err = manifestFiles(c.Context, files, c.Bool("recursive")); err != nil {
+			return nil, err
 		}
 		return fileTargets(c.Context, files, ns, c.IsSet("namespace"), c.App.Reader)
 	}
@@ -173,6 +181,7 @@ type deleter struct {
 	grace          *int64
 	ignoreNotFound bool
 	wait           bool // until the pod is gone; false: until its deletion began
+	dry            dryRun
 	out, errOut    io.Writer
 }
 
@@ -217,7 +226,7 @@ func (d deleter) report(r podRef, err error) bool {
 	if r.resource != "" {
 		kind = singular(r.resource)
 	}
-	fmt.Fprintf(d.out, "%s %q deleted\n", kind, r.name)
+	fmt.Fprintf(d.out, "%s %q deleted%s\n", kind, r.name, d.dry.suffix())
 	return true
 }
 

@@ -144,6 +144,37 @@ func withFiles(ctx context.Context, files map[string]wire.File) context.Context 
 	return context.WithValue(ctx, filesKey{}, files)
 }
 
+// manifestFiles is the -f list with each directory replaced by its manifest files, as podctl
+// listed them (podd's own, for a command not sent by podctl); an error names the directory.
+func manifestFiles(ctx context.Context, names []string, recursive bool) ([]string, error) {
+	files, ok := ctx.Value(filesKey{}).(map[string]wire.File)
+	if !ok {
+		files = map[string]wire.File{}
+		for _, n := range names {
+			if n != "-" {
+				local.ReadManifests(n, recursive, files)
+			}
+		}
+	}
+	var out []string
+	for _, n := range names {
+		f, ok := files[n]
+		switch {
+		case !ok || f.Entries == nil && f.Error == "":
+			out = append(out, n)
+		case f.Error != "":
+			if f.Entries == nil {
+				out = append(out, n) // reading it says why
+				continue
+			}
+			return nil, fmt.Errorf("read directory %s: %s", n, f.Error)
+		default:
+			out = append(out, f.Entries...)
+		}
+	}
+	return out, nil
+}
+
 // readFile reads path, or stdin for "-": the file podctl sent when podd runs the command.
 func readFile(ctx context.Context, path string, stdin io.Reader) ([]byte, error) {
 	if path == "-" {

@@ -4,8 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podd/podd/api/podconn"
+	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/internal/cli"
 )
 
@@ -23,20 +29,56 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	podJSON, err := json.Marshal(spec.pod())
-	if err != nil {
-		return fmt.Errorf("encode pod: %w", err)
-	}
-	pod, created, err := newClient(c).Apply(c.Context, c.String("namespace"), podJSON)
+	dry, err := parseDryRun(c)
 	if err != nil {
 		return err
 	}
-	result := "unchanged"
-	if created {
-		result = "created"
+	output := c.String("output")
+	switch output {
+	case "", "yaml", "json", "name":
+	default:
+		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,yaml", output)
 	}
-	fmt.Fprintf(c.App.Writer, "pod/%s %s\n", pod.Name, result)
-	return nil
+	manifest := spec.pod()
+	if dry == "client" { // the manifest itself: `podctl run web --image=X --dry-run=client -o yaml > web.yaml`
+		return printRun(c.App.Writer, output, spec.name, "created", dry, manifest)
+	}
+	podJSON, err := json.Marshal(manifest)
+	if err != nil {
+		return fmt.Errorf("encode pod: %w", err)
+	}
+	pod, result, err := runApply(c, dry, podJSON)
+	if err != nil {
+		return err
+	}
+	return printRun(c.App.Writer, output, pod.Name, result, dry, pod)
+}
+
+// runApply sends the pod (a dry run with dry) and returns it as podd has it, and what podd did.
+func runApply(c *cli.Context, dry dryRun, podJSON []byte) (*corev1.Pod, string, error) {
+	resp, err := dry.client(newClient(c)).Do(c.Context, http.MethodPost, podconn.PodsPath(c.String("namespace")), nil, podJSON)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	var pod corev1.Pod
+	if err := podconn.DecodeBody(resp, &pod); err != nil {
+		return nil, "", err
+	}
+	return &pod, resp.Header.Get(wire.ApplyResultHeader), nil
+}
+
+// printRun prints kubectl run's line ("pod/web created"), or with -o the pod.
+func printRun(w io.Writer, output, name, result string, dry dryRun, pod any) error {
+	switch output {
+	case "":
+		_, err := fmt.Fprintf(w, "pod/%s %s%s\n", name, result, dry.suffix())
+		return err
+	case "name":
+		_, err := fmt.Fprintf(w, "pod/%s\n", name)
+		return err
+	}
+	return writeEncoded(w, output, pod)
 }
 
 func parseRun(c *cli.Context) (runSpec, error) {

@@ -43,3 +43,12 @@ const (
 	ApplyConfigured ApplyResult = "configured" // labels, annotations or an image changed
 	ApplyUnchanged  ApplyResult = "unchanged"  // nothing to change
 )
+
+// Write is the kind of pod write a dry run answers for.
+type Write int
+
+const (
+	WriteApply  Write = iota // create, or update with apply's three-way merge of labels
+	WriteCreate              // create; a pod that exists is AlreadyExists
+	WriteUpdate              // update of an existing pod (a PATCH); none is NotFound
+)

@@ -85,16 +85,22 @@ func (rt *Runtime) forget(p *pod) {
 }
 
 func (rt *Runtime) newPod(in *corev1.Pod) *pod {
-	obj := in.DeepCopy()
-	obj.UID = types.UID(newUID())
-	obj.CreationTimestamp = metav1.Now()
-	obj.ResourceVersion = "1"
-	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: podstatus.QOSClass(obj)}
+	obj := newPodObject(in)
 	p := &pod{rt: rt, obj: obj, started: make(chan struct{}), gone: make(chan struct{})}
 	p.sandbox = rt.newSandbox(obj)
 	p.addContainers()
 	p.initStatuses()
 	return p
+}
+
+// newPodObject is in as a new pod's record starts: a uid, the creation time, Pending.
+func newPodObject(in *corev1.Pod) *corev1.Pod {
+	obj := in.DeepCopy()
+	obj.UID = types.UID(newUID())
+	obj.CreationTimestamp = metav1.Now()
+	obj.ResourceVersion = "1"
+	obj.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: podstatus.QOSClass(obj)}
+	return obj
 }
 
 // addContainers makes the pod's containers, init ones first, from its spec.

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/podd/podd/mounts"
-	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -18,17 +17,19 @@ import (
 // (volwait.go), never by the apply: the pod waits in ContainerCreating until it is there, and a
 // server that fails or does not answer leaves a FailedMount event naming it and the errno, then
 // is tried again with kubelet's growing delay. One attempt is bounded by the kernel's RPC
-// timeouts (mounts.MountNFS: about 30 s for a silent server).
+// timeouts (mounts.MountNFS: about 30 s for a silent server), and holds nothing meanwhile: the
+// filesystem is made detached (mounts.MountDetached) and attached under mu only if the pod is
+// not being removed, so a delete or a podd shutdown never waits for a server.
 type nfsState struct {
-	// mu is held through a mount attempt and through the unmount at removal: a teardown waits
-	// for the attempt in flight, so it never removes the pod directory with a mount coming.
+	// mu is held while a mount made is attached and through the unmount at removal: once the
+	// teardown has set removed, no mount comes on the pod's directories.
 	mu      sync.Mutex
 	mounted map[string]bool
 	removed bool // unmounted for good: mount nothing more
 }
 
-// nfsMount is mount(2); tests replace it.
-var nfsMount mounts.MountFunc = unix.Mount
+// nfsMount is mount(2) in two steps (make, then attach); tests replace it.
+var nfsMount mounts.DetachedMountFunc = mounts.MountDetached
 
 // createNFSDirs makes the directories the nfs volumes mount on and marks them pending (no
 // message yet: nothing was tried).
@@ -80,21 +81,57 @@ func (s *sandbox) mountNFS() {
 var errNFSRemoved = errors.New("the pod's volumes are removed")
 
 func (s *sandbox) mountNFSVolume(v *corev1.Volume) error {
-	s.nfs.mu.Lock()
-	defer s.nfs.mu.Unlock()
-	switch {
-	case s.nfs.removed:
-		return errNFSRemoved
-	case s.nfs.mounted[v.Name]:
-		return nil
+	if err := s.nfsWanted(v.Name); err != nil {
+		return err
 	}
 	n := mounts.NFS{Server: v.NFS.Server, Path: v.NFS.Path, ReadOnly: v.NFS.ReadOnly}
-	vers, err := mounts.MountNFS(context.Background(), n, s.volumeDir(v.Name), nfsMount)
+	mount := func(source, target, fstype string, flags uintptr, data string) error {
+		return nfsMount(source, target, fstype, flags, data, func(attach func() error) error {
+			return s.attachNFS(v.Name, attach)
+		})
+	}
+	vers, err := mounts.MountNFS(context.Background(), n, s.volumeDir(v.Name), mount)
+	if errors.Is(err, errNFSMounted) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	logf("pod %s: nfs volume %s: %s:%s mounted, vers=%s", s.name, v.Name, n.Server, n.Path, vers)
-	s.nfs.mounted[v.Name] = true
+	return nil
+}
+
+var errNFSMounted = errors.New("mounted meanwhile")
+
+// nfsWanted is nil when the volume is still to be mounted.
+func (s *sandbox) nfsWanted(name string) error {
+	s.nfs.mu.Lock()
+	defer s.nfs.mu.Unlock()
+	return s.nfsWantedLocked(name)
+}
+
+func (s *sandbox) nfsWantedLocked(name string) error {
+	switch {
+	case s.nfs.removed:
+		return errNFSRemoved
+	case s.nfs.mounted[name]:
+		return errNFSMounted
+	}
+	return nil
+}
+
+// attachNFS puts a mount made on the volume's directory, unless the pod is being removed or
+// the volume was mounted meanwhile (the mount made is then discarded).
+func (s *sandbox) attachNFS(name string, attach func() error) error {
+	s.nfs.mu.Lock()
+	defer s.nfs.mu.Unlock()
+	if err := s.nfsWantedLocked(name); err != nil {
+		return err
+	}
+	if err := attach(); err != nil {
+		return err
+	}
+	s.nfs.mounted[name] = true
 	return nil
 }
 
@@ -116,7 +153,7 @@ func (s *sandbox) recoverNFS() {
 	}
 }
 
-// unmountNFS unmounts every nfs volume for good (after the attempt in flight, if any). It
+// unmountNFS unmounts every nfs volume for good (an attempt in flight attaches nothing after it). It
 // unmounts what is there rather than what this podd mounted, so a teardown a restarted podd
 // finishes unmounts too; an error means a mount may still be there.
 func (s *sandbox) unmountNFS() error {

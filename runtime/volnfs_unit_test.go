@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/podd/podd/mounts"
 	"golang.org/x/sys/unix"
@@ -14,16 +16,17 @@ import (
 func fakeNFS(t *testing.T, refused int) func() []string {
 	var mu sync.Mutex
 	var calls []string
-	nfsMount = func(source, target, fstype string, flags uintptr, data string) error {
+	nfsMount = func(source, target, fstype string, flags uintptr, data string, gate func(func() error) error) error {
 		mu.Lock()
-		defer mu.Unlock()
 		calls = append(calls, fstype+" "+source+" "+target)
-		if len(calls) <= refused {
+		n := len(calls)
+		mu.Unlock()
+		if n <= refused {
 			return unix.ECONNREFUSED
 		}
-		return nil
+		return gate(func() error { return nil })
 	}
-	t.Cleanup(func() { nfsMount = unix.Mount })
+	t.Cleanup(func() { nfsMount = mounts.MountDetached })
 	return func() []string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -74,8 +77,11 @@ func TestNFSVolumeWaitsForItsServer(t *testing.T) {
 // readOnly on the volume mounts the export read-only and binds it read-only everywhere.
 func TestNFSVolumeReadOnly(t *testing.T) {
 	var flags uintptr
-	nfsMount = func(_, _, _ string, f uintptr, _ string) error { flags = f; return nil }
-	t.Cleanup(func() { nfsMount = unix.Mount })
+	nfsMount = func(_, _, _ string, f uintptr, _ string, gate func(func() error) error) error {
+		flags = f
+		return gate(func() error { return nil })
+	}
+	t.Cleanup(func() { nfsMount = mounts.MountDetached })
 	rt, h := newTestRuntime(t)
 	apply(t, rt, nfsPod(t, true))
 	for range 2 {
@@ -96,4 +102,44 @@ func bindAt(p *fakeProc, dest string) *mounts.Bind {
 		}
 	}
 	return nil
+}
+
+// A server that does not answer holds only its own mount attempt: the pod is deleted at once,
+// and the mount the attempt makes once the server answers is never attached (the teardown
+// removed the pod first). Before, the attempt held the lock the teardown takes, and a delete
+// waited out the kernel's RPC timeouts (~30 s a version).
+func TestNFSSilentServerDoesNotHoldTheDelete(t *testing.T) {
+	answer := make(chan struct{})
+	attempting := make(chan struct{}, 1)
+	attached := make(chan error, 1)
+	nfsMount = func(_, _, _ string, _ uintptr, _ string, gate func(func() error) error) error {
+		attempting <- struct{}{}
+		<-answer
+		err := gate(func() error { attached <- nil; return nil })
+		attached <- err
+		return err
+	}
+	t.Cleanup(func() { nfsMount = mounts.MountDetached })
+	rt, h := newTestRuntime(t)
+	apply(t, rt, nfsPod(t, false))
+	select {
+	case <-attempting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no mount attempt")
+	}
+	deleted := make(chan struct{})
+	go func() {
+		deleteLeavesNothing(t, rt, h, "web")
+		close(deleted)
+	}()
+	select {
+	case <-deleted:
+	case <-time.After(10 * time.Second):
+		close(answer)
+		t.Fatal("the delete waits for the mount attempt")
+	}
+	close(answer)
+	if err := <-attached; !errors.Is(err, errNFSRemoved) {
+		t.Fatalf("the late mount: %v, want it discarded (%v)", err, errNFSRemoved)
+	}
 }

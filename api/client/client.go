@@ -21,6 +21,11 @@ type Client struct {
 	*podconn.Client
 }
 
+// DryRun is a client whose writes are dry runs (podconn.Client.DryRun).
+func (c *Client) DryRun() *Client {
+	return &Client{c.Client.DryRun()}
+}
+
 // New returns a client for the API socket at socketPath; it connects on first use.
 func New(socketPath string) *Client {
 	c := &Client{podconn.New(socketPath)}

@@ -30,6 +30,15 @@ type Client struct {
 	// StatusError turns a failure answer (code, body) into the error calls return;
 	// nil: ErrorFromStatus.
 	StatusError func(code int, body []byte) error
+	dryRun      bool // every write asks for a dry run (dryRun=All)
+}
+
+// DryRun is a client for the same socket whose writes are dry runs: podd says what each would
+// do and does nothing (kubectl's --dry-run=server).
+func (c *Client) DryRun() *Client {
+	d := *c
+	d.dryRun = true
+	return &d
 }
 
 // baseURL is a placeholder host: every connection goes to the socket.
@@ -233,6 +242,9 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, q url.Valu
 // newRequestAccept builds a request with an Accept header (none when accept is "").
 func (c *Client) NewRequestAccept(ctx context.Context, method, path string, q url.Values, body []byte, accept string) (*http.Request, error) {
 	u := baseURL + path
+	if c.dryRun && method != http.MethodGet {
+		q = withDryRun(q)
+	}
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -300,4 +312,13 @@ func PodsPath(namespace string) string {
 
 func PodPath(namespace, name string) string {
 	return PodsPath(namespace) + "/" + url.PathEscape(name)
+}
+
+// withDryRun is q (copied) with dryRun=All.
+func withDryRun(q url.Values) url.Values {
+	out := url.Values{"dryRun": {"All"}}
+	for k, v := range q {
+		out[k] = v
+	}
+	return out
 }

@@ -19,4 +19,7 @@ type CommandRequest struct {
 type File struct {
 	Data  []byte `json:"data,omitempty"`
 	Error string `json:"error,omitempty"`
+	// Entries, for a directory, are the paths of its manifest files (.yaml, .yml, .json, in
+	// order; with -R those of its subdirectories too), each sent as a File of its own.
+	Entries []string `json:"entries,omitempty"`
 }

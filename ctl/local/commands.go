@@ -41,7 +41,9 @@ func ApplyCommand() *cli.Command {
 		Usage:     "create or update pods from manifest files",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file or directory (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
 	}
@@ -104,7 +106,8 @@ func DeleteCommand() *cli.Command {
 		Usage:     "delete pods, by name, by label selector, all of them, or as listed in manifest files",
 		ArgsUsage: "pod NAME... | pods -l SELECTOR | pods --all | -f FILE",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "delete the pods of this manifest (- reads stdin)"},
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "delete the pods of this manifest file or directory (- reads stdin)"},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
 			&cli.BoolFlag{Name: "all", Usage: "delete every pod of the namespace"},
 			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "delete the pods this label selector selects (app=web,tier!=db)"},
 			&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "with --all or -l: in every namespace"},
@@ -113,6 +116,7 @@ func DeleteCommand() *cli.Command {
 			&cli.BoolFlag{Name: "ignore-not-found", Usage: "a missing pod is not an error"},
 			&cli.BoolFlag{Name: "force", Usage: "with --grace-period=0: kill at once, without preStop hooks or grace"},
 			&cli.BoolFlag{Name: "wait", Value: true, Usage: "wait until the pods are gone (false: once their deletion has begun)"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
 	}
@@ -129,6 +133,8 @@ func RunCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Usage: "environment variable K=V (repeatable)"},
 			&cli.StringFlag{Name: "labels", Aliases: []string{"l"}, Usage: "labels k=v,k2=v2 (default run=NAME)"},
 			&cli.BoolFlag{Name: "command", Usage: "the words after -- are the command, not the arguments of the image's entrypoint"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "yaml, json or name: print the pod instead of the line"},
 		},
 		Action: forward,
 	}
@@ -140,7 +146,9 @@ func CreateCommand() *cli.Command {
 		Usage:     "create pods from manifest files (a pod that exists is an error: see apply)",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file or directory (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 		},
 		Action: forward,
 	}

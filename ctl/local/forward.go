@@ -28,12 +28,7 @@ func forward(c *cli.Context) error {
 		if req.Files == nil {
 			req.Files = map[string]wire.File{}
 		}
-		data, err := os.ReadFile(f)
-		file := wire.File{Data: data}
-		if err != nil {
-			file.Error = err.Error()
-		}
-		req.Files[f] = file
+		ReadManifests(f, c.Bool("recursive"), req.Files)
 	}
 	cl := newClient(c)
 	defer cl.CloseIdleConnections()

@@ -121,6 +121,23 @@ func (f *Backend) Update(_ context.Context, pod *corev1.Pod) (*corev1.Pod, podop
 	return next.DeepCopy(), podopts.ApplyConfigured, nil
 }
 
+// DryRun answers as Apply, Create or Update would, storing nothing.
+func (f *Backend) DryRun(ctx context.Context, pod *corev1.Pod, w podopts.Write) (*corev1.Pod, podopts.ApplyResult, error) {
+	cur, err := f.Get(pod.Namespace, pod.Name)
+	switch {
+	case err != nil && w == podopts.WriteUpdate:
+		return nil, "", err
+	case err != nil:
+		out := pod.DeepCopy()
+		out.Status.Phase = corev1.PodPending
+		return out, podopts.ApplyCreated, nil
+	case w == podopts.WriteCreate:
+		return nil, "", apierrors.NewAlreadyExists(schema.GroupResource{Resource: "pods"}, pod.Name)
+	}
+	scratch := &Backend{Pods: map[string]*corev1.Pod{key(cur.Namespace, cur.Name): cur}}
+	return scratch.Update(ctx, pod)
+}
+
 func (f *Backend) Get(ns, name string) (*corev1.Pod, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

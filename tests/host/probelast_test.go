@@ -37,10 +37,13 @@ func TestDescribeProbeLast(t *testing.T) {
 			t.Errorf("describe pod ready does not match %s:\n%s", re, out)
 		}
 	}
-	d.WaitPod("sick", 10*time.Second, "a failed liveness probe", func(p *corev1.Pod) error { return nil })
-	time.Sleep(1500 * time.Millisecond)
-	out = d.MustCtl("describe", "pod", "sick")
-	if re := `(?m)^\s+Last:\s+failure \d+s ago, took .*: HTTP probe failed with statuscode: 404`; !regexp.MustCompile(re).MatchString(out) {
-		t.Errorf("describe pod sick does not match %s:\n%s", re, out)
-	}
+	// The container restarts every ~2 s on its failing probe, and a probe of a run just started
+	// may find nothing listening yet: wait for a last result that is the 404.
+	re := regexp.MustCompile(`(?m)^\s+Last:\s+failure \d+s ago, took .*: HTTP probe failed with statuscode: 404`)
+	eventually(t, 15*time.Second, "describe pod sick shows the 404 as the last result", func() error {
+		if out = d.MustCtl("describe", "pod", "sick"); !re.MatchString(out) {
+			return fmt.Errorf("describe pod sick does not match %s:\n%s", re, out)
+		}
+		return nil
+	})
 }

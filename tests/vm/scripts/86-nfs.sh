@@ -5,7 +5,8 @@
 # mounted by the kernel NFS client once per pod (podd's NFSv4 attempts fail with
 # EPROTONOSUPPORT, it falls back to v3 as mount.nfs does), bound into each container, read-only
 # per volume and per volumeMount, subPath, gone after delete; a server with nothing listening
-# (v4 refused, then v3's rpcbind) leaves the pod waiting with a FailedMount event, and deletable.
+# (v4 refused, then v3's rpcbind) leaves the pod waiting with a FailedMount event, and deletable;
+# a server that takes the connection and never answers does not hold the pod's delete.
 set -eu
 . /test/lib.sh
 
@@ -113,6 +114,24 @@ expect_eq "podctl get pods still answers meanwhile" "$(podctl get pods --no-head
 podctl delete pod nfs-down >/dev/null
 expect_pod_gone "$uid_down" nfs-down
 expect_eq "nfs mounts in mountinfo" "$(nfs_mounts)" ""
+
+say "a server that takes connections and never answers: the delete does not wait for it"
+/test/bin/nfsd -silent -addr 127.0.0.4 >/tmp/nfsd-silent.log 2>&1 &
+SILENT=$!
+wait_until 30 "the silent server is ready" grep -q 'nfsd: ready' /tmp/nfsd-silent.log
+nfs_pod nfs-silent "{server: 127.0.0.4, path: /exports}"
+uid_silent=$(pod_uid nfs-silent)
+wait_until 30 "the mount attempt is in flight (connected to 2049)" sh -c \
+	'awk '"'"'$2 == "0400007F:0801" && $4 == "01"'"'"' /proc/net/tcp | grep -q .'
+expect_eq "the pod waits" "$(pod_row nfs-silent | cut -d' ' -f1,2)" "0/1 ContainerCreating"
+start=$(date +%s)
+podctl delete pod nfs-silent >/dev/null
+took=$(( $(date +%s) - start ))
+echo "   delete took ${took} s with the mount attempt in flight (an attempt lasts ~30 s)"
+[ "$took" -lt 15 ] || fail "the delete waited ${took} s for the silent server"
+expect_pod_gone "$uid_silent" nfs-silent
+expect_eq "nfs mounts in mountinfo" "$(nfs_mounts)" ""
+kill "$SILENT"
 
 kill "$NFSD"
 expect_clean

@@ -7,12 +7,17 @@
 // ECONNREFUSED) and it falls back to v3 through the portmapper, as mount.nfs does. It prints
 // "nfsd: ready" once everything listens.
 //
+// With -silent it is a server that hangs: it takes connections on 111 and 2049, reads what
+// comes and never answers.
+//
 //	nfsd [-addr 127.0.0.1] [-port 20048] [-v4 mismatch|none] DIR
+//	nfsd -silent [-addr 127.0.0.1]
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -29,7 +34,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1", "address to listen on")
 	port := flag.Int("port", 20048, "port of the NFS and MOUNT programs")
 	v4 := flag.String("v4", "mismatch", "what answers NFSv4 on 2049: mismatch or none")
+	silent := flag.Bool("silent", false, "a server that takes connections on 111 and 2049 and never answers")
 	flag.Parse()
+	if *silent {
+		serveSilent(*addr)
+	}
 	if flag.NArg() != 1 {
 		log.Fatal("usage: nfsd [-addr A] [-port P] DIR")
 	}
@@ -71,4 +80,25 @@ func (fs changeFS) Chown(name string, uid, gid int) error { return os.Chown(fs.p
 
 func (fs changeFS) Chtimes(name string, atime, mtime time.Time) error {
 	return os.Chtimes(fs.path(name), atime, mtime)
+}
+
+// serveSilent takes connections on addr's ports 111 and 2049 and reads them without answering.
+func serveSilent(addr string) {
+	for _, port := range []string{"111", "2049"} {
+		l, err := net.Listen("tcp", net.JoinHostPort(addr, port))
+		if err != nil {
+			log.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					log.Fatal(err)
+				}
+				go func() { _, _ = io.Copy(io.Discard, c) }()
+			}
+		}()
+	}
+	fmt.Printf("nfsd: ready: silent on %s ports 111 and 2049\n", addr)
+	select {}
 }
