@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/podd/podd/api"
 	"github.com/podd/podd/api/podconn"
 	"github.com/podd/podd/api/wire"
+	"github.com/podd/podd/ctl/local"
 	"github.com/podd/podd/internal/fakebackend"
 	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/sys/unix"
@@ -117,6 +119,7 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 		{[]string{"apply", "--filename=" + secret}, "open " + secret + ": podctl did not send it"},
 		{[]string{"create", "-f", secretDir}, "open " + secretDir + ": podctl did not send it"},
 		{[]string{"delete", "-f", secret}, "open " + secret + ": podctl did not send it"},
+		{[]string{"apply", "-R", "-f", secretDir}, "open " + secretDir + ": podctl did not send it"},
 		{[]string{"apply", "-k", secretDir}, "unknown shorthand flag: 'k' in -k"},
 		{[]string{"get", "pods", "--kubeconfig", secret}, "unknown flag: --kubeconfig"},
 		{[]string{"get", "pods", "--template", secret}, "unknown flag: --template"},
@@ -143,6 +146,14 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 		if ev := tr.events(); len(ev) > 0 {
 			t.Errorf("%q: podd touched %s: %q", tc.args, secretDir, ev)
 		}
+	}
+	// a directory's entries are the request's too: one naming a host file is not read
+	req := wire.CommandRequest{Args: []string{"podctl", "apply", "-f", "d"}, Files: map[string]wire.File{"d": {Entries: []string{secret, secretDir}}}}
+	if _, errOut, code := postCommand(t, sock, req); code == 0 || !strings.Contains(errOut, "open "+secret+": podctl did not send it") {
+		t.Errorf("apply -f d listing %s: %d %q", secret, code, errOut)
+	}
+	if ev := tr.events(); len(ev) > 0 {
+		t.Errorf("apply -f d listing %s: podd touched it: %q", secret, ev)
 	}
 	// TZ names a zone in the zone database, never a file of podd's host (time.LoadLocation
 	// refuses an absolute name and ".."): a copy of Asia/Tokyo there is not read either.
@@ -181,4 +192,17 @@ func serveRooted(t testing.TB, b api.Backend) string {
 	srv := api.Serve(l, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: Handler})
 	t.Cleanup(func() { srv.Close() })
 	return sock
+}
+
+// The commands podd runs for a request are exactly those podctl forwards: a new forwarded one
+// missing from podctlActions would be refused by podd, a local one added there would act on
+// podd's host.
+func TestRouteRunsWhatPodctlForwards(t *testing.T) {
+	forward := reflect.ValueOf(local.GetCommand().Action).Pointer()
+	for _, cmd := range local.Commands() {
+		forwarded := reflect.ValueOf(cmd.Action).Pointer() == forward
+		if runs := podctlActions[cmd.Name] != nil; runs != forwarded {
+			t.Errorf("%s: podd runs it %v, podctl forwards it %v", cmd.Name, runs, forwarded)
+		}
+	}
 }

@@ -128,7 +128,9 @@ var commandSeeds = []string{
 	"logs web-sync --since-time 2020-01-01T00:00:00Z", "logs web-sync --since-time yesterday",
 	"logs -l app=web --prefix --all-containers", "logs web-sync -f", "logs web-sync --limit-bytes -1",
 	"apply -f pods.yaml", "apply -f -", "apply -f bad.yaml", "apply -f missing.yaml", "apply", "apply -f",
-	"create -f pods.yaml", "delete pod web-sync", "delete pods --all -A --now", "delete -f pods.yaml",
+	"create -f pods.yaml", "apply -f dir -R", "delete -f dir", "apply -f baddir", "apply -f dir --dry-run server",
+	"apply -f pods.yaml --dry-run=client", "run x --image /images/busybox --dry-run client -o yaml", "delete pods --all --dry-run bogus",
+	"delete pod web-sync", "delete pods --all -A --now", "delete -f pods.yaml",
 	"delete pod web-sync --grace-period 0 --force", "delete pod web-sync --wait=false", "delete pods -l app=web",
 	"run x --image /images/busybox -- sh -c true", "run x --image /images/busybox --restart Sometimes",
 	"run x --image /images/busybox --env A --env =B -l a=b,c", "run --image x", "run x",
@@ -171,7 +173,8 @@ func FuzzCommandRoute(f *testing.F) {
 		req := wire.CommandRequest{
 			Args:  append([]string{"podctl"}, strings.Split(argline, fuzzArgSep)...),
 			Stdin: manifest, TZ: tz,
-			Files: map[string]wire.File{"pods.yaml": {Data: manifest}, "bad.yaml": {Error: "open bad.yaml: permission denied"}},
+			Files: map[string]wire.File{"pods.yaml": {Data: manifest}, "bad.yaml": {Error: "open bad.yaml: permission denied"},
+				"dir": {Entries: []string{"pods.yaml", "dir", "/etc/shadow", ""}}, "baddir": {Error: "permission denied", Entries: []string{}}},
 		}
 		body, err := json.Marshal(req)
 		if err != nil {
