@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/podd/podd/podtable"
@@ -39,7 +40,7 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		writeJSONAs(w, tableMediaType, http.StatusOK, t)
 		return
 	}
-	pods, err := h.readPods(r.PathValue("ns"), name, q.selector)
+	pods, err := h.readPods(r.PathValue("ns"), name, q)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -60,7 +61,7 @@ func visitTable(v PodVisitor, ns string, q getQuery) (*metav1.Table, error) {
 	t := podtable.NewTable()
 	now := time.Now()
 	err := v.VisitPods(ns, func(p *corev1.Pod) {
-		if q.selector == nil || q.selector.Matches(labels.Set(p.Labels)) {
+		if q.keeps(p) {
 			t.Rows = append(t.Rows, podtable.CopiedRow(p, now, q.include))
 		}
 	})
@@ -71,11 +72,12 @@ func visitTable(v PodVisitor, ns string, q getQuery) (*metav1.Table, error) {
 type getQuery struct {
 	table    bool                       // answer a metav1.Table
 	include  metav1.IncludeObjectPolicy // what a table row carries of its pod
-	selector labels.Selector            // the pods a list keeps (nil: all)
+	selector labels.Selector            // the pods a list keeps by label (nil: all)
+	fields   fields.Selector            // and by field (nil: all)
 }
 
 // parseGetQuery reads the Accept header, ?includeObject= (only looked at for a table, as the
-// API server does) and, for a list, ?labelSelector=; a value it cannot use is a 400 naming the
+// API server does) and, for a list, ?labelSelector= and ?fieldSelector=; a value it cannot use is a 400 naming the
 // parameter.
 func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 	q := getQuery{table: wantsTable(r.Header.Get("Accept")), include: metav1.IncludeMetadata}
@@ -96,11 +98,18 @@ func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 		}
 		q.selector = sel
 	}
+	if v := values.Get("fieldSelector"); list && v != "" {
+		sel, err := parsePodFields(v)
+		if err != nil {
+			return q, err
+		}
+		q.fields = sel
+	}
 	return q, nil
 }
 
-// readPods is the named pod, or the pods of ns ("" for all) that sel selects, sorted.
-func (h *handlers) readPods(ns, name string, sel labels.Selector) ([]corev1.Pod, error) {
+// readPods is the named pod, or the pods of ns ("" for all) that q selects, sorted.
+func (h *handlers) readPods(ns, name string, q getQuery) ([]corev1.Pod, error) {
 	if name != "" {
 		pod, err := h.b.Get(ns, name)
 		if err != nil {
@@ -112,8 +121,8 @@ func (h *handlers) readPods(ns, name string, sel labels.Selector) ([]corev1.Pod,
 	if err != nil {
 		return nil, err
 	}
-	if sel != nil {
-		pods = selectPods(pods, sel)
+	if q.selector != nil || q.fields != nil {
+		pods = selectPods(pods, q)
 	}
 	sort.SliceStable(pods, func(i, j int) bool {
 		if pods[i].Namespace != pods[j].Namespace {
@@ -127,11 +136,11 @@ func (h *handlers) readPods(ns, name string, sel labels.Selector) ([]corev1.Pod,
 	return pods, nil
 }
 
-// selectPods keeps the pods whose labels sel matches, in place.
-func selectPods(pods []corev1.Pod, sel labels.Selector) []corev1.Pod {
+// selectPods keeps the pods q selects, in place.
+func selectPods(pods []corev1.Pod, q getQuery) []corev1.Pod {
 	kept := pods[:0]
 	for i := range pods {
-		if sel.Matches(labels.Set(pods[i].Labels)) {
+		if q.keeps(&pods[i]) {
 			kept = append(kept, pods[i])
 		}
 	}

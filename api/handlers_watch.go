@@ -11,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -109,14 +108,13 @@ func (h *handlers) watchPods(w http.ResponseWriter, r *http.Request, q getQuery)
 	ch, cancel := h.b.WatchPods() // before the list, so no change falls in between
 	defer cancel()
 	ns, name := r.PathValue("ns"), r.PathValue("name")
-	pods, err := h.readPods(ns, "", q.selector)
+	pods, err := h.readPods(ns, "", q)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	keep := func(p *corev1.Pod) bool {
-		return (ns == "" || p.Namespace == ns) && (name == "" || p.Name == name) &&
-			(q.selector == nil || q.selector.Matches(labels.Set(p.Labels)))
+		return (ns == "" || p.Namespace == ns) && (name == "" || p.Name == name) && q.keeps(p)
 	}
 	convert := func(p *corev1.Pod) runtime.Object {
 		if q.table {

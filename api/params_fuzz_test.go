@@ -55,7 +55,7 @@ func FuzzQueryParams(f *testing.F) {
 			t.Fatalf("%q: port %d", rawQuery, port)
 		}
 		if _, err := parseGetQuery(r, true); err != nil {
-			named(err, "labelSelector", "includeObject")
+			named(err, "labelSelector", "fieldSelector", "includeObject")
 		}
 		if _, err := eventSelector(r); err != nil {
 			named(err, "fieldSelector")
