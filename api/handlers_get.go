@@ -90,13 +90,22 @@ func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 		}
 	}
 	if v := values.Get("labelSelector"); list && v != "" {
-		sel, err := labels.Parse(v)
+		sel, err := parseSelector(v)
 		if err != nil {
-			return q, apierrors.NewBadRequest(fmt.Sprintf("labelSelector: invalid value %q: %v", v, err))
+			return q, err
 		}
 		q.selector = sel
 	}
 	return q, nil
+}
+
+// parseSelector parses a list's ?labelSelector=; an invalid one is a 400 naming the parameter.
+func parseSelector(v string) (labels.Selector, error) {
+	sel, err := labels.Parse(v)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("labelSelector: invalid value %q: %v", v, err))
+	}
+	return sel, nil
 }
 
 // readPods is the named pod, or the pods of ns ("" for all) that sel selects, sorted.
