@@ -30,8 +30,8 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		h.watchPods(w, r, q)
 		return
 	}
-	if v, ok := h.b.(PodVisitor); ok && q.table && name == "" {
-		t, err := visitTable(v, r.PathValue("ns"), q)
+	if q.table {
+		t, err := h.table(r.PathValue("ns"), name, q)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -45,13 +45,24 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case q.table:
-		writeJSONAs(w, tableMediaType, http.StatusOK, podtable.Table(pods, time.Now(), q.include))
 	case name != "":
 		writeJSON(w, http.StatusOK, withPodType(&pods[0]))
 	default:
 		writeJSON(w, http.StatusOK, &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: pods})
 	}
+}
+
+// table is the table of the pod name of ns, or with name "" of the pods of ns ("" for all)
+// that q selects.
+func (h *handlers) table(ns, name string, q getQuery) (*metav1.Table, error) {
+	if v, ok := h.b.(PodVisitor); ok && name == "" {
+		return visitTable(v, ns, q)
+	}
+	pods, err := h.readPods(ns, name, q.selector)
+	if err != nil {
+		return nil, err
+	}
+	return podtable.Table(pods, time.Now(), q.include), nil
 }
 
 // visitTable is the table of the pods of ns ("" for all) that q selects, each row made under

@@ -3,6 +3,7 @@ package api
 import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -20,13 +21,9 @@ func NewPodReader(b Backend) *PodReader { return &PodReader{b: b} }
 // name "" the pods of namespace ("" for all) that labelSelector ("" for all) selects, sorted by
 // namespace and name. An error is the *apierrors.StatusError the API's answer decodes to.
 func (r *PodReader) ReadPods(namespace, name, labelSelector string) ([]corev1.Pod, error) {
-	var sel labels.Selector
-	if labelSelector != "" && name == "" {
-		s, err := parseSelector(labelSelector)
-		if err != nil {
-			return nil, statusOf(err)
-		}
-		sel = s
+	sel, err := readerSelector(name, labelSelector)
+	if err != nil {
+		return nil, err
 	}
 	pods, err := (&handlers{b: r.b}).readPods(namespace, name, sel)
 	if err != nil {
@@ -41,4 +38,34 @@ func (r *PodReader) ReadPods(namespace, name, labelSelector string) ([]corev1.Po
 // statusOf is err as a client reads it back from the failure answer the server writes for it.
 func statusOf(err error) error {
 	return &apierrors.StatusError{ErrStatus: *failureStatus(err)}
+}
+
+// ReadTable is the table GET .../pods answers with Accept: ...;as=Table (of one pod, or of the
+// pods labelSelector selects); include "" is the API's default, Metadata. A row's Object is the
+// object itself (Object.Object), not its JSON.
+func (r *PodReader) ReadTable(namespace, name, labelSelector string, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
+	sel, err := readerSelector(name, labelSelector)
+	if err != nil {
+		return nil, err
+	}
+	if include == "" {
+		include = metav1.IncludeMetadata
+	}
+	t, err := (&handlers{b: r.b}).table(namespace, name, getQuery{table: true, include: include, selector: sel})
+	if err != nil {
+		return nil, statusOf(err)
+	}
+	return t, nil
+}
+
+// readerSelector is the selector of a list (nil for a named pod or "").
+func readerSelector(name, labelSelector string) (labels.Selector, error) {
+	if labelSelector == "" || name != "" {
+		return nil, nil
+	}
+	sel, err := parseSelector(labelSelector)
+	if err != nil {
+		return nil, statusOf(err)
+	}
+	return sel, nil
 }

@@ -77,6 +77,8 @@ func TestForwardedCommandsPrintAsBefore(t *testing.T) {
 		{"get", "pods", "-l", "app!=x", "-o", "name"}, {"get", "pods", "-o", "jsonpath={.items[*].metadata.name}"},
 		{"get", "pods", "-A", "--sort-by", "{.metadata.namespace}", "-o", "custom-columns=N:.metadata.name"},
 		{"get", "pod", "web-sync", "solo", "-o", "json"}, {"logs", "web-sync", "-c", "web"}, {"logs", "nope"},
+		{"get", "pods", "-A", "--show-labels"}, {"get", "pods", "-L", "app"}, {"get", "pod", "web-sync", "nope", "-l", "a!=b"},
+		{"get", "pods", "-l", "a=b"}, {"get", "pods", "-n", "nope"},
 	} {
 		stdin := ""
 		if args[len(args)-1] == "-" {

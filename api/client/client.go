@@ -12,6 +12,7 @@ import (
 	"net/url"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podd/podd/api/podconn"
 )
@@ -28,6 +29,8 @@ type Client struct {
 // namespace ("" for all) that labelSelector selects; errors as the answer's (*StatusError).
 type PodReader interface {
 	ReadPods(namespace, name, labelSelector string) ([]corev1.Pod, error)
+	// ReadTable is ListTable's and GetTable's table (rows' Object.Object set, not their Raw).
+	ReadTable(namespace, name, labelSelector string, include metav1.IncludeObjectPolicy) (*metav1.Table, error)
 }
 
 // New returns a client for the API socket at socketPath; it connects on first use.
