@@ -31,8 +31,8 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		h.watchPods(w, r, q)
 		return
 	}
-	if v, ok := h.b.(PodVisitor); ok && q.table && name == "" {
-		t, err := visitTable(v, r.PathValue("ns"), q)
+	if q.table {
+		t, err := h.table(r.PathValue("ns"), name, q)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -46,13 +46,24 @@ func (h *handlers) getPods(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case q.table:
-		writeJSONAs(w, tableMediaType, http.StatusOK, podtable.Table(pods, time.Now(), q.include))
 	case name != "":
 		writeJSON(w, http.StatusOK, withPodType(&pods[0]))
 	default:
 		writeJSON(w, http.StatusOK, &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: pods})
 	}
+}
+
+// table is the table of the pod name of ns, or with name "" of the pods of ns ("" for all)
+// that q selects.
+func (h *handlers) table(ns, name string, q getQuery) (*metav1.Table, error) {
+	if v, ok := h.b.(PodVisitor); ok && name == "" {
+		return visitTable(v, ns, q)
+	}
+	pods, err := h.readPods(ns, name, q)
+	if err != nil {
+		return nil, err
+	}
+	return podtable.Table(pods, time.Now(), q.include), nil
 }
 
 // visitTable is the table of the pods of ns ("" for all) that q selects, each row made under
@@ -77,7 +88,7 @@ type getQuery struct {
 }
 
 // parseGetQuery reads the Accept header, ?includeObject= (only looked at for a table, as the
-// API server does) and, for a list, ?labelSelector= and ?fieldSelector=; a value it cannot use is a 400 naming the
+// API server does) and, for a list, ?labelSelector=; a value it cannot use is a 400 naming the
 // parameter.
 func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 	q := getQuery{table: wantsTable(r.Header.Get("Accept")), include: metav1.IncludeMetadata}
@@ -92,9 +103,9 @@ func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 		}
 	}
 	if v := values.Get("labelSelector"); list && v != "" {
-		sel, err := labels.Parse(v)
+		sel, err := parseSelector(v)
 		if err != nil {
-			return q, apierrors.NewBadRequest(fmt.Sprintf("labelSelector: invalid value %q: %v", v, err))
+			return q, err
 		}
 		q.selector = sel
 	}
@@ -106,6 +117,15 @@ func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 		q.fields = sel
 	}
 	return q, nil
+}
+
+// parseSelector parses a list's ?labelSelector=; an invalid one is a 400 naming the parameter.
+func parseSelector(v string) (labels.Selector, error) {
+	sel, err := labels.Parse(v)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("labelSelector: invalid value %q: %v", v, err))
+	}
+	return sel, nil
 }
 
 // readPods is the named pod, or the pods of ns ("" for all) that q selects, sorted.

@@ -80,3 +80,30 @@ func TestRunDryRunClientWritesAManifest(t *testing.T) {
 		t.Fatalf("run -o wide: %d %q", code, errOut)
 	}
 }
+
+// get pods --field-selector selects by the pods' fields, in the table, -o name and -w's list;
+// it was refused (and before that ignored: every pod listed).
+func TestGetPodsByField(t *testing.T) {
+	b, sock := serveFake(t)
+	podctl(t, sock, twoPods, "apply", "-f", "-")
+	p, _ := b.Get("default", "web-sync")
+	p.Status.Phase = "Pending"
+	b.Pods["default/web-sync"] = p
+	podctl(t, sock, "", "run", "job", "--image=/images/busybox")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get", "pods", "--field-selector", "status.phase=Running", "-o", "name"}, "pod/job\n"},
+		{[]string{"get", "pods", "--field-selector=status.phase!=Running", "-o", "name"}, "pod/web-sync\n"},
+		{[]string{"get", "pods", "-A", "--field-selector", "metadata.namespace=other", "--no-headers"}, "other"},
+	} {
+		out, errOut, code := podctl(t, sock, "", c.args...)
+		if code != 0 || !strings.Contains(out, c.want) || strings.Count(out, "\n") != 1 {
+			t.Errorf("%q: %d %q %q, want %q alone", c.args, code, out, errOut, c.want)
+		}
+	}
+	if _, errOut, code := podctl(t, sock, "", "get", "pod", "job", "--field-selector", "status.phase=Running"); code == 0 || !strings.Contains(errOut, "name cannot be provided") {
+		t.Errorf("a name and --field-selector: %d %q", code, errOut)
+	}
+}

@@ -19,7 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// serveFakeWithCommands is serveFake with podd's podctl route (Handler), as podd serves it.
+// serveFakeWithCommands is serveFake with podd's podctl route (NewHandler), as podd serves it.
 func serveFakeWithCommands(t *testing.T) string {
 	t.Helper()
 	return serveWithCommands(t, fakebackend.New())
@@ -62,6 +62,13 @@ func TestForwardedCommandsPrintAsBefore(t *testing.T) {
 		{"get", "pods"}, {"get", "pods", "-A", "-o", "wide"}, {"get", "pod", "web-sync", "-o", "yaml"},
 		{"describe", "pod", "web-sync"}, {"get", "pod", "nope"}, {"-n", "other", "get", "pods", "-o", "name"},
 		{"get", "pods", "--sort-by", "{.metadata.name"}, {"apply", "-f", "-"}, {"apply", "-f", "missing.yaml"},
+		// pods read in-process: lists, one pod, a missing one, selectors, each printer
+		{"get", "pods", "-A", "-o", "json"}, {"get", "pods", "-o", "yaml"}, {"get", "pod", "nope", "-o", "json"},
+		{"get", "pods", "-l", "app!=x", "-o", "name"}, {"get", "pods", "-o", "jsonpath={.items[*].metadata.name}"},
+		{"get", "pods", "-A", "--sort-by", "{.metadata.namespace}", "-o", "custom-columns=N:.metadata.name"},
+		{"get", "pod", "web-sync", "solo", "-o", "json"}, {"logs", "web-sync", "-c", "web"}, {"logs", "nope"},
+		{"get", "pods", "-A", "--show-labels"}, {"get", "pods", "-L", "app"}, {"get", "pod", "web-sync", "nope", "-l", "a!=b"},
+		{"get", "pods", "-l", "a=b"}, {"get", "pods", "-n", "nope"},
 	} {
 		stdin := ""
 		if args[len(args)-1] == "-" {

@@ -23,6 +23,7 @@ type getRequest struct {
 	names        []string
 	selector     labels.Selector
 	selectorText string
+	fieldText    string // --field-selector, which podd applies
 	output       string
 	watch        bool
 	sortBy       string
@@ -32,9 +33,6 @@ type getRequest struct {
 func getAction(c *cli.Context) error {
 	if c.Args().Present() && isEventType(c.Args().First()) {
 		return getEvents(c)
-	}
-	if c.IsSet("field-selector") { // before, ignored: every pod listed as if it matched
-		return errors.New("--field-selector: podd selects events by field, pods only by label (-l)")
 	}
 	if res, names, ok, err := configArgs(c.Args().Slice()); ok || err != nil {
 		if err != nil {
@@ -80,6 +78,9 @@ func parseGet(c *cli.Context) (getRequest, error) {
 	if req.selector, err = labels.Parse(req.selectorText); err != nil {
 		return req, fmt.Errorf("selector: %w", err)
 	}
+	if req.fieldText = c.String("field-selector"); req.fieldText != "" && len(req.names) > 0 {
+		return req, errors.New("name cannot be provided when a selector is specified")
+	}
 	req.watch, req.sortBy = c.Bool("watch"), c.String("sort-by")
 	req.table = tableOptions{Wide: req.output == "wide", Namespace: req.all, NoHeaders: c.Bool("no-headers"),
 		ShowLabels: c.Bool("show-labels"), LabelColumns: splitKeys(c.StringSlice("label-columns"))}
@@ -96,6 +97,11 @@ func parseGet(c *cli.Context) (getRequest, error) {
 		return req, nil
 	}
 	return req, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: custom-columns,json,jsonpath,name,wide,yaml", req.output)
+}
+
+// listOptions are the selectors of a list.
+func (req getRequest) listOptions() client.ListOptions {
+	return client.ListOptions{LabelSelector: req.selectorText, FieldSelector: req.fieldText}
 }
 
 // listNamespace is the namespace a list asks for: "" for all.
@@ -134,7 +140,7 @@ func fetchTable(ctx context.Context, cl *client.Client, req getRequest, errOut i
 		include = metav1.IncludeMetadata
 	}
 	if len(req.names) == 0 {
-		return cl.ListTable(ctx, req.listNamespace(), client.ListOptions{LabelSelector: req.selectorText}, include)
+		return cl.ListTable(ctx, req.listNamespace(), req.listOptions(), include)
 	}
 	t := &metav1.Table{}
 	var failed error
@@ -178,7 +184,7 @@ func selectRows(rows []metav1.TableRow, sel labels.Selector) ([]metav1.TableRow,
 // printed.
 func fetchPods(ctx context.Context, cl *client.Client, req getRequest, errOut io.Writer) ([]corev1.Pod, error) {
 	if len(req.names) == 0 {
-		return cl.List(ctx, req.listNamespace(), client.ListOptions{LabelSelector: req.selectorText})
+		return cl.List(ctx, req.listNamespace(), req.listOptions())
 	}
 	var pods []corev1.Pod
 	var failed error

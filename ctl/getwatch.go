@@ -25,7 +25,7 @@ func watchTable(ctx context.Context, cl *client.Client, req getRequest, out io.W
 	if len(req.names) == 1 {
 		name = req.names[0]
 	}
-	opts := client.ListOptions{LabelSelector: req.selectorText}
+	opts := req.listOptions()
 	return cl.WatchTable(ctx, req.listNamespace(), name, opts, include, func(_ string, tb *metav1.Table) error {
 		cols, err := columnIndexes(tb.ColumnDefinitions, names)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/ctl/local"
 	"github.com/podd/podd/internal/cli"
@@ -26,9 +27,14 @@ const maxCommandRequest = 64 << 20
 // commandBodyTimeout bounds the reading of that request.
 const commandBodyTimeout = 30 * time.Second
 
-// Handler serves wire.CommandPath: it runs the podctl command of the request against the
-// socket it was received on and answers with the command's output as frames.
-func Handler(w http.ResponseWriter, r *http.Request) {
+// NewHandler serves wire.CommandPath: it runs the podctl command of the request against the
+// socket it was received on, reading pods with pods (in-process: api.PodReader) rather than
+// over that socket, and answers with the command's output as frames.
+func NewHandler(pods client.PodReader) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { serveCommand(w, r, pods) }
+}
+
+func serveCommand(w http.ResponseWriter, r *http.Request, pods client.PodReader) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(commandBodyTimeout))
 	var req wire.CommandRequest
@@ -51,7 +57,8 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.WriteHeader(http.StatusOK)
 	out := &frameOut{w: w, rc: rc}
-	code := runCommand(withZone(withFiles(r.Context(), req.Files), req.TZ), socket, req, out)
+	ctx := context.WithValue(withZone(withFiles(r.Context(), req.Files), req.TZ), podsKey{}, pods)
+	code := runCommand(ctx, socket, req, out)
 	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(code)))
 }
 
@@ -95,7 +102,11 @@ type frameOut struct {
 func (o *frameOut) send(stream byte, p []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if err := wire.WriteFrame(o.w, stream, p); err != nil {
+	// header and payload apart: w buffers them, and a frame's copy of p is not needed
+	if _, err := o.w.Write(wire.FrameHeader(stream, len(p))); err != nil {
+		return err
+	}
+	if _, err := o.w.Write(p); err != nil {
 		return err
 	}
 	return o.rc.Flush()
@@ -112,6 +123,8 @@ type writerFunc func([]byte) (int, error)
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 type filesKey struct{}
+
+type podsKey struct{}
 
 type zoneKey struct{}
 

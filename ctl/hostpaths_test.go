@@ -189,7 +189,7 @@ func serveRooted(t testing.TB, b api.Backend) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.Serve(l, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: Handler})
+	srv := api.Serve(l, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: NewHandler(api.NewPodReader(b))})
 	t.Cleanup(func() { srv.Close() })
 	return sock
 }

@@ -1,6 +1,6 @@
 // Package ctl is podctl's commands: package local's, which podctl runs itself, and the ones
 // that print what podd knows (get, describe, logs, apply, delete, run, label, wait, top, events,
-// info, completion), which podd runs for podctl (Handler) as the API server prints kubectl's
+// info, completion), which podd runs for podctl (NewHandler) as the API server prints kubectl's
 // tables: podctl then links no k8s.io package and starts as fast as a small Go program.
 package ctl
 
@@ -70,11 +70,18 @@ var clients sync.Map
 
 func newClient(c *cli.Context) *client.Client {
 	socket := c.String("socket")
-	if cl, ok := clients.Load(socket); ok {
+	cl, ok := clients.Load(socket)
+	if !ok {
+		cl, _ = clients.LoadOrStore(socket, client.New(socket))
+	}
+	pods, _ := c.Context.Value(podsKey{}).(client.PodReader)
+	if pods == nil {
 		return cl.(*client.Client)
 	}
-	cl, _ := clients.LoadOrStore(socket, client.New(socket))
-	return cl.(*client.Client)
+	// in podd: the same client, reading pods in-process
+	local := *cl.(*client.Client)
+	local.Pods = pods
+	return &local
 }
 
 // exitError ends podctl with a status; its message, if any, has been printed already.

@@ -175,11 +175,13 @@ func rowMeta(r *metav1.TableRow) (*metav1.PartialObjectMetadata, error) {
 
 // printObjects prints pods as YAML or JSON: the Pod itself when single, else a v1 List.
 func printObjects(w io.Writer, pods []corev1.Pod, format string, single bool) error {
-	var obj any = podList(pods)
-	if single && len(pods) == 1 {
-		obj = typedPod(pods[0])
+	switch {
+	case single && len(pods) == 1:
+		return writeEncoded(w, format, typedPod(pods[0]))
+	case format == "json":
+		return writeJSONList(w, pods)
 	}
-	return writeEncoded(w, format, obj)
+	return writeEncoded(w, format, podList(pods))
 }
 
 // list is a v1 List, as kubectl prints several objects.

@@ -2,6 +2,8 @@ package ctl
 
 import (
 	"bytes"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,6 +98,26 @@ func TestQOS(t *testing.T) {
 		}
 		if got := qosOf(&p); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// writeJSONList prints, one pod at a time, what MarshalIndent prints of the whole list.
+func TestWriteJSONListAsMarshalIndent(t *testing.T) {
+	odd := pod("c", corev1.PodPending)
+	odd.Annotations = map[string]string{"a<b>&c": "line 1\nline 2\t\"quoted\" \u2028"}
+	pods := []corev1.Pod{pod("a", corev1.PodRunning), pod("b", corev1.PodFailed), odd}
+	for _, n := range []int{0, 1, 3} {
+		want, err := json.MarshalIndent(podList(pods[:n]), "", "    ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeJSONList(&got, slices.Clone(pods[:n])); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != string(want)+"\n" {
+			t.Errorf("%d pods:\n%s\nwant:\n%s", n, got.String(), want)
 		}
 	}
 }

@@ -28,7 +28,7 @@ func TestCommandRouteNamesBadInput(t *testing.T) {
 		"get pods -o custom-columns=A":                        "custom-columns",
 		"get pods -l a=(":                                     "selector",
 		"get events --field-selector x":                       "fieldSelector",
-		"get pods --field-selector status.phase=Running":      "--field-selector",
+		"get pods --field-selector spec.containers=x":         "fieldSelector: field label not supported: spec.containers",
 		"get pods --sort-by {.x":                              `"{.x"`,
 		"delete pod web-sync --grace-period x":                "--grace-period",
 		"run x --image i --restart Sometimes":                 "restart policy",

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/api"
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/internal/fakebackend"
 	"github.com/podd/podd/internal/testutil"
@@ -40,10 +41,10 @@ type routeAnswer struct {
 	cancelled bool
 }
 
-// callRoute serves body on the podctl route (Handler, called directly so that a panic is the
+// callRoute serves body on the podctl route of b (NewHandler, called directly so that a panic is the
 // fuzzer's) as podd does for a request received on sock, cancels it after timeout, and fails
 // the test if the handler has not returned handlerGrace later.
-func callRoute(t *testing.T, sock string, body []byte, timeout time.Duration) routeAnswer {
+func callRoute(t *testing.T, b api.Backend, sock string, body []byte, timeout time.Duration) routeAnswer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -58,7 +59,7 @@ func callRoute(t *testing.T, sock string, body []byte, timeout time.Duration) ro
 			}
 			close(done)
 		}()
-		Handler(w, r)
+		NewHandler(api.NewPodReader(b))(w, r)
 	}()
 	select {
 	case p, panicked := <-done:
@@ -180,7 +181,7 @@ func FuzzCommandRoute(f *testing.F) {
 		if err != nil {
 			t.Skip(err)
 		}
-		ans := callRoute(t, sock, body, commandTimeout)
+		ans := callRoute(t, b, sock, body, commandTimeout)
 		select {
 		case <-b.Shutdowns: // podctl runs shutdown itself, against the socket of its choice
 			t.Fatalf("%q shut podd down", req.Args)
@@ -235,7 +236,7 @@ func FuzzCommandRouteBody(f *testing.F) {
 	sock := serveRooted(f, b)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		refill(t, b, sock)
-		ans := callRoute(t, sock, body, commandTimeout)
+		ans := callRoute(t, b, sock, body, commandTimeout)
 		if ans.status != http.StatusOK && !strings.HasPrefix(ans.body, "podctl command: ") {
 			t.Fatalf("%.200q: %d %q", body, ans.status, ans.body)
 		}

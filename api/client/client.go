@@ -12,6 +12,7 @@ import (
 	"net/url"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podd/podd/api/podconn"
 )
@@ -19,16 +20,27 @@ import (
 // Client talks to podd over its unix socket.
 type Client struct {
 	*podconn.Client
+	// Pods, when set, answers Get and List in-process instead of over the socket (podd's own
+	// commands for podctl: api.PodReader).
+	Pods PodReader
+}
+
+// PodReader reads pods as GET .../pods answers them: the pod name, or with name "" the pods of
+// namespace ("" for all) that the selectors select; errors as the answer's (*StatusError).
+type PodReader interface {
+	ReadPods(namespace, name, labelSelector, fieldSelector string) ([]corev1.Pod, error)
+	// ReadTable is ListTable's and GetTable's table (rows' Object.Object set, not their Raw).
+	ReadTable(namespace, name, labelSelector, fieldSelector string, include metav1.IncludeObjectPolicy) (*metav1.Table, error)
 }
 
 // DryRun is a client whose writes are dry runs (podconn.Client.DryRun).
 func (c *Client) DryRun() *Client {
-	return &Client{c.Client.DryRun()}
+	return &Client{Client: c.Client.DryRun(), Pods: c.Pods}
 }
 
 // New returns a client for the API socket at socketPath; it connects on first use.
 func New(socketPath string) *Client {
-	c := &Client{podconn.New(socketPath)}
+	c := &Client{Client: podconn.New(socketPath)}
 	c.StatusError = errorFromStatus
 	return c
 }
@@ -61,17 +73,28 @@ func (c *Client) Patch(ctx context.Context, namespace, name string, patch []byte
 
 // Get returns one pod.
 func (c *Client) Get(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	if c.Pods != nil {
+		pods, err := c.Pods.ReadPods(namespace, name, "", "")
+		if err != nil {
+			return nil, err
+		}
+		return &pods[0], nil
+	}
 	return podconn.GetJSON[corev1.Pod](ctx, c.Client, podconn.PodPath(namespace, name), nil)
 }
 
 // ListOptions narrow a list.
 type ListOptions struct {
 	LabelSelector string // k8s label selector syntax (app=web,tier!=db); "" selects all
+	FieldSelector string // the pods' fields (status.phase=Running); "" selects all
 }
 
 // List returns the pods of namespace, or of all namespaces when namespace is "", that
-// opts.LabelSelector selects.
+// opts selects.
 func (c *Client) List(ctx context.Context, namespace string, opts ListOptions) ([]corev1.Pod, error) {
+	if c.Pods != nil {
+		return c.Pods.ReadPods(namespace, "", opts.LabelSelector, opts.FieldSelector)
+	}
 	list, err := podconn.GetJSON[corev1.PodList](ctx, c.Client, listPath(namespace), opts.query())
 	if err != nil {
 		return nil, err
@@ -83,6 +106,9 @@ func (o ListOptions) query() url.Values {
 	q := url.Values{}
 	if o.LabelSelector != "" {
 		q.Set("labelSelector", o.LabelSelector)
+	}
+	if o.FieldSelector != "" {
+		q.Set("fieldSelector", o.FieldSelector)
 	}
 	return q
 }

@@ -16,15 +16,22 @@ import (
 const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 // ListTable returns the table kubectl prints of the pods of namespace ("" for all) that
-// opts.LabelSelector selects, computed by podd; include says what each row's Object carries
+// opts selects, computed by podd; include says what each row's Object carries
 // (None, Metadata: a PartialObjectMetadata, Object: the Pod; "" is the server's default,
-// Metadata). A row's Object comes back as its JSON (Object.Raw), nil for None.
+// Metadata). A row's Object comes back as its JSON (Object.Raw), nil for None; with c.Pods,
+// in-process, as the object itself (Object.Object).
 func (c *Client) ListTable(ctx context.Context, namespace string, opts ListOptions, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
+	if c.Pods != nil {
+		return c.Pods.ReadTable(namespace, "", opts.LabelSelector, opts.FieldSelector, include)
+	}
 	return c.table(ctx, listPath(namespace), opts.query(), include)
 }
 
 // GetTable returns the table of one pod (a single row).
 func (c *Client) GetTable(ctx context.Context, namespace, name string, include metav1.IncludeObjectPolicy) (*metav1.Table, error) {
+	if c.Pods != nil {
+		return c.Pods.ReadTable(namespace, name, "", "", include)
+	}
 	return c.table(ctx, podconn.PodPath(namespace, name), url.Values{}, include)
 }
 

@@ -48,12 +48,23 @@ const (
 
 // WriteFrame sends one frame in a single Write.
 func WriteFrame(w io.Writer, stream byte, p []byte) error {
-	buf := make([]byte, frameHeaderLen+len(p))
-	buf[0] = stream
-	binary.BigEndian.PutUint32(buf[1:frameHeaderLen], uint32(len(p)))
-	copy(buf[frameHeaderLen:], p)
-	_, err := w.Write(buf)
+	buf := make([]byte, frameHeaderLen, frameHeaderLen+len(p))
+	putFrameHeader(buf, stream, len(p))
+	_, err := w.Write(append(buf, p...))
 	return err
+}
+
+// FrameHeader is the header of a frame of n bytes on stream, for a writer that buffers (so
+// the header and the payload may go in two writes, with no copy of the payload).
+func FrameHeader(stream byte, n int) []byte {
+	buf := make([]byte, frameHeaderLen)
+	putFrameHeader(buf, stream, n)
+	return buf
+}
+
+func putFrameHeader(buf []byte, stream byte, n int) {
+	buf[0] = stream
+	binary.BigEndian.PutUint32(buf[1:frameHeaderLen], uint32(n))
 }
 
 // ReadFrame reads one frame; io.EOF only when the stream ends between frames.

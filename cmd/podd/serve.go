@@ -83,7 +83,7 @@ func serve(c *config, isInit bool) error {
 	if err != nil {
 		return err
 	}
-	srv := api.Serve(l, d, api.Route{Pattern: "POST " + wire.CommandPath, Handler: ctl.Handler})
+	srv := api.Serve(l, d, api.Route{Pattern: "POST " + wire.CommandPath, Handler: ctl.NewHandler(api.NewPodReader(d))})
 	log.Printf("serving on %s (root %s, cgroup %s)", socketPath(c), opts.Root, opts.CgroupRoot)
 	stopStatic := startStaticPods(rt, c.String("manifests"))
 	end := waitForEnd(d, r, c.String("run"), isInit || c.Bool("stop-pods-on-exit"))

@@ -58,7 +58,7 @@ func GetCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=NAME:PATH,..."},
 			&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "list the pods of every namespace"},
 			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label selector (app=web,tier!=db)"},
-			&cli.StringFlag{Name: "field-selector", Usage: "events: field selector (involvedObject.name=web)"},
+			&cli.StringFlag{Name: "field-selector", Usage: "field selector: pods (status.phase=Running, metadata.name=web), events (involvedObject.name=web)"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "after the list, print each change as it happens"},
 			&cli.BoolFlag{Name: "no-headers", Usage: "print no column headers"},
 			&cli.BoolFlag{Name: "show-labels", Usage: "add a LABELS column"},

@@ -151,10 +151,11 @@ func (f *Backend) Get(ns, name string) (*corev1.Pod, error) {
 func (f *Backend) List(ns string) ([]corev1.Pod, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []corev1.Pod
+	out := make([]corev1.Pod, 0, len(f.Pods))
 	for _, p := range f.Pods {
 		if ns == "" || p.Namespace == ns {
-			out = append(out, *p.DeepCopy())
+			out = append(out, corev1.Pod{})
+			p.DeepCopyInto(&out[len(out)-1])
 		}
 	}
 	return out, nil
