@@ -49,6 +49,9 @@ type Scheduler struct {
 	closed   bool
 	prep     Preparer // nil: jobs run unprepared
 	prepared int      // how many entries at the queue's head were prepared
+	net      netLoop  // the TCP and HTTP probes waiting on the network (netloop.go)
+	pending  int      // entries whose run is in loop
+	waiting  bool     // a worker waits on loop
 	wake     chan struct{}
 	done     chan struct{}
 	stopped  sync.WaitGroup
@@ -148,6 +151,7 @@ func (s *Scheduler) Close() {
 	s.idle.Broadcast()
 	s.mu.Unlock()
 	s.stopped.Wait()
+	s.net.close()
 }
 
 // Len is how many entries are scheduled (running ones excluded).
@@ -265,9 +269,19 @@ func (s *Scheduler) worker() {
 			s.prep.Prepare(batch)
 			clear(batch) // the jobs are not kept from the collector
 		}
-		current.job.Run(w.ctx)
+		ran, pending := false, false
+		if j, ok := current.job.(*probeJob); ok {
+			ran, pending = j.startOp(&s.net, current)
+		}
+		if !ran {
+			current.job.Run(w.ctx)
+		}
 		s.mu.Lock()
-		s.finished(current)
+		if pending {
+			s.pending++
+		} else {
+			s.finished(current)
+		}
 	}
 }
 
@@ -292,8 +306,10 @@ type poolWorker struct {
 	s        *Scheduler
 	ctx      context.Context // carries the worker to its jobs (Blocking)
 	draining bool
-	fresh    bool  // the entry taken last was not prepared
-	jobs     []Job // the batch being prepared (its array kept)
+	fresh    bool     // the entry taken last was not prepared
+	jobs     []Job    // the batch being prepared (its array kept)
+	done     []*netOp // runs await saw end (its array kept)
+	over     []*Entry // their entries (its array kept)
 }
 
 type workerKey struct{}
@@ -303,6 +319,11 @@ type workerKey struct{}
 func (w *poolWorker) take() *Entry {
 	s := w.s
 	for {
+		if len(s.queue) == 0 && s.pending > 0 && !s.waiting {
+			w.resign()
+			w.await()
+			continue
+		}
 		if s.closed {
 			w.resign()
 			return nil
@@ -347,6 +368,8 @@ func (w *poolWorker) resign() {
 	if len(s.queue) > 0 && s.drainers+s.grants == 0 {
 		s.grants++
 		s.idle.Signal()
+	} else if len(s.queue) == 0 && s.pending > 0 && !s.waiting {
+		s.idle.Signal() // someone has to wait for the network
 	}
 }
 
