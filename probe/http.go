@@ -91,7 +91,7 @@ func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	r := c.check(ctx, t)
 	r.Took = time.Since(start)
-	m.fill(&r, c.sockets.kernel)
+	m.fill(&r)
 	return r
 }
 

@@ -215,8 +215,8 @@ func (w *poolWorker) await() {
 				continue
 			}
 		}
-		op.job.end(op.result)
 		over = append(over, op.entry)
+		op.end()
 	}
 	clear(w.done)
 	s.mu.Lock()
@@ -236,8 +236,9 @@ func (op *netOp) followSync(s *Scheduler) {
 	ctx = context.WithValue(ctx, meterKey{}, &op.meter)
 	h := op.http
 	op.finish(h.check.follow(ctx, &op.job.p.target, h.u, h.host, h.hops))
-	op.job.end(op.result)
+	e := op.entry
+	op.end()
 	s.mu.Lock()
-	s.finished(op.entry)
+	s.finished(e)
 	s.mu.Unlock()
 }

@@ -27,8 +27,23 @@ type netOp struct {
 	start     time.Time
 	deadline  time.Time
 	meter     connectMeter
-	http      *httpOp // nil: a tcpSocket probe
+	http      *httpOp // nil: a tcpSocket probe; else &httpRun
+	httpRun   httpOp
 	result    Result
+}
+
+// netOps are the netOps of runs that ended.
+var netOps = sync.Pool{New: func() any { return new(netOp) }}
+
+// end records the op's result and drops the op.
+func (op *netOp) end() {
+	op.job.end(op.result)
+	op.drop()
+}
+
+func (op *netOp) drop() {
+	*op = netOp{}
+	netOps.Put(op)
 }
 
 // httpOp is the HTTP side of a netOp: the request for u (Host host) after hops redirects, and
@@ -57,7 +72,7 @@ func (c *TCPCheck) newOp(t *Target) *netOp {
 	if err != nil {
 		return nil
 	}
-	return newNetOp(c.sockets, netip.AddrPortFrom(ip, uint16(c.port)), c.timeout, nil)
+	return newNetOp(c.sockets, netip.AddrPortFrom(ip, uint16(c.port)), c.timeout)
 }
 
 func (c *HTTPCheck) newOp(*Target) *netOp {
@@ -65,12 +80,19 @@ func (c *HTTPCheck) newOp(*Target) *netOp {
 	if !ok || c.requestErr != nil {
 		return nil
 	}
-	return newNetOp(c.sockets, addr, c.timeout, &httpOp{check: c, u: c.url, host: c.host, req: c.request})
+	op := newNetOp(c.sockets, addr, c.timeout)
+	op.httpRun = httpOp{check: c, u: c.url, host: c.host, req: c.request}
+	op.http = &op.httpRun
+	return op
 }
 
-func newNetOp(s *Sockets, addr netip.AddrPort, timeout time.Duration, h *httpOp) *netOp {
-	start := time.Now()
-	return &netOp{sockets: s, addr: addr, fd: -1, start: start, deadline: start.Add(timeout), meter: connectMeter{deadline: start.Add(timeout)}, http: h}
+func newNetOp(s *Sockets, addr netip.AddrPort, timeout time.Duration) *netOp {
+	op := netOps.Get().(*netOp)
+	op.sockets, op.addr, op.fd = s, addr, -1
+	op.start = time.Now()
+	op.deadline = op.start.Add(timeout)
+	op.meter.deadline = op.deadline
+	return op
 }
 
 // httpAddr is the address of an http URL whose host is an IP address.
@@ -89,31 +111,31 @@ func httpAddr(u *url.URL) (netip.AddrPort, bool) {
 // dial starts the op's connection (connect, and the request written when it connected at
 // once) and adds it to l: true. False: the run is over already, op.result says how.
 func (op *netOp) dial(l *netLoop) bool {
-	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter)
+	// An HTTP probe writes its request at once: the write says whether the connect is over,
+	// instead of getpeername(2).
+	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter, op.http == nil)
 	if err != nil {
 		op.fail(dialError(op.addr, err))
 		return false
 	}
 	op.fd, op.connected = fd, connected
-	events := uint32(unix.EPOLLIN | unix.EPOLLRDHUP)
-	switch {
-	case !connected:
-		events |= unix.EPOLLOUT
-	case op.http == nil: // a tcpSocket probe: connected, done
+	if connected && op.http == nil { // a tcpSocket probe: connected, done
 		rawClose(fd)
 		op.fd = -1
 		op.finish(Result{Outcome: Success})
 		return false
-	default:
-		if err := op.http.write(fd); err != nil {
+	}
+	if op.http != nil {
+		if err := op.http.write(op); err != nil {
 			rawClose(fd)
 			op.fd = -1
 			op.fail(err)
 			return false
 		}
-		if op.http.written < len(op.http.req) {
-			events |= unix.EPOLLOUT
-		}
+	}
+	events := uint32(unix.EPOLLIN | unix.EPOLLRDHUP)
+	if !op.connected || (op.http != nil && op.http.written < len(op.http.req)) {
+		events |= unix.EPOLLOUT
 	}
 	if err := l.add(op, events); err != nil {
 		rawClose(fd)
@@ -174,23 +196,30 @@ func (op *netOp) fail(err error) {
 // finish sets the op's result, with its time and connect times.
 func (op *netOp) finish(r Result) {
 	r.Took = time.Since(op.start)
-	op.meter.fill(&r, op.sockets.kernel)
+	op.meter.fill(&r)
 	op.result = r
 }
 
-// write writes what is left of the request on fd.
-func (h *httpOp) write(fd int) error {
+// write writes what is left of the request on op's socket. Before the connect is known to be
+// over, a write that goes through says it is, and an error is the connect's.
+func (h *httpOp) write(op *netOp) error {
 	for h.written < len(h.req) {
-		n, e := rawWrite(fd, h.req[h.written:])
+		n, e := rawWrite(op.fd, h.req[h.written:])
 		switch {
 		case e == unix.EAGAIN:
 			return nil
 		case e == unix.EINTR:
 			continue
+		case e != 0 && !op.connected:
+			return dialError(op.addr, os.NewSyscallError("connect", e))
 		case e != 0:
 			return &os.PathError{Op: "write", Path: "probe", Err: e} // as os.File's
 		}
 		h.written += n
+		if !op.connected {
+			op.connected = true
+			op.meter.end()
+		}
 	}
 	return nil
 }
@@ -205,7 +234,7 @@ var rawBufs = sync.Pool{New: func() any { b := make([]byte, maxHeader+maxBody+4<
 // step writes the request (what is left of it) and reads the answer; true when the op is
 // over: judged, or a redirect to follow (h.next).
 func (h *httpOp) step(op *netOp) bool {
-	if err := h.write(op.fd); err != nil {
+	if err := h.write(op); err != nil {
 		op.fail(err)
 		return true
 	}

@@ -184,14 +184,18 @@ func (j *probeJob) startOp(l *netLoop, e *Entry) (ran, pending bool) {
 		return false, false
 	}
 	op := a.newOp(&j.p.target)
-	if op == nil || !l.open() || !j.begin() {
+	if op == nil || !l.open() {
 		return false, false
 	}
 	op.job, op.entry = j, e
+	if !j.begin() {
+		op.drop()
+		return false, false // Run finds it is not due either
+	}
 	if op.dial(l) {
 		return true, true
 	}
-	j.end(op.result)
+	op.end()
 	return true, false
 }
 

@@ -39,7 +39,7 @@ func (s *Sockets) touch(ctx context.Context, ns *os.File, addr netip.AddrPort) e
 // the poller (nil, nil).
 func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort, keep bool) (*os.File, error) {
 	m := meterOf(ctx)
-	fd, connected, err := s.startConnect(ns, addr, m)
+	fd, connected, err := s.startConnect(ns, addr, m, true)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +61,9 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 }
 
 // startConnect makes a socket in ns and starts connecting it to addr, timed by m (nil: not
-// timed). connected: the connect is over already (a local peer), else it is under way.
-func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter) (fd int, connected bool, err error) {
+// timed). connected: the connect is over already (a local peer), else it is under way or, when
+// look is not set, may be over already (the caller finds out by writing).
+func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter, look bool) (fd int, connected bool, err error) {
 	family := unix.AF_INET6
 	if addr.Addr().Unmap().Is4() {
 		family = unix.AF_INET
@@ -81,7 +82,7 @@ func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter
 		rawClose(fd)
 		return -1, false, os.NewSyscallError("connect", cerr)
 	}
-	if cerr == unix.EINPROGRESS && !rawConnected(fd) {
+	if cerr == unix.EINPROGRESS && (!look || !rawConnected(fd)) {
 		return fd, false, nil
 	}
 	m.end() // a local peer: the handshake is often over already
@@ -138,7 +139,7 @@ func (c *TCPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	r := c.check(ctx, t, start)
-	m.fill(&r, c.sockets.kernel)
+	m.fill(&r)
 	return r
 }
 
