@@ -2,7 +2,9 @@ package probe
 
 import (
 	"context"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -15,8 +17,9 @@ import (
 // empty, one worker (the waiter) takes the answers of all of them from one epoll_wait, reads
 // them, closes the sockets and records the results. At 1000 probes a second, 50 a tick, a
 // tick's answers come in one or two wake-ups instead of a goroutine parked and woken (and a
-// thread woken) per probe. Timeouts are the epoll_wait's timeout; a prober stopped wakes the
-// waiter (an eventfd in the set) and its probes under way end at once.
+// thread woken) per probe. The waiter waits for the set's own fd in Go's poller, with the
+// earliest probe deadline as the read deadline; a prober stopped wakes the waiter (an eventfd
+// in the set) and its probes under way end at once.
 
 // netLoop is a scheduler's epoll set of the probes waiting on the network.
 type netLoop struct {
@@ -24,6 +27,8 @@ type netLoop struct {
 	epfd   int // -1 until the first probe (or when epoll could not be had: failed)
 	evfd   int // an eventfd in the set: written to wake the waiter early
 	failed bool
+	file   *os.File         // epfd, in Go's poller
+	rc     syscall.RawConn  // file's
 	ops    map[int32]*netOp // by socket
 	wakeAt time.Time        // when the waiter's epoll_wait ends at the latest; zero: none waits
 	events [64]unix.EpollEvent
@@ -54,6 +59,20 @@ func (l *netLoop) open() bool {
 		l.failed = true
 		return false
 	}
+	if err = unix.SetNonblock(epfd, true); err == nil {
+		l.file = os.NewFile(uintptr(epfd), "probe-epoll") // non-blocking: in Go's poller
+		l.rc, err = l.file.SyscallConn()
+	}
+	if err != nil {
+		unix.Close(evfd)
+		if l.file != nil {
+			l.file.Close()
+		} else {
+			unix.Close(epfd)
+		}
+		l.failed = true
+		return false
+	}
 	l.epfd, l.evfd, l.ops = epfd, evfd, map[int32]*netOp{}
 	return true
 }
@@ -63,7 +82,7 @@ func (l *netLoop) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ops != nil {
-		unix.Close(l.epfd)
+		l.file.Close()
 		unix.Close(l.evfd)
 		l.ops = nil
 		l.failed = true
@@ -103,9 +122,6 @@ func (l *netLoop) kick() {
 // wait waits for some of the probes under way to end (answered, failed, past their deadline or
 // stopped) and appends them to done, their sockets closed. It looks without waiting first.
 func (l *netLoop) wait(done []*netOp) []*netOp {
-	if done = l.poll(0, done); len(done) > 0 {
-		return done
-	}
 	l.mu.Lock()
 	next := time.Time{}
 	for _, op := range l.ops {
@@ -123,32 +139,38 @@ func (l *netLoop) wait(done []*netOp) []*netOp {
 	}
 	l.wakeAt = next
 	l.mu.Unlock()
-	ms := (time.Until(next) + time.Millisecond - 1) / time.Millisecond
-	done = l.poll(int(max(ms, 0)), done)
+	// The set's fd waits in Go's poller (a parked goroutine, not a thread blocked in a system
+	// call, which would wake the runtime's monitor thread and have it poll every 20 µs for a
+	// while): it turns readable when one of its sockets is ready.
+	_ = l.file.SetReadDeadline(next)
+	more := false
+	err := l.rc.Read(func(uintptr) bool {
+		done, more = l.poll(done)
+		return len(done) > 0 || more
+	})
+	if err != nil { // the deadline
+		done, _ = l.poll(done)
+	}
 	l.mu.Lock()
 	l.wakeAt = time.Time{}
 	l.mu.Unlock()
 	return done
 }
 
-// poll takes the events there are (waiting up to ms for the first), moves the probes they
-// concern on, and ends those stopped or past their deadline.
-func (l *netLoop) poll(ms int, done []*netOp) []*netOp {
-	var n int
-	var err error
-	if ms == 0 {
-		r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
-		n, err = int(r), errnoErr(e)
-	} else {
-		n, err = unix.EpollWait(l.epfd, l.events[:], ms) // blocks: the runtime's syscall path
-	}
-	if err != nil {
+// poll takes the events there are, moves the probes they concern on, and ends those stopped
+// or past their deadline. more: there may be more events, or the waiter was kicked.
+func (l *netLoop) poll(done []*netOp) (_ []*netOp, more bool) {
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+	n := int(r)
+	if e != 0 {
 		n = 0 // EINTR: the scan below still runs
 	}
+	more = n == len(l.events)
 	for _, ev := range l.events[:n] {
 		if ev.Fd == int32(l.evfd) {
 			var v uint64
 			unix.RawSyscall(unix.SYS_READ, uintptr(l.evfd), uintptr(unsafe.Pointer(&v)), 8)
+			more = true
 			continue
 		}
 		l.mu.Lock()
@@ -158,7 +180,7 @@ func (l *netLoop) poll(ms int, done []*netOp) []*netOp {
 			done = l.remove(op, done)
 		}
 	}
-	return l.expire(done)
+	return l.expire(done), more
 }
 
 // expire ends the probes stopped or past their deadline.

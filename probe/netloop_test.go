@@ -80,7 +80,7 @@ func tcpSocket(port int) corev1.ProbeHandler {
 }
 
 // testServer serves /ok ("fine"), /slow (fine after 200 ms), /hang (no answer until the
-// client goes) and /local (a redirect to /ok).
+// client goes), /local (a redirect to /ok), /big (1 MiB) and /chunked (fine 3 times, in chunks).
 func testServer(t *testing.T) int {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "fine") })
@@ -90,6 +90,13 @@ func testServer(t *testing.T) int {
 	})
 	mux.HandleFunc("/hang", func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 	mux.HandleFunc("/local", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok", http.StatusFound) })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, strings.Repeat("x", 1<<20)) })
+	mux.HandleFunc("/chunked", func(w http.ResponseWriter, _ *http.Request) {
+		for range 3 {
+			fmt.Fprint(w, "fine")
+			w.(http.Flusher).Flush()
+		}
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	_, port := hostPort(t, srv.URL)
@@ -133,7 +140,7 @@ func TestNetLoopManyAtOnce(t *testing.T) {
 }
 
 // TestNetLoopFailures: a slow server, one that does not answer, and a closed port read as the
-// kubelet's messages.
+// kubelet's messages; a large body is cut as the kubelet cuts it, a chunked one is whole.
 func TestNetLoopFailures(t *testing.T) {
 	port, closed := testServer(t), closedPort(t)
 	l := newLoopRun(t)
@@ -142,12 +149,16 @@ func TestNetLoopFailures(t *testing.T) {
 	l.start(httpGet(closed, "/ok"))
 	l.start(tcpSocket(closed))
 	l.start(httpGet(port, "/ok"))
+	l.start(httpGet(port, "/big"))
+	l.start(httpGet(port, "/chunked"))
 	want := []Result{
 		{Outcome: Success, Output: "fine"},
 		{Outcome: Failure, Output: fmt.Sprintf(`Get "http://127.0.0.1:%d/hang": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, port)},
 		{Outcome: Failure, Output: fmt.Sprintf(`Get "http://127.0.0.1:%d/ok": dial tcp 127.0.0.1:%d: connect: connection refused`, closed, closed)},
 		{Outcome: Failure, Output: fmt.Sprintf(`dial tcp 127.0.0.1:%d: connect: connection refused`, closed)},
 		{Outcome: Success, Output: "fine"},
+		{Outcome: Success, Output: strings.Repeat("x", maxBody)},
+		{Outcome: Success, Output: "finefinefine"},
 	}
 	got := l.round()
 	for i, r := range got {

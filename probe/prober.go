@@ -192,11 +192,18 @@ func (j *probeJob) startOp(l *netLoop, e *Entry) (ran, pending bool) {
 		op.drop()
 		return false, false // Run finds it is not due either
 	}
-	if op.dial(l) {
-		return true, true
+	dialled := false
+	defer func() {
+		if !dialled { // the thread could not leave the pod's namespace (Goexit): the run ends
+			j.p.running.Done()
+		}
+	}()
+	pending = op.dial(l)
+	dialled = true
+	if !pending {
+		op.end()
 	}
-	op.end()
-	return true, false
+	return true, pending
 }
 
 // report tells the runtime; readiness is the entry to run at once (the container just
