@@ -211,13 +211,6 @@ func (l *netLoop) remove(op *netOp, done []*netOp) []*netOp {
 	return append(done, op)
 }
 
-func errnoErr(e unix.Errno) error {
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
 // await waits on the scheduler's loop for runs to end, and ends them: their results recorded,
 // their entries scheduled again. s.mu is held, and released meanwhile.
 func (w *poolWorker) await() {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -80,7 +81,8 @@ func tcpSocket(port int) corev1.ProbeHandler {
 }
 
 // testServer serves /ok ("fine"), /slow (fine after 200 ms), /hang (no answer until the
-// client goes), /local (a redirect to /ok), /big (1 MiB) and /chunked (fine 3 times, in chunks).
+// client goes), /local (a redirect to /ok), /tohttps (a redirect to /ok over TLS on the same
+// host), /big (1 MiB) and /chunked (fine 3 times, in chunks).
 func testServer(t *testing.T) int {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "fine") })
@@ -97,6 +99,9 @@ func testServer(t *testing.T) int {
 			w.(http.Flusher).Flush()
 		}
 	})
+	tls := httptest.NewTLSServer(mux)
+	t.Cleanup(tls.Close)
+	mux.HandleFunc("/tohttps", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, tls.URL+"/ok", http.StatusFound) })
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	_, port := hostPort(t, srv.URL)
@@ -111,6 +116,30 @@ func closedPort(t *testing.T) int {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
+	return port
+}
+
+// fullListener is a loopback port whose listener never accepts, its backlog full: the kernel
+// drops further SYNs, a connect there does not end.
+func fullListener(t *testing.T) int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := unix.Getsockname(fd)
+	port := sa.(*unix.SockaddrInet4).Port
+	for range 3 {
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond); err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+	}
 	return port
 }
 
@@ -140,7 +169,8 @@ func TestNetLoopManyAtOnce(t *testing.T) {
 }
 
 // TestNetLoopFailures: a slow server, one that does not answer, and a closed port read as the
-// kubelet's messages; a large body is cut as the kubelet cuts it, a chunked one is whole.
+// kubelet's messages; a large body is cut as the kubelet cuts it, a chunked one is whole; a
+// redirect to https on the same host is followed; a connect that does not end times out.
 func TestNetLoopFailures(t *testing.T) {
 	port, closed := testServer(t), closedPort(t)
 	l := newLoopRun(t)
@@ -151,6 +181,10 @@ func TestNetLoopFailures(t *testing.T) {
 	l.start(httpGet(port, "/ok"))
 	l.start(httpGet(port, "/big"))
 	l.start(httpGet(port, "/chunked"))
+	l.start(httpGet(port, "/tohttps"))
+	full := fullListener(t)
+	l.start(tcpSocket(full))
+	l.start(httpGet(full, "/ok"))
 	want := []Result{
 		{Outcome: Success, Output: "fine"},
 		{Outcome: Failure, Output: fmt.Sprintf(`Get "http://127.0.0.1:%d/hang": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, port)},
@@ -159,6 +193,9 @@ func TestNetLoopFailures(t *testing.T) {
 		{Outcome: Success, Output: "fine"},
 		{Outcome: Success, Output: strings.Repeat("x", maxBody)},
 		{Outcome: Success, Output: "finefinefine"},
+		{Outcome: Success, Output: "fine"},
+		{Outcome: Failure, Output: fmt.Sprintf("dial tcp 127.0.0.1:%d: i/o timeout", full)},
+		{Outcome: Failure, Output: fmt.Sprintf(`Get "http://127.0.0.1:%d/ok": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, full)},
 	}
 	got := l.round()
 	for i, r := range got {

@@ -35,7 +35,9 @@ type Job interface{ Run(ctx context.Context) }
 // does not wait (a TCP connect to a pod, which completes in the connect call) costs no
 // goroutine hand-off nor thread wake-up. A probe about to wait says so (Blocking) and another
 // worker takes over the queue; should a probe wait without saying so, the loop sees at its
-// next tick that the queue did not move and wakes another worker.
+// next tick that the queue did not move and wakes another worker. TCP and HTTP probes do not
+// wait on their worker: they go on in the scheduler's epoll set (netloop.go), where one worker
+// takes the answers of a tick's probes together once the queue is empty.
 type Scheduler struct {
 	clock    Clock
 	start    time.Time
