@@ -52,8 +52,8 @@ type Scheduler struct {
 	prep     Preparer // nil: jobs run unprepared
 	prepared int      // how many entries at the queue's head were prepared
 	net      netLoop  // the TCP and HTTP probes waiting on the network (netloop.go)
-	pending  int      // entries whose run is in loop
-	waiting  bool     // a worker waits on loop
+	pending  int      // entries whose run is in net
+	waiting  bool     // a worker waits on net
 	wake     chan struct{}
 	done     chan struct{}
 	stopped  sync.WaitGroup
