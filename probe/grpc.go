@@ -39,7 +39,7 @@ func (c *GRPCCheck) Check(ctx context.Context, t *Target) Result {
 	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	o, out := c.check(ctx, t)
 	r := Result{Outcome: o, Output: out, Took: time.Since(start)}
-	m.fill(&r, c.sockets.kernel)
+	m.fill(&r)
 	return r
 }
 

@@ -91,42 +91,55 @@ func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	r := c.check(ctx, t)
 	r.Took = time.Since(start)
-	m.fill(&r, c.sockets.kernel)
+	m.fill(&r)
 	return r
 }
 
 // check gets the URL, following redirects as the kubelet's client does: to the same host, 10
 // at most; a redirect elsewhere is judged as it is.
 func (c *HTTPCheck) check(ctx context.Context, t *Target) Result {
-	u, host := c.url, c.host
-	for hops := 0; ; hops++ {
+	return c.follow(ctx, t, c.url, c.host, 0)
+}
+
+// follow gets u with Host host, the hops'th request of the probe, and the redirects after it.
+func (c *HTTPCheck) follow(ctx context.Context, t *Target, u *url.URL, host string, hops int) Result {
+	for ; ; hops++ {
 		status, loc, body, err := c.get(ctx, t, u, host)
-		if err != nil {
-			return Result{Outcome: Failure, Output: requestError(ctx, u, err)}
+		r, next, nextHost := c.judge(u, host, hops, status, loc, body, err)
+		if next == nil {
+			return r
 		}
-		if loc != nil && status >= 300 && status < 400 && status != http.StatusNotModified && u.ResolveReference(loc).Hostname() == c.url.Hostname() {
-			next := u.ResolveReference(loc)
-			if hops == 10 {
-				return Result{Outcome: Failure, Output: (&url.Error{Op: "Get", URL: next.String(), Err: errors.New("stopped after 10 redirects")}).Error()}
-			}
-			if loc.Host != "" {
-				host = "" // a custom Host header survives only redirects without a host (net/http)
-			}
-			u = next
-			continue
-		}
-		switch {
-		case status >= 300 && status < 400:
-			return Result{Outcome: Warning, Output: fmt.Sprintf("Probe terminated redirects, Response body: %s", body)}
-		case status >= 200 && status < 300:
-			return Result{Outcome: Success, Output: body}
-		}
-		return Result{Outcome: Failure, Output: fmt.Sprintf("HTTP probe failed with statuscode: %d", status)}
+		u, host = next, nextHost
 	}
 }
 
+// judge reads the answer to the hops'th request (for u, Host host): the result, or the URL
+// and Host of the redirect to follow (next non-nil).
+func (c *HTTPCheck) judge(u *url.URL, host string, hops, status int, loc *url.URL, body string, err error) (r Result, next *url.URL, nextHost string) {
+	if err != nil {
+		return Result{Outcome: Failure, Output: requestError(u, err)}, nil, ""
+	}
+	if loc != nil && status >= 300 && status < 400 && status != http.StatusNotModified && u.ResolveReference(loc).Hostname() == c.url.Hostname() {
+		next := u.ResolveReference(loc)
+		if hops == 10 {
+			return Result{Outcome: Failure, Output: (&url.Error{Op: "Get", URL: next.String(), Err: errors.New("stopped after 10 redirects")}).Error()}, nil, ""
+		}
+		if loc.Host != "" {
+			host = "" // a custom Host header survives only redirects without a host (net/http)
+		}
+		return Result{}, next, host
+	}
+	switch {
+	case status >= 300 && status < 400:
+		return Result{Outcome: Warning, Output: fmt.Sprintf("Probe terminated redirects, Response body: %s", body)}, nil, ""
+	case status >= 200 && status < 300:
+		return Result{Outcome: Success, Output: body}, nil, ""
+	}
+	return Result{Outcome: Failure, Output: fmt.Sprintf("HTTP probe failed with statuscode: %d", status)}, nil, ""
+}
+
 // requestError reads as net/http's client error, which is what the kubelet's events show.
-func requestError(ctx context.Context, u *url.URL, err error) string {
+func requestError(u *url.URL, err error) string {
 	// The connection's deadline is the context's: either may be seen first.
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		err = errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
@@ -137,10 +150,7 @@ func requestError(ctx context.Context, u *url.URL, err error) string {
 // get makes one request and returns the status, the Location header (nil when none) and at
 // most maxBody bytes of the body.
 func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string) (int, *url.URL, string, error) {
-	req, err := c.request, c.requestErr
-	if u != c.url || host != c.host {
-		req, err = requestBytes(u, c.header, host)
-	}
+	req, err := c.requestFor(u, host)
 	if err != nil {
 		return 0, nil, "", err
 	}
@@ -157,7 +167,11 @@ func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string)
 	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })()
 	buf := respBufs.Get().(*[]byte)
 	defer respBufs.Put(buf)
-	res, err := readResponse(conn, *buf)
+	return answer(readResponse(conn, *buf))
+}
+
+// answer is a response's status, Location (nil when none) and body, copied out of the buffer.
+func answer(res response, err error) (int, *url.URL, string, error) {
 	if err != nil {
 		return 0, nil, "", err
 	}
@@ -168,6 +182,15 @@ func (c *HTTPCheck) get(ctx context.Context, t *Target, u *url.URL, host string)
 		}
 	}
 	return res.status, loc, string(res.body), nil
+}
+
+// requestFor is the request bytes for u with Host host: the probe's own, built once, or a
+// redirect's.
+func (c *HTTPCheck) requestFor(u *url.URL, host string) ([]byte, error) {
+	if u != c.url || host != c.host {
+		return requestBytes(u, c.header, host)
+	}
+	return c.request, c.requestErr
 }
 
 // conn is a probe's connection: a socket file, or TLS over it.

@@ -14,7 +14,8 @@ import (
 )
 
 // TestKernelConnectTime: with bpf/probelat loaded, TCP and HTTP probes carry the kernel's connect
-// time (SYN sent to ESTABLISHED) of their socket next to podd's.
+// time (SYN sent to ESTABLISHED) of their socket next to podd's, run by a Checker or on the
+// scheduler's epoll set.
 func TestKernelConnectTime(t *testing.T) {
 	testutil.RequireRoot(t)
 	if _, err := btf.LoadKernelSpec(); err != nil {
@@ -43,6 +44,15 @@ func TestKernelConnectTime(t *testing.T) {
 		r := d.Checker(p, target).Check(t.Context(), target)
 		if r.Outcome != Success || r.KernelConnect <= 0 || r.KernelConnect > r.Took || r.Connect <= 0 {
 			t.Fatalf("result %+v: want a success with the kernel's connect time", r)
+		}
+	}
+	run := newLoopRun(t)
+	run.d.SetConnectTimes(k)
+	run.start(tcpSocket(port))
+	run.start(httpGet(testServer(t), "/ok"))
+	for _, r := range run.round() {
+		if r.Outcome != Success || r.KernelConnect <= 0 || r.KernelConnect > r.Took || r.Connect <= 0 {
+			t.Fatalf("result on the scheduler %+v: want a success with the kernel's connect time", r)
 		}
 	}
 	l.Close()

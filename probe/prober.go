@@ -114,6 +114,12 @@ func (p *Prober) Stop() {
 	p.mu.Lock()
 	p.cancel()
 	p.mu.Unlock()
+	for _, e := range entries {
+		if e != nil {
+			e.s.net.kick() // its runs on the network end now
+			break
+		}
+	}
 	p.running.Wait()
 	if p.target.NetNS != nil {
 		p.sockets.spares.drop(p.target.NetNS)
@@ -128,18 +134,28 @@ type probeJob struct {
 }
 
 func (j *probeJob) Run(wctx context.Context) {
+	if !j.begin() {
+		return
+	}
+	j.end(j.check.Check(withWorker(j.p.ctx, wctx), &j.p.target))
+}
+
+// begin starts a run if the probe is due (and not stopped): Stop waits for its end.
+func (j *probeJob) begin() bool {
 	p := j.p
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	due := p.ctx.Err() == nil && p.state.Due(j.kind, p.clock.Now())
 	if due {
 		p.running.Add(1) // under the lock: Stop cancels under it too, then waits
 	}
-	p.mu.Unlock()
-	if !due {
-		return
-	}
+	return due
+}
+
+// end records the result of a run that began, tells the runtime, and ends the run.
+func (j *probeJob) end(r Result) {
+	p := j.p
 	defer p.running.Done()
-	r := j.check.Check(withWorker(p.ctx, wctx), &p.target)
 	p.mu.Lock()
 	if p.ctx.Err() != nil { // stopped meanwhile: the run is over
 		p.mu.Unlock()
@@ -158,6 +174,36 @@ func (j *probeJob) Run(wctx context.Context) {
 		p.hooks.Result(j.kind, r)
 	}
 	j.report(d, started, ready, readiness)
+}
+
+// startOp starts a run of the probe on l if it can run there (a TCP or HTTP probe of an IP
+// address): ran, and pending until l ends it (else over already). Not ran: Run it.
+func (j *probeJob) startOp(l *netLoop, e *Entry) (ran, pending bool) {
+	a, ok := j.check.(asyncCheck)
+	if !ok {
+		return false, false
+	}
+	op := a.newOp(&j.p.target)
+	if op == nil || !l.open() {
+		return false, false
+	}
+	op.job, op.entry = j, e
+	if !j.begin() {
+		op.drop()
+		return false, false // Run finds it is not due either
+	}
+	dialled := false
+	defer func() {
+		if !dialled { // the thread could not leave the pod's namespace (Goexit): the run ends
+			j.p.running.Done()
+		}
+	}()
+	pending = op.dial(l)
+	dialled = true
+	if !pending {
+		op.end()
+	}
+	return true, pending
 }
 
 // report tells the runtime; readiness is the entry to run at once (the container just

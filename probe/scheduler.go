@@ -35,7 +35,9 @@ type Job interface{ Run(ctx context.Context) }
 // does not wait (a TCP connect to a pod, which completes in the connect call) costs no
 // goroutine hand-off nor thread wake-up. A probe about to wait says so (Blocking) and another
 // worker takes over the queue; should a probe wait without saying so, the loop sees at its
-// next tick that the queue did not move and wakes another worker.
+// next tick that the queue did not move and wakes another worker. TCP and HTTP probes do not
+// wait on their worker: they go on in the scheduler's epoll set (netloop.go), where one worker
+// takes the answers of a tick's probes together once the queue is empty.
 type Scheduler struct {
 	clock    Clock
 	start    time.Time
@@ -49,6 +51,9 @@ type Scheduler struct {
 	closed   bool
 	prep     Preparer // nil: jobs run unprepared
 	prepared int      // how many entries at the queue's head were prepared
+	net      netLoop  // the TCP and HTTP probes waiting on the network (netloop.go)
+	pending  int      // entries whose run is in net
+	waiting  bool     // a worker waits on net
 	wake     chan struct{}
 	done     chan struct{}
 	stopped  sync.WaitGroup
@@ -148,6 +153,7 @@ func (s *Scheduler) Close() {
 	s.idle.Broadcast()
 	s.mu.Unlock()
 	s.stopped.Wait()
+	s.net.close()
 }
 
 // Len is how many entries are scheduled (running ones excluded).
@@ -265,9 +271,19 @@ func (s *Scheduler) worker() {
 			s.prep.Prepare(batch)
 			clear(batch) // the jobs are not kept from the collector
 		}
-		current.job.Run(w.ctx)
+		ran, pending := false, false
+		if j, ok := current.job.(*probeJob); ok {
+			ran, pending = j.startOp(&s.net, current)
+		}
+		if !ran {
+			current.job.Run(w.ctx)
+		}
 		s.mu.Lock()
-		s.finished(current)
+		if pending {
+			s.pending++
+		} else {
+			s.finished(current)
+		}
 	}
 }
 
@@ -292,8 +308,10 @@ type poolWorker struct {
 	s        *Scheduler
 	ctx      context.Context // carries the worker to its jobs (Blocking)
 	draining bool
-	fresh    bool  // the entry taken last was not prepared
-	jobs     []Job // the batch being prepared (its array kept)
+	fresh    bool     // the entry taken last was not prepared
+	jobs     []Job    // the batch being prepared (its array kept)
+	done     []*netOp // runs await saw end (its array kept)
+	over     []*Entry // their entries (its array kept)
 }
 
 type workerKey struct{}
@@ -303,6 +321,11 @@ type workerKey struct{}
 func (w *poolWorker) take() *Entry {
 	s := w.s
 	for {
+		if len(s.queue) == 0 && s.pending > 0 && !s.waiting {
+			w.resign()
+			w.await()
+			continue
+		}
 		if s.closed {
 			w.resign()
 			return nil
@@ -347,6 +370,8 @@ func (w *poolWorker) resign() {
 	if len(s.queue) > 0 && s.drainers+s.grants == 0 {
 		s.grants++
 		s.idle.Signal()
+	} else if len(s.queue) == 0 && s.pending > 0 && !s.waiting {
+		s.idle.Signal() // someone has to wait for the network
 	}
 }
 

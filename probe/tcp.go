@@ -38,36 +38,17 @@ func (s *Sockets) touch(ctx context.Context, ns *os.File, addr netip.AddrPort) e
 // set; otherwise, a connect that completed at once (a local peer) is closed right away, without
 // the poller (nil, nil).
 func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort, keep bool) (*os.File, error) {
-	family := unix.AF_INET6
-	if addr.Addr().Unmap().Is4() {
-		family = unix.AF_INET
-	}
-	fd, err := s.socket(ns, family)
+	m := meterOf(ctx)
+	fd, connected, err := s.startConnect(ns, addr, m, true)
 	if err != nil {
 		return nil, err
 	}
-	// The kubelet's probe dialer sets SO_LINGER to 1 s. On the wire that changes nothing (the
-	// close is a FIN either way, and TIME_WAIT stays: only a zero linger, an RST, would skip it);
-	// it only makes close(2) block until the FIN is acknowledged, which costs a blocked thread
-	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
-	m := meterOf(ctx)
-	m.begin(fd, s.kernel)
-	cerr := rawConnect(fd, addr)
-	if cerr != 0 && cerr != unix.EINPROGRESS {
-		rawClose(fd)
-		return nil, os.NewSyscallError("connect", cerr)
-	}
-	if cerr == unix.EINPROGRESS && rawConnected(fd) {
-		cerr = 0 // a local peer: the handshake is often over already
-	}
-	if cerr == 0 && !keep {
-		m.end()
+	if connected && !keep {
 		rawClose(fd)
 		return nil, nil
 	}
 	f := os.NewFile(uintptr(fd), "probe") // non-blocking: Go's poller waits for it
-	if cerr == 0 {
-		m.end()
+	if connected {
 		return f, nil
 	}
 	Blocking(ctx) // the peer has yet to answer
@@ -77,6 +58,35 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 	}
 	m.end()
 	return f, nil
+}
+
+// startConnect makes a socket in ns and starts connecting it to addr, timed by m (nil: not
+// timed). connected: the connect is over already (a local peer), else it is under way or, when
+// look is not set, may be over already (the caller finds out by writing).
+func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter, look bool) (fd int, connected bool, err error) {
+	family := unix.AF_INET6
+	if addr.Addr().Unmap().Is4() {
+		family = unix.AF_INET
+	}
+	fd, err = s.socket(ns, family)
+	if err != nil {
+		return -1, false, err
+	}
+	// The kubelet's probe dialer sets SO_LINGER to 1 s. On the wire that changes nothing (the
+	// close is a FIN either way, and TIME_WAIT stays: only a zero linger, an RST, would skip it);
+	// it only makes close(2) block until the FIN is acknowledged, which costs a blocked thread
+	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
+	m.begin(fd, s.kernel)
+	cerr := rawConnect(fd, addr)
+	if cerr != 0 && cerr != unix.EINPROGRESS {
+		rawClose(fd)
+		return -1, false, os.NewSyscallError("connect", cerr)
+	}
+	if cerr == unix.EINPROGRESS && (!look || !rawConnected(fd)) {
+		return fd, false, nil
+	}
+	m.end() // a local peer: the handshake is often over already
+	return fd, true, nil
 }
 
 // waitConnected waits for a non-blocking connect to finish or fail, until ctx's deadline.
@@ -129,7 +139,7 @@ func (c *TCPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	ctx, m := withMeter(ctx, start.Add(c.timeout))
 	r := c.check(ctx, t, start)
-	m.fill(&r, c.sockets.kernel)
+	m.fill(&r)
 	return r
 }
 

@@ -25,6 +25,7 @@ type probelatbpfTiming struct {
 const (
 	probelatbpfMapSockets   = "sockets"
 	probelatbpfProgSetState = "set_state"
+	probelatbpfVarPoddTgid  = "podd_tgid"
 )
 
 // loadProbelatbpf returns the embedded CollectionSpec for probelatbpf.
@@ -83,6 +84,7 @@ type probelatbpfMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type probelatbpfVariableSpecs struct {
+	PoddTgid *ebpf.VariableSpec `ebpf:"podd_tgid"`
 }
 
 // probelatbpfObjects contains all objects after they have been loaded into the kernel.
@@ -118,6 +120,7 @@ func (m *probelatbpfMaps) Close() error {
 //
 // It can be passed to loadProbelatbpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type probelatbpfVariables struct {
+	PoddTgid *ebpf.Variable `ebpf:"podd_tgid"`
 }
 
 // probelatbpfPrograms contains all programs after they have been loaded into the kernel.

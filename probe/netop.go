@@ -1,0 +1,346 @@
+package probe
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// netOp is a TCP or HTTP probe's run on the scheduler's epoll set (netloop.go): its results
+// and texts are the Checker's (tcp.go, http.go).
+type netOp struct {
+	job       *probeJob
+	entry     *Entry
+	sockets   *Sockets
+	addr      netip.AddrPort
+	fd        int
+	connected bool
+	start     time.Time
+	deadline  time.Time
+	meter     connectMeter
+	http      *httpOp // nil: a tcpSocket probe; else &httpRun
+	httpRun   httpOp
+	result    Result
+}
+
+// netOps are the netOps of runs that ended.
+var netOps = sync.Pool{New: func() any { return new(netOp) }}
+
+// end records the op's result and drops the op.
+func (op *netOp) end() {
+	op.job.end(op.result)
+	op.drop()
+}
+
+func (op *netOp) drop() {
+	*op = netOp{}
+	netOps.Put(op)
+}
+
+// httpOp is the HTTP side of a netOp: the request for u (Host host) after hops redirects, and
+// the answer read so far.
+type httpOp struct {
+	check   *HTTPCheck
+	u       *url.URL
+	host    string
+	hops    int
+	req     []byte
+	written int
+	raw     *[]byte // what was read so far (rawBufs); nil before the first byte
+	n       int
+	next    bool // the answer is a redirect to follow: u and host are the new ones
+}
+
+// asyncCheck is a Checker that can run as a netOp.
+type asyncCheck interface {
+	// newOp is a run of the probe on t as a netOp, nil when it must run as a Checker (a host
+	// name to look up, https).
+	newOp(t *Target) *netOp
+}
+
+func (c *TCPCheck) newOp(t *Target) *netOp {
+	ip, err := netip.ParseAddr(t.host(c.host))
+	if err != nil {
+		return nil
+	}
+	return newNetOp(c.sockets, netip.AddrPortFrom(ip, uint16(c.port)), c.timeout)
+}
+
+func (c *HTTPCheck) newOp(*Target) *netOp {
+	addr, ok := httpAddr(c.url)
+	if !ok || c.requestErr != nil {
+		return nil
+	}
+	op := newNetOp(c.sockets, addr, c.timeout)
+	op.httpRun = httpOp{check: c, u: c.url, host: c.host, req: c.request}
+	op.http = &op.httpRun
+	return op
+}
+
+func newNetOp(s *Sockets, addr netip.AddrPort, timeout time.Duration) *netOp {
+	op := netOps.Get().(*netOp)
+	op.sockets, op.addr, op.fd = s, addr, -1
+	op.start = time.Now()
+	op.deadline = op.start.Add(timeout)
+	op.meter.deadline = op.deadline
+	return op
+}
+
+// httpAddr is the address of an http URL whose host is an IP address.
+func httpAddr(u *url.URL) (netip.AddrPort, bool) {
+	ip, err := netip.ParseAddr(u.Hostname())
+	if u.Scheme != "http" || err != nil {
+		return netip.AddrPort{}, false
+	}
+	port, _ := strconv.Atoi(u.Port())
+	if port == 0 {
+		port = 80
+	}
+	return netip.AddrPortFrom(ip, uint16(port)), true
+}
+
+// dial starts the op's connection (connect, and the request written when it connected at
+// once) and adds it to l: true. False: the run is over already, op.result says how.
+func (op *netOp) dial(l *netLoop) bool {
+	// An HTTP probe writes its request at once: the write says whether the connect is over,
+	// instead of getpeername(2).
+	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter, op.http == nil)
+	if err != nil {
+		op.fail(dialError(op.addr, err))
+		return false
+	}
+	op.fd, op.connected = fd, connected
+	if connected && op.http == nil { // a tcpSocket probe: connected, done
+		rawClose(fd)
+		op.fd = -1
+		op.finish(Result{Outcome: Success})
+		return false
+	}
+	if op.http != nil {
+		if err := op.http.write(op); err != nil {
+			rawClose(fd)
+			op.fd = -1
+			op.fail(err)
+			return false
+		}
+	}
+	events := uint32(unix.EPOLLIN | unix.EPOLLRDHUP)
+	if !op.connected || (op.http != nil && op.http.written < len(op.http.req)) {
+		events |= unix.EPOLLOUT
+	}
+	if err := l.add(op, events); err != nil {
+		rawClose(fd)
+		op.fd = -1
+		op.fail(os.NewSyscallError("epoll_ctl", err))
+		return false
+	}
+	return true
+}
+
+func dialError(addr netip.AddrPort, err error) error {
+	return &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(addr), Err: err}
+}
+
+// step moves the op on after events on its socket; true when it is over (its socket to close).
+func (op *netOp) step(events uint32) bool {
+	if !op.connected {
+		n, err := unix.GetsockoptInt(op.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		switch {
+		case err != nil:
+			op.fail(dialError(op.addr, os.NewSyscallError("getsockopt", err)))
+			return true
+		case n != 0:
+			op.fail(dialError(op.addr, os.NewSyscallError("connect", unix.Errno(n))))
+			return true
+		case events&unix.EPOLLOUT == 0:
+			return false // still connecting
+		}
+		op.connected = true
+		op.meter.end()
+		if op.http == nil {
+			op.finish(Result{Outcome: Success})
+			return true
+		}
+	}
+	return op.http.step(op)
+}
+
+// timedOut ends the op at its deadline (or stopped: its result is not used).
+func (op *netOp) timedOut() {
+	if !op.connected || op.http == nil {
+		op.fail(dialError(op.addr, os.ErrDeadlineExceeded)) // "i/o timeout"
+		return
+	}
+	op.fail(os.ErrDeadlineExceeded)
+}
+
+// fail ends the op with err, as the Checker would have.
+func (op *netOp) fail(err error) {
+	if op.http == nil {
+		op.finish(Result{Outcome: Failure, Output: err.Error()})
+		return
+	}
+	op.http.release()
+	op.finish(Result{Outcome: Failure, Output: requestError(op.http.u, err)})
+}
+
+// finish sets the op's result, with its time and connect times.
+func (op *netOp) finish(r Result) {
+	r.Took = time.Since(op.start)
+	op.meter.fill(&r)
+	op.result = r
+}
+
+// write writes what is left of the request on op's socket. Before the connect is known to be
+// over, a write that goes through says it is, and an error is the connect's.
+func (h *httpOp) write(op *netOp) error {
+	for h.written < len(h.req) {
+		n, e := rawWrite(op.fd, h.req[h.written:])
+		switch {
+		case e == unix.EAGAIN:
+			return nil
+		case e == unix.EINTR:
+			continue
+		case e != 0 && !op.connected:
+			return dialError(op.addr, os.NewSyscallError("connect", e))
+		case e != 0:
+			return &os.PathError{Op: "write", Path: "probe", Err: e} // as os.File's
+		}
+		h.written += n
+		if !op.connected {
+			op.connected = true
+			op.meter.end()
+		}
+	}
+	return nil
+}
+
+// errNeedMore: the answer read so far is not whole.
+var errNeedMore = errors.New("probe: more to read")
+
+// rawBufs hold the bytes of answers as read: headers and at most maxBody bytes of body, with
+// room for a chunked body's framing.
+var rawBufs = sync.Pool{New: func() any { b := make([]byte, maxHeader+maxBody+4<<10); return &b }}
+
+// step writes the request (what is left of it) and reads the answer; true when the op is
+// over: judged, or a redirect to follow (h.next).
+func (h *httpOp) step(op *netOp) bool {
+	if err := h.write(op); err != nil {
+		op.fail(err)
+		return true
+	}
+	if h.written < len(h.req) {
+		return false
+	}
+	for {
+		if h.raw == nil {
+			h.raw = rawBufs.Get().(*[]byte)
+		}
+		buf := *h.raw
+		eof := h.n == len(buf) // full: the answer is judged on what came
+		if !eof {
+			n, e := rawRead(op.fd, buf[h.n:])
+			switch {
+			case e == unix.EAGAIN:
+				if h.n == 0 {
+					h.release()
+				}
+				return false
+			case e == unix.EINTR:
+				continue
+			case e != 0:
+				op.fail(&os.PathError{Op: "read", Path: "probe", Err: e})
+				return true
+			}
+			h.n += n
+			eof = n == 0
+		}
+		if h.judge(op, buf[:h.n], eof) {
+			return true
+		}
+	}
+}
+
+// judge parses what was read of the answer; true when it is whole (the op is judged, or
+// redirected).
+func (h *httpOp) judge(op *netOp, read []byte, eof bool) bool {
+	dst := respBufs.Get().(*[]byte)
+	defer respBufs.Put(dst)
+	res, err := readResponse(&pendingReader{read, eof}, *dst)
+	if errors.Is(err, errNeedMore) {
+		return false
+	}
+	status, loc, body, err := answer(res, err)
+	h.release()
+	r, next, nextHost := h.check.judge(h.u, h.host, h.hops, status, loc, body, err)
+	if next == nil {
+		op.finish(r)
+		return true
+	}
+	h.u, h.host, h.hops, h.next = next, nextHost, h.hops+1, true
+	return true
+}
+
+func (h *httpOp) release() {
+	if h.raw != nil {
+		rawBufs.Put(h.raw)
+		h.raw, h.n = nil, 0
+	}
+}
+
+// redirect starts the request of the redirect the op was told (its socket closed): true when
+// under way in l; false when over (op.result) or to be made by a Checker (h.next still set:
+// https).
+func (op *netOp) redirect(l *netLoop) bool {
+	h := op.http
+	addr, ok := httpAddr(h.u)
+	if !ok {
+		return false
+	}
+	req, err := h.check.requestFor(h.u, h.host)
+	h.next = false
+	if err != nil {
+		op.fail(err)
+		return false
+	}
+	op.addr, op.connected, h.req, h.written = addr, false, req, 0
+	return op.dial(l)
+}
+
+// pendingReader reads the bytes of an answer read so far: at their end, EOF when the
+// connection is at its end, else errNeedMore.
+type pendingReader struct {
+	b   []byte
+	eof bool
+}
+
+func (r *pendingReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		if r.eof {
+			return 0, io.EOF
+		}
+		return 0, errNeedMore
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func rawRead(fd int, b []byte) (int, unix.Errno) {
+	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	return int(n), e
+}
+
+func rawWrite(fd int, b []byte) (int, unix.Errno) {
+	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	return int(n), e
+}
