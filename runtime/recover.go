@@ -249,8 +249,17 @@ func (p *pod) resolveImage(c *container) error {
 // adopt takes over a live container process, or records that it was lost while podd was down.
 // Called with p.mu held.
 func (p *pod) adopt(c *container, lp *liveProc) {
+	lost := "no process of it in its cgroup"
 	if lp != nil {
-		if exit, err := p.rt.procs.watch(lp.pid); err == nil && lp.alive() {
+		exit, err := p.rt.procs.watch(lp.pid)
+		alive := err == nil && lp.alive()
+		switch {
+		case err != nil:
+			lost = fmt.Sprintf("watch pid %d: %v", lp.pid, err)
+		case !alive:
+			lost = fmt.Sprintf("pid %d ended", lp.pid)
+		}
+		if alive {
 			c.proc = &nsinit.Process{Pid: lp.pid, Exit: exit}
 			if lp.sameRun {
 				c.startedAt = c.status().State.Running.StartedAt.Time
@@ -272,6 +281,7 @@ func (p *pod) adopt(c *container, lp *liveProc) {
 		}
 	}
 	if c.status().State.Running != nil {
+		logf("pod %s/%s: container %s was running and is gone (%s): ContainerStatusUnknown", p.obj.Namespace, p.obj.Name, c.name(), lost)
 		c.setTerminated(reaper.Exit{Time: time.Now(), Unknown: true}, "ContainerStatusUnknown")
 	}
 }

@@ -254,7 +254,10 @@ func TestLogsKill9WhileWritingFast(t *testing.T) {
 	p := d.MustGetPod("fast")
 	for _, s := range p.Status.ContainerStatuses {
 		if s.RestartCount != 0 {
-			t.Errorf("container %s restarted %d times across podd's SIGKILL, want none", s.Name, s.RestartCount)
+			t.Errorf("container %s restarted %d times across podd's SIGKILL, want none; last state %+v", s.Name, s.RestartCount, s.LastTerminationState)
 		}
+	}
+	if t.Failed() {
+		t.Log(d.Ctl("get", "events").Stdout)
 	}
 }
