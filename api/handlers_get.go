@@ -88,7 +88,7 @@ type getQuery struct {
 }
 
 // parseGetQuery reads the Accept header, ?includeObject= (only looked at for a table, as the
-// API server does) and, for a list, ?labelSelector=; a value it cannot use is a 400 naming the
+// API server does) and, for a list, ?labelSelector= and ?fieldSelector=; a value it cannot use is a 400 naming the
 // parameter.
 func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 	q := getQuery{table: wantsTable(r.Header.Get("Accept")), include: metav1.IncludeMetadata}
@@ -102,21 +102,25 @@ func parseGetQuery(r *http.Request, list bool) (getQuery, error) {
 			return q, apierrors.NewBadRequest(fmt.Sprintf("includeObject: unsupported value %q: must be None, Metadata or Object", v))
 		}
 	}
-	if v := values.Get("labelSelector"); list && v != "" {
-		sel, err := parseSelector(v)
-		if err != nil {
-			return q, err
-		}
-		q.selector = sel
-	}
-	if v := values.Get("fieldSelector"); list && v != "" {
-		sel, err := parsePodFields(v)
-		if err != nil {
-			return q, err
-		}
-		q.fields = sel
+	if list {
+		return q, q.setSelectors(values.Get("labelSelector"), values.Get("fieldSelector"))
 	}
 	return q, nil
+}
+
+// setSelectors parses a list's label and field selectors ("" selects all); a bad one is a 400
+// naming its parameter.
+func (q *getQuery) setSelectors(labelSelector, fieldSelector string) error {
+	var err error
+	if labelSelector != "" {
+		if q.selector, err = parseSelector(labelSelector); err != nil {
+			return err
+		}
+	}
+	if fieldSelector != "" {
+		q.fields, err = parsePodFields(fieldSelector)
+	}
+	return err
 }
 
 // parseSelector parses a list's ?labelSelector=; an invalid one is a 400 naming the parameter.

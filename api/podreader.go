@@ -65,16 +65,8 @@ func readerQuery(name, labelSelector, fieldSelector string) (getQuery, error) {
 	if name != "" {
 		return q, nil
 	}
-	var err error
-	if labelSelector != "" {
-		if q.selector, err = parseSelector(labelSelector); err != nil {
-			return q, statusOf(err)
-		}
-	}
-	if fieldSelector != "" {
-		if q.fields, err = parsePodFields(fieldSelector); err != nil {
-			return q, statusOf(err)
-		}
+	if err := q.setSelectors(labelSelector, fieldSelector); err != nil {
+		return q, statusOf(err)
 	}
 	return q, nil
 }

@@ -183,15 +183,7 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 // serveRooted serves b's API with the podctl route, as podd does; it returns the socket.
 func serveRooted(t testing.TB, b api.Backend) string {
 	t.Helper()
-	testutil.RequireRoot(t)
-	sock := filepath.Join(t.TempDir(), "podd.sock")
-	l, err := api.Listen(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := api.Serve(l, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: NewHandler(api.NewPodReader(b))})
-	t.Cleanup(func() { srv.Close() })
-	return sock
+	return serveAPI(t, b, api.Route{Pattern: "POST " + wire.CommandPath, Handler: NewHandler(api.NewPodReader(b))})
 }
 
 // The commands podd runs for a request are exactly those podctl forwards: a new forwarded one
