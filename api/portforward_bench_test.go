@@ -29,6 +29,10 @@ import (
 // a forwarded transfer crosses two TCP connections where the direct one crosses one: ~2.2x the
 // CPU per MB, so a CPU-bound machine caps podd/direct near 0.5.
 //
+// This is the forward's cost on loopback with every end in one process; what a user compares
+// (a pod's server, `podctl port-forward` against a TCP copy straight to the pod's IP through
+// the bridge) is `go run ./tests/bench -only forward` (make bench): 0.86-0.97 of direct.
+//
 // A third arm, "relay", is the least any forward that listens locally can cost: a plain TCP
 // relay (accept, dial the server, joinconn's splice copy both ways) with no API in between.
 // podd/relay near 1 says the rest of podd/direct is the second TCP connection itself.

@@ -3,7 +3,7 @@
 // and prints a table (name, n, min, median, p90, max, unit) and a verdict per target.
 //
 //	go run ./tests/bench -podd build/podd -podctl build/podctl [-n 30] [-pods 100] [-density 1000]
-//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api,logs] [-profile DIR]
+//	    [-churn 20s] [-clients 10] [-only start,main,scale,density,churn,churn-api,logs,forward] [-profile DIR]
 //	go run ./tests/bench -peers [-peer-blocks 2] [-peer-n 5] [-peer-density 100] [-peer-parallel 20]
 //
 // Rows: podd-start (execve of podd to /healthz answering, after a quiet pause), podd-stop-idle
@@ -63,7 +63,7 @@ func main() {
 	peerDensity := flag.Int("peer-density", 100, "peers: pods running at once for the footprint")
 	peerPar := flag.Int("peer-parallel", 20, "peers: pods applied at once")
 	profile := flag.String("profile", "", "density: save podd's heap profile, goroutines and smaps_rollup, idle and with N pods; churn: podd's CPU profile over each churn (NAME.cpu); in this directory")
-	only := flag.String("only", "start,main,scale,density,churn,logs", "scenarios to run, comma-separated")
+	only := flag.String("only", "start,main,scale,density,churn,logs,forward", "scenarios to run, comma-separated")
 	manifest := flag.String("manifest", "examples/web-sync.yaml", "the 2-container pod (named web-sync)")
 	image := flag.String("image", "oci:/var/lib/podd/images/podd-test:latest", "test image (busybox + /bin/testapp)")
 	flag.Parse()
@@ -125,7 +125,7 @@ var mu sync.Mutex // guards bench.podd against the signal handler
 
 // run runs the scenarios named in -only, each group on a fresh podd: start (podd started and
 // stopped n times), main (baselines, web-sync, exec, SIGTERM), scale, density, churn (churn-api
-// alone: only the API clients' churn), logs.
+// alone: only the API clients' churn), logs, forward (port-forward against a direct copy).
 func (b *bench) run() error {
 	if b.wants("start") {
 		if err := b.startScenario(); err != nil {
@@ -141,6 +141,7 @@ func (b *bench) run() error {
 		{"density", []func() error{b.densityScenario}},
 		{"churn", []func() error{b.churnScenario}},
 		{"logs", []func() error{b.logsScenario}},
+		{"forward", []func() error{b.forwardScenario}},
 	}
 	for _, g := range groups {
 		if !b.wants(g.name) && !(g.name == "churn" && b.wants("churn-api")) {

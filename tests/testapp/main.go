@@ -12,6 +12,7 @@
 //	testapp grpc-health PORT [FILE]   grpc.health.v1 on PORT: SERVING, NOT_SERVING while FILE exists
 //	testapp lines COUNT BYTES [FILE]  COUNT lines of BYTES, one write each, to stdout or FILE; rate on stderr
 //	testapp chatter SECONDS           a numbered line on stdout every SECONDS, forever
+//	testapp sink PORT                 TCP on 0.0.0.0:PORT: each connection read to its end, then "ok BYTES"
 //
 // It depends on the standard library and golang.org/x/sys/unix only, and is built with
 // CGO_ENABLED=0 so it runs in an image that holds nothing else.
@@ -59,6 +60,7 @@ var commands = map[string]command{
 	"grpc-health": {"PORT [UNHEALTHY-FILE]", 1, grpcHealth},
 	"lines":       {"COUNT BYTES [FILE]", 2, lines},
 	"chatter":     {"SECONDS", 1, chatter},
+	"sink":        {"PORT", 1, sink},
 }
 
 func main() {
@@ -142,6 +144,36 @@ func serve(args []string) error {
 	fmt.Printf("listening on %s\n", l.Addr())
 	go exitOnTerm()
 	return http.Serve(l, mux)
+}
+
+// sink reads each connection to its end (256 KiB reads, as a server built for bulk data) and
+// answers "ok BYTES": what the port-forward benchmark sends its data to.
+func sink(args []string) error {
+	l, err := net.Listen("tcp", ":"+args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Printf("listening on %s\n", l.Addr())
+	go exitOnTerm()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, 256<<10)
+			var n int64
+			for {
+				k, err := c.Read(buf)
+				n += int64(k)
+				if err != nil {
+					break
+				}
+			}
+			fmt.Fprintf(c, "ok %d\n", n)
+		}()
+	}
 }
 
 // exitOnTerm makes SIGTERM a clean exit 0, whether or not the process is a PID namespace's
