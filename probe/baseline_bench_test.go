@@ -3,6 +3,7 @@ package probe
 import (
 	"net/netip"
 	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 	"net"
@@ -33,16 +34,22 @@ func BenchmarkBaselineDial1000PerSecond(b *testing.B) {
 }
 
 // BenchmarkFloor is what the kernel alone asks of a prober on this machine: each probe's
-// system calls made back to back on one locked thread, blocking, with nothing else (no
-// scheduler, no epoll, no parsing beyond finding the end of the answer). "tcp": socket,
-// connect, close. "http": socket, connect, write the GET, read until the answer's end (the
-// server's close), close. Its cpu-ns/probe is the least a probe of that kind can cost in podd's
-// process here; the probe benchmarks' figures compare with it.
+// system calls with nothing else (no scheduler, no epoll, no parsing), on one locked thread.
+// "tcp": socket, connect, close, blocking, back to back. "http": socket, connect, write the GET,
+// read until the server's close, close, blocking. "http-batch": 50 at a time as a tick's
+// probes, without blocking, the answer read once it is there (as podd judges it, without
+// waiting for the close); "-paced" at podd's rate (a batch every Granularity: 1000 a second),
+// the fair comparison for BenchmarkHTTPProbes1000PerSecond. "http-uring": "http-batch" with
+// each probe's connect, send and receive linked in one io_uring submission for the 50, and the
+// closes in another (uring_floor_test.go). cpu-ns/probe is the process's CPU (the server runs
+// in another process).
 func BenchmarkFloor(b *testing.B) {
 	port := startHelperServer(b, "http")
 	addr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 	req := []byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + strconv.Itoa(port) + "\r\nUser-Agent: kube-probe/1.34\r\nAccept: */*\r\nConnection: close\r\n\r\n")
-	b.Run("http-batch", func(b *testing.B) { floorBatches(b, addr, req) })
+	b.Run("http-batch", func(b *testing.B) { floorBatches(b, addr, req, false) })
+	b.Run("http-batch-paced", func(b *testing.B) { floorBatches(b, addr, req, true) })
+	b.Run("http-uring", func(b *testing.B) { floorURing(b, addr, req) })
 	for _, kind := range []string{"tcp", "http"} {
 		b.Run(kind, func(b *testing.B) {
 			runtime.LockOSThread()
@@ -84,9 +91,9 @@ func floorExchange(b *testing.B, fd int, req, buf []byte) {
 }
 
 // floorBatches is the "http" floor made 50 at a time, as a tick's probes: 50 connections made
-// and their requests written, one sleep of 2 ms (the servers answer meanwhile), then each
-// answer read to its end without blocking and the socket closed. No thread sleeps per probe.
-func floorBatches(b *testing.B, addr netip.AddrPort, req []byte) {
+// and their requests written; then, after each sleep of 1 ms (the server answers meanwhile),
+// each answer there read without blocking and its socket closed. No thread sleeps per probe.
+func floorBatches(b *testing.B, addr netip.AddrPort, req []byte, paced bool) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	buf := make([]byte, 4096)
@@ -106,11 +113,11 @@ func floorBatches(b *testing.B, addr netip.AddrPort, req []byte) {
 		if fds = append(fds, int(fd)); len(fds) < cap(fds) {
 			continue
 		}
-		time.Sleep(2 * time.Millisecond)
 		for len(fds) > 0 {
+			time.Sleep(time.Millisecond)
 			rest := fds[:0]
 			for _, fd := range fds {
-				if floorDrained(fd, buf) {
+				if floorAnswered(fd, buf) {
 					rawClose(fd)
 				} else {
 					rest = append(rest, fd)
@@ -119,20 +126,78 @@ func floorBatches(b *testing.B, addr netip.AddrPort, req []byte) {
 			fds = rest
 			n++
 		}
+		if paced {
+			time.Sleep(time.Until(time.Now().Truncate(Granularity).Add(Granularity)))
+		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/probe")
 	b.ReportMetric(float64(n)/float64(b.N)*50, "passes/batch")
 }
 
-// floorDrained reads fd until the server's close: false when the rest is not there yet.
-func floorDrained(fd int, buf []byte) bool {
-	for {
-		n, e := rawRead(fd, buf)
-		switch {
-		case e == unix.EAGAIN:
-			return false
-		case e != 0 || n == 0:
-			return true
+// floorAnswered reads fd's answer (one segment: the server's "ok"): false when it is not there
+// yet. As podd, it judges the answer without waiting for the server's close.
+func floorAnswered(fd int, buf []byte) bool {
+	_, e := rawRead(fd, buf)
+	return e != unix.EAGAIN
+}
+
+// floorURing is "http-batch" through io_uring: the 50 sockets made by socket(2), then each
+// one's connect, send and receive linked in one submission, the completions waited for, and the
+// 50 closes in one more.
+func floorURing(b *testing.B, addr netip.AddrPort, req []byte) {
+	const batch = 50
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	r, err := newURing(4 * batch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.close()
+	sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: addr.Addr().As4()}
+	port := (*[2]byte)(unsafe.Pointer(&sa.Port))
+	port[0], port[1] = byte(addr.Port()>>8), byte(addr.Port())
+	bufs := make([][4096]byte, batch)
+	fds := make([]int, 0, batch)
+	cpu0 := cpuTime()
+	for b.Loop() {
+		fd, _, e := unix.RawSyscall(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if e != 0 {
+			b.Fatal(e)
 		}
+		if fds = append(fds, int(fd)); len(fds) < batch {
+			continue
+		}
+		for i, fd := range fds {
+			r.add(uringSQE{Opcode: uringConnect, Flags: uringLink, Fd: int32(fd), Addr: uint64(uintptr(unsafe.Pointer(&sa))), Off: unix.SizeofSockaddrInet4})
+			r.add(uringSQE{Opcode: uringSend, Flags: uringLink, Fd: int32(fd), Addr: uint64(uintptr(unsafe.Pointer(&req[0]))), Len: uint32(len(req))})
+			r.add(uringSQE{Opcode: uringRecv, Fd: int32(fd), Addr: uint64(uintptr(unsafe.Pointer(&bufs[i][0]))), Len: uint32(len(bufs[i]))})
+		}
+		uringComplete(b, r, 3*batch, func(c uringCQE) bool { return c.Res >= 0 })
+		for _, fd := range fds {
+			r.add(uringSQE{Opcode: uringClose, Fd: int32(fd)})
+		}
+		uringComplete(b, r, batch, func(c uringCQE) bool { return c.Res == 0 })
+		fds = fds[:0]
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/probe")
+	runtime.KeepAlive(&sa)
+	runtime.KeepAlive(bufs)
+}
+
+// uringComplete submits what r holds and waits for n completions, each of which ok must accept.
+func uringComplete(b *testing.B, r *uring, n int, ok func(uringCQE) bool) {
+	var bad *uringCQE
+	for min := uint32(0); n > 0; min = 1 {
+		if err := r.enter(min); err != nil && err != unix.EINTR {
+			b.Fatal("io_uring_enter: ", err)
+		}
+		n -= r.reap(func(c uringCQE) {
+			if !ok(c) && bad == nil {
+				bad = &c
+			}
+		})
+	}
+	if bad != nil {
+		b.Fatalf("io_uring: a request failed: %+v (%v)", *bad, unix.Errno(-bad.Res))
 	}
 }
