@@ -193,11 +193,14 @@ func readFile(ctx context.Context, path string, stdin io.Reader) ([]byte, error)
 	if path == "-" {
 		return io.ReadAll(stdin)
 	}
-	files, ok := ctx.Value(filesKey{}).(map[string]wire.File)
-	if !ok {
+	files, sent := ctx.Value(filesKey{}).(map[string]wire.File)
+	if !sent && !local.IsURL(path) { // podctl runs the command itself
 		return os.ReadFile(path)
 	}
 	f, ok := files[path]
+	if !sent {
+		f, ok = local.ReadURL(path), true
+	}
 	switch {
 	case !ok:
 		return nil, errors.New("open " + path + ": podctl did not send it")

@@ -12,8 +12,13 @@ import (
 var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // ReadManifests reads what one -f names into files: a file as it is; a directory as the list
-// of its manifest files (recursive: in its subdirectories too), each read in turn.
+// of its manifest files (recursive: in its subdirectories too), each read in turn; an http(s)
+// URL as fetched.
 func ReadManifests(path string, recursive bool, files map[string]wire.File) {
+	if IsURL(path) {
+		files[path] = ReadURL(path)
+		return
+	}
 	st, err := os.Stat(path)
 	if err != nil || !st.IsDir() {
 		files[path] = readOne(path)
