@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -20,7 +21,12 @@ func applyFiles(c *cli.Context, create bool) error {
 	if err != nil {
 		return err
 	}
+	output, err := parseApplyOutput(c.String("output"))
+	if err != nil {
+		return err
+	}
 	a := &applier{
+		output:     output,
 		create:     create,
 		dry:        dry,
 		client:     dry.client(newClient(c)),
@@ -39,6 +45,9 @@ func applyFiles(c *cli.Context, create bool) error {
 			failed = true
 		}
 	}
+	if err := a.printObjects(); err != nil {
+		return err
+	}
 	if failed {
 		return exitError{Code: 1}
 	}
@@ -46,7 +55,9 @@ func applyFiles(c *cli.Context, create bool) error {
 }
 
 type applier struct {
-	create     bool // podctl create: a pod that exists is AlreadyExists
+	output     string            // -o: "" (a line per object), name, yaml or json
+	objects    []json.RawMessage // yaml, json: the objects as podd answered, printed at the end
+	create     bool              // podctl create: a pod that exists is AlreadyExists
 	dry        dryRun
 	client     *client.Client
 	namespace  string
@@ -103,7 +114,7 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "pod/%s %s%s\n", pod.Name, pod.Result, a.dry.suffix())
+	a.applied("pod", pod, string(pod.Result))
 	return nil
 }
 

@@ -243,7 +243,7 @@ func (a *applier) applyConfigDocument(ctx context.Context, resource, ns string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "%s/%s %s%s\n", singular(resource), obj.Name, result, a.dry.suffix())
+	a.applied(singular(resource), obj, result)
 	return nil
 }
 

@@ -20,13 +20,11 @@ func (c *Client) ApplyObject(ctx context.Context, namespace, resource string, bo
 		return nil, "", err
 	}
 	defer resp.Body.Close()
-	var reply struct {
-		Metadata Applied `json:"metadata"`
-	}
-	if err := podconn.DecodeBody(resp, &reply); err != nil {
+	applied, err = podconn.DecodeApplied(resp)
+	if err != nil {
 		return nil, "", err
 	}
-	return &reply.Metadata, resp.Header.Get(wire.ApplyResultHeader), nil
+	return applied, resp.Header.Get(wire.ApplyResultHeader), nil
 }
 
 // ConfigMaps lists the ConfigMaps of namespace ("" for all), or gets the one named name.

@@ -86,18 +86,16 @@ func (c *Client) Apply(ctx context.Context, namespace string, podJSON []byte) (*
 		return nil, false, err
 	}
 	defer resp.Body.Close()
-	var reply struct {
-		Metadata Applied `json:"metadata"`
-	}
-	if err := DecodeBody(resp, &reply); err != nil {
+	applied, err := DecodeApplied(resp)
+	if err != nil {
 		return nil, false, err
 	}
 	created := resp.StatusCode == http.StatusCreated
-	reply.Metadata.Result = podopts.ApplyResult(resp.Header.Get(wire.ApplyResultHeader))
-	if reply.Metadata.Result == "" { // a podd before the header
-		reply.Metadata.Result = map[bool]podopts.ApplyResult{true: podopts.ApplyCreated, false: podopts.ApplyUnchanged}[created]
+	applied.Result = podopts.ApplyResult(resp.Header.Get(wire.ApplyResultHeader))
+	if applied.Result == "" { // a podd before the header
+		applied.Result = map[bool]podopts.ApplyResult{true: podopts.ApplyCreated, false: podopts.ApplyUnchanged}[created]
 	}
-	return &reply.Metadata, created, nil
+	return applied, created, nil
 }
 
 // Create sends one pod manifest to be created in namespace: a pod of that name that exists is
@@ -108,14 +106,12 @@ func (c *Client) Create(ctx context.Context, namespace string, podJSON []byte) (
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var reply struct {
-		Metadata Applied `json:"metadata"`
-	}
-	if err := DecodeBody(resp, &reply); err != nil {
+	applied, err := DecodeApplied(resp)
+	if err != nil {
 		return nil, err
 	}
-	reply.Metadata.Result = podopts.ApplyCreated
-	return &reply.Metadata, nil
+	applied.Result = podopts.ApplyCreated
+	return applied, nil
 }
 
 // Version is podd's GET /version (the API server's version.Info fields).
@@ -140,6 +136,25 @@ type Applied struct {
 	UID       string `json:"uid"`
 	// Result is what the apply did: created, configured or unchanged.
 	Result podopts.ApplyResult `json:"-"`
+	// Object is the server's answer as it came: the object as stored (apply -o yaml|json).
+	Object json.RawMessage `json:"-"`
+}
+
+// DecodeApplied reads an answer to an apply or a create: the object's metadata, and the
+// object's bytes as they came.
+func DecodeApplied(resp *http.Response) (*Applied, error) {
+	raw, err := io.ReadAll(resp.Body)
+	var reply struct {
+		Metadata Applied `json:"metadata"`
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &reply)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode answer to %s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
+	}
+	reply.Metadata.Object = raw
+	return &reply.Metadata, nil
 }
 
 // Delete deletes a pod and returns when it is gone; grace nil means the pod's own grace period.
