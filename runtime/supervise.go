@@ -82,6 +82,9 @@ func (c *container) wait() (ran time.Duration, stopped, changed bool) {
 }
 
 func (c *container) exited(e reaper.Exit) {
+	if e.Note != "" { // a run a previous podd started: say what is known of its end
+		logf("pod %s/%s: container %s (pid %d, adopted) ended, exit code %d: %s", c.p.obj.Namespace, c.p.obj.Name, c.name(), e.Pid, e.Code(), e.Note)
+	}
 	c.stopProbes()
 	msg := c.terminationMessage(e)
 	oom := false

@@ -21,6 +21,8 @@ type Exit struct {
 	Status  unix.WaitStatus
 	Time    time.Time
 	Unknown bool // the process was not podd's child (see Watch): its status is lost
+	// Note says, for an exit Watch saw, how its status was learnt or why it is lost.
+	Note string
 }
 
 // Code is the shell-style exit code: the exit status, or 128+signal; 137 when unknown (as

@@ -64,7 +64,8 @@ var shared = New()
 
 func itoa(i int) string { return string(rune('0'+i/10)) + string(rune('0'+i%10)) }
 
-// A process that is not our child: Watch must still see it go, without its status.
+// A process that is not our child: Watch must still see it go; its status is lost, or read
+// from its zombie when Watch looked before its parent (here the shared Reaper) reaped it.
 func TestWatchNonChild(t *testing.T) {
 	c, err := shared.Start(exec.Command("/bin/sh", "-c", "sleep 0.2"))
 	if err != nil {
@@ -76,7 +77,7 @@ func TestWatchNonChild(t *testing.T) {
 	}
 	select {
 	case e := <-ch:
-		if !e.Unknown || e.Code() != 137 || e.Pid != c.Pid {
+		if e.Pid != c.Pid || e.Code() != map[bool]int{true: 137, false: 0}[e.Unknown] {
 			t.Fatalf("got %+v", e)
 		}
 	case <-time.After(5 * time.Second):

@@ -1,8 +1,11 @@
 package reaper
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -25,10 +28,54 @@ func Watch(pid int) (<-chan Exit, error) {
 	ch := make(chan Exit, 1)
 	go func() {
 		defer f.Close()
-		_ = rc.Read(func(fd uintptr) bool { return Exited(int(fd)) })
-		ch <- Exit{Pid: pid, Time: time.Now(), Unknown: true}
+		err := rc.Read(func(fd uintptr) bool { return Exited(int(fd)) })
+		e := Exit{Pid: pid, Time: time.Now(), Unknown: true}
+		if err != nil {
+			e.Note = "the watch failed: " + err.Error()
+		} else {
+			e.Status, e.Note, e.Unknown = zombieStatus(pid, fd)
+		}
+		ch <- e
 	}()
 	return ch, nil
+}
+
+// zombieStatus reads the wait status of pid, ended, from /proc while it is a zombie its parent
+// has not reaped yet (/proc/PID/stat's exit_code, Linux 3.5+); pidfd (pid's) still naming pid
+// afterwards says the zombie read was pid's and not a later process's. unknown: it was reaped
+// first (the usual case: its parent is not podd), note says so.
+func zombieStatus(pid, pidfd int) (_ unix.WaitStatus, note string, unknown bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "reaped by its parent before its status was read", true
+	}
+	i := bytes.LastIndexByte(data, ')')
+	fields := strings.Fields(string(data[i+1:]))
+	// After the command: state (3), ... exit_code (52).
+	if len(fields) < 50 || fields[0] != "Z" {
+		return 0, "reaped by its parent before its status was read", true
+	}
+	code, err := strconv.Atoi(fields[49])
+	if err != nil || !samePid(pidfd, pid) {
+		return 0, "reaped by its parent before its status was read", true
+	}
+	return unix.WaitStatus(code), "status read from the zombie", false
+}
+
+// samePid reports whether pidfd's process is still pid and not reaped (fdinfo's "Pid:" turns
+// -1 once it is reaped, Linux 5.16+; older kernels keep the pid, and a pid is not reused
+// before its zombie is reaped).
+func samePid(pidfd, pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", pidfd))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pid:"); ok {
+			return strings.TrimSpace(v) == strconv.Itoa(pid)
+		}
+	}
+	return false
 }
 
 // Exited polls the pidfd without blocking: it turns readable when the process ends (a poll
