@@ -2,6 +2,7 @@ package reaper
 
 import (
 	"os/exec"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -32,4 +33,40 @@ func TestExited(t *testing.T) {
 		t.Error("a killed sleep not reported exited")
 	}
 	_ = cmd.Wait()
+}
+
+// A signal arriving during the poll (Go's preemption signal, podd's SIGCHLD) is not an exit:
+// poll(2) fails with EINTR whatever SA_RESTART says, and a live container taken for ended was
+// restarted across a restart of podd (TestLogsKill9WhileWritingFast, once in a while).
+func TestExitedIgnoresSignals(t *testing.T) {
+	cmd := exec.Command("sleep", "100")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	fd, err := unix.PidfdOpen(cmd.Process.Pid, 0)
+	if err != nil {
+		t.Fatalf("pidfd_open: %v", err)
+	}
+	defer unix.Close(fd)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // SIGURG is Go's own preemption signal: its handler is already there
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = unix.Tgkill(unix.Getpid(), tid, unix.SIGURG)
+			}
+		}
+	}()
+	for i := range 200000 {
+		if Exited(fd) {
+			t.Fatalf("a running sleep reported exited at poll %d, with signals arriving", i)
+		}
+	}
 }

@@ -52,7 +52,12 @@ func zombieStatus(pid, pidfd int) (_ unix.WaitStatus, note string, unknown bool)
 	i := bytes.LastIndexByte(data, ')')
 	fields := strings.Fields(string(data[i+1:]))
 	// After the command: state (3), ... exit_code (52).
-	if len(fields) < 50 || fields[0] != "Z" {
+	switch {
+	case len(fields) < 50:
+		return 0, "reaped by its parent before its status was read", true
+	case fields[0] != "Z" && samePid(pidfd, pid):
+		return 0, "the watch woke while the process still runs (state " + fields[0] + ")", true
+	case fields[0] != "Z":
 		return 0, "reaped by its parent before its status was read", true
 	}
 	code, err := strconv.Atoi(fields[49])
@@ -79,9 +84,14 @@ func samePid(pidfd, pid int) bool {
 }
 
 // Exited polls the pidfd without blocking: it turns readable when the process ends (a poll
-// error counts as ended).
+// error counts as ended). A signal that arrives meanwhile is not an end: poll(2) then fails
+// with EINTR even with a zero timeout and SA_RESTART, and is asked again.
 func Exited(fd int) bool {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err != nil || (n > 0 && fds[0].Revents != 0)
+	for {
+		n, err := unix.Poll(fds, 0)
+		if err != unix.EINTR {
+			return err != nil || (n > 0 && fds[0].Revents != 0)
+		}
+	}
 }
