@@ -24,31 +24,21 @@ func TestApplyURL(t *testing.T) {
 		w.Write([]byte(urlPods))
 	}))
 	defer srv.Close()
-	for _, via := range []struct {
-		name string
-		run  func(t *testing.T, sock, stdin string, args ...string) (string, string, int)
-		sock func(t *testing.T) string
-	}{
-		{"in podd", podctl, func(t *testing.T) string { _, s := serveFake(t); return s }},
-		{"forwarded", thinPodctl, serveFakeWithCommands},
-	} {
-		t.Run(via.name, func(t *testing.T) {
-			sock := via.sock(t)
-			out, errOut, code := via.run(t, sock, "", "apply", "-f", srv.URL+"/web.yaml")
-			if code != 0 || out != "pod/web created\npod/db created\n" {
-				t.Fatalf("apply -f URL: %d %q %q", code, out, errOut)
-			}
-			out, errOut, code = via.run(t, sock, "", "delete", "-f", srv.URL+"/web.yaml")
-			if code != 0 || !strings.Contains(out, `pod "web" deleted`) {
-				t.Fatalf("delete -f URL: %d %q %q", code, out, errOut)
-			}
-			_, errOut, code = via.run(t, sock, "", "apply", "-f", srv.URL+"/missing.yaml")
-			want := `unable to read URL "` + srv.URL + `/missing.yaml", server reported 404 Not Found, status code=404`
-			if code == 0 || !strings.Contains(errOut, want) {
-				t.Fatalf("apply -f of a URL that is not there: %d %q, want %q", code, errOut, want)
-			}
-		})
-	}
+	viaBoth(t, func(t *testing.T, run podctlRun, sock string) {
+		out, errOut, code := run(t, sock, "", "apply", "-f", srv.URL+"/web.yaml")
+		if code != 0 || out != "pod/web created\npod/db created\n" {
+			t.Fatalf("apply -f URL: %d %q %q", code, out, errOut)
+		}
+		out, errOut, code = run(t, sock, "", "delete", "-f", srv.URL+"/web.yaml")
+		if code != 0 || !strings.Contains(out, `pod "web" deleted`) {
+			t.Fatalf("delete -f URL: %d %q %q", code, out, errOut)
+		}
+		_, errOut, code = run(t, sock, "", "apply", "-f", srv.URL+"/missing.yaml")
+		want := `unable to read URL "` + srv.URL + `/missing.yaml", server reported 404 Not Found, status code=404`
+		if code == 0 || !strings.Contains(errOut, want) {
+			t.Fatalf("apply -f of a URL that is not there: %d %q, want %q", code, errOut, want)
+		}
+	})
 }
 
 const urlPods = `apiVersion: v1
