@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"net/netip"
 	"runtime"
 	"unsafe"
@@ -149,6 +150,9 @@ func floorURing(b *testing.B, addr netip.AddrPort, req []byte) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	r, err := newURing(4 * batch)
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
+		b.Skip("no io_uring here (kernel.io_uring_disabled, or a kernel without it): ", err)
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
