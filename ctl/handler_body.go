@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -46,7 +45,7 @@ func readCommand(r *http.Request, rc *http.ResponseController) (wire.CommandRequ
 	}
 	defer release()
 	_ = rc.SetReadDeadline(time.Now().Add(commandBodyTimeout))
-	body, err := readUpTo(r.Body, r.ContentLength)
+	body, err := inflight.Read(r.Body, r.ContentLength, maxCommandRequest)
 	if err != nil {
 		code := http.StatusBadRequest
 		if errors.As(err, new(*http.MaxBytesError)) {
@@ -59,21 +58,4 @@ func readCommand(r *http.Request, rc *http.ResponseController) (wire.CommandRequ
 		return req, http.StatusBadRequest, fmt.Errorf("decode request: %w", err)
 	}
 	return req, 0, nil
-}
-
-// readUpTo reads a body of the declared size into a buffer of that size (one allocation, not
-// the doublings of a growing one), or one that declares none up to maxCommandRequest.
-func readUpTo(body io.Reader, declared int64) ([]byte, error) {
-	if declared < 0 {
-		b, err := io.ReadAll(io.LimitReader(body, maxCommandRequest+1))
-		if err == nil && len(b) > maxCommandRequest {
-			err = &http.MaxBytesError{Limit: maxCommandRequest}
-		}
-		return b, err
-	}
-	b := make([]byte, declared)
-	if _, err := io.ReadFull(body, b); err != nil {
-		return nil, fmt.Errorf("read request: %w", err)
-	}
-	return b, nil
 }

@@ -6,6 +6,8 @@ package inflight
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -76,3 +78,21 @@ func (b *Budget) Small() Stats {
 // 4 MiB (a manifest, a usual podctl command) share 64 MiB, larger ones (a podctl command with
 // big files, up to 64 MiB) take 64 MiB between them: one near that size at a time.
 var Bodies = New(4<<20, 64<<20, 64<<20)
+
+// Read reads a body of the declared size into one buffer of that size (not the doublings of a
+// growing one), or one that declares none (declared < 0) up to max bytes: more is an
+// *http.MaxBytesError. The caller has refused a declared size over max.
+func Read(body io.Reader, declared, max int64) ([]byte, error) {
+	if declared < 0 {
+		b, err := io.ReadAll(io.LimitReader(body, max+1))
+		if err == nil && int64(len(b)) > max {
+			err = &http.MaxBytesError{Limit: max}
+		}
+		return b, err
+	}
+	b := make([]byte, declared)
+	if _, err := io.ReadFull(body, b); err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	return b, nil
+}
