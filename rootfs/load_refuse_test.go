@@ -39,13 +39,13 @@ func TestLoadRefusesWhatLoadsNothing(t *testing.T) {
 		archive []byte
 		want    string
 	}{
-		"docker []":          {withManifest(`[]`), "load: manifest.json: no images found in archive"},
-		"docker null":        {withManifest(`null`), "load: manifest.json: no images found in archive"},
-		"docker no layers":   {noLayers, `load: manifest.json: image 1 (config "sha256:`},
-		"docker tag twice":   {withTags(`"example.com/b:1"`, `"example.com/a:1"`), `load: manifest.json: images 1 and 2 are both tagged "example.com/a:1"`},
-		"docker not a name":  {withTags(`"example.com/b:1"`, `"example.com/b:1","oci:x"`), `load: manifest.json: image 2 (config "sha256:`},
-		"oci no manifests":   {ociArchive(t), "load: index.json: no images found in archive"},
-		"oci no layers":      {ociArchive(t, rt.Image(t, pullCfg, true)), "load: index.json: image sha256:"},
+		"docker []":            {withManifest(`[]`), "load: manifest.json: no images found in archive"},
+		"docker null":          {withManifest(`null`), "load: manifest.json: no images found in archive"},
+		"docker no layers":     {noLayers, `load: manifest.json: image 1 (config "sha256:`},
+		"docker tag twice":     {withTags(`"example.com/b:1"`, `"example.com/a:1"`), `load: manifest.json: images 1 and 2 are both tagged "example.com/a:1"`},
+		"docker not a name":    {withTags(`"example.com/b:1"`, `"example.com/b:1","oci:x"`), `load: manifest.json: image 2 (config "sha256:`},
+		"oci no manifests":     {ociArchive(t), "load: index.json: no images found in archive"},
+		"oci no layers":        {ociArchive(t, rt.Image(t, pullCfg, true)), "load: index.json: image sha256:"},
 		"oci second no layers": {ociArchive(t, rt.Image(t, pullCfg, true, rt.Layer(t, rt.File("f", "x"))), rt.Image(t, pullCfg, true)), "has no layers"},
 	} {
 		t.Run(name, func(t *testing.T) {
