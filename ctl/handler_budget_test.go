@@ -18,13 +18,14 @@ import (
 	"github.com/podd/podd/internal/testutil"
 )
 
-// Six podctl requests near the 64 MiB bound at once are decoded one at a time (decoding one
-// takes about twice its size for a moment: six of 61 MiB at once peaked at 599 MiB of heap
-// over the base, one at a time at 215 MiB, with GC's garbage), each gets
-// its answer, a usual command sent while they wait is answered before any of them, and one
-// whose client goes away while it waits is dropped without being decoded.
+// Six podctl requests near the large lane's size at once are decoded one at a time (decoding
+// one takes about twice its size for a moment: six of 61 MiB at once peaked at 599 MiB of heap
+// over the base, one at a time at 215 MiB, with GC's garbage), each gets its answer, a usual
+// command sent while they wait is answered before any of them, and one whose client goes away
+// while it waits is dropped without being decoded. The lane is podd's scaled down to 8 MiB,
+// the requests to 6 MiB (TestLargeCommandsBoundPoddMemory sends podd 61 MiB ones).
 func TestLargeCommandsDecodeOneAtATime(t *testing.T) {
-	budget := inflight.New(4<<20, 64<<20, 64<<20)
+	budget := inflight.New(4<<20, 64<<20, 8<<20)
 	gate := make(chan struct{})
 	open := sync.OnceFunc(func() { close(gate) })
 	var worst, decoded atomic.Int64
@@ -40,7 +41,7 @@ func TestLargeCommandsDecodeOneAtATime(t *testing.T) {
 	}
 	t.Cleanup(func() { open(); commandBudget, decodeHook = inflight.Bodies, func(int64) {} })
 	sock := serveFakeWithCommands(t)
-	body, err := json.Marshal(wire.CommandRequest{Args: []string{"podctl", "get", "pods"}, Stdin: make([]byte, 46<<20)})
+	body, err := json.Marshal(wire.CommandRequest{Args: []string{"podctl", "get", "pods"}, Stdin: make([]byte, 9<<19)})
 	if err != nil {
 		t.Fatal(err)
 	}
