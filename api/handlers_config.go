@@ -109,7 +109,8 @@ func (h *configHandlers) delete(res string) http.HandlerFunc {
 // namespace of the path and stores it.
 func (h *configHandlers) apply(res string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(w, r)
+		body, done, err := readBody(w, r)
+		defer done()
 		if err == nil {
 			err = checkNamespace(r.PathValue("ns"), manifestNamespace(body))
 		}

@@ -25,7 +25,8 @@ func (h *handlers) patchPod(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s", mergePatchType)))
 		return
 	}
-	body, err := readBody(w, r)
+	body, done, err := readBody(w, r)
+	defer done()
 	if err != nil {
 		writeError(w, err)
 		return

@@ -77,7 +77,8 @@ func (h *handlers) dryRunPod(w http.ResponseWriter, r *http.Request, pod *corev1
 // decodePod reads the body with manifest.DecodeJSON (which reports unknown and unsupported fields
 // by path) and gives the pod the namespace of the path, which the manifest may only repeat.
 func decodePod(w http.ResponseWriter, r *http.Request) (*corev1.Pod, error) {
-	body, err := readBody(w, r)
+	body, done, err := readBody(w, r)
+	defer done()
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,8 @@ func gracePeriod(w http.ResponseWriter, r *http.Request) (*int64, error) {
 		}
 		return &n, checkGrace(n)
 	}
-	body, err := readBody(w, r)
+	body, done, err := readBody(w, r)
+	defer done()
 	if err != nil || len(body) == 0 {
 		return nil, err
 	}

@@ -122,20 +122,24 @@ func TestForwardedDescribeUsesPodctlsZone(t *testing.T) {
 }
 
 // A hostile or broken request to the podctl route gets a 400 naming what is wrong, and the
-// server keeps serving: bad JSON, an empty command line, a --socket of the request's own, a
-// body past the 64 MiB bound.
+// server keeps serving: bad JSON, an empty command line, a --socket of the request's own; a
+// body past the 64 MiB bound a 413 before podd reads it.
 func TestCommandRouteBadRequests(t *testing.T) {
 	sock := serveFakeWithCommands(t)
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}}
 	huge := `{"args":["podctl","get","pods"],"stdin":"` + strings.Repeat("A", maxCommandRequest) + `"}`
-	for body, want := range map[string]string{
-		`{"args":`:    "podctl command: unexpected EOF",
-		`{"args":[]}`: "no command line",
-		`{"args":["podctl","--socket","/x","get","pods"]}`: `"--socket" names a socket`,
-		`{"args":["podctl","get","pods","--socket=/x"]}`:   `"--socket=/x" names a socket`,
-		huge: "podctl command: unexpected EOF",
+	type answer struct {
+		code int
+		text string
+	}
+	for body, want := range map[string]answer{
+		`{"args":`:    {400, "podctl command: decode request: unexpected end of JSON input"},
+		`{"args":[]}`: {400, "no command line"},
+		`{"args":["podctl","--socket","/x","get","pods"]}`: {400, `"--socket" names a socket`},
+		`{"args":["podctl","get","pods","--socket=/x"]}`:   {400, `"--socket=/x" names a socket`},
+		huge: {413, "podctl command: request of 67108907 bytes: the limit is 67108864 bytes"},
 	} {
 		resp, err := hc.Post("http://podd"+wire.CommandPath, "application/json", strings.NewReader(body))
 		if err != nil {
@@ -143,8 +147,8 @@ func TestCommandRouteBadRequests(t *testing.T) {
 		}
 		msg, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(msg), want) {
-			t.Errorf("%.40q: %d %q, want 400 with %q", body, resp.StatusCode, msg, want)
+		if resp.StatusCode != want.code || !strings.Contains(string(msg), want.text) {
+			t.Errorf("%.40q: %d %q, want %d with %q", body, resp.StatusCode, msg, want.code, want.text)
 		}
 	}
 	if out, errOut, code := thinPodctl(t, sock, "", "get", "pods"); code != 0 {

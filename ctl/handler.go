@@ -3,7 +3,6 @@ package ctl
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,12 +20,6 @@ import (
 	"github.com/podd/podd/internal/cli"
 )
 
-// maxCommandRequest bounds a podctl command's request: its manifests and stdin.
-const maxCommandRequest = 64 << 20
-
-// commandBodyTimeout bounds the reading of that request.
-const commandBodyTimeout = 30 * time.Second
-
 // NewHandler serves wire.CommandPath: it runs the podctl command of the request against the
 // socket it was received on, reading pods with pods (in-process: api.PodReader) rather than
 // over that socket, and answers with the command's output as frames.
@@ -36,14 +29,12 @@ func NewHandler(pods client.PodReader) http.HandlerFunc {
 
 func serveCommand(w http.ResponseWriter, r *http.Request, pods client.PodReader) {
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(commandBodyTimeout))
-	var req wire.CommandRequest
-	err := json.NewDecoder(io.LimitReader(r.Body, maxCommandRequest)).Decode(&req)
+	req, code, err := readCommand(r, rc)
 	if err == nil {
-		err = checkArgs(req.Args)
+		code, err = http.StatusBadRequest, checkArgs(req.Args)
 	}
 	if err != nil {
-		http.Error(w, "podctl command: "+err.Error(), http.StatusBadRequest)
+		http.Error(w, "podctl command: "+err.Error(), code)
 		return
 	}
 	// read to the end: only then does net/http watch the connection and cancel the command's
@@ -58,8 +49,8 @@ func serveCommand(w http.ResponseWriter, r *http.Request, pods client.PodReader)
 	w.WriteHeader(http.StatusOK)
 	out := &frameOut{w: w, rc: rc}
 	ctx := context.WithValue(withZone(withFiles(r.Context(), req.Files), req.TZ), podsKey{}, pods)
-	code := runCommand(ctx, socket, req, out)
-	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(code)))
+	exit := runCommand(ctx, socket, req, out)
+	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(exit)))
 }
 
 // checkArgs refuses an empty command line and one naming a socket (before a "--"): podd runs

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -117,19 +116,11 @@ func (s *Store) loadLayoutArchive(archive, dir string) ([]ImageInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: read index.json: %w", err)
 	}
-	var out []ImageInfo
-	for _, d := range im.Manifests {
-		img, err := layoutImage(idx, d)
-		if err != nil {
-			return nil, fmt.Errorf("load: image %s: %w", d.Digest, err)
-		}
-		infos, err := s.importImage(img, layoutNames(d.Annotations), true)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, infos...)
+	plan, err := layoutPlan(idx, im.Manifests)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return s.importAll(plan, true)
 }
 
 // layoutImage is the image index.json's entry d names: an index resolves to this platform's.
@@ -164,29 +155,11 @@ func (s *Store) loadDocker(archive string) ([]ImageInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: manifest.json: %w", err)
 	}
-	var out []ImageInfo
-	for _, d := range m {
-		var tag *name.Tag
-		if len(d.RepoTags) > 0 {
-			t, err := name.NewTag(d.RepoTags[0])
-			if err != nil {
-				return nil, fmt.Errorf("load: RepoTags %q: %w", d.RepoTags[0], err)
-			}
-			tag = &t
-		} else if len(m) > 1 {
-			return nil, fmt.Errorf("load: image %s has no RepoTags in a multi-image archive", d.Config)
-		}
-		img, err := tarball.Image(opener, tag)
-		if err != nil {
-			return nil, fmt.Errorf("load: image %s: %w", d.Config, err)
-		}
-		infos, err := s.importImage(img, d.RepoTags, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, infos...)
+	plan, err := dockerPlan(opener, m)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return s.importAll(plan, false)
 }
 
 // importImage unpacks img (unless this store holds it already) and records it under names.

@@ -81,8 +81,8 @@ func loadSeeds(f *testing.F) (docker, oci map[string][]byte) {
 }
 
 // FuzzLoad: no manifest.json (docker save) or index.json (OCI layout) in an image load archive
-// (POST /podd/v1/images/load) makes Load panic, and a failed or finished load leaves nothing in
-// the store's tmp. The other entries (config, layers, blobs) are a real image's.
+// (POST /podd/v1/images/load) makes Load panic or succeed loading nothing, and a failed or
+// finished load leaves nothing in the store's tmp. The other entries (config, layers, blobs) are a real image's.
 func FuzzLoad(f *testing.F) {
 	docker, oci := loadSeeds(f)
 	f.Add(false, docker["manifest.json"])
@@ -105,7 +105,10 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 		s := &Store{Dir: t.TempDir()}
-		s.Load(bytes.NewReader(writeArchive(t, archive)))
+		infos, err := s.Load(bytes.NewReader(writeArchive(t, archive)))
+		if err == nil && len(infos) == 0 {
+			t.Fatalf("load of %q succeeded and loaded nothing", meta)
+		}
 		if left, _ := os.ReadDir(filepath.Join(s.Dir, "tmp")); len(left) != 0 {
 			t.Fatalf("load of %q left %d entries in tmp", meta, len(left))
 		}

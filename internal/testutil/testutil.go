@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/podd/podd/internal/nsthread"
 	"golang.org/x/sys/unix"
@@ -45,4 +46,15 @@ func InMountNS(f func() error) error {
 		}
 		return f()
 	})
+}
+
+// WaitUntil polls cond until it holds, failing t after a deadline generous under any load
+// (what names the awaited state).
+func WaitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 2 minutes", what)
+		}
+	}
 }

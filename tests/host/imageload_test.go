@@ -1,6 +1,7 @@
 package host
 
 import (
+	"archive/tar"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,6 +50,33 @@ spec:
 	if r := d.Ctl("image", "load", "-i", "/etc/hostname"); r.Code == 0 || !strings.Contains(r.Stderr, "not a tar archive") {
 		t.Errorf("load of a non-archive: %v", r)
 	}
+	empty := filepath.Join(t.TempDir(), "empty.tar")
+	writeTar(t, empty, map[string]string{"manifest.json": "[]"})
+	if r := d.Ctl("image", "load", "-i", empty); r.Code == 0 || !strings.Contains(r.Stderr, "load: manifest.json: no images found in archive") {
+		t.Errorf("load of an archive that lists no image: %v", r)
+	}
 	d.MustCtl("delete", "pod", "loaded")
 	d.AssertNoPods()
+}
+
+// writeTar writes a tar archive of files (name to content) at path.
+func writeTar(t *testing.T, path string, files map[string]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	for n, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
