@@ -51,12 +51,16 @@ type Scheduler struct {
 	closed   bool
 	prep     Preparer // nil: jobs run unprepared
 	prepared int      // how many entries at the queue's head were prepared
-	net      netLoop  // the TCP and HTTP probes waiting on the network (netloop.go)
-	pending  int      // entries whose run is in net
-	waiting  bool     // a worker waits on net
-	wake     chan struct{}
-	done     chan struct{}
-	stopped  sync.WaitGroup
+	// preparing is closed when the pass preparing the queue's head is over (nil: none under
+	// way): a worker taking an entry it prepared waits for it rather than make the entry's
+	// socket itself meanwhile.
+	preparing chan struct{}
+	net       netLoop // the TCP and HTTP probes waiting on the network (netloop.go)
+	pending   int     // entries whose run is in net
+	waiting   bool    // a worker waits on net
+	wake      chan struct{}
+	done      chan struct{}
+	stopped   sync.WaitGroup
 }
 
 // Preparer gets the jobs due in a tick ready for their runs in one pass, on the worker about
@@ -265,12 +269,7 @@ func (s *Scheduler) worker() {
 			normal = true
 			return
 		}
-		batch := w.batch(current)
-		s.mu.Unlock()
-		if len(batch) > 0 {
-			s.prep.Prepare(batch)
-			clear(batch) // the jobs are not kept from the collector
-		}
+		w.prepare(current)
 		ran, pending := false, false
 		if j, ok := current.job.(*probeJob); ok {
 			ran, pending = j.startOp(&s.net, current)
@@ -285,6 +284,32 @@ func (s *Scheduler) worker() {
 			s.finished(current)
 		}
 	}
+}
+
+// prepare prepares current and the entries queued behind it when current was not prepared
+// yet, or waits for the pass preparing current to be over. s.mu is held, and released.
+func (w *poolWorker) prepare(current *Entry) {
+	s := w.s
+	batch := w.batch(current)
+	if len(batch) == 0 {
+		wait := s.preparing
+		s.mu.Unlock()
+		if wait != nil && !w.fresh {
+			<-wait
+		}
+		return
+	}
+	done := make(chan struct{})
+	s.preparing = done
+	s.mu.Unlock()
+	s.prep.Prepare(batch)
+	clear(batch) // the jobs are not kept from the collector
+	s.mu.Lock()
+	if s.preparing == done {
+		s.preparing = nil
+	}
+	s.mu.Unlock()
+	close(done)
 }
 
 // batch is what w prepares before running current: when current was not prepared yet (the
