@@ -28,17 +28,25 @@ func Watch(pid int) (<-chan Exit, error) {
 	ch := make(chan Exit, 1)
 	go func() {
 		defer f.Close()
-		err := rc.Read(func(fd uintptr) bool { return Exited(int(fd)) })
-		e := Exit{Pid: pid, Time: time.Now(), Unknown: true}
-		if err != nil {
-			e.Note = "the watch failed: " + err.Error()
-		} else {
-			e.Status, e.Note, e.Unknown = zombieStatus(pid, fd)
+		for {
+			err := rc.Read(func(fd uintptr) bool { return Exited(int(fd)) })
+			e := Exit{Pid: pid, Time: time.Now(), Unknown: true}
+			if err != nil {
+				e.Note = "the watch failed: " + err.Error()
+				ch <- e
+				return
+			}
+			if e.Status, e.Note, e.Unknown = zombieStatus(pid, fd); e.Note != stillRuns {
+				ch <- e
+				return
+			}
+			time.Sleep(50 * time.Millisecond) // woken while it runs: never say it ended
 		}
-		ch <- e
 	}()
 	return ch, nil
 }
+
+const stillRuns = "the process still runs"
 
 // zombieStatus reads the wait status of pid, ended, from /proc while it is a zombie its parent
 // has not reaped yet (/proc/PID/stat's exit_code, Linux 3.5+); pidfd (pid's) still naming pid
@@ -56,7 +64,7 @@ func zombieStatus(pid, pidfd int) (_ unix.WaitStatus, note string, unknown bool)
 	case len(fields) < 50:
 		return 0, "reaped by its parent before its status was read", true
 	case fields[0] != "Z" && samePid(pidfd, pid):
-		return 0, "the watch woke while the process still runs (state " + fields[0] + ")", true
+		return 0, stillRuns, true
 	case fields[0] != "Z":
 		return 0, "reaped by its parent before its status was read", true
 	}
