@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -44,7 +45,27 @@ func TestLargeCommandsBoundPoddMemory(t *testing.T) {
 	wg.Wait()
 	after := procStatusKiB(t, d.PID(), "VmHWM")
 	t.Logf("podd's peak RSS: %d MB before, %d MB after six requests of %d MiB", before>>10, after>>10, len(body)>>20)
+	if raceBuilt(t, poddBin) {
+		// The race detector's shadow memory is most of podd's then (687 MB seen with the
+		// budget): the race tier checks the six requests' answers, the host tier the bound.
+		t.Logf("podd is built with -race: its peak RSS is not checked")
+		return
+	}
 	if after-before > 400<<10 {
 		t.Errorf("podd's peak RSS went up by %d MB for six requests of %d MiB, want < 400 MB (one decoded at a time)", (after-before)>>10, len(body)>>20)
 	}
+}
+
+// raceBuilt reports whether the binary at path was built with -race.
+func raceBuilt(t *testing.T, path string) bool {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s's build info: %v", path, err)
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" && s.Value == "true" {
+			return true
+		}
+	}
+	return false
 }
