@@ -35,13 +35,13 @@ func applyFiles(c *cli.Context, create bool) error {
 		out:        c.App.Writer,
 		errOut:     c.App.ErrWriter,
 	}
-	files, err := manifestFiles(c.Context, c.StringSlice("filename"), c.Bool("recursive"))
+	ctx, files, err := manifestFiles(c.Context, c.StringSlice("filename"), c.Bool("recursive"))
 	if err != nil {
 		return err
 	}
 	failed := false
 	for _, file := range files {
-		if !a.applyFile(c.Context, file, c.App.Reader) {
+		if !a.applyFile(ctx, file, c.App.Reader) {
 			failed = true
 		}
 	}

@@ -86,10 +86,11 @@ func deleteTargets(c *cli.Context, cl *client.Client) ([]podRef, error) {
 		if all || sel != "" {
 			return nil, errors.New("give either -f FILE or --all/-l, not both")
 		}
-		if files, err = manifestFiles(c.Context, files, c.Bool("recursive")); err != nil {
+		ctx, files, err := manifestFiles(c.Context, files, c.Bool("recursive"))
+		if err != nil {
 			return nil, err
 		}
-		return fileTargets(c.Context, files, ns, c.IsSet("namespace"), c.App.Reader)
+		return fileTargets(ctx, files, ns, c.IsSet("namespace"), c.App.Reader)
 	}
 	names, err := podNames("delete", c.Args().Slice())
 	if err != nil {

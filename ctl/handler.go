@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,8 +148,9 @@ func withFiles(ctx context.Context, files map[string]wire.File) context.Context 
 }
 
 // manifestFiles is the -f list with each directory replaced by its manifest files, as podctl
-// listed them (podd's own, for a command not sent by podctl); an error names the directory.
-func manifestFiles(ctx context.Context, names []string, recursive bool) ([]string, error) {
+// listed them; an error names the directory. For a command podctl did not send, it reads them
+// itself (files, directories, URLs) and returns ctx carrying what it read, for readFile.
+func manifestFiles(ctx context.Context, names []string, recursive bool) (context.Context, []string, error) {
 	files, ok := ctx.Value(filesKey{}).(map[string]wire.File)
 	if !ok {
 		files = map[string]wire.File{}
@@ -159,6 +159,7 @@ func manifestFiles(ctx context.Context, names []string, recursive bool) ([]strin
 				local.ReadManifests(n, recursive, files)
 			}
 		}
+		ctx = withFiles(ctx, files)
 	}
 	var out []string
 	for _, n := range names {
@@ -171,27 +172,21 @@ func manifestFiles(ctx context.Context, names []string, recursive bool) ([]strin
 				out = append(out, n) // reading it says why
 				continue
 			}
-			return nil, fmt.Errorf("read directory %s: %s", n, f.Error)
+			return nil, nil, fmt.Errorf("read directory %s: %s", n, f.Error)
 		default:
 			out = append(out, f.Entries...)
 		}
 	}
-	return out, nil
+	return ctx, out, nil
 }
 
-// readFile reads path, or stdin for "-": the file podctl sent when podd runs the command.
+// readFile reads path, or stdin for "-": the file podctl sent, or that manifestFiles read.
 func readFile(ctx context.Context, path string, stdin io.Reader) ([]byte, error) {
 	if path == "-" {
 		return io.ReadAll(stdin)
 	}
-	files, sent := ctx.Value(filesKey{}).(map[string]wire.File)
-	if !sent && !local.IsURL(path) { // podctl runs the command itself
-		return os.ReadFile(path)
-	}
+	files, _ := ctx.Value(filesKey{}).(map[string]wire.File)
 	f, ok := files[path]
-	if !sent {
-		f, ok = local.ReadURL(path), true
-	}
 	switch {
 	case !ok:
 		return nil, errors.New("open " + path + ": podctl did not send it")
