@@ -20,9 +20,10 @@ type loadItem struct {
 var errNoImages = errors.New("no images found in archive")
 
 // dockerPlan is every image a docker save archive's manifest.json lists, each checked (its
-// names, its layers) before any is loaded: an archive that lists none, an entry without
-// layers, a name that is not a registry reference or that two entries give (tarball.Image
-// finds an image by name: the second would load the first) is refused, with nothing loaded.
+// names here, its layers by checkPlan) before any is loaded: an archive that lists none, an
+// entry without layers, a name that is not a registry reference or that two entries give
+// (tarball.Image finds an image by name: the second would load the first) is refused, with
+// nothing loaded.
 func dockerPlan(opener tarball.Opener, m tarball.Manifest) ([]loadItem, error) {
 	if len(m) == 0 {
 		return nil, fmt.Errorf("load: manifest.json: %w", errNoImages)
@@ -47,9 +48,6 @@ func dockerPlan(opener tarball.Opener, m tarball.Manifest) ([]loadItem, error) {
 		}
 		if tag == nil && len(m) > 1 {
 			return nil, fmt.Errorf("load: manifest.json: %s has no RepoTags in a multi-image archive", what)
-		}
-		if len(d.Layers) == 0 {
-			return nil, fmt.Errorf("load: manifest.json: %s lists no layers", what)
 		}
 		img, err := tarball.Image(opener, tag)
 		if err != nil {
