@@ -27,8 +27,7 @@ func NewHandler(pods client.PodReader) http.HandlerFunc {
 }
 
 func serveCommand(w http.ResponseWriter, r *http.Request, pods client.PodReader) {
-	rc := http.NewResponseController(w)
-	req, code, err := readCommand(r, rc)
+	req, code, err := readCommand(w, r)
 	if err == nil {
 		code, err = http.StatusBadRequest, checkArgs(req.Args)
 	}
@@ -39,14 +38,13 @@ func serveCommand(w http.ResponseWriter, r *http.Request, pods client.PodReader)
 	// read to the end: only then does net/http watch the connection and cancel the command's
 	// context when podctl goes away (Ctrl-C on get -w or logs -f)
 	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxCommandRequest))
-	_ = rc.SetReadDeadline(time.Time{})
 	socket := ""
 	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		socket = addr.String()
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.WriteHeader(http.StatusOK)
-	out := &frameOut{w: w, rc: rc}
+	out := &frameOut{w: w, rc: http.NewResponseController(w)}
 	ctx := context.WithValue(withZone(withFiles(r.Context(), req.Files), req.TZ), podsKey{}, pods)
 	exit := runCommand(ctx, socket, req, out)
 	_ = out.send(wire.StreamExit, []byte(strconv.Itoa(exit)))

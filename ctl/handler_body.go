@@ -26,34 +26,26 @@ var commandBudget = inflight.Bodies
 // the request's part of commandBudget (tests).
 var decodeHook = func(int64) {}
 
-// readCommand reads and decodes a request within its part of commandBudget (its declared size;
-// the most it may be when it declares none), which it waits for first; its status says why not.
-// A request whose client went away while it waited fails reading, and is not decoded.
-func readCommand(r *http.Request, rc *http.ResponseController) (wire.CommandRequest, int, error) {
+// readCommand reads and decodes a request within its part of commandBudget
+// (inflight.ReadBody), which it waits for first; its status says why not. A request whose
+// client went away while it waited is not read.
+func readCommand(w http.ResponseWriter, r *http.Request) (wire.CommandRequest, int, error) {
 	var req wire.CommandRequest
-	size := r.ContentLength
-	if size > maxCommandRequest {
+	if size := r.ContentLength; size > maxCommandRequest {
 		return req, http.StatusRequestEntityTooLarge,
 			fmt.Errorf("request of %d bytes: the limit is %d bytes", size, maxCommandRequest)
 	}
-	if size < 0 {
-		size = maxCommandRequest
-	}
-	release, err := commandBudget.Acquire(r.Context(), size)
-	if err != nil {
-		return req, http.StatusServiceUnavailable, err
-	}
+	body, release, err := commandBudget.ReadBody(w, r, maxCommandRequest, commandBodyTimeout)
 	defer release()
-	_ = rc.SetReadDeadline(time.Now().Add(commandBodyTimeout))
-	body, err := inflight.Read(r.Body, r.ContentLength, maxCommandRequest)
-	if err != nil {
-		code := http.StatusBadRequest
-		if errors.As(err, new(*http.MaxBytesError)) {
-			code = http.StatusRequestEntityTooLarge
-		}
-		return req, code, err
+	switch {
+	case errors.As(err, new(*inflight.NoTurnError)):
+		return req, http.StatusServiceUnavailable, err
+	case errors.As(err, new(*http.MaxBytesError)):
+		return req, http.StatusRequestEntityTooLarge, err
+	case err != nil:
+		return req, http.StatusBadRequest, err
 	}
-	decodeHook(size)
+	decodeHook(int64(len(body)))
 	if err := json.Unmarshal(body, &req); err != nil {
 		return req, http.StatusBadRequest, fmt.Errorf("decode request: %w", err)
 	}

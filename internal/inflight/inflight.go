@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -78,6 +79,44 @@ func (b *Budget) Small() Stats {
 // 4 MiB (a manifest, a usual podctl command) share 64 MiB, larger ones (a podctl command with
 // big files, up to 64 MiB) take 64 MiB between them: one near that size at a time.
 var Bodies = New(4<<20, 64<<20, 64<<20)
+
+// ReadBody reads r's whole body, of at most max bytes, within b: it first waits for the body's
+// size (declared, else max) of b, then reads it within timeout from then on. release gives the
+// share back: the caller calls it once done with the body (decoded). A size over max (declared,
+// or sent) is an *http.MaxBytesError, a client too slow os.ErrDeadlineExceeded, a client gone
+// while waiting a *NoTurnError. The read deadline is lifted once the body is in, so that a long
+// request is never cut; after a failure it stays, so the server drops the rest of the body and
+// the connection instead of waiting for them.
+func (b *Budget) ReadBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) (body []byte, release func(), err error) {
+	noop := func() {}
+	if r.ContentLength > max {
+		return nil, noop, &http.MaxBytesError{Limit: max}
+	}
+	size := r.ContentLength
+	if size < 0 {
+		size = max
+	}
+	release, err = b.Acquire(r.Context(), size)
+	if err != nil {
+		return nil, noop, &NoTurnError{err}
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(timeout))
+	body, err = Read(http.MaxBytesReader(w, r.Body, max), r.ContentLength, max)
+	if err != nil {
+		release()
+		return nil, noop, err
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	return body, release, nil
+}
+
+// NoTurnError is a body that never got its share of the budget: its request was cancelled
+// (the client went away) while it waited.
+type NoTurnError struct{ err error }
+
+func (e *NoTurnError) Error() string { return e.err.Error() }
+func (e *NoTurnError) Unwrap() error { return e.err }
 
 // Read reads a body of the declared size into one buffer of that size (not the doublings of a
 // growing one), or one that declares none (declared < 0) up to max bytes: more is an
