@@ -9,6 +9,7 @@ package vm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,5 +134,68 @@ exit 3
 	}
 	if strings.Contains(out, "still running after shutdown") {
 		t.Fatalf("the script outlived the shutdown:\n%s", out)
+	}
+}
+
+// stubRun boots the stand-in init (tests/vm/stubinit, as tests/vm/smoke.sh does) with script
+// through tests/vm/run and returns its console and stderr, and run's error.
+func stubRun(t *testing.T, script string) (string, error) {
+	t.Helper()
+	cache := envOr("PODD_VM_CACHE", "/var/cache/podd-vm")
+	stub := filepath.Join(cache, "stub")
+	if err := os.MkdirAll(filepath.Join(stub, "images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(stub, "init"), "./stubinit")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building stubinit: %v\n%s", err, out)
+	}
+	t.Setenv("PODD_BIN", filepath.Join(stub, "init"))
+	t.Setenv("PODCTL_BIN", "")
+	t.Setenv("PODD_IMAGES", filepath.Join(stub, "images"))
+	path := filepath.Join(t.TempDir(), "script.sh")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return runVM(t, path)
+}
+
+// fakeLockup is a guest script's line that puts two soft-lockup reports on the console (through
+// the kernel's log, at KERN_EMERG as the kernel's own) and then waits as a hung guest would.
+const fakeLockup = `for s in 26 52; do echo "<0>watchdog: BUG: soft lockup - CPU#1 stuck for ${s}s! [fake:1]" >/dev/kmsg; done; sleep 240`
+
+// A guest whose kernel reports a soft lockup twice is stopped at once and booted once more with
+// the kernel's messages on; the second boot's result is run's.
+func TestRunRebootsAGuestThatHung(t *testing.T) {
+	requireVM(t)
+	start := time.Now()
+	out, err := stubRun(t, `#!/bin/sh
+if ! grep -q softlockup_all_cpu_backtrace=1 /proc/cmdline; then `+fakeLockup+`; fi
+echo "second boot: $(cat /proc/cmdline)"
+`)
+	if err != nil {
+		t.Fatalf("tests/vm/run: %v\n%s", err, out)
+	}
+	for _, want := range []string{"reported a CPU stuck twice", "second boot:", "loglevel=7", "PODD_RUN_EXIT=0"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if d := time.Since(start); d > 150*time.Second {
+		t.Fatalf("the hung guest was not stopped when it reported the lockup: %v for two boots\n%s", d, out)
+	}
+}
+
+// A guest that hangs on both boots fails with run's status 125, naming why.
+func TestRunFailsAGuestThatHungTwice(t *testing.T) {
+	requireVM(t)
+	out, err := stubRun(t, "#!/bin/sh\n"+fakeLockup+"\n")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 125 {
+		t.Fatalf("tests/vm/run: %v, want exit status 125\n%s", err, out)
+	}
+	if !strings.Contains(out, "the guest hung twice") {
+		t.Fatalf("output lacks the reason:\n%s", out)
 	}
 }
