@@ -50,7 +50,8 @@ func BenchmarkFloor(b *testing.B) {
 	req := []byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + strconv.Itoa(port) + "\r\nUser-Agent: kube-probe/1.34\r\nAccept: */*\r\nConnection: close\r\n\r\n")
 	b.Run("http-batch", func(b *testing.B) { floorBatches(b, addr, req, false) })
 	b.Run("http-batch-paced", func(b *testing.B) { floorBatches(b, addr, req, true) })
-	b.Run("http-uring", func(b *testing.B) { floorURing(b, addr, req) })
+	b.Run("http-uring", func(b *testing.B) { floorURing(b, addr, req, false) })
+	b.Run("http-uring-paced", func(b *testing.B) { floorURing(b, addr, req, true) })
 	for _, kind := range []string{"tcp", "http"} {
 		b.Run(kind, func(b *testing.B) {
 			runtime.LockOSThread()
@@ -145,7 +146,7 @@ func floorAnswered(fd int, buf []byte) bool {
 // floorURing is "http-batch" through io_uring: the 50 sockets made by socket(2), then each
 // one's connect, send and receive linked in one submission, the completions waited for, and the
 // 50 closes in one more.
-func floorURing(b *testing.B, addr netip.AddrPort, req []byte) {
+func floorURing(b *testing.B, addr netip.AddrPort, req []byte, paced bool) {
 	const batch = 50
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -182,6 +183,9 @@ func floorURing(b *testing.B, addr netip.AddrPort, req []byte) {
 		}
 		uringComplete(b, r, batch, func(c uringCQE) bool { return c.Res == 0 })
 		fds = fds[:0]
+		if paced {
+			time.Sleep(time.Until(time.Now().Truncate(Granularity).Add(Granularity)))
+		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/probe")
 	runtime.KeepAlive(&sa)
