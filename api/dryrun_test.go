@@ -8,13 +8,14 @@ import (
 
 	"github.com/podd/podd/api/wire"
 	"github.com/podd/podd/internal/fakebackend"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // send makes one request straight to the server's handler chain after the peer check.
 func send(b Backend, method, path, body string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	if method == http.MethodPatch {
-		r.Header.Set("Content-Type", mergePatchType)
+		r.Header.Set("Content-Type", string(types.MergePatchType))
 	}
 	w := httptest.NewRecorder()
 	gateDryRun(routes(b)).ServeHTTP(w, r)

@@ -134,6 +134,7 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 		{[]string{"port-forward", "web-sync", "0:80"}, `"port-forward" runs on podctl's side`},
 		{[]string{"exec", "web-sync", "--", "cat", "/x"}, `"exec" runs on podctl's side`},
 		{[]string{"logs", "web-sync", "--since-time", secret}, "since-time"},
+		{[]string{"patch", "pod", "web-sync", "--patch-file", secret}, "the patch is empty"}, // podd reads stdin
 	} {
 		args := append([]string{"podctl"}, tc.args...)
 		out, errOut, code := postCommand(t, sock, wire.CommandRequest{Args: args})

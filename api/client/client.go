@@ -54,11 +54,18 @@ type ServerVersion = podconn.ServerVersion
 // Patch applies a merge patch (RFC 7386) to a pod and returns the pod as updated: what
 // `podctl label` and `podctl annotate` send.
 func (c *Client) Patch(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
+	return c.PatchAs(ctx, namespace, name, "application/merge-patch+json", patch)
+}
+
+// PatchAs applies a patch of the type contentType names (application/strategic-merge-patch+json,
+// application/merge-patch+json or application/json-patch+json) to a pod and returns the pod as
+// updated: what `podctl patch` sends.
+func (c *Client) PatchAs(ctx context.Context, namespace, name, contentType string, patch []byte) (*corev1.Pod, error) {
 	req, err := c.NewRequest(ctx, http.MethodPatch, podconn.PodPath(namespace, name), nil, patch)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/merge-patch+json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := c.Send(req)
 	if err != nil {
 		return nil, err

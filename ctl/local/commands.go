@@ -7,7 +7,7 @@ import "github.com/podd/podd/internal/cli"
 func Commands() []*cli.Command {
 	return []*cli.Command{
 		ApplyCommand(), GetCommand(), DescribeCommand(), LogsCommand(), ExecCommand(), AttachCommand(),
-		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), CreateCommand(),
+		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), CreateCommand(),
 		WaitCommand(), VersionCommand(), ShutdownCommand(), PortForwardCommand(), ImageCommand(),
 		InfoCommand(), TopCommand(), CpCommand(), CompletionCommand(),
 	}
@@ -30,6 +30,24 @@ func metadataCommand(name, usage string) *cli.Command {
 		ArgsUsage: "pod NAME KEY=VAL... KEY-... | pod/NAME KEY=VAL...",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace a value a key already has"},
+		},
+		Action: forward,
+	}
+}
+
+// PatchCommand is patch's: kubectl's patch of one pod (strategic merge, merge or JSON patch),
+// from -p or from the file --patch-file names, which podctl reads and sends.
+func PatchCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "patch",
+		Usage:     "change fields of a pod with a strategic merge, merge (RFC 7386) or JSON (RFC 6902) patch",
+		ArgsUsage: "pod NAME | pod/NAME (-p PATCH | --patch-file FILE)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "patch", Aliases: []string{"p"}, Usage: "the patch, JSON or YAML"},
+			&cli.StringFlag{Name: "patch-file", Usage: "a file holding the patch (- reads stdin)"},
+			&cli.StringFlag{Name: "type", Value: "strategic", Usage: "strategic, merge or json"},
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "name, yaml or json: print the pod as patched instead of the line"},
 		},
 		Action: forward,
 	}

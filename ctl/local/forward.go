@@ -1,6 +1,7 @@
 package local
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -10,10 +11,39 @@ import (
 )
 
 // forward is the action of the commands podd runs for podctl (package ctl has their code):
-// podctl sends the command line, with the files its -f flags name and stdin for "-f -", and
-// prints what podd answers as it comes; podd's exit status is podctl's.
+// podctl sends the command line, with the files its -f flags name and stdin for "-f -" (or the
+// file of patch's --patch-file), and prints what podd answers as it comes; podd's exit status
+// is podctl's.
 func forward(c *cli.Context) error {
-	req := wire.CommandRequest{Args: withoutSocket(c.Argv), TZ: os.Getenv("TZ")}
+	stdin, err := patchFile(c)
+	if err != nil {
+		return err
+	}
+	return forwardWith(c, stdin)
+}
+
+// patchFile is the file patch's --patch-file names (- : stdin), which podd reads as the
+// request's stdin; nil for every other command.
+func patchFile(c *cli.Context) ([]byte, error) {
+	f := c.String("patch-file")
+	if f == "" {
+		return nil, nil
+	}
+	var data []byte
+	var err error
+	if f == "-" {
+		data, err = io.ReadAll(c.App.Reader)
+	} else {
+		data, err = os.ReadFile(f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("unable to read patch file: %w", err)
+	}
+	return data, nil
+}
+
+func forwardWith(c *cli.Context, stdin []byte) error {
+	req := wire.CommandRequest{Args: withoutSocket(c.Argv), TZ: os.Getenv("TZ"), Stdin: stdin}
 	for _, f := range c.StringSlice("filename") {
 		if f == "-" {
 			if req.Stdin == nil {

@@ -52,13 +52,7 @@ func TestReapplyLabelsAndImage(t *testing.T) {
 	if r.Code != 0 || r.Stdout != "pod/upd configured\n" {
 		t.Fatalf("re-apply with an image: %s", r)
 	}
-	d.WaitPod("upd", 30*time.Second, "restarted with the new image", func(p *corev1.Pod) error {
-		cs := p.Status.ContainerStatuses[0]
-		if cs.RestartCount != 1 || cs.State.Running == nil || cs.Image != dirImage {
-			return fmt.Errorf("restarts %d, image %s, state %+v", cs.RestartCount, cs.Image, cs.State)
-		}
-		return nil
-	})
+	d.WaitPod("upd", 30*time.Second, "restarted with the new image", restartedWith(dirImage))
 	r = d.CtlStdin(updatePod(dirImage, "{app: web}", "exit"), "apply", "-f", "-")
 	want := `Error from server (Invalid): error when applying "-": Pod "upd" is invalid: spec: Forbidden: pod updates may not change fields other than ` + "`spec.containers[*].image`"
 	if r.Code != 1 || !strings.HasPrefix(r.Stderr, want) {
@@ -68,6 +62,17 @@ func TestReapplyLabelsAndImage(t *testing.T) {
 		t.Errorf("the same again: %s", r)
 	}
 	d.MustCtl("delete", "pod", "upd")
+}
+
+// restartedWith: the pod's first container runs image, restarted once for it.
+func restartedWith(image string) func(*corev1.Pod) error {
+	return func(p *corev1.Pod) error {
+		cs := p.Status.ContainerStatuses[0]
+		if cs.RestartCount != 1 || cs.State.Running == nil || cs.Image != image {
+			return fmt.Errorf("restarts %d, image %s, state %+v", cs.RestartCount, cs.Image, cs.State)
+		}
+		return nil
+	}
 }
 
 // kubectl apply's three-way merge of labels and annotations: what `label` and `annotate` added
@@ -155,4 +160,36 @@ func TestReapplyInitContainerImage(t *testing.T) {
 		t.Errorf("the same again: %s", r)
 	}
 	d.MustCtl("delete", "pod", "initimg")
+}
+
+// podctl patch against podd: a strategic merge patch (kubectl's default) changes one
+// container's image by its name, and that container restarts with it; a JSON patch adds a
+// label without a restart; a patch changing what an update may not is refused with the API
+// server's message, and one whose "test" fails names why; the pod runs on.
+func TestPatchImageAndLabels(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(updatePod(testImage, "{}", "sleep"))
+	dirImage := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
+	out := d.MustCtl("patch", "pod", "upd", "-p", `{"spec":{"containers":[{"name":"c","image":"`+dirImage+`"}]}}`)
+	if out != "pod/upd patched\n" {
+		t.Errorf("patch the image: %q", out)
+	}
+	p := d.WaitPod("upd", 30*time.Second, "restarted with the new image", restartedWith(dirImage))
+	out = d.MustCtl("patch", "pod/upd", "--type", "json", "-p", `[{"op":"add","path":"/metadata/labels","value":{"tier":"x"}}]`)
+	if out != "pod/upd patched\n" {
+		t.Errorf("patch a label: %q", out)
+	}
+	if r := d.Ctl("patch", "pod", "upd", "--type", "merge", "-p", `{"spec":{"restartPolicy":"Never"}}`); r.Code != 1 ||
+		!strings.HasPrefix(r.Stderr, `Error from server (Invalid): Pod "upd" is invalid: spec: Forbidden: pod updates may not change fields other than`) {
+		t.Errorf("a forbidden patch: %s", r)
+	}
+	if r := d.Ctl("patch", "pod", "upd", "--type", "json", "-p", `[{"op":"test","path":"/spec/containers/0/name","value":"other"}]`); r.Code != 1 ||
+		!strings.Contains(r.Stderr, "the patch does not apply to the pod: ") {
+		t.Errorf("a failing test op: %s", r)
+	}
+	now := d.MustGetPod("upd")
+	if now.Labels["tier"] != "x" || containerPIDs(t, now)["c"] != containerPIDs(t, p)["c"] {
+		t.Errorf("labels %v; the label patch restarted the container: %v -> %v", now.Labels, containerPIDs(t, p), containerPIDs(t, now))
+	}
+	d.MustCtl("delete", "pod", "upd")
 }
