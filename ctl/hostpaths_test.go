@@ -119,6 +119,7 @@ func TestCommandRouteOpensNoHostPath(t *testing.T) {
 		{[]string{"apply", "--filename=" + secret}, "open " + secret + ": podctl did not send it"},
 		{[]string{"create", "-f", secretDir}, "open " + secretDir + ": podctl did not send it"},
 		{[]string{"delete", "-f", secret}, "open " + secret + ": podctl did not send it"},
+		{[]string{"diff", "-f", secret}, "open " + secret + ": podctl did not send it"},
 		{[]string{"apply", "-R", "-f", secretDir}, "open " + secretDir + ": podctl did not send it"},
 		{[]string{"apply", "-k", secretDir}, "unknown shorthand flag: 'k' in -k"},
 		{[]string{"get", "pods", "--kubeconfig", secret}, "unknown flag: --kubeconfig"},

@@ -4,6 +4,7 @@ import (
 	"github.com/podd/podd/api/podconn"
 
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -79,4 +80,11 @@ func objectsPath(namespace, resource string) string {
 		return "/api/v1/" + resource
 	}
 	return "/api/v1/namespaces/" + url.PathEscape(namespace) + "/" + resource
+}
+
+// Object is one object (resource "pods", "configmaps" or "secrets") as podd stores it, as JSON.
+func (c *Client) Object(ctx context.Context, namespace, resource, name string) (json.RawMessage, error) {
+	var raw json.RawMessage
+	err := c.getObject(ctx, objectsPath(namespace, resource)+"/"+url.PathEscape(name), &raw)
+	return raw, err
 }

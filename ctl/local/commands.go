@@ -7,7 +7,7 @@ import "github.com/podd/podd/internal/cli"
 func Commands() []*cli.Command {
 	return []*cli.Command{
 		ApplyCommand(), GetCommand(), DescribeCommand(), LogsCommand(), ExecCommand(), AttachCommand(),
-		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), CreateCommand(),
+		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), DiffCommand(), CreateCommand(),
 		WaitCommand(), VersionCommand(), ShutdownCommand(), PortForwardCommand(), ImageCommand(),
 		InfoCommand(), TopCommand(), CpCommand(), CompletionCommand(),
 	}
@@ -48,6 +48,20 @@ func PatchCommand() *cli.Command {
 			&cli.StringFlag{Name: "type", Value: "strategic", Usage: "strategic, merge or json"},
 			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "name, yaml or json: print the pod as patched instead of the line"},
+		},
+		Action: forward,
+	}
+}
+
+// DiffCommand is diff's: what an apply of the files would change, as kubectl diff shows it.
+func DiffCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "diff",
+		Usage:     "show what apply -f would change (exit status 1 when it would change something)",
+		ArgsUsage: "-f FILE",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file or directory (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
 		},
 		Action: forward,
 	}

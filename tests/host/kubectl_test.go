@@ -193,3 +193,35 @@ func TestPatchImageAndLabels(t *testing.T) {
 	}
 	d.MustCtl("delete", "pod", "upd")
 }
+
+// podctl diff against podd: status 0 and nothing printed for what was applied; for a changed
+// image and a changed Secret, status 1, the image lines, and the Secret's values masked; the
+// diff changed nothing (the container kept running, its restart count 0).
+func TestDiffAgainstPodd(t *testing.T) {
+	d := StartPodd(t)
+	secret := func(v string) string {
+		return "---\napiVersion: v1\nkind: Secret\nmetadata: {name: creds}\nstringData: {password: " + v + "}\n"
+	}
+	manifest := updatePod(testImage, "{}", "sleep") + secret("hunter2")
+	if r := d.CtlStdin(manifest, "apply", "-f", "-"); r.Code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	if r := d.CtlStdin(manifest, "diff", "-f", "-"); r.Code != 0 || r.Stdout != "" {
+		t.Errorf("diff of what was applied: %s", r)
+	}
+	dirImage := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
+	r := d.CtlStdin(updatePod(dirImage, "{}", "sleep")+secret("swordfish"), "diff", "-f", "-")
+	for _, want := range []string{"/v1.Pod.default.upd", "\n-    image: " + testImage + "\n", "\n+    image: " + dirImage + "\n",
+		"/v1.Secret.default.creds", "*** (before)", "*** (after)"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("diff lacks %q: %s", want, r)
+		}
+	}
+	if r.Code != 1 || strings.Contains(r.Stdout, "hunter2") || strings.Contains(r.Stdout, "swordfish") {
+		t.Errorf("diff of a change: want status 1 and no secret value: %s", r)
+	}
+	if cs := d.MustGetPod("upd").Status.ContainerStatuses[0]; cs.Image != testImage || cs.RestartCount != 0 {
+		t.Errorf("the diff changed the pod: image %s, restarts %d", cs.Image, cs.RestartCount)
+	}
+	d.MustCtl("delete", "pod", "upd")
+}
