@@ -7,7 +7,7 @@ import "github.com/podd/podd/internal/cli"
 func Commands() []*cli.Command {
 	return []*cli.Command{
 		ApplyCommand(), GetCommand(), DescribeCommand(), LogsCommand(), ExecCommand(), AttachCommand(),
-		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), DiffCommand(), CreateCommand(),
+		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), DiffCommand(), EditCommand(), EditSaveCommand(), CreateCommand(),
 		WaitCommand(), VersionCommand(), ShutdownCommand(), PortForwardCommand(), ImageCommand(),
 		InfoCommand(), TopCommand(), CpCommand(), CompletionCommand(),
 	}

@@ -40,12 +40,15 @@ func completionAction(c *cli.Context) error {
 }
 
 // podVerbs take a pod name as their first argument (after "pod" for some).
-var podVerbs = []string{"attach", "annotate", "cp", "delete", "describe", "exec", "label", "logs", "port-forward", "top", "wait"}
+var podVerbs = []string{"attach", "annotate", "cp", "delete", "describe", "edit", "exec", "label", "logs", "patch", "port-forward", "top", "wait"}
 
 func writeBashCompletion(w io.Writer, app *cli.App) {
 	var verbs []string
 	var cases strings.Builder
 	for _, cmd := range app.Commands {
+		if cmd.Hidden {
+			continue
+		}
 		verbs = append(verbs, cmd.Name)
 		fmt.Fprintf(&cases, "    %s) flags=%q ;;\n", cmd.Name, strings.Join(flagWords(cmd.Flags), " "))
 	}

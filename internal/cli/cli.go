@@ -40,6 +40,7 @@ type Command struct {
 	Name, Usage, ArgsUsage string
 	Flags                  []Flag
 	Action                 func(*Context) error
+	Hidden                 bool // left out of the help and the completion scripts
 }
 
 // Command returns the command called name, or nil.

@@ -110,3 +110,17 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// A hidden command runs, and the app's help does not list it.
+func TestHiddenCommand(t *testing.T) {
+	var c Context
+	a := testApp(&c)
+	a.Commands = append(a.Commands, &Command{Name: "secret-half", Hidden: true, Action: func(*Context) error { return nil }})
+	out := a.Writer.(*bytes.Buffer)
+	if err := a.Run([]string{"prog", "--help"}); err != nil || strings.Contains(out.String(), "secret-half") || !strings.Contains(out.String(), "exec") {
+		t.Errorf("help: %v\n%s", err, out)
+	}
+	if err := a.Run([]string{"prog", "secret-half"}); err != nil {
+		t.Errorf("the hidden command: %v", err)
+	}
+}

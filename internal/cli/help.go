@@ -13,7 +13,9 @@ func (a *App) printHelp() error {
 	fmt.Fprintf(w, "USAGE:\n   %s [global options] command [command options] [arguments...]\n\n", a.Name)
 	fmt.Fprintf(w, "COMMANDS:\n")
 	for _, c := range a.Commands {
-		fmt.Fprintf(w, "   %s\t%s\n", c.Name, c.Usage)
+		if !c.Hidden {
+			fmt.Fprintf(w, "   %s\t%s\n", c.Name, c.Usage)
+		}
 	}
 	fmt.Fprintf(w, "   help\tshow the help of podctl or of a command\n\nGLOBAL OPTIONS:\n")
 	printFlags(w, a.Flags)

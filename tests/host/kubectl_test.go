@@ -2,6 +2,8 @@ package host
 
 import (
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -222,6 +224,33 @@ func TestDiffAgainstPodd(t *testing.T) {
 	}
 	if cs := d.MustGetPod("upd").Status.ContainerStatuses[0]; cs.Image != testImage || cs.RestartCount != 0 {
 		t.Errorf("the diff changed the pod: image %s, restarts %d", cs.Image, cs.RestartCount)
+	}
+	d.MustCtl("delete", "pod", "upd")
+}
+
+// podctl edit against podd, with scripts as the editor: a changed image is saved and the
+// container restarts with it; an edit while the pod changed under it (a label set from the
+// editor) is refused as kubectl's conflict, naming where the changes were kept.
+func TestEditAgainstPodd(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(updatePod(testImage, "{}", "sleep"))
+	dirImage := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
+	t.Setenv("KUBE_EDITOR", `sed -i "s#image: `+testImage+`#image: `+dirImage+`#"`)
+	if r := d.Ctl("edit", "pod", "upd"); r.Code != 0 || r.Stdout != "pod/upd edited\n" {
+		t.Fatalf("edit the image: %s", r)
+	}
+	d.WaitPod("upd", 30*time.Second, "restarted with the new image", restartedWith(dirImage))
+	t.Setenv("KUBE_EDITOR", podctlBin+` label pod upd by=other >/dev/null && sed -i "s#terminationGracePeriodSeconds: 1#terminationGracePeriodSeconds: 1#; s#name: upd#name: upd\n  labels: {mine: x}#"`)
+	r := d.Ctl("edit", "pod/upd")
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, `Error from server (Conflict): Operation cannot be fulfilled on pods "upd": the object has been modified`) ||
+		!strings.Contains(r.Stderr, "A copy of your changes has been stored to") {
+		t.Errorf("edit during a change: %s", r)
+	}
+	if m := regexp.MustCompile(`stored to "([^"]+)"`).FindStringSubmatch(r.Stderr); m != nil {
+		os.Remove(m[1])
+	}
+	if p := d.MustGetPod("upd"); p.Labels["by"] != "other" || p.Labels["mine"] != "" {
+		t.Errorf("labels after the conflict: %v", p.Labels)
 	}
 	d.MustCtl("delete", "pod", "upd")
 }

@@ -1,0 +1,71 @@
+package ctl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/podd/podd/internal/cli"
+
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+// edit-save, the half of podctl edit that podd runs: the change between the pod's YAML as the
+// editor was given it and as it was saved goes to podd as a merge patch (a field deleted in the
+// editor is deleted), refused as a conflict when the pod changed meanwhile (its
+// resourceVersion), as kubectl's edit is.
+func editSaveAction(c *cli.Context) error {
+	name, err := patchTarget(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	ctx, files, err := manifestFiles(c.Context, c.StringSlice("filename"), false)
+	if err != nil {
+		return err
+	}
+	if len(files) != 2 {
+		return fmt.Errorf("edit-save takes two files (-f ORIGINAL -f EDITED), got %d", len(files))
+	}
+	var docs [2][]byte
+	for i, f := range files {
+		data, err := readFile(ctx, f, c.App.Reader)
+		if err == nil {
+			docs[i], err = yaml.YAMLToJSON(data)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	patch, err := jsonpatch.CreateMergePatch(docs[0], docs[1])
+	if err != nil {
+		return fmt.Errorf("the edited file is not a pod's YAML: %w", err)
+	}
+	if bytes.Equal(patch, []byte("{}")) {
+		_, err = fmt.Fprintln(c.App.Writer, "Edit cancelled, no changes made.")
+		return err
+	}
+	cl, ns := newClient(c), c.String("namespace")
+	cur, err := cl.Get(c.Context, ns, name)
+	if err != nil {
+		return err
+	}
+	var seen struct {
+		Metadata struct {
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(docs[0], &seen)
+	if seen.Metadata.ResourceVersion != cur.ResourceVersion {
+		return apierrors.NewConflict(schema.GroupResource{Resource: "pods"}, name,
+			errors.New("the object has been modified; please apply your changes to the latest version and try again"))
+	}
+	if _, err := cl.PatchAs(c.Context, ns, name, patchContentTypes["merge"], patch); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(c.App.Writer, "pod/%s edited\n", name)
+	return err
+}
