@@ -32,17 +32,13 @@ func editSaveAction(c *cli.Context) error {
 	}
 	var docs [2][]byte
 	for i, f := range files {
-		data, err := readFile(ctx, f, c.App.Reader)
-		if err == nil {
-			docs[i], err = yaml.YAMLToJSON(data)
-		}
-		if err != nil {
+		if docs[i], err = readFile(ctx, f, c.App.Reader); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
-	patch, err := jsonpatch.CreateMergePatch(docs[0], docs[1])
+	patch, version, err := editPatch(docs[0], docs[1])
 	if err != nil {
-		return fmt.Errorf("the edited file is not a pod's YAML: %w", err)
+		return err
 	}
 	if bytes.Equal(patch, []byte("{}")) {
 		_, err = fmt.Fprintln(c.App.Writer, "Edit cancelled, no changes made.")
@@ -53,13 +49,7 @@ func editSaveAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var seen struct {
-		Metadata struct {
-			ResourceVersion string `json:"resourceVersion"`
-		} `json:"metadata"`
-	}
-	_ = json.Unmarshal(docs[0], &seen)
-	if seen.Metadata.ResourceVersion != cur.ResourceVersion {
+	if version != cur.ResourceVersion {
 		return apierrors.NewConflict(schema.GroupResource{Resource: "pods"}, name,
 			errors.New("the object has been modified; please apply your changes to the latest version and try again"))
 	}
@@ -68,4 +58,32 @@ func editSaveAction(c *cli.Context) error {
 	}
 	_, err = fmt.Fprintf(c.App.Writer, "pod/%s edited\n", name)
 	return err
+}
+
+// editPatch is the merge patch from the original YAML to the edited one, and the
+// resourceVersion the original had. The files come from the user: a panic in the library is
+// an error.
+func editPatch(original, edited []byte) (patch []byte, version string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			patch, err = nil, fmt.Errorf("the edited file is not a pod's YAML: %v", p)
+		}
+	}()
+	var docs [2][]byte
+	for i, data := range [][]byte{original, edited} {
+		if docs[i], err = yaml.YAMLToJSON(data); err != nil {
+			return nil, "", fmt.Errorf("the edited file is not YAML: %w", err)
+		}
+	}
+	var seen struct {
+		Metadata struct {
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(docs[0], &seen)
+	patch, err = jsonpatch.CreateMergePatch(docs[0], docs[1])
+	if err != nil {
+		return nil, "", fmt.Errorf("the edited file is not a pod's YAML: %w", err)
+	}
+	return patch, seen.Metadata.ResourceVersion, nil
 }
