@@ -63,7 +63,8 @@ spec:
 // TestStressFeatures drives, at the same time, what TestStress does not: attach -i (pipe and
 // tty, stdinOnce or not; through the fd keeper) to containers that restart after each line and
 // to pods being deleted, postStart hooks whose pod is deleted during the hook, label/annotate
-// rewriting the downwardAPI volume of those pods meanwhile, port-forward connections while the
+// rewriting the downwardAPI volume of those pods meanwhile and patch changing an image (a
+// restart) during the hook or the delete, port-forward connections while the
 // pod (one container restarted by its liveness probe) goes, and logs -f and --previous across
 // rotations (16 KiB files). Every operation succeeds or fails naming the pod or container; podd
 // exits 0 (66 on a data race under -race), and nothing is left: processes, cgroups, mounts,

@@ -99,16 +99,22 @@ func (s *stressRun) forwardChurn(ctx context.Context, n int) {
 	wg.Wait()
 }
 
-// relabel changes the pod's labels and annotations a few times.
+// relabel changes the pod's labels and annotations a few times, and once the image of its
+// container b (a strategic merge patch: b restarts with it, maybe while a's hook runs or the pod
+// is being deleted).
 func (s *stressRun) relabel(pod string, n int) {
+	image := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
 	for i := range 3 {
 		for _, args := range [][]string{
 			{"label", "--overwrite", "pod", pod, fmt.Sprintf("n=%d-%d", n, i)},
 			{"annotate", "--overwrite", "pod", pod, fmt.Sprintf("note=%d", i)},
+			{"patch", "pod", pod, "-p", `{"spec":{"containers":[{"name":"b","image":"` + image + `"}]}}`},
 		} {
-			if r := s.d.Ctl(args...); r.Code != 0 && !namesPod(r, pod) {
+			r := s.d.Ctl(args...)
+			if r.Code != 0 && !namesPod(r, pod) {
 				s.fail("%s: %s", args[0], r)
 			}
+			s.saw(args[0]+" done", r.Code == 0)
 		}
 	}
 }
