@@ -81,3 +81,30 @@ func gatedPost(sock, path, head, tail string, gate <-chan struct{}) string {
 	resp.Body.Close()
 	return fmt.Sprint(resp.StatusCode)
 }
+
+// A body waiting for its share of the budget stops waiting when its client hangs up: it no
+// longer keeps its place (and the bodies behind it waiting) until its turn comes.
+func TestWaitingBodyOfAClientGoneLeavesTheQueue(t *testing.T) {
+	budget := inflight.New(4<<20, 6<<20, 64<<20)
+	bodyBudget = budget
+	t.Cleanup(func() { bodyBudget = inflight.Bodies })
+	_, _, sock := startServer(t)
+	for _, n := range []int64{4 << 20, 2 << 20} { // the whole small lane
+		hold, err := budget.Acquire(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hold()
+	}
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: podd\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", defaultPods, 1<<20)
+	testutil.WaitUntil(t, "the body waiting for its share", func() bool { return budget.Small().Waiting == 1 })
+	conn.Close()
+	testutil.WaitUntil(t, "the body of the client gone out of the queue", func() bool { return budget.Small().Waiting == 0 })
+	if s := budget.Small(); s.Active != 2 {
+		t.Errorf("small lane %+v, want only the holders active", s)
+	}
+}

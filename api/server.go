@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/podd/podd/internal/inflight"
 	"io"
 	"log"
 	"net"
@@ -190,8 +191,9 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 type peerCredKey struct{}
 
 // withPeerCred stores the connecting process's credentials (SO_PEERCRED) in the connection's
-// context; it stores nothing when they cannot be read.
+// context (nothing when they cannot be read), and the connection for inflight.
 func withPeerCred(ctx context.Context, c net.Conn) context.Context {
+	ctx = inflight.WithConn(ctx, c) // a body waiting for the budget notices its client hang up
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return ctx

@@ -47,22 +47,40 @@ func New(smallMax, smallBytes, largeBytes int64) *Budget {
 // Acquire waits for n bytes of the budget, or for ctx's end, and returns their release. n is
 // the body's declared size (Content-Length), or the most it may be when it declares none.
 func (b *Budget) Acquire(ctx context.Context, n int64) (release func(), err error) {
-	l := &b.large
-	if n <= b.smallMax {
-		l = &b.small
-	}
-	w := min(max(n, 1), l.size)
+	l, w := b.lane(n)
 	l.waiting.Add(1)
 	err = l.sem.Acquire(ctx, w)
 	l.waiting.Add(-1)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for %d bytes of the request budget: %w", n, err)
 	}
+	return l.acquired(w), nil
+}
+
+// TryAcquire takes n bytes of the budget if they are free and no body waits for its turn.
+func (b *Budget) TryAcquire(n int64) (release func(), ok bool) {
+	l, w := b.lane(n)
+	if !l.sem.TryAcquire(w) {
+		return nil, false
+	}
+	return l.acquired(w), true
+}
+
+// lane is the lane of a body of n bytes, and the bytes of it the body takes.
+func (b *Budget) lane(n int64) (*lane, int64) {
+	l := &b.large
+	if n <= b.smallMax {
+		l = &b.small
+	}
+	return l, min(max(n, 1), l.size)
+}
+
+func (l *lane) acquired(w int64) func() {
 	l.active.Add(1)
 	return sync.OnceFunc(func() {
 		l.active.Add(-1)
 		l.sem.Release(w)
-	}), nil
+	})
 }
 
 // Large is the large lane's requests now.
@@ -96,7 +114,7 @@ func (b *Budget) ReadBody(w http.ResponseWriter, r *http.Request, max int64, tim
 	if size < 0 {
 		size = max
 	}
-	release, err = b.Acquire(r.Context(), size)
+	release, err = b.acquireWhileConnected(r.Context(), size)
 	if err != nil {
 		return nil, noop, &NoTurnError{err}
 	}
@@ -109,6 +127,18 @@ func (b *Budget) ReadBody(w http.ResponseWriter, r *http.Request, max int64, tim
 	}
 	_ = rc.SetReadDeadline(time.Time{})
 	return body, release, nil
+}
+
+// acquireWhileConnected is Acquire for a request's body: a body that has to wait stops waiting
+// when its client hangs up (net/http notices that only once the body is read, so a client gone
+// kept its place in the queue until its turn).
+func (b *Budget) acquireWhileConnected(ctx context.Context, n int64) (func(), error) {
+	if release, ok := b.TryAcquire(n); ok {
+		return release, nil
+	}
+	ctx, stop := untilHangup(ctx)
+	defer stop()
+	return b.Acquire(ctx, n)
 }
 
 // NoTurnError is a body that never got its share of the budget: its request was cancelled
