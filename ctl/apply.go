@@ -9,6 +9,7 @@ import (
 	"github.com/podd/podd/internal/cli"
 
 	"github.com/podd/podd/api/client"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 func applyAction(c *cli.Context) error {
@@ -25,7 +26,14 @@ func applyFiles(c *cli.Context, create bool) error {
 	if err != nil {
 		return err
 	}
+	sel, err := applySelection(c, create)
+	if err != nil {
+		return err
+	}
 	a := &applier{
+		selector:   sel,
+		seen:       map[podRef]bool{},
+		seenNS:     map[string]bool{},
 		output:     output,
 		create:     create,
 		dry:        dry,
@@ -51,10 +59,16 @@ func applyFiles(c *cli.Context, create bool) error {
 	if failed {
 		return exitError{Code: 1}
 	}
+	if c.Bool("prune") {
+		return a.prune(c.Context)
+	}
 	return nil
 }
 
 type applier struct {
+	selector   labels.Selector   // -l: only the documents it selects; nil: all
+	seen       map[podRef]bool   // the pods applied, for --prune
+	seenNS     map[string]bool   // the namespaces applied to, for --prune
 	output     string            // -o: "" (a line per object), name, yaml or json
 	objects    []json.RawMessage // yaml, json: the objects as podd answered, printed at the end
 	create     bool              // podctl create: a pod that exists is AlreadyExists
@@ -96,11 +110,16 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	if d.err != nil {
 		return d.err
 	}
-	ns, err := documentNamespace(d.meta(), a.namespace, a.explicitNS)
+	m := d.meta()
+	if a.selector != nil && !a.selector.Matches(labels.Set(m.Metadata.Labels)) {
+		return nil
+	}
+	ns, err := documentNamespace(m, a.namespace, a.explicitNS)
 	if err != nil {
 		return err
 	}
-	if res := configKinds[d.meta().Kind]; res != "" {
+	a.seenNS[ns] = true
+	if res := configKinds[m.Kind]; res != "" {
 		return a.applyConfigDocument(ctx, res, ns, d)
 	}
 	var pod *client.Applied
@@ -114,6 +133,7 @@ func (a *applier) applyDocument(ctx context.Context, d document) error {
 	if err != nil {
 		return err
 	}
+	a.seen[podRef{namespace: ns, name: pod.Name}] = true
 	a.applied("pod", pod, string(pod.Result))
 	return nil
 }

@@ -183,6 +183,7 @@ type deleter struct {
 	ignoreNotFound bool
 	wait           bool // until the pod is gone; false: until its deletion began
 	dry            dryRun
+	pruning        bool // apply --prune's: "pod/x pruned"
 	out, errOut    io.Writer
 }
 
@@ -226,6 +227,10 @@ func (d deleter) report(r podRef, err error) bool {
 	kind := "pod"
 	if r.resource != "" {
 		kind = singular(r.resource)
+	}
+	if d.pruning {
+		fmt.Fprintf(d.out, "%s/%s pruned%s\n", kind, r.name, d.dry.suffix())
+		return true
 	}
 	fmt.Fprintf(d.out, "%s %q deleted%s\n", kind, r.name, d.dry.suffix())
 	return true

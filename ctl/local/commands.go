@@ -77,6 +77,9 @@ func ApplyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
 			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "name, yaml or json: print the objects as stored instead of the lines"},
+			&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "apply only the documents this label selector selects (app=web); with --prune, what may be pruned"},
+			&cli.BoolFlag{Name: "prune", Usage: "then delete the pods an apply made that the files no longer have (needs -l or --all)"},
+			&cli.BoolFlag{Name: "all", Usage: "with --prune: every pod of the namespaces applied to may be pruned"},
 		},
 		Action: forward,
 	}

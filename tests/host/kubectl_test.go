@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/testutil"
+
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -253,4 +255,25 @@ func TestEditAgainstPodd(t *testing.T) {
 		t.Errorf("labels after the conflict: %v", p.Labels)
 	}
 	d.MustCtl("delete", "pod", "upd")
+}
+
+// apply --prune against podd: the pod a previous apply made that the file no longer has is
+// deleted ("pod/old pruned") and goes, with its cgroup; the pod the file has runs on untouched.
+func TestApplyPruneAgainstPodd(t *testing.T) {
+	d := StartPodd(t)
+	pod := func(name string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", labels: {app: web}}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: c, image: " + testImage + ", command: [testapp, sleep, \"600\"]}\n"
+	}
+	d.Apply(pod("keep") + "---\n" + pod("old"))
+	before := d.MustGetPod("keep")
+	r := d.CtlStdin(pod("keep"), "apply", "-f", "-", "-l", "app=web", "--prune")
+	if r.Code != 0 || r.Stdout != "pod/keep unchanged\npod/old pruned\n" {
+		t.Fatalf("apply --prune: %s", r)
+	}
+	testutil.WaitUntil(t, "the pruned pod gone", func() bool { return d.Ctl("get", "pod", "old").Code != 0 })
+	if p := d.MustGetPod("keep"); containerPIDs(t, p)["c"] != containerPIDs(t, before)["c"] {
+		t.Errorf("the kept pod restarted: %v -> %v", containerPIDs(t, before), containerPIDs(t, p))
+	}
+	d.MustCtl("delete", "pod", "keep")
+	d.AssertNoPods()
 }
