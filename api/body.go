@@ -3,8 +3,10 @@ package api
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/podd/podd/internal/inflight"
@@ -27,6 +29,9 @@ var bodyBudget = inflight.Bodies
 // bodyBudget (inflight.ReadBody): more is a 413, slower a 408, a client gone while waiting its
 // turn a 503. The caller calls release once done with the body (decoded).
 func readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
+	if err := jsonBody(r); err != nil {
+		return nil, func() {}, err
+	}
 	body, release, err = bodyBudget.ReadBody(w, r, maxBody, bodyTimeout)
 	if err == nil {
 		return body, release, nil
@@ -47,4 +52,19 @@ func readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func
 func tooLarge() error {
 	return statusError(http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge,
 		fmt.Sprintf("request body too large: the limit is %d bytes", maxBody))
+}
+
+// jsonBody refuses a body that says it is not JSON (415): podd decodes JSON only, where a
+// client such as client-go may send protobuf (kube-apiserver's words, naming what podd takes).
+func jsonBody(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return statusError(http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
+		fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: application/json (not %q)", ct))
 }

@@ -167,6 +167,7 @@ func routes(b Backend, extra ...Route) *http.ServeMux {
 	imageRoutes(mux, h)
 	filesRoutes(mux, h)
 	configRoutes(mux, b)
+	discoveryRoutes(mux)
 	mux.HandleFunc("GET /podd/v1/info", h.info)
 	mux.HandleFunc("GET /podd/v1/usage", h.usage)
 	mux.HandleFunc("GET /podd/v1/namespaces/{ns}/pods/{name}/probes", h.probes)
