@@ -24,7 +24,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // podctlActions are the actions of the commands podd runs for podctl (podctl forwards them).
 var podctlActions = map[string]func(*cli.Context) error{
 	"apply": applyAction, "get": getAction, "describe": describeAction, "logs": logsAction,
-	"delete": deleteAction, "run": runAction, "label": labelAction, "annotate": annotateAction, "patch": patchAction, "diff": diffAction, "edit-save": editSaveAction,
+	"delete": deleteAction, "run": runAction, "label": labelAction, "annotate": annotateAction, "patch": patchAction, "set": setAction, "diff": diffAction, "edit-save": editSaveAction,
 	"create": createAction, "wait": waitAction, "info": infoAction, "top": topAction,
 }
 

@@ -7,7 +7,7 @@ import "github.com/podd/podd/internal/cli"
 func Commands() []*cli.Command {
 	return []*cli.Command{
 		ApplyCommand(), GetCommand(), DescribeCommand(), LogsCommand(), ExecCommand(), AttachCommand(),
-		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), DiffCommand(), EditCommand(), EditSaveCommand(), CreateCommand(),
+		DeleteCommand(), RunCommand(), LabelCommand(), AnnotateCommand(), PatchCommand(), SetCommand(), DiffCommand(), EditCommand(), EditSaveCommand(), CreateCommand(),
 		WaitCommand(), VersionCommand(), ShutdownCommand(), PortForwardCommand(), ImageCommand(),
 		InfoCommand(), TopCommand(), CpCommand(), CompletionCommand(),
 	}
@@ -48,6 +48,20 @@ func PatchCommand() *cli.Command {
 			&cli.StringFlag{Name: "type", Value: "strategic", Usage: "strategic, merge or json"},
 			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "name, yaml or json: print the pod as patched instead of the line"},
+		},
+		Action: forward,
+	}
+}
+
+// SetCommand is set's: `set image`, a strategic merge patch of containers' images.
+func SetCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "set",
+		Usage:     "set image: change the images of a pod's containers (each changed one restarts)",
+		ArgsUsage: "image pod/NAME CONTAINER=IMAGE... (CONTAINER * : every container)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dry-run", Usage: "none, server or client: only say what would be done (podd checks it, changes nothing)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "name, yaml or json: print the pod as updated instead of the line"},
 		},
 		Action: forward,
 	}

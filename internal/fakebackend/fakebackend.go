@@ -96,7 +96,7 @@ func (f *Backend) Create(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, err
 	return out, err
 }
 
-// Update takes the labels, annotations and images of pod when manifest.ValidateUpdate allows
+// Update takes the labels, annotations and images (init containers' too) of pod when manifest.ValidateUpdate allows
 // the change (else the runtime's 422: `Pod "x" is invalid: spec: Forbidden: ...`).
 func (f *Backend) Update(_ context.Context, pod *corev1.Pod) (*corev1.Pod, podopts.ApplyResult, error) {
 	f.mu.Lock()
@@ -113,6 +113,9 @@ func (f *Backend) Update(_ context.Context, pod *corev1.Pod) (*corev1.Pod, podop
 	next.Labels, next.Annotations = pod.Labels, pod.Annotations
 	for i := range next.Spec.Containers {
 		next.Spec.Containers[i].Image = pod.Spec.Containers[i].Image
+	}
+	for i := range next.Spec.InitContainers {
+		next.Spec.InitContainers[i].Image = pod.Spec.InitContainers[i].Image
 	}
 	if apiequality.Semantic.DeepEqual(next, cur) {
 		return cur.DeepCopy(), podopts.ApplyUnchanged, nil

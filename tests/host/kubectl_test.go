@@ -277,3 +277,19 @@ func TestApplyPruneAgainstPodd(t *testing.T) {
 	d.MustCtl("delete", "pod", "keep")
 	d.AssertNoPods()
 }
+
+// podctl set image against podd: the named container restarts with the new image; the same
+// again changes nothing and prints nothing.
+func TestSetImageAgainstPodd(t *testing.T) {
+	d := StartPodd(t)
+	d.Apply(updatePod(testImage, "{}", "sleep"))
+	dirImage := strings.TrimPrefix(strings.TrimSuffix(testImage, ":latest"), "oci:") + ".rootfs"
+	if out := d.MustCtl("set", "image", "pod/upd", "c="+dirImage); out != "pod/upd image updated\n" {
+		t.Errorf("set image: %q", out)
+	}
+	d.WaitPod("upd", 30*time.Second, "restarted with the new image", restartedWith(dirImage))
+	if out := d.MustCtl("set", "image", "pod/upd", "c="+dirImage); out != "" {
+		t.Errorf("set image again: %q", out)
+	}
+	d.MustCtl("delete", "pod", "upd")
+}
