@@ -72,6 +72,8 @@ func TestOOMKillRecordsEvent(t *testing.T) {
 	if e.Type != corev1.EventTypeWarning || e.Message != "Memory cgroup out of memory: Killed process 1234 (memhog)" {
 		t.Fatalf("event %s %q", e.Type, e.Message)
 	}
+	// the kill is counted after the event is recorded (oomWatch.run): wait for it too
+	waitFor(t, func() bool { killsMu.Lock(); defer killsMu.Unlock(); return len(kills) > 0 })
 	killsMu.Lock()
 	if len(kills) != 1 || kills[0] != "default/web/side" {
 		t.Errorf("kills counted: %v, want [default/web/side]", kills)
