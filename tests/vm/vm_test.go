@@ -199,3 +199,22 @@ func TestRunFailsAGuestThatHungTwice(t *testing.T) {
 		t.Fatalf("output lacks the reason:\n%s", out)
 	}
 }
+
+// A guest that runs to PODD_VM_TIMEOUT without printing PODD_RUN_EXIT, silent, is booted once
+// more with the kernel's messages on; the second boot's result is run's.
+func TestRunRebootsAGuestThatTimedOut(t *testing.T) {
+	requireVM(t)
+	t.Setenv("PODD_VM_TIMEOUT", "30")
+	out, err := stubRun(t, `#!/bin/sh
+if ! grep -q softlockup_all_cpu_backtrace=1 /proc/cmdline; then sleep 240; fi
+echo "second boot"
+`)
+	if err != nil {
+		t.Fatalf("tests/vm/run: %v\n%s", err, out)
+	}
+	for _, want := range []string{"did not finish within 30s", "second boot", "PODD_RUN_EXIT=0"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
