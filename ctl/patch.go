@@ -41,11 +41,7 @@ func patchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dry, err := parseDryRun(c)
-	if err != nil {
-		return err
-	}
-	output, err := parseApplyOutput(c.String("output"))
+	w, err := newPatchWrite(c)
 	if err != nil {
 		return err
 	}
@@ -54,21 +50,43 @@ func patchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	after, err := dry.client(cl).PatchAs(c.Context, ns, name, ct, patch)
+	after, err := w.dry.client(cl).PatchAs(c.Context, ns, name, ct, patch)
 	if err != nil {
 		return err
 	}
-	switch output {
+	word := "patched"
+	if samePod(before, after) {
+		word = "patched (no change)"
+	}
+	return w.print(c, name, word, after)
+}
+
+// patchWrite is what patch and set image share: --dry-run and -o, and kubectl's output.
+type patchWrite struct {
+	dry    dryRun
+	output string
+}
+
+func newPatchWrite(c *cli.Context) (patchWrite, error) {
+	dry, err := parseDryRun(c)
+	if err != nil {
+		return patchWrite{}, err
+	}
+	output, err := parseApplyOutput(c.String("output"))
+	return patchWrite{dry, output}, err
+}
+
+// print says what was done to the pod: "pod/NAME WORD" (with the dry run's suffix), its name
+// (-o name), or the pod as podd answered (-o yaml|json).
+func (w patchWrite) print(c *cli.Context, name, word string, after *corev1.Pod) error {
+	var err error
+	switch w.output {
 	case "":
-		word := "patched"
-		if samePod(before, after) {
-			word = "patched (no change)"
-		}
-		_, err = fmt.Fprintf(c.App.Writer, "pod/%s %s%s\n", name, word, dry.suffix())
+		_, err = fmt.Fprintf(c.App.Writer, "pod/%s %s%s\n", name, word, w.dry.suffix())
 	case "name":
 		_, err = fmt.Fprintf(c.App.Writer, "pod/%s\n", name)
 	default:
-		err = writeEncoded(c.App.Writer, output, after)
+		err = writeEncoded(c.App.Writer, w.output, after)
 	}
 	return err
 }

@@ -26,11 +26,7 @@ func setAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dry, err := parseDryRun(c)
-	if err != nil {
-		return err
-	}
-	output, err := parseApplyOutput(c.String("output"))
+	w, err := newPatchWrite(c)
 	if err != nil {
 		return err
 	}
@@ -43,19 +39,11 @@ func setAction(c *cli.Context) error {
 	if err != nil || !changed {
 		return err
 	}
-	after, err := dry.client(cl).PatchAs(c.Context, ns, name, patchContentTypes["strategic"], patch)
+	after, err := w.dry.client(cl).PatchAs(c.Context, ns, name, patchContentTypes["strategic"], patch)
 	if err != nil {
 		return err
 	}
-	switch output {
-	case "":
-		_, err = fmt.Fprintf(c.App.Writer, "pod/%s image updated%s\n", name, dry.suffix())
-	case "name":
-		_, err = fmt.Fprintf(c.App.Writer, "pod/%s\n", name)
-	default:
-		err = writeEncoded(c.App.Writer, output, after)
-	}
-	return err
+	return w.print(c, name, "image updated", after)
 }
 
 // setImageArgs reads "pod NAME C=IMG..." or "pod/NAME C=IMG...".
