@@ -92,13 +92,20 @@ type counter struct {
 	first        atomic.Pointer[Result] // the first failure
 }
 
-// usage is the process's CPU time and the wall clock at one moment.
+// usage is the process's CPU time, its context switches (its threads put to sleep or off
+// the CPU: a figure the host's noise does not move, unlike the CPU time) and the wall clock at
+// one moment.
 type usage struct {
 	cpu  time.Duration
+	csw  int64
 	wall time.Time
 }
 
-func now() usage { return usage{cpuTime(), time.Now()} }
+func now() usage {
+	var ru unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return usage{time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Nvcsw + ru.Nivcsw, time.Now()}
+}
 
 func (c *counter) result(_ Kind, r Result) {
 	if r.Outcome != Success && c.failed.Add(1) == 1 {
@@ -183,6 +190,7 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
 	steady, cold := c.at[1].since(c.at[0]), c.at[2].since(start)
 	b.ReportMetric(steady.share(), "%cpu")
 	b.ReportMetric(steady.perProbe(b.N), "cpu-ns/probe")
+	b.ReportMetric(float64(steady.csw)/float64(b.N), "ctxsw/probe")
 	b.ReportMetric(float64(b.N)/steady.wall.Seconds(), "probes/s")
 	b.ReportMetric(cold.share(), "cold-%cpu")
 	b.ReportMetric(cold.perProbe(b.N), "cold-cpu-ns/probe")
@@ -194,10 +202,11 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
 // span is the CPU and wall time between two moments.
 type span struct {
 	cpu  time.Duration
+	csw  int64
 	wall time.Duration
 }
 
-func (u usage) since(v usage) span { return span{u.cpu - v.cpu, u.wall.Sub(v.wall)} }
+func (u usage) since(v usage) span { return span{u.cpu - v.cpu, u.csw - v.csw, u.wall.Sub(v.wall)} }
 
 func (s span) share() float64 { return float64(s.cpu) / float64(s.wall) * 100 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -39,6 +40,9 @@ type HTTPCheck struct {
 	// cannot be written).
 	request    []byte
 	requestErr error
+	hostname   string         // url's, worked out once
+	addr       netip.AddrPort // url's when its host is an IP address and it is http
+	addrOK     bool
 }
 
 // newHTTPCheck builds the probe's URL (scheme://host:port/path, host the pod IP by default)
@@ -81,10 +85,12 @@ func newHTTPCheck(s *Sockets, g *corev1.HTTPGetAction, t *Target, timeout time.D
 	h.Del("Host")
 	c := &HTTPCheck{sockets: s, url: u, host: hostHeader, header: h, timeout: timeout}
 	c.request, c.requestErr = requestBytes(u, h, hostHeader)
+	c.hostname = u.Hostname()
+	c.addr, c.addrOK = httpAddr(u)
 	return c, nil
 }
 
-func (c *HTTPCheck) dialHost(*Target) string { return c.url.Hostname() }
+func (c *HTTPCheck) dialHost(*Target) string { return c.hostname }
 
 func (c *HTTPCheck) Check(ctx context.Context, t *Target) Result {
 	start := time.Now()

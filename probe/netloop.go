@@ -2,9 +2,7 @@ package probe
 
 import (
 	"context"
-	"os"
 	"sync"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -14,24 +12,38 @@ import (
 // The network part of the TCP and HTTP probes runs without a goroutine each and without Go's
 // poller: the scheduler's worker draining a tick's probes starts each connection (connect, the
 // request written) and adds its socket to the scheduler's own epoll set; once the queue is
-// empty, one worker (the waiter) takes the answers of all of them from one epoll_wait, reads
-// them, closes the sockets and records the results. At 1000 probes a second, 50 a tick, a
-// tick's answers come in one or two wake-ups instead of a goroutine parked and woken (and a
-// thread woken) per probe. The waiter waits for the set's own fd in Go's poller, with the
-// earliest probe deadline as the read deadline; a prober stopped wakes the waiter (an eventfd
-// in the set) and its probes under way end at once.
+// empty, one worker (the waiter) takes the answers of all of them from the set, reads them,
+// closes the sockets and records the results: no goroutine parked and woken (and no thread
+// woken) per probe.
+//
+// The set is not in Go's poller. It was, once: but an epoll fd in another epoll set (the
+// runtime's) wakes that set's waiter on every new ready socket, so the runtime's poller thread
+// woke once per answer, whether the waiter waited or not (an epoll_pwait per probe, measured).
+// Instead the waiter blocks in epoll_pwait2 itself for up to blockFor, keeping its P (a raw
+// system call: nothing wakes the runtime's monitor thread); a local server answers well
+// within that. Probes still under way after it are looked at every sleepStep from a Go timer
+// (slow servers, timeouts), so a slow probe holds no P. A prober stopped wakes the waiter (an
+// eventfd in the set, and a channel while it sleeps) and its probes under way end at once.
+
+// blockFor is how long the waiter blocks in epoll_pwait2 at most before it sleeps on a timer
+// instead; sleepStep, how long it sleeps between looks.
+const (
+	blockFor  = 2 * time.Millisecond
+	sleepStep = 10 * time.Millisecond
+)
 
 // netLoop is a scheduler's epoll set of the probes waiting on the network.
 type netLoop struct {
-	mu     sync.Mutex
-	epfd   int // -1 until the first probe (or when epoll could not be had: failed)
-	evfd   int // an eventfd in the set: written to wake the waiter early
-	failed bool
-	file   *os.File         // epfd, in Go's poller
-	rc     syscall.RawConn  // file's
-	ops    map[int32]*netOp // by socket
-	wakeAt time.Time        // when the waiter's epoll_wait ends at the latest; zero: none waits
-	events [64]unix.EpollEvent
+	mu       sync.Mutex
+	epfd     int // -1 until the first probe (or when epoll could not be had: failed)
+	evfd     int // an eventfd in the set: written to wake the waiter early
+	failed   bool
+	ops      map[int32]*netOp // by socket
+	wakeAt   time.Time        // when the waiter's wait ends at the latest; zero: none waits
+	kicked   chan struct{}    // wakes the waiter while it sleeps
+	timer    *time.Timer      // the waiter's sleep
+	noPwait2 bool             // the kernel has no epoll_pwait2 (before 5.11): epoll_wait, in ms
+	events   [64]unix.EpollEvent
 }
 
 // open makes the epoll set on first use; false when the kernel refused (the probes then run
@@ -59,21 +71,8 @@ func (l *netLoop) open() bool {
 		l.failed = true
 		return false
 	}
-	if err = unix.SetNonblock(epfd, true); err == nil {
-		l.file = os.NewFile(uintptr(epfd), "probe-epoll") // non-blocking: in Go's poller
-		l.rc, err = l.file.SyscallConn()
-	}
-	if err != nil {
-		unix.Close(evfd)
-		if l.file != nil {
-			l.file.Close()
-		} else {
-			unix.Close(epfd)
-		}
-		l.failed = true
-		return false
-	}
 	l.epfd, l.evfd, l.ops = epfd, evfd, map[int32]*netOp{}
+	l.kicked = make(chan struct{}, 1)
 	return true
 }
 
@@ -82,24 +81,28 @@ func (l *netLoop) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ops != nil {
-		l.file.Close()
+		unix.Close(l.epfd)
 		unix.Close(l.evfd)
 		l.ops = nil
 		l.failed = true
 	}
 }
 
-// add has the waiter watch op's socket for events (edge-triggered).
+// add has the waiter watch op's socket for events (edge-triggered). The socket goes into the
+// set and op into ops under l.mu, together: the waiter, which looks ops up under l.mu, finds
+// op for the socket's first event, and never sees op (to end it: stopped, past its deadline)
+// before its socket is in the set.
 func (l *netLoop) add(op *netOp, events uint32) error {
+	fd := op.fd
+	ev := unix.EpollEvent{Events: events | unix.EPOLLET, Fd: int32(fd)}
 	l.mu.Lock()
-	l.ops[int32(op.fd)] = op // before the socket is in the set: the waiter may see it at once
+	_, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	if e == 0 {
+		l.ops[int32(fd)] = op
+	}
 	early := !l.wakeAt.IsZero() && op.deadline.Before(l.wakeAt)
 	l.mu.Unlock()
-	ev := unix.EpollEvent{Events: events | unix.EPOLLET, Fd: int32(op.fd)}
-	if _, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_ADD, uintptr(op.fd), uintptr(unsafe.Pointer(&ev)), 0, 0); e != 0 {
-		l.mu.Lock()
-		delete(l.ops, int32(op.fd))
-		l.mu.Unlock()
+	if e != 0 {
 		return e
 	}
 	if early {
@@ -116,6 +119,10 @@ func (l *netLoop) kick() {
 	if waiting {
 		one := uint64(1)
 		unix.RawSyscall(unix.SYS_WRITE, uintptr(l.evfd), uintptr(unsafe.Pointer(&one)), 8)
+		select {
+		case l.kicked <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -139,17 +146,25 @@ func (l *netLoop) wait(done []*netOp) []*netOp {
 	}
 	l.wakeAt = next
 	l.mu.Unlock()
-	// The set's fd waits in Go's poller (a parked goroutine, not a thread blocked in a system
-	// call, which would wake the runtime's monitor thread and have it poll every 20 µs for a
-	// while): it turns readable when one of its sockets is ready.
-	_ = l.file.SetReadDeadline(next)
-	more := false
-	err := l.rc.Read(func(uintptr) bool {
-		done, more = l.poll(done)
-		return len(done) > 0 || more
-	})
-	if err != nil { // the deadline
-		done, _ = l.poll(done)
+	blockUntil := time.Now().Add(blockFor)
+	for {
+		until := blockUntil
+		if next.Before(until) {
+			until = next
+		}
+		var more bool
+		done, more = l.poll(done, time.Until(until))
+		late := !time.Now().Before(next)
+		if more || late { // kicked, or a deadline passed: look at every probe under way
+			done = l.expire(done)
+		}
+		if len(done) > 0 || more || late {
+			break
+		}
+		if time.Now().Before(blockUntil) {
+			continue // a signal (EINTR)
+		}
+		l.sleep(min(sleepStep, time.Until(next)))
 	}
 	l.mu.Lock()
 	l.wakeAt = time.Time{}
@@ -157,10 +172,24 @@ func (l *netLoop) wait(done []*netOp) []*netOp {
 	return done
 }
 
-// poll takes the events there are, moves the probes they concern on, and ends those stopped
-// or past their deadline. more: there may be more events, or the waiter was kicked.
-func (l *netLoop) poll(done []*netOp) (_ []*netOp, more bool) {
-	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+// sleep sleeps for d, or until the waiter is kicked.
+func (l *netLoop) sleep(d time.Duration) {
+	if l.timer == nil {
+		l.timer = time.NewTimer(d)
+	} else {
+		l.timer.Reset(d)
+	}
+	select {
+	case <-l.timer.C:
+	case <-l.kicked:
+		l.timer.Stop()
+	}
+}
+
+// poll takes the events there are, waiting up to d for the first (none: d <= 0), and moves
+// the probes they concern on. more: there may be more events, or the waiter was kicked.
+func (l *netLoop) poll(done []*netOp, d time.Duration) (_ []*netOp, more bool) {
+	r, e := l.epollWait(max(d, 0))
 	n := int(r)
 	if e != 0 {
 		n = 0 // EINTR: the scan below still runs
@@ -180,7 +209,23 @@ func (l *netLoop) poll(done []*netOp) (_ []*netOp, more bool) {
 			done = l.remove(op, done)
 		}
 	}
-	return l.expire(done), more
+	return done, more
+}
+
+// epollWait is epoll_pwait2 with a timeout of d, made raw: the waiter keeps its P meanwhile.
+func (l *netLoop) epollWait(d time.Duration) (uintptr, unix.Errno) {
+	ev := uintptr(unsafe.Pointer(&l.events[0]))
+	if !l.noPwait2 {
+		ts := unix.NsecToTimespec(int64(d))
+		r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(l.epfd), ev, uintptr(len(l.events)), uintptr(unsafe.Pointer(&ts)), 0, 0)
+		if e != unix.ENOSYS {
+			return r, e
+		}
+		l.noPwait2 = true
+	}
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(l.epfd), ev, uintptr(len(l.events)), uintptr(ms), 0, 0)
+	return r, e
 }
 
 // expire ends the probes stopped or past their deadline.

@@ -260,3 +260,25 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 	}
 }
+
+// TestNetLoopWithEpollWait: on a kernel without epoll_pwait2 (before 5.11) the waiter waits in
+// epoll_wait, in milliseconds: answers, a slow answer (past the waiter's blocking time, so
+// from its sleeps) and a timeout read as always.
+func TestNetLoopWithEpollWait(t *testing.T) {
+	port := testServer(t)
+	l := newLoopRun(t)
+	l.s.net.noPwait2 = true // before the first probe: nothing runs on the set yet
+	l.start(httpGet(port, "/ok"))
+	l.start(httpGet(port, "/slow"))
+	l.start(httpGet(port, "/hang"))
+	got := l.round()
+	want := []Outcome{Success, Success, Failure}
+	for i, r := range got {
+		if r.Outcome != want[i] {
+			t.Errorf("probe %d: %v %q, want %v", i, r.Outcome, r.Output, want[i])
+		}
+	}
+	if got[1].Took < 200*time.Millisecond || got[1].Took > 900*time.Millisecond {
+		t.Errorf("the slow answer (200 ms) took %v", got[1].Took)
+	}
+}

@@ -57,7 +57,8 @@ type httpOp struct {
 	written int
 	raw     *[]byte // what was read so far (rawBufs); nil before the first byte
 	n       int
-	next    bool // the answer is a redirect to follow: u and host are the new ones
+	next    bool          // the answer is a redirect to follow: u and host are the new ones
+	pending pendingReader // what judge reads (here: no allocation per answer)
 }
 
 // asyncCheck is a Checker that can run as a netOp.
@@ -76,11 +77,10 @@ func (c *TCPCheck) newOp(t *Target) *netOp {
 }
 
 func (c *HTTPCheck) newOp(*Target) *netOp {
-	addr, ok := httpAddr(c.url)
-	if !ok || c.requestErr != nil {
+	if !c.addrOK || c.requestErr != nil {
 		return nil
 	}
-	op := newNetOp(c.sockets, addr, c.timeout)
+	op := newNetOp(c.sockets, c.addr, c.timeout)
 	op.httpRun = httpOp{check: c, u: c.url, host: c.host, req: c.request}
 	op.http = &op.httpRun
 	return op
@@ -275,7 +275,9 @@ func (h *httpOp) step(op *netOp) bool {
 func (h *httpOp) judge(op *netOp, read []byte, eof bool) bool {
 	dst := respBufs.Get().(*[]byte)
 	defer respBufs.Put(dst)
-	res, err := readResponse(&pendingReader{read, eof}, *dst)
+	h.pending = pendingReader{read, eof}
+	res, err := readResponse(&h.pending, *dst)
+	h.pending = pendingReader{}
 	if errors.Is(err, errNeedMore) {
 		return false
 	}

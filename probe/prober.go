@@ -131,6 +131,9 @@ type probeJob struct {
 	kind  Kind
 	spec  *corev1.Probe
 	check Checker
+	// family is the address family of its dials in the pod's namespace (spares.go): 0 until
+	// worked out, -1 when none. Under p.mu.
+	family int
 }
 
 func (j *probeJob) Run(wctx context.Context) {

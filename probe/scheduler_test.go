@@ -180,9 +180,12 @@ func TestSchedulerDrainsOnOneWorker(t *testing.T) {
 	s := NewScheduler(clock, 8)
 	defer s.Close()
 	ran := make(chan any, 10)
+	// Due a second on, the clock moved once all are in: due at once, they would be added one
+	// by one under the scheduler's eyes, and the first could end before the second is queued.
 	for range 10 {
-		s.AddAt(workerJob{ran}, time.Hour, start)
+		s.AddAt(workerJob{ran}, time.Hour, start.Add(time.Second))
 	}
+	clock.Advance(time.Second)
 	first := <-ran
 	for i := 1; i < 10; i++ {
 		select {

@@ -46,7 +46,7 @@ type socketNeed struct {
 
 // Prepare makes the sockets of the jobs' probes that will dial (Preparer).
 func (d *Dialer) Prepare(jobs []Job) {
-	var needs []socketNeed
+	needs := make([]socketNeed, 0, len(jobs))
 	for _, j := range jobs {
 		if pj, ok := j.(*probeJob); ok && pj.p.sockets == d.sockets {
 			if n, ok := pj.socketNeed(); ok {
@@ -59,25 +59,34 @@ func (d *Dialer) Prepare(jobs []Job) {
 	}
 }
 
+// dialFamily is the address family of the job's dial in a pod's namespace, -1 when it dials
+// none (a name to look up, a handler that does not dial, no namespace).
+func (j *probeJob) dialFamily() int {
+	d, ok := j.check.(interface{ dialHost(*Target) string })
+	if !ok || j.p.target.NetNS == nil {
+		return -1
+	}
+	ip, err := netip.ParseAddr(d.dialHost(&j.p.target))
+	switch {
+	case err != nil:
+		return -1
+	case ip.Unmap().Is4():
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
+}
+
 // socketNeed is the socket the job's next run will make, if it is due and dials an address
 // (not a name) in a pod's namespace.
 func (j *probeJob) socketNeed() (socketNeed, bool) {
 	p := j.p
-	d, ok := j.check.(interface{ dialHost(*Target) string })
-	if !ok || p.target.NetNS == nil {
-		return socketNeed{}, false
-	}
-	ip, err := netip.ParseAddr(d.dialHost(&p.target))
-	if err != nil {
-		return socketNeed{}, false
-	}
-	family := unix.AF_INET6
-	if ip.Unmap().Is4() {
-		family = unix.AF_INET
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ctx.Err() != nil || !p.state.Due(j.kind, p.clock.Now()) {
+	if j.family == 0 {
+		j.family = j.dialFamily()
+	}
+	family := j.family
+	if family < 0 || p.ctx.Err() != nil || !p.state.Due(j.kind, p.clock.Now()) {
 		return socketNeed{}, false
 	}
 	p.running.Add(1)
