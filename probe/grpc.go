@@ -54,6 +54,11 @@ func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
 	}
 	defer f.Close()
 	status, err := c.call(ctx, f, addr)
+	return c.outcome(status, err)
+}
+
+// outcome is the kubelet's verdict on a Check that answered status, or failed with err.
+func (c *GRPCCheck) outcome(status int32, err error) (Outcome, string) {
 	if err != nil {
 		return Failure, rpcError(err, c.timeout)
 	}
@@ -61,6 +66,16 @@ func (c *GRPCCheck) check(ctx context.Context, t *Target) (Outcome, string) {
 		return Failure, fmt.Sprintf("service unhealthy (responded with %q)", servingStatus(status))
 	}
 	return Success, "service healthy"
+}
+
+// requestFor is the Check's request to addr, made once per address.
+func (c *GRPCCheck) requestFor(addr netip.AddrPort) []byte {
+	req := c.request.Load()
+	if req == nil || req.addr != addr {
+		req = &grpcRequest{addr: addr, bytes: healthRequest(addr.String(), c.service, c.timeout)}
+		c.request.Store(req)
+	}
+	return req.bytes
 }
 
 // readers are the buffered readers of the calls' connections.
@@ -72,12 +87,7 @@ func (c *GRPCCheck) call(ctx context.Context, f *os.File, addr netip.AddrPort) (
 		_ = f.SetDeadline(d)
 	}
 	defer context.AfterFunc(ctx, func() { _ = f.SetDeadline(time.Unix(1, 0)) })() // cancelled: give up now
-	req := c.request.Load()
-	if req == nil || req.addr != addr {
-		req = &grpcRequest{addr: addr, bytes: healthRequest(addr.String(), c.service, c.timeout)}
-		c.request.Store(req)
-	}
-	if _, err := f.Write(req.bytes); err != nil {
+	if _, err := f.Write(c.requestFor(addr)); err != nil {
 		if isTimeout(err) {
 			return 0, &rpcStatus{codes.DeadlineExceeded, "context deadline exceeded"}
 		}
@@ -93,13 +103,17 @@ func (c *GRPCCheck) call(ctx context.Context, f *os.File, addr netip.AddrPort) (
 // connect dials addr from ns, with the kubelet's texts for a connection that failed or timed out.
 func (c *GRPCCheck) connect(ctx context.Context, ns *os.File, addr netip.AddrPort) (*os.File, error) {
 	f, err := c.sockets.dial(ctx, ns, addr)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return nil, fmt.Errorf("timeout: failed to connect service %q within %v: %+v", addr, c.timeout, err)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("error: failed to connect service at %q: %+v", addr, err)
+		return nil, c.connectError(addr, err)
 	}
 	return f, nil
+}
+
+func (c *GRPCCheck) connectError(addr netip.AddrPort, err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("timeout: failed to connect service %q within %v: %+v", addr, c.timeout, err)
+	}
+	return fmt.Errorf("error: failed to connect service at %q: %+v", addr, err)
 }
 
 func rpcError(err error, timeout time.Duration) string {

@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -85,6 +86,9 @@ func readHealth(r io.Reader, w io.Writer) (int32, error) {
 	c := &healthCall{w: w}
 	for first := true; ; first = false {
 		f, err := fr.ReadFrame()
+		if errors.Is(err, errNeedMore) { // the answer so far ends here (grpcop.go)
+			return 0, errNeedMore
+		}
 		if err != nil {
 			return 0, readError(err, first)
 		}

@@ -27,8 +27,12 @@ type netOp struct {
 	start     time.Time
 	deadline  time.Time
 	meter     connectMeter
-	http      *httpOp // nil: a tcpSocket probe; else &httpRun
+	req       []byte  // the request written on the connection (HTTP, grpc); nil: none
+	written   int     // how much of req was written
+	http      *httpOp // an httpGet probe: &httpRun
 	httpRun   httpOp
+	grpc      *grpcOp // a grpc probe: &grpcRun
+	grpcRun   grpcOp
 	result    Result
 }
 
@@ -53,8 +57,6 @@ type httpOp struct {
 	u       *url.URL
 	host    string
 	hops    int
-	req     []byte
-	written int
 	raw     *[]byte // what was read so far (rawBufs); nil before the first byte
 	n       int
 	next    bool          // the answer is a redirect to follow: u and host are the new ones
@@ -81,8 +83,8 @@ func (c *HTTPCheck) newOp(*Target) *netOp {
 		return nil
 	}
 	op := newNetOp(c.sockets, c.addr, c.timeout)
-	op.httpRun = httpOp{check: c, u: c.url, host: c.host, req: c.request}
-	op.http = &op.httpRun
+	op.httpRun = httpOp{check: c, u: c.url, host: c.host}
+	op.http, op.req = &op.httpRun, c.request
 	return op
 }
 
@@ -111,22 +113,22 @@ func httpAddr(u *url.URL) (netip.AddrPort, bool) {
 // dial starts the op's connection (connect, and the request written when it connected at
 // once) and adds it to l: true. False: the run is over already, op.result says how.
 func (op *netOp) dial(l *netLoop) bool {
-	// An HTTP probe writes its request at once: the write says whether the connect is over,
-	// instead of getpeername(2).
-	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter, op.http == nil)
+	// An HTTP or grpc probe writes its request at once: the write says whether the connect is
+	// over, instead of getpeername(2).
+	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter, op.req == nil)
 	if err != nil {
 		op.fail(dialError(op.addr, err))
 		return false
 	}
 	op.fd, op.connected = fd, connected
-	if connected && op.http == nil { // a tcpSocket probe: connected, done
+	if connected && op.req == nil { // a tcpSocket probe: connected, done
 		rawClose(fd)
 		op.fd = -1
 		op.finish(Result{Outcome: Success})
 		return false
 	}
-	if op.http != nil {
-		if err := op.http.write(op); err != nil {
+	if op.req != nil {
+		if err := op.write(); err != nil {
 			rawClose(fd)
 			op.fd = -1
 			op.fail(err)
@@ -134,7 +136,7 @@ func (op *netOp) dial(l *netLoop) bool {
 		}
 	}
 	events := uint32(unix.EPOLLIN | unix.EPOLLRDHUP)
-	if !op.connected || (op.http != nil && op.http.written < len(op.http.req)) {
+	if !op.connected || op.written < len(op.req) {
 		events |= unix.EPOLLOUT
 	}
 	if err := l.add(op, events); err != nil {
@@ -166,16 +168,30 @@ func (op *netOp) step(events uint32) bool {
 		}
 		op.connected = true
 		op.meter.end()
-		if op.http == nil {
+		if op.req == nil {
 			op.finish(Result{Outcome: Success})
 			return true
 		}
+	}
+	if err := op.write(); err != nil {
+		op.fail(err)
+		return true
+	}
+	if op.written < len(op.req) {
+		return false
+	}
+	if op.grpc != nil {
+		return op.grpc.step(op)
 	}
 	return op.http.step(op)
 }
 
 // timedOut ends the op at its deadline (or stopped: its result is not used).
 func (op *netOp) timedOut() {
+	if op.grpc != nil {
+		op.grpc.timedOut(op)
+		return
+	}
 	if !op.connected || op.http == nil {
 		op.fail(dialError(op.addr, os.ErrDeadlineExceeded)) // "i/o timeout"
 		return
@@ -185,6 +201,10 @@ func (op *netOp) timedOut() {
 
 // fail ends the op with err, as the Checker would have.
 func (op *netOp) fail(err error) {
+	if op.grpc != nil {
+		op.grpc.fail(op, err)
+		return
+	}
 	if op.http == nil {
 		op.finish(Result{Outcome: Failure, Output: err.Error()})
 		return
@@ -202,9 +222,10 @@ func (op *netOp) finish(r Result) {
 
 // write writes what is left of the request on op's socket. Before the connect is known to be
 // over, a write that goes through says it is, and an error is the connect's.
-func (h *httpOp) write(op *netOp) error {
-	for h.written < len(h.req) {
-		n, e := rawWrite(op.fd, h.req[h.written:])
+// write writes what is left of the op's request, as much as the socket takes.
+func (op *netOp) write() error {
+	for op.written < len(op.req) {
+		n, e := rawWrite(op.fd, op.req[op.written:])
 		switch {
 		case e == unix.EAGAIN:
 			return nil
@@ -215,7 +236,7 @@ func (h *httpOp) write(op *netOp) error {
 		case e != 0:
 			return &os.PathError{Op: "write", Path: "probe", Err: e} // as os.File's
 		}
-		h.written += n
+		op.written += n
 		if !op.connected {
 			op.connected = true
 			op.meter.end()
@@ -234,13 +255,6 @@ var rawBufs = sync.Pool{New: func() any { b := make([]byte, maxHeader+maxBody+4<
 // step writes the request (what is left of it) and reads the answer; true when the op is
 // over: judged, or a redirect to follow (h.next).
 func (h *httpOp) step(op *netOp) bool {
-	if err := h.write(op); err != nil {
-		op.fail(err)
-		return true
-	}
-	if h.written < len(h.req) {
-		return false
-	}
 	for {
 		if h.raw == nil {
 			h.raw = rawBufs.Get().(*[]byte)
@@ -275,7 +289,10 @@ func (h *httpOp) step(op *netOp) bool {
 func (h *httpOp) judge(op *netOp, read []byte, eof bool) bool {
 	dst := respBufs.Get().(*[]byte)
 	defer respBufs.Put(dst)
-	h.pending = pendingReader{read, eof}
+	h.pending = pendingReader{b: read}
+	if eof {
+		h.pending.end = io.EOF
+	}
 	res, err := readResponse(&h.pending, *dst)
 	h.pending = pendingReader{}
 	if errors.Is(err, errNeedMore) {
@@ -314,21 +331,21 @@ func (op *netOp) redirect(l *netLoop) bool {
 		op.fail(err)
 		return false
 	}
-	op.addr, op.connected, h.req, h.written = addr, false, req, 0
+	op.addr, op.connected, op.req, op.written = addr, false, req, 0
 	return op.dial(l)
 }
 
-// pendingReader reads the bytes of an answer read so far: at their end, EOF when the
-// connection is at its end, else errNeedMore.
+// pendingReader reads the bytes of an answer read so far: at their end, end (EOF when the
+// connection is at its end, or why reading failed), else errNeedMore.
 type pendingReader struct {
 	b   []byte
-	eof bool
+	end error
 }
 
 func (r *pendingReader) Read(p []byte) (int, error) {
 	if len(r.b) == 0 {
-		if r.eof {
-			return 0, io.EOF
+		if r.end != nil {
+			return 0, r.end
 		}
 		return 0, errNeedMore
 	}
