@@ -13,14 +13,20 @@ import (
 )
 
 // A grpc probe as a netOp (netloop.go): its Check written at once on the new connection, the
-// server's frames read as they come and parsed again from the start each time (an answer is a
-// few hundred bytes) until the call's end, with the Checker's texts (grpc.go).
+// server's frames read as they come and parsed again from the start each time a frame is
+// complete (an answer is a few hundred bytes in a few frames) until the call's end, with the
+// Checker's texts (grpc.go). A server cannot make that parsing costly: an answer is held up to
+// grpcMaxAnswer bytes and parsed at most grpcMaxParses times.
 
 // grpcOp is the grpc side of a netOp: the answer to its Check read so far.
 type grpcOp struct {
 	check   *GRPCCheck
 	buf     *[]byte // the answer so far (grpcBufs); nil before its first byte
 	acked   int     // how many of the server's SETTINGS frames were acknowledged
+	scanned int     // where the complete frames of buf end
+	frames  int     // how many there are
+	judged  int     // how many there were at the last parse
+	parses  int
 	pending pendingReader
 }
 
@@ -30,6 +36,17 @@ var grpcBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 // grpcMaxAnswer is how much of an answer a probe holds at most: headers, a message and
 // trailers at their limits, and frames around them.
 const grpcMaxAnswer = grpcMaxHeaders + grpcMaxMessage + 4*grpcMaxFrame
+
+// grpcMaxParses is how many times an answer is parsed at most: a grpc-go server's is five or
+// six frames (SETTINGS, WINDOW_UPDATE, PING, HEADERS, DATA, trailers), each parse needs one
+// more complete.
+const grpcMaxParses = 16
+
+// Why a probe stops reading an answer that has not ended.
+var (
+	errAnswerTooLarge = errors.New("the answer is larger than a probe reads")
+	errAnswerTooSplit = errors.New("the answer came in more frames than a probe reads")
+)
 
 func (c *GRPCCheck) newOp(t *Target) *netOp {
 	ip, err := netip.ParseAddr(t.host(""))
@@ -52,7 +69,7 @@ func (g *grpcOp) step(op *netOp) bool {
 		b := *g.buf
 		if len(b) == cap(b) {
 			if cap(b) >= grpcMaxAnswer {
-				return g.judge(op, b, connError("error reading from server: the answer is larger than a probe reads"))
+				return g.judge(op, b, errAnswerTooLarge)
 			}
 			b = slices.Grow(b, cap(b))
 		}
@@ -72,10 +89,35 @@ func (g *grpcOp) step(op *netOp) bool {
 			end = io.EOF
 		}
 		*g.buf = b[:len(b)+n]
+		if oversize := g.scan(*g.buf); end == nil && !oversize && g.frames == g.judged {
+			continue // no new frame: nothing new to parse
+		}
+		g.judged, g.parses = g.frames, g.parses+1
+		if end == nil && g.parses == grpcMaxParses {
+			end = errAnswerTooSplit
+		}
 		if g.judge(op, *g.buf, end) {
 			return true
 		}
 	}
+}
+
+// scan counts the frames of b complete past those counted before. oversize: the next frame's
+// header says it is larger than a probe reads (parsing fails on that header).
+func (g *grpcOp) scan(b []byte) (oversize bool) {
+	for len(b)-g.scanned >= 9 {
+		h := b[g.scanned:]
+		n := int(h[0])<<16 | int(h[1])<<8 | int(h[2])
+		if n > grpcMaxFrame {
+			return true
+		}
+		if len(h) < 9+n {
+			return false
+		}
+		g.scanned += 9 + n
+		g.frames++
+	}
+	return false
 }
 
 // judge parses the answer read so far (end: how reading it ended, nil when more may come);

@@ -133,3 +133,33 @@ func TestNetLoopGRPCRunsOnTheLoop(t *testing.T) {
 		t.Errorf("a grpc probe to a host name ran as a netOp")
 	}
 }
+
+// TestNetLoopGRPCBoundsItsParsing: a server that answers with frame after frame and never ends
+// the call (PINGs, a millisecond apart) gets its answer parsed grpcMaxParses times at most:
+// the probe fails then, saying why, long before its timeout (10 s).
+func TestNetLoopGRPCBoundsItsParsing(t *testing.T) {
+	port := serveTCP(t, func(c net.Conn) {
+		defer c.Close()
+		c.Read(make([]byte, 4096))
+		fr := http2.NewFramer(c, nil)
+		if fr.WriteSettings() != nil {
+			return
+		}
+		for range 10000 {
+			if fr.WritePing(false, [8]byte{}) != nil {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	l := newLoopRun(t)
+	l.start(grpcProbe(port, "").ProbeHandler, 10)
+	r := l.round()[0]
+	want := `error: health rpc probe failed: rpc error: code = Unavailable desc = connection error: desc = "error reading from server: the answer came in more frames than a probe reads"`
+	if r.Outcome != Failure || r.Output != want {
+		t.Errorf("%v %q, want %q", r.Outcome, r.Output, want)
+	}
+	if r.Took > 5*time.Second {
+		t.Errorf("took %v: the probe waited for its timeout", r.Took)
+	}
+}
