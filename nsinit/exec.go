@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/podd/podd/internal/nsthread"
 	"github.com/podd/podd/internal/reaper"
@@ -124,15 +125,22 @@ func (l *Launcher) forkInNamespaces(s ExecSpec, x *execution) (<-chan reaper.Exi
 		_ = unix.Kill(child.Pid, unix.SIGKILL)
 		<-child.Exit
 		x.finish()
-		if errors.Is(err, unix.EPIPE) && reaper.Exited(s.PidFD) {
+		if errors.Is(err, unix.EPIPE) && reaper.ExitsWithin(s.PidFD, initExitWait) {
 			// the child died before it read its config: the container's init exited after
-			// the fork and the kernel killed its PID namespace, the child with it
+			// the fork and the kernel killed its PID namespace, the child with it. The init
+			// ends only once every process of the namespace is reaped, the child too, which
+			// podd just did: it is not seen ended at once (TestStress, once in a while).
 			return nil, fmt.Errorf("exec %q: %w", s.Args[0], ErrNotRunning)
 		}
 		return nil, err
 	}
 	return child.Exit, nil
 }
+
+// initExitWait is how long an exec whose child died before reading its config waits for the
+// container's init to be seen ended (it is ending: the exec is "not running") before it
+// reports the broken pipe as it is.
+const initExitWait = 2 * time.Second
 
 // pipes makes the config and sync pipes of a child.
 func pipes() (cfgR, cfgW, syncR, syncW *os.File, err error) {

@@ -70,3 +70,32 @@ func TestExitedIgnoresSignals(t *testing.T) {
 		}
 	}
 }
+
+// ExitsWithin waits for an exit that comes within its time (a process in the middle of ending:
+// an exec's child killed with the container's PID namespace, its init not yet ended), and
+// says false, after its time, for one that does not end.
+func TestExitsWithin(t *testing.T) {
+	cmd := exec.Command("sleep", "0.2")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	fd, err := unix.PidfdOpen(cmd.Process.Pid, 0)
+	if err != nil {
+		t.Fatalf("pidfd_open: %v", err)
+	}
+	defer unix.Close(fd)
+	start := time.Now()
+	if ExitsWithin(fd, 50*time.Millisecond) {
+		t.Error("a sleep of 200 ms reported exited within 50 ms")
+	}
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Errorf("ExitsWithin(50 ms) returned after %v", took)
+	}
+	if !ExitsWithin(fd, 10*time.Second) {
+		t.Error("a sleep of 200 ms not reported exited within 10 s")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("ExitsWithin returned %v after the exit", took)
+	}
+}

@@ -94,10 +94,15 @@ func samePid(pidfd, pid int) bool {
 // Exited polls the pidfd without blocking: it turns readable when the process ends (a poll
 // error counts as ended). A signal that arrives meanwhile is not an end: poll(2) then fails
 // with EINTR even with a zero timeout and SA_RESTART, and is asked again.
-func Exited(fd int) bool {
+func Exited(fd int) bool { return ExitsWithin(fd, 0) }
+
+// ExitsWithin is Exited, waiting up to d for the process to end.
+func ExitsWithin(fd int, d time.Duration) bool {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(d)
 	for {
-		n, err := unix.Poll(fds, 0)
+		ms := int((time.Until(deadline) + time.Millisecond - 1) / time.Millisecond)
+		n, err := unix.Poll(fds, max(ms, 0))
 		if err != unix.EINTR {
 			return err != nil || (n > 0 && fds[0].Revents != 0)
 		}
