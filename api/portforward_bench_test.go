@@ -9,6 +9,7 @@ import (
 
 	"github.com/podd/podd/api/client"
 	"github.com/podd/podd/internal/joinconn"
+	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -63,7 +64,7 @@ func BenchmarkPortForward(b *testing.B) {
 
 // relayTo is a plain TCP relay to addr: each accepted connection joined to a new one to addr.
 func relayTo(b testing.TB, addr string) net.Listener {
-	return serveEach(b, func(conn net.Conn) {
+	return testutil.ServeEach(b, func(conn net.Conn) {
 		out, err := net.Dial("tcp", addr)
 		if err != nil {
 			conn.Close()
@@ -102,35 +103,16 @@ func timeTransfer(b *testing.B, addr string, buf []byte, size int) time.Duration
 
 // discardServer reads each connection to EOF, then answers "ok".
 func discardServer(b testing.TB) net.Listener {
-	return serveEach(b, func(c net.Conn) {
+	return testutil.ServeEach(b, func(c net.Conn) {
 		defer c.Close()
 		io.Copy(io.Discard, c)
 		io.WriteString(c, "ok")
 	})
 }
 
-// serveEach listens on a loopback port and hands each connection to handle, in a goroutine.
-func serveEach(b testing.TB, handle func(net.Conn)) net.Listener {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go handle(c)
-		}
-	}()
-	return l
-}
-
 // clientSide is podctl's half: a local listener whose connections are joined to forwards.
 func clientSide(b testing.TB, c *client.Client) net.Listener {
-	return serveEach(b, func(conn net.Conn) {
+	return testutil.ServeEach(b, func(conn net.Conn) {
 		f, err := c.PortForward(context.Background(), "default", "web", 8080)
 		if err != nil {
 			conn.Close()

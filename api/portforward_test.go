@@ -22,28 +22,14 @@ import (
 // echoSum is a TCP server that reads its peer to EOF, then answers the sha256 of what it
 // read and closes: only a half-close that went through gets an answer.
 func echoSum(t testing.TB) net.Listener {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				h := sha256.New()
-				if _, err := io.Copy(h, c); err != nil {
-					return
-				}
-				fmt.Fprintf(c, "%x", h.Sum(nil))
-			}()
+	return testutil.ServeEach(t, func(c net.Conn) {
+		defer c.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, c); err != nil {
+			return
 		}
-	}()
-	return l
+		fmt.Fprintf(c, "%x", h.Sum(nil))
+	})
 }
 
 // forwardTo starts the API with a backend whose port-forward dials l.

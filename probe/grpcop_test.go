@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -46,24 +47,9 @@ func silentServer(t *testing.T) int {
 	return serveTCP(t, func(c net.Conn) { t.Cleanup(func() { c.Close() }) })
 }
 
-// serveTCP listens on a loopback port and hands each connection to serve, on a goroutine.
+// serveTCP hands each connection to a loopback port to serve, and returns the port.
 func serveTCP(t *testing.T, serve func(net.Conn)) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go serve(c)
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
+	return testutil.ServeEach(t, serve).Addr().(*net.TCPAddr).Port
 }
 
 // TestNetLoopGRPCReadsAsTheChecker: grpc probes run on the scheduler's epoll set say what the

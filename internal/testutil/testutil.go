@@ -3,6 +3,7 @@ package testutil
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -57,4 +58,25 @@ func WaitUntil(t testing.TB, what string, cond func() bool) {
 			t.Fatalf("%s: not after 2 minutes", what)
 		}
 	}
+}
+
+// ServeEach listens on a loopback TCP port and hands each connection to handle, in a goroutine
+// of its own; the listener closes with the test.
+func ServeEach(t testing.TB, handle func(net.Conn)) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return l
 }
