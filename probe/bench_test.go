@@ -109,7 +109,8 @@ func now() usage {
 
 func (c *counter) result(_ Kind, r Result) {
 	if r.Outcome != Success && c.failed.Add(1) == 1 {
-		c.first.Store(&r)
+		first := r // a copy: r itself stays on the stack (no allocation per result)
+		c.first.Store(&first)
 	}
 	i := c.done.Add(1)
 	if i == c.cold {

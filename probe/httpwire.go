@@ -98,17 +98,19 @@ type framing struct {
 
 // parseHeader parses the status line and the headers a probe needs.
 func parseHeader(h []byte) (response, framing, error) {
-	lines := bytes.Split(h[:len(h)-4], []byte("\r\n"))
 	var res response
 	fr := framing{length: -1}
-	proto, rest, _ := bytes.Cut(lines[0], []byte(" "))
+	status, lines, more := bytes.Cut(h[:len(h)-4], []byte("\r\n")) // no allocation per answer
+	proto, rest, _ := bytes.Cut(status, []byte(" "))
 	code, _, _ := bytes.Cut(rest, []byte(" "))
-	status, err := strconv.Atoi(string(code))
-	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(code) != 3 || err != nil || status < 100 {
-		return res, fr, fmt.Errorf("malformed HTTP response %q", lines[0])
+	n, err := strconv.Atoi(string(code))
+	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(code) != 3 || err != nil || n < 100 {
+		return res, fr, fmt.Errorf("malformed HTTP response %q", status)
 	}
-	res.status = status
-	for _, l := range lines[1:] {
+	res.status = n
+	for more {
+		var l []byte
+		l, lines, more = bytes.Cut(lines, []byte("\r\n"))
 		k, v, ok := bytes.Cut(l, []byte(":"))
 		if !ok {
 			return res, fr, fmt.Errorf("malformed MIME header line: %s", l)
