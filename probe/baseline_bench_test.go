@@ -50,6 +50,7 @@ func BenchmarkFloor(b *testing.B) {
 	req := []byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + strconv.Itoa(port) + "\r\nUser-Agent: kube-probe/1.34\r\nAccept: */*\r\nConnection: close\r\n\r\n")
 	b.Run("http-batch", func(b *testing.B) { floorBatches(b, addr, req, false) })
 	b.Run("http-batch-paced", func(b *testing.B) { floorBatches(b, addr, req, true) })
+	b.Run("http-reuse-paced", func(b *testing.B) { floorReuse(b, addr, req) })
 	b.Run("http-uring", func(b *testing.B) { floorURing(b, addr, req, false) })
 	b.Run("http-uring-paced", func(b *testing.B) { floorURing(b, addr, req, true) })
 	for _, kind := range []string{"tcp", "http"} {
@@ -134,6 +135,55 @@ func floorBatches(b *testing.B, addr netip.AddrPort, req []byte, paced bool) {
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/probe")
 	b.ReportMetric(float64(n)/float64(b.N)*50, "passes/batch")
+}
+
+// floorReuse is "http-batch-paced" with 50 sockets made once and used again (kept.go): each
+// probe's socket disconnected (connect to AF_UNSPEC) once its answer is read, instead of
+// closed, and connected again by the next batch.
+func floorReuse(b *testing.B, addr netip.AddrPort, req []byte) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	buf := make([]byte, 4096)
+	var pool, fds []int
+	for range 50 {
+		fd, err := rawSocket(unix.AF_INET)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pool = append(pool, fd)
+	}
+	defer func() {
+		for _, fd := range pool {
+			rawClose(fd)
+		}
+	}()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		fd := pool[len(fds)]
+		if e := rawConnect(fd, addr); e != 0 && e != unix.EINPROGRESS {
+			b.Fatal(e)
+		}
+		if _, e := rawWrite(fd, req); e != 0 {
+			b.Fatal("write: ", e)
+		}
+		if fds = append(fds, fd); len(fds) < len(pool) {
+			continue
+		}
+		for len(fds) > 0 {
+			time.Sleep(time.Millisecond)
+			rest := fds[:0]
+			for _, fd := range fds {
+				if !floorAnswered(fd, buf) {
+					rest = append(rest, fd)
+				} else if !rawDisconnect(fd) {
+					b.Fatal("connect AF_UNSPEC failed")
+				}
+			}
+			fds = rest
+		}
+		time.Sleep(time.Until(time.Now().Truncate(Granularity).Add(Granularity)))
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/probe")
 }
 
 // floorAnswered reads fd's answer (one segment: the server's "ok"): false when it is not there

@@ -96,7 +96,13 @@ func (l *netLoop) add(op *netOp, events uint32) error {
 	fd := op.fd
 	ev := unix.EpollEvent{Events: events | unix.EPOLLET, Fd: int32(fd)}
 	l.mu.Lock()
-	_, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	e := unix.ENOENT
+	if op.inSet { // a kept socket (kept.go): in the set already, unless another scheduler's
+		_, _, e = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_MOD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	}
+	if e == unix.ENOENT {
+		_, _, e = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	}
 	if e == 0 {
 		l.ops[int32(fd)] = op
 	}
@@ -251,8 +257,7 @@ func (l *netLoop) remove(op *netOp, done []*netOp) []*netOp {
 	l.mu.Lock()
 	delete(l.ops, int32(op.fd))
 	l.mu.Unlock()
-	rawClose(op.fd)
-	op.fd = -1
+	op.release()
 	return append(done, op)
 }
 

@@ -19,6 +19,7 @@ type Sockets struct {
 	// spares are sockets made ahead in pods' namespaces for the probes due (spares.go).
 	spares  spares
 	entered atomic.Int64 // setns(2) into a pod's namespace so far (tests)
+	reused  atomic.Int64 // kept sockets taken by a probe so far (kept.go; tests)
 	// kernel gives the kernel's connect times by socket cookie; nil: podd's own timing only.
 	kernel ConnectTimes
 }

@@ -18,6 +18,14 @@ import (
 // newNetNS makes a network namespace with its loopback up and an HTTP server listening on
 // 127.0.0.1 inside it: what a pod looks like to its probes.
 func newNetNS(t *testing.T) (*os.File, int) {
+	ns, l := newNetNSListener(t)
+	go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "in the pod") }))
+	return ns, l.Addr().(*net.TCPAddr).Port
+}
+
+// newNetNSListener makes a network namespace with its loopback up and a TCP listener on
+// 127.0.0.1 inside it, for the test to serve.
+func newNetNSListener(t *testing.T) (*os.File, net.Listener) {
 	t.Helper()
 	testutil.RequireRoot(t) // to make a network namespace
 	type made struct {
@@ -50,8 +58,7 @@ func newNetNS(t *testing.T) (*os.File, int) {
 		t.Fatal(m.err)
 	}
 	t.Cleanup(func() { m.l.Close(); m.ns.Close() })
-	go http.Serve(m.l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "in the pod") }))
-	return m.ns, m.l.Addr().(*net.TCPAddr).Port
+	return m.ns, m.l
 }
 
 func TestDialInsidePodNetns(t *testing.T) {

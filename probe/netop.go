@@ -24,6 +24,8 @@ type netOp struct {
 	addr      netip.AddrPort
 	fd        int
 	connected bool
+	inSet     bool // the socket is a kept one (kept.go), in the loop's set already
+	peerDone  bool // the server closed its end (its FIN came)
 	start     time.Time
 	deadline  time.Time
 	meter     connectMeter
@@ -115,12 +117,19 @@ func httpAddr(u *url.URL) (netip.AddrPort, bool) {
 func (op *netOp) dial(l *netLoop) bool {
 	// An HTTP or grpc probe writes its request at once: the write says whether the connect is
 	// over, instead of getpeername(2).
-	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter, op.req == nil)
+	ns := op.job.p.target.NetNS
+	kept := -1
+	if ns != nil {
+		if kept = op.sockets.spares.takeKept(ns, familyOf(op.addr)); kept >= 0 {
+			op.sockets.reused.Add(1)
+		}
+	}
+	fd, connected, err := op.sockets.startConnect(ns, op.addr, &op.meter, op.req == nil, kept)
 	if err != nil {
 		op.fail(dialError(op.addr, err))
 		return false
 	}
-	op.fd, op.connected = fd, connected
+	op.fd, op.connected, op.inSet = fd, connected, kept >= 0
 	if connected && op.req == nil { // a tcpSocket probe: connected, done
 		rawClose(fd)
 		op.fd = -1
@@ -154,6 +163,9 @@ func dialError(addr netip.AddrPort, err error) error {
 
 // step moves the op on after events on its socket; true when it is over (its socket to close).
 func (op *netOp) step(events uint32) bool {
+	if events&unix.EPOLLRDHUP != 0 {
+		op.peerDone = true
+	}
 	if !op.connected {
 		n, err := unix.GetsockoptInt(op.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 		switch {
@@ -277,6 +289,7 @@ func (h *httpOp) step(op *netOp) bool {
 			}
 			h.n += n
 			eof = n == 0
+			op.peerDone = op.peerDone || eof
 		}
 		if h.judge(op, buf[:h.n], eof) {
 			return true
@@ -362,4 +375,13 @@ func rawRead(fd int, b []byte) (int, unix.Errno) {
 func rawWrite(fd int, b []byte) (int, unix.Errno) {
 	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 	return int(n), e
+}
+
+// release closes the op's socket, or keeps it for another probe (kept.go): an HTTP probe's
+// whose server closed the connection first.
+func (op *netOp) release() {
+	if op.http == nil || !op.peerDone || !op.sockets.spares.keep(op.job.p.target.NetNS, familyOf(op.addr), op.fd) {
+		rawClose(op.fd)
+	}
+	op.fd, op.inSet, op.peerDone = -1, false, false
 }

@@ -347,6 +347,7 @@ func (w *poolWorker) take() *Entry {
 	s := w.s
 	for {
 		if len(s.queue) == 0 && s.pending > 0 && !s.waiting {
+			s.waiting = true // before resign, which would wake a worker to wait otherwise
 			w.resign()
 			w.await()
 			continue

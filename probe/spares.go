@@ -25,6 +25,10 @@ type spares struct {
 	mu    sync.Mutex
 	byKey map[spareKey][]spare
 	pass  uint64 // the number of the last preparing pass
+	// kept are sockets an HTTP probe used, disconnected and kept for another probe in their
+	// namespace (kept.go): still in the scheduler's epoll set, so only its probes take them.
+	kept  map[spareKey][]keptSocket
+	nKept int
 }
 
 type spareKey struct {
@@ -54,6 +58,7 @@ func (d *Dialer) Prepare(jobs []Job) {
 			}
 		}
 	}
+	needs = d.sockets.spares.notKept(needs)
 	if len(needs) > 0 {
 		d.sockets.prepare(needs)
 	}
@@ -195,4 +200,5 @@ func (sp *spares) drop(ns *os.File) {
 			delete(sp.byKey, k)
 		}
 	}
+	sp.dropKept(ns)
 }

@@ -39,7 +39,7 @@ func (s *Sockets) touch(ctx context.Context, ns *os.File, addr netip.AddrPort) e
 // the poller (nil, nil).
 func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort, keep bool) (*os.File, error) {
 	m := meterOf(ctx)
-	fd, connected, err := s.startConnect(ns, addr, m, true)
+	fd, connected, err := s.startConnect(ns, addr, m, true, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -61,16 +61,15 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 }
 
 // startConnect makes a socket in ns and starts connecting it to addr, timed by m (nil: not
-// timed). connected: the connect is over already (a local peer), else it is under way or, when
-// look is not set, may be over already (the caller finds out by writing).
-func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter, look bool) (fd int, connected bool, err error) {
-	family := unix.AF_INET6
-	if addr.Addr().Unmap().Is4() {
-		family = unix.AF_INET
-	}
-	fd, err = s.socket(ns, family)
-	if err != nil {
-		return -1, false, err
+// timed), or connects kept, a socket made there before (-1: none). connected: the connect is
+// over already (a local peer), else it is under way or, when look is not set, may be over
+// already (the caller finds out by writing).
+func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter, look bool, kept int) (fd int, connected bool, err error) {
+	fd = kept
+	if fd < 0 {
+		if fd, err = s.socket(ns, familyOf(addr)); err != nil {
+			return -1, false, err
+		}
 	}
 	// The kubelet's probe dialer sets SO_LINGER to 1 s. On the wire that changes nothing (the
 	// close is a FIN either way, and TIME_WAIT stays: only a zero linger, an RST, would skip it);
@@ -152,4 +151,11 @@ func (c *TCPCheck) check(ctx context.Context, t *Target, start time.Time) Result
 		return Result{Outcome: Failure, Output: err.Error(), Took: time.Since(start)}
 	}
 	return Result{Outcome: Success, Took: time.Since(start)}
+}
+
+func familyOf(addr netip.AddrPort) int {
+	if addr.Addr().Unmap().Is4() {
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
 }

@@ -1,0 +1,188 @@
+package probe
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// serveAnswers answers each connection of l: answer written once the request is read, then the
+// connection closed first by the server (closeFirst) or left open until the client ends it.
+// What the server's read after the answer returned goes to ends.
+func serveAnswers(l net.Listener, answer string, closeFirst bool, ends chan<- error) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil || line == "\r\n" {
+					break
+				}
+			}
+			io.WriteString(c, answer)
+			if closeFirst {
+				return
+			}
+			_, err := r.ReadByte()
+			ends <- err
+		}()
+	}
+}
+
+// runHTTPProbes runs n HTTP probes of period 1 s of one prober in ns against port, one after
+// another, and fails the test unless each succeeds.
+func runHTTPProbes(t *testing.T, d *Dialer, ns *os.File, port, n int) {
+	t.Helper()
+	clock := NewFakeClock(time.Unix(1000, 0))
+	s := NewScheduler(clock, 4)
+	defer s.Close()
+	p := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt(port)}}, PeriodSeconds: 1}
+	SetDefaults(p)
+	results := make(chan Result, n)
+	spec := &corev1.Container{Name: "c", ReadinessProbe: p}
+	pr := Start(s, d, spec, clock.Now(), Target{NetNS: ns}, Hooks{Result: func(_ Kind, r Result) { results <- r }})
+	defer pr.Stop()
+	for i := range n {
+		clock.Advance(time.Second)
+		select {
+		case r := <-results:
+			if r.Outcome != Success {
+				t.Fatalf("probe %d: %v %q", i, r.Outcome, r.Output)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("probe %d: no result", i)
+		}
+	}
+}
+
+// TestKeptSocketsReused: an HTTP probe whose server closed the connection first leaves its
+// socket for the next probe in the pod's namespace: the probes after the first make no socket
+// (no entry into the namespace) and all succeed; none is left once the prober stops.
+func TestKeptSocketsReused(t *testing.T) {
+	ns, l := newNetNSListener(t)
+	// No Content-Length: the answer is whole at the server's FIN, so the FIN is always seen.
+	go serveAnswers(l, "HTTP/1.0 200 OK\r\n\r\nin the pod", true, nil)
+	d := NewDialer()
+	const n = 6
+	runHTTPProbes(t, d, ns, l.Addr().(*net.TCPAddr).Port, n)
+	if got := d.sockets.reused.Load(); got < n-2 {
+		t.Errorf("%d probes took a kept socket, want at least %d of %d", got, n-2, n)
+	}
+	if got := d.sockets.entered.Load(); got > 2 {
+		t.Errorf("the namespace was entered %d times for %d probes, want once or twice (the first probe's socket)", got, n)
+	}
+	d.sockets.spares.mu.Lock()
+	defer d.sockets.spares.mu.Unlock()
+	if left := d.sockets.spares.nKept; left != 0 || len(d.sockets.spares.kept) != 0 {
+		t.Errorf("%d kept sockets left after the prober stopped", left)
+	}
+}
+
+// TestKeptSocketsNotWhenServerHoldsOn: a server that keeps its end open after the answer gets
+// the kubelet's close, a FIN (its read ends with EOF, not a reset), and the socket is not kept.
+func TestKeptSocketsNotWhenServerHoldsOn(t *testing.T) {
+	ns, l := newNetNSListener(t)
+	ends := make(chan error, 10)
+	go serveAnswers(l, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, ends)
+	d := NewDialer()
+	runHTTPProbes(t, d, ns, l.Addr().(*net.TCPAddr).Port, 3)
+	for i := range 3 {
+		select {
+		case err := <-ends:
+			if err != io.EOF {
+				t.Errorf("connection %d: the server's read after the answer: %v, want EOF (a FIN)", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("connection %d: the server saw no end", i)
+		}
+	}
+	if got := d.sockets.reused.Load(); got != 0 {
+		t.Errorf("%d probes took a kept socket, want none", got)
+	}
+}
+
+// TestKeptSocketsBounded: kept sockets are closed after keepFor, when their namespace's probes
+// stop, and never more than maxKept are kept.
+func TestKeptSocketsBounded(t *testing.T) {
+	ns, err := os.Open(os.DevNull) // a key only: keep does not enter it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	var sp spares
+	made := func(n int) []int {
+		var fds []int
+		for range n {
+			fd, err := rawSocket(unix.AF_INET)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fds = append(fds, fd)
+		}
+		return fds
+	}
+	open := func(fd int) bool {
+		_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		return !errors.Is(err, unix.EBADF)
+	}
+	old := made(3)
+	for _, fd := range old {
+		if !sp.keep(ns, unix.AF_INET, fd) {
+			t.Fatalf("socket %d not kept", fd)
+		}
+	}
+	sp.mu.Lock()
+	sp.expireKept(time.Now().Add(keepFor / 2))
+	sp.mu.Unlock()
+	if sp.nKept != 3 || !open(old[0]) {
+		t.Fatalf("%d kept before keepFor, want 3", sp.nKept)
+	}
+	sp.mu.Lock()
+	sp.expireKept(time.Now().Add(keepFor + time.Second))
+	sp.mu.Unlock()
+	for _, fd := range old {
+		if open(fd) {
+			t.Errorf("socket %d still open after keepFor", fd)
+		}
+	}
+	many := made(maxKept + 1)
+	kept := 0
+	for _, fd := range many {
+		if sp.keep(ns, unix.AF_INET, fd) {
+			kept++
+		} else {
+			rawClose(fd) // the caller's part
+		}
+	}
+	if kept != maxKept {
+		t.Errorf("%d sockets kept, want at most %d", kept, maxKept)
+	}
+	if fd := sp.takeKept(ns, unix.AF_INET); fd < 0 || !open(fd) {
+		t.Errorf("takeKept: %d, want a kept socket", fd)
+	} else {
+		rawClose(fd)
+	}
+	sp.drop(ns)
+	for _, fd := range many {
+		if open(fd) {
+			t.Errorf("socket %d open after its namespace's probes stopped", fd)
+			break
+		}
+	}
+	if sp.nKept != 0 {
+		t.Errorf("%d counted as kept after drop, want 0", sp.nKept)
+	}
+}
