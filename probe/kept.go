@@ -70,38 +70,22 @@ func (sp *spares) takeKept(ns *os.File, family int) int {
 		return -1
 	}
 	fd := list[len(list)-1].fd
-	if len(list) == 1 {
-		delete(sp.kept, k)
-	} else {
-		sp.kept[k] = list[:len(list)-1]
-	}
+	sp.kept[k] = list[:len(list)-1] // an empty list stays, its array for the next keep
 	sp.nKept--
 	return fd
 }
 
-// notKept is needs without those a kept socket will meet (their probers' runs released).
-func (sp *spares) notKept(needs []socketNeed) []socketNeed {
+// keptCounts fills have (cleared first) with how many sockets are kept by namespace and
+// family, once those kept too long are closed.
+func (sp *spares) keptCounts(have map[spareKey]int) map[spareKey]int {
+	clear(have)
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	sp.expireKept(time.Now())
-	if sp.nKept == 0 {
-		return needs
+	for k, list := range sp.kept {
+		have[k] = len(list)
 	}
-	var have map[spareKey]int
-	rest := needs[:0]
-	for _, n := range needs {
-		if have == nil {
-			have = make(map[spareKey]int, len(sp.kept))
-		}
-		used := have[n.spareKey]
-		if used < len(sp.kept[n.spareKey]) {
-			have[n.spareKey] = used + 1
-			n.p.running.Done()
-			continue
-		}
-		rest = append(rest, n)
-	}
-	return rest
+	return have
 }
 
 // expireKept closes the sockets kept for longer than keepFor. sp.mu is held.
@@ -116,11 +100,7 @@ func (sp *spares) expireKept(now time.Time) {
 				fresh = append(fresh, x)
 			}
 		}
-		if len(fresh) == 0 {
-			delete(sp.kept, k)
-		} else {
-			sp.kept[k] = fresh
-		}
+		sp.kept[k] = fresh // kept even empty, for its array: drop removes a namespace's lists
 	}
 }
 

@@ -53,6 +53,7 @@ func Start(s *Scheduler, d *Dialer, spec *corev1.Container, startedAt time.Time,
 	for k := Kind(0); k < numKinds; k++ {
 		if pr := Of(spec, k); pr != nil {
 			job := &probeJob{p: p, kind: k, spec: pr, check: d.Checker(pr, &p.target)}
+			job.family = job.dialFamily()
 			p.entries[k] = s.Add(job, time.Duration(pr.PeriodSeconds)*time.Second)
 		}
 	}
@@ -131,8 +132,8 @@ type probeJob struct {
 	kind  Kind
 	spec  *corev1.Probe
 	check Checker
-	// family is the address family of its dials in the pod's namespace (spares.go): 0 until
-	// worked out, -1 when none. Under p.mu.
+	// family is the address family of its dials in the pod's namespace (spares.go), -1 when
+	// none.
 	family int
 }
 

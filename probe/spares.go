@@ -48,21 +48,40 @@ type socketNeed struct {
 	p *Prober
 }
 
-// Prepare makes the sockets of the jobs' probes that will dial (Preparer).
+// Prepare makes the sockets of the jobs' probes that will dial (Preparer), but for those a
+// kept socket (kept.go) will meet: these cost no lock nor look at their probe's state.
 func (d *Dialer) Prepare(jobs []Job) {
-	needs := make([]socketNeed, 0, len(jobs))
+	pass := passes.Get().(*preparePass)
+	defer passes.Put(pass)
+	have := d.sockets.spares.keptCounts(pass.have)
+	needs := pass.needs[:0]
+	defer func() { clear(needs); pass.needs = needs[:0] }()
 	for _, j := range jobs {
-		if pj, ok := j.(*probeJob); ok && pj.p.sockets == d.sockets {
-			if n, ok := pj.socketNeed(); ok {
-				needs = append(needs, n)
-			}
+		pj, ok := j.(*probeJob)
+		if !ok || pj.p.sockets != d.sockets || pj.family < 0 {
+			continue
+		}
+		if k := (spareKey{pj.p.target.NetNS, pj.family}); have[k] > 0 {
+			have[k]--
+			continue
+		}
+		if n, ok := pj.socketNeed(); ok {
+			needs = append(needs, n)
 		}
 	}
-	needs = d.sockets.spares.notKept(needs)
 	if len(needs) > 0 {
 		d.sockets.prepare(needs)
 	}
 }
+
+// preparePass is what a Prepare call works with, kept from one call to the next: no
+// allocation per tick.
+type preparePass struct {
+	have  map[spareKey]int
+	needs []socketNeed
+}
+
+var passes = sync.Pool{New: func() any { return &preparePass{have: map[spareKey]int{}} }}
 
 // dialFamily is the address family of the job's dial in a pod's namespace, -1 when it dials
 // none (a name to look up, a handler that does not dial, no namespace).
@@ -82,20 +101,16 @@ func (j *probeJob) dialFamily() int {
 }
 
 // socketNeed is the socket the job's next run will make, if it is due and dials an address
-// (not a name) in a pod's namespace.
+// (not a name) in a pod's namespace (j.family >= 0).
 func (j *probeJob) socketNeed() (socketNeed, bool) {
 	p := j.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if j.family == 0 {
-		j.family = j.dialFamily()
-	}
-	family := j.family
-	if family < 0 || p.ctx.Err() != nil || !p.state.Due(j.kind, p.clock.Now()) {
+	if p.ctx.Err() != nil || !p.state.Due(j.kind, p.clock.Now()) {
 		return socketNeed{}, false
 	}
 	p.running.Add(1)
-	return socketNeed{spareKey{p.target.NetNS, family}, p}, true
+	return socketNeed{spareKey{p.target.NetNS, j.family}, p}, true
 }
 
 // prepare makes the needed sockets, entering each namespace once, then returns to podd's.
