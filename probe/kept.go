@@ -19,12 +19,21 @@ import (
 // A server still holding its end open gets the kubelet's close (a FIN) as before; tcpSocket
 // probes are always closed with a FIN.
 
-// keepFor is how long a kept socket waits for its next probe, and maxKept how many are kept
-// at most: a probe of period 1 s (the rates where the CPU matters) finds its socket again.
-const (
-	keepFor = 2 * time.Second
-	maxKept = 512
-)
+// keepFor is how long a kept socket waits for its next probe: a probe of period 1 s (the rates
+// where the CPU matters) finds its socket again.
+const keepFor = 2 * time.Second
+
+// maxKept is how many sockets are kept at most: a quarter of podd's file descriptors, between
+// 64 and 4096 (1024 for a PID 1's 4096, one a pod for 1000 pods).
+var maxKept = keptLimit()
+
+func keptLimit() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return 64
+	}
+	return int(min(max(lim.Cur/4, 64), 4096))
+}
 
 type keptSocket struct {
 	fd int
