@@ -36,8 +36,9 @@ func keptLimit() int {
 }
 
 type keptSocket struct {
-	fd int
-	at time.Time
+	fd   int
+	mask uint32 // the events it is in the epoll set for
+	at   time.Time
 }
 
 // rawDisconnect takes fd back to the closed state (connect to AF_UNSPEC), ready to connect
@@ -51,7 +52,7 @@ func rawDisconnect(fd int) bool {
 
 // keep keeps fd, disconnected, for another probe in ns; false when it is not kept (the
 // caller closes it).
-func (sp *spares) keep(ns *os.File, family, fd int) bool {
+func (sp *spares) keep(ns *os.File, family, fd int, mask uint32) bool {
 	if ns == nil || !rawDisconnect(fd) {
 		return false
 	}
@@ -64,24 +65,24 @@ func (sp *spares) keep(ns *os.File, family, fd int) bool {
 		sp.kept = map[spareKey][]keptSocket{}
 	}
 	k := spareKey{ns, family}
-	sp.kept[k] = append(sp.kept[k], keptSocket{fd, time.Now()})
+	sp.kept[k] = append(sp.kept[k], keptSocket{fd, mask, time.Now()})
 	sp.nKept++
 	return true
 }
 
-// takeKept returns a kept socket of ns and family, or -1.
-func (sp *spares) takeKept(ns *os.File, family int) int {
+// takeKept returns a kept socket of ns and family and the events it is in the set for, or -1.
+func (sp *spares) takeKept(ns *os.File, family int) (int, uint32) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	k := spareKey{ns, family}
 	list := sp.kept[k]
 	if len(list) == 0 {
-		return -1
+		return -1, 0
 	}
-	fd := list[len(list)-1].fd
+	x := list[len(list)-1]
 	sp.kept[k] = list[:len(list)-1] // an empty list stays, its array for the next keep
 	sp.nKept--
-	return fd
+	return x.fd, x.mask
 }
 
 // keptCounts fills have (cleared first) with how many sockets are kept by namespace and

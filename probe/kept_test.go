@@ -140,7 +140,7 @@ func TestKeptSocketsBounded(t *testing.T) {
 	}
 	old := made(3)
 	for _, fd := range old {
-		if !sp.keep(ns, unix.AF_INET, fd) {
+		if !sp.keep(ns, unix.AF_INET, fd, unix.EPOLLIN) {
 			t.Fatalf("socket %d not kept", fd)
 		}
 	}
@@ -161,7 +161,7 @@ func TestKeptSocketsBounded(t *testing.T) {
 	many := made(maxKept + 1)
 	kept := 0
 	for _, fd := range many {
-		if sp.keep(ns, unix.AF_INET, fd) {
+		if sp.keep(ns, unix.AF_INET, fd, unix.EPOLLIN) {
 			kept++
 		} else {
 			rawClose(fd) // the caller's part
@@ -170,7 +170,7 @@ func TestKeptSocketsBounded(t *testing.T) {
 	if kept != maxKept {
 		t.Errorf("%d sockets kept, want at most %d", kept, maxKept)
 	}
-	if fd := sp.takeKept(ns, unix.AF_INET); fd < 0 || !open(fd) {
+	if fd, _ := sp.takeKept(ns, unix.AF_INET); fd < 0 || !open(fd) {
 		t.Errorf("takeKept: %d, want a kept socket", fd)
 	} else {
 		rawClose(fd)
@@ -184,5 +184,58 @@ func TestKeptSocketsBounded(t *testing.T) {
 	}
 	if sp.nKept != 0 {
 		t.Errorf("%d counted as kept after drop, want 0", sp.nKept)
+	}
+}
+
+// TestKeptSocketEventDuringDial: a kept socket is in the epoll set while its next probe dials.
+// An answer the waiter takes before the dial is over (its op not yet added) is not lost: the
+// dial's end re-arms the socket and the next look finds the answer. Without that, the edge is
+// gone and the probe would wait for its timeout.
+func TestKeptSocketEventDuringDial(t *testing.T) {
+	port := testServer(t)
+	var l netLoop
+	if !l.open() {
+		t.Fatal("no epoll set")
+	}
+	defer l.close()
+	target := &Target{PodIP: "127.0.0.1"}
+	pr := &corev1.Probe{ProbeHandler: httpGet(port, "/ok")}
+	SetDefaults(pr)
+	c := NewDialer().Checker(pr, target).(*HTTPCheck)
+	op := c.newOp(target)
+	op.job = &probeJob{p: &Prober{ctx: t.Context(), target: *target}}
+	// A kept socket: in the set for the events an HTTP probe wants.
+	fd, err := rawSocket(unix.AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := uint32(unix.EPOLLIN | unix.EPOLLRDHUP)
+	ev := unix.EpollEvent{Events: mask | unix.EPOLLET, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		t.Fatal(err)
+	}
+	op.fd, op.inSet, op.mask = fd, true, mask
+	l.publish(op) // the dial begins (netOp.takeKept)
+	if e := rawConnect(fd, op.addr); e != 0 && e != unix.EINPROGRESS {
+		t.Fatal(e)
+	}
+	op.connected = true // a loopback connect is over at once; the write says so otherwise
+	if err := op.write(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the answer comes, the dial not over yet
+	done, _ := l.poll(nil, 0)
+	if len(done) != 0 || !op.missed {
+		t.Fatalf("the waiter's look during the dial: %d ended, missed %v; want none ended, the event noted", len(done), op.missed)
+	}
+	if err := l.add(op, mask); err != nil { // the dial's end
+		t.Fatal(err)
+	}
+	done, _ = l.poll(nil, time.Second)
+	if len(done) != 1 || done[0] != op {
+		t.Fatalf("after the dial: %d ops ended, want the probe's (its answer came during the dial)", len(done))
+	}
+	if op.result.Outcome != Success || op.result.Output != "fine" {
+		t.Fatalf("result %v %q", op.result.Outcome, op.result.Output)
 	}
 }

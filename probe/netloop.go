@@ -91,22 +91,28 @@ func (l *netLoop) close() {
 // add has the waiter watch op's socket for events (edge-triggered). The socket goes into the
 // set and op into ops under l.mu, together: the waiter, which looks ops up under l.mu, finds
 // op for the socket's first event, and never sees op (to end it: stopped, past its deadline)
-// before its socket is in the set.
+// before its socket is in the set. A kept socket (published) is in the set already: it is
+// re-armed (EPOLL_CTL_MOD: its events looked at again) only when an event came during the dial
+// or it needs other events.
 func (l *netLoop) add(op *netOp, events uint32) error {
 	fd := op.fd
 	ev := unix.EpollEvent{Events: events | unix.EPOLLET, Fd: int32(fd)}
 	l.mu.Lock()
-	e := unix.ENOENT
-	if op.inSet { // a kept socket (kept.go): in the set already, unless another scheduler's
-		_, _, e = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_MOD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	e := unix.Errno(0)
+	if !op.inSet || op.missed || op.mask != events {
+		e = unix.ENOENT
+		if op.inSet { // in the set: unless another scheduler's
+			_, _, e = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_MOD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+		}
+		if e == unix.ENOENT {
+			_, _, e = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+		}
 	}
-	if e == unix.ENOENT {
-		_, _, e = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(l.epfd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
-	}
+	op.dialing, op.missed = false, false
 	if e == 0 {
-		l.ops[int32(fd)] = op
+		l.ops[int32(fd)], op.mask = op, events
 	}
-	early := !l.wakeAt.IsZero() && op.deadline.Before(l.wakeAt)
+	early := !l.wakeAt.IsZero() && (op.deadline.Before(l.wakeAt) || op.job.p.ctx.Err() != nil)
 	l.mu.Unlock()
 	if e != 0 {
 		return e
@@ -115,6 +121,27 @@ func (l *netLoop) add(op *netOp, events uint32) error {
 		l.kick()
 	}
 	return nil
+}
+
+// publish puts op in ops before its dial on a kept socket (in the set already): an event the
+// waiter takes meanwhile is noted (op.missed), not lost.
+func (l *netLoop) publish(op *netOp) {
+	l.mu.Lock()
+	l.ops[int32(op.fd)], op.dialing = op, true
+	l.mu.Unlock()
+}
+
+// forget takes op, which was published for fd, out of ops.
+func (l *netLoop) forget(op *netOp, fd int) {
+	if !op.inSet {
+		return
+	}
+	l.mu.Lock()
+	if l.ops[int32(fd)] == op {
+		delete(l.ops, int32(fd))
+	}
+	op.dialing = false
+	l.mu.Unlock()
 }
 
 // kick wakes the waiter, if one waits: it looks for probes stopped or past their deadline.
@@ -210,6 +237,9 @@ func (l *netLoop) poll(done []*netOp, d time.Duration) (_ []*netOp, more bool) {
 		}
 		l.mu.Lock()
 		op := l.ops[ev.Fd]
+		if op != nil && op.dialing {
+			op.missed, op = true, nil
+		}
 		l.mu.Unlock()
 		if op != nil && op.step(ev.Events) {
 			done = l.remove(op, done)
@@ -240,6 +270,9 @@ func (l *netLoop) expire(done []*netOp) []*netOp {
 	l.mu.Lock()
 	var over []*netOp
 	for _, op := range l.ops {
+		if op.dialing {
+			continue // add looks at it
+		}
 		if op.job.p.ctx.Err() != nil || !now.Before(op.deadline) {
 			over = append(over, op)
 		}

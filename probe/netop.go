@@ -24,18 +24,23 @@ type netOp struct {
 	addr      netip.AddrPort
 	fd        int
 	connected bool
-	inSet     bool // the socket is a kept one (kept.go), in the loop's set already
-	peerDone  bool // the server closed its end (its FIN came)
-	start     time.Time
-	deadline  time.Time
-	meter     connectMeter
-	req       []byte  // the request written on the connection (HTTP, grpc); nil: none
-	written   int     // how much of req was written
-	http      *httpOp // an httpGet probe: &httpRun
-	httpRun   httpOp
-	grpc      *grpcOp // a grpc probe: &grpcRun
-	grpcRun   grpcOp
-	result    Result
+	inSet     bool   // the socket is a kept one (kept.go), in the loop's set already
+	mask      uint32 // the events the socket is in the set for
+	// dialing and missed are under the loop's mu. dialing: the op is in the loop's ops (a kept
+	// socket's) while its dial is under way, and the waiter leaves it alone; missed: an event
+	// came meanwhile, which the dial's end looks at again.
+	dialing, missed bool
+	peerDone        bool // the server closed its end (its FIN came)
+	start           time.Time
+	deadline        time.Time
+	meter           connectMeter
+	req             []byte  // the request written on the connection (HTTP, grpc); nil: none
+	written         int     // how much of req was written
+	http            *httpOp // an httpGet probe: &httpRun
+	httpRun         httpOp
+	grpc            *grpcOp // a grpc probe: &grpcRun
+	grpcRun         grpcOp
+	result          Result
 }
 
 // netOps are the netOps of runs that ended.
@@ -117,29 +122,22 @@ func httpAddr(u *url.URL) (netip.AddrPort, bool) {
 func (op *netOp) dial(l *netLoop) bool {
 	// An HTTP or grpc probe writes its request at once: the write says whether the connect is
 	// over, instead of getpeername(2).
-	ns := op.job.p.target.NetNS
-	kept := -1
-	if ns != nil {
-		if kept = op.sockets.spares.takeKept(ns, familyOf(op.addr)); kept >= 0 {
-			op.sockets.reused.Add(1)
-		}
-	}
-	fd, connected, err := op.sockets.startConnect(ns, op.addr, &op.meter, op.req == nil, kept)
-	if err != nil {
+	kept := op.takeKept(l)
+	fd, connected, err := op.sockets.startConnect(op.job.p.target.NetNS, op.addr, &op.meter, op.req == nil, kept)
+	if err != nil { // the socket is closed
+		l.forget(op, kept)
 		op.fail(dialError(op.addr, err))
 		return false
 	}
-	op.fd, op.connected, op.inSet = fd, connected, kept >= 0
+	op.fd, op.connected = fd, connected
 	if connected && op.req == nil { // a tcpSocket probe: connected, done
-		rawClose(fd)
-		op.fd = -1
+		op.abandon(l)
 		op.finish(Result{Outcome: Success})
 		return false
 	}
 	if op.req != nil {
 		if err := op.write(); err != nil {
-			rawClose(fd)
-			op.fd = -1
+			op.abandon(l)
 			op.fail(err)
 			return false
 		}
@@ -149,12 +147,34 @@ func (op *netOp) dial(l *netLoop) bool {
 		events |= unix.EPOLLOUT
 	}
 	if err := l.add(op, events); err != nil {
-		rawClose(fd)
-		op.fd = -1
+		op.abandon(l)
 		op.fail(os.NewSyscallError("epoll_ctl", err))
 		return false
 	}
 	return true
+}
+
+// takeKept takes a kept socket of the op's namespace for its dial, if there is one, and
+// publishes the op in l for it (netLoop.publish): the socket is in l's set already. -1: none.
+func (op *netOp) takeKept(l *netLoop) int {
+	ns := op.job.p.target.NetNS
+	if ns == nil {
+		return -1
+	}
+	fd, mask := op.sockets.spares.takeKept(ns, familyOf(op.addr))
+	if fd >= 0 {
+		op.sockets.reused.Add(1)
+		op.fd, op.inSet, op.mask = fd, true, mask
+		l.publish(op)
+	}
+	return fd
+}
+
+// abandon closes the op's socket during its dial (the run is over).
+func (op *netOp) abandon(l *netLoop) {
+	l.forget(op, op.fd)
+	rawClose(op.fd)
+	op.fd = -1
 }
 
 func dialError(addr netip.AddrPort, err error) error {
@@ -380,7 +400,7 @@ func rawWrite(fd int, b []byte) (int, unix.Errno) {
 // release closes the op's socket, or keeps it for another probe (kept.go): an HTTP probe's
 // whose server closed the connection first.
 func (op *netOp) release() {
-	if op.http == nil || !op.peerDone || !op.sockets.spares.keep(op.job.p.target.NetNS, familyOf(op.addr), op.fd) {
+	if op.http == nil || !op.peerDone || !op.sockets.spares.keep(op.job.p.target.NetNS, familyOf(op.addr), op.fd, op.mask) {
 		rawClose(op.fd)
 	}
 	op.fd, op.inSet, op.peerDone = -1, false, false
