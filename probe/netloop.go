@@ -111,6 +111,8 @@ func (l *netLoop) add(op *netOp, events uint32) error {
 	op.dialing, op.missed = false, false
 	if e == 0 {
 		l.ops[int32(fd)], op.mask = op, events
+	} else if l.ops[int32(fd)] == op { // published: out before the waiter sees it not dialing
+		delete(l.ops, int32(fd))
 	}
 	early := !l.wakeAt.IsZero() && (op.deadline.Before(l.wakeAt) || op.job.p.ctx.Err() != nil)
 	l.mu.Unlock()
