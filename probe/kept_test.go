@@ -9,36 +9,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// serveAnswers answers each connection of l: answer written once the request is read, then the
-// connection closed first by the server (closeFirst) or left open until the client ends it.
-// What the server's read after the answer returned goes to ends.
-func serveAnswers(l net.Listener, answer string, closeFirst bool, ends chan<- error) {
-	for {
-		c, err := l.Accept()
-		if err != nil {
+// answering answers a connection: answer written once the request is read, then the
+// connection closed first by the server (closeFirst) or left open until the client ends it;
+// what the server's read after the answer returned goes to ends.
+func answering(answer string, closeFirst bool, ends chan<- error) func(net.Conn) {
+	return func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil || line == "\r\n" {
+				break
+			}
+		}
+		io.WriteString(c, answer)
+		if closeFirst {
 			return
 		}
-		go func() {
-			defer c.Close()
-			r := bufio.NewReader(c)
-			for {
-				line, err := r.ReadString('\n')
-				if err != nil || line == "\r\n" {
-					break
-				}
-			}
-			io.WriteString(c, answer)
-			if closeFirst {
-				return
-			}
-			_, err := r.ReadByte()
-			ends <- err
-		}()
+		_, err := r.ReadByte()
+		ends <- err
 	}
 }
 
@@ -74,7 +69,7 @@ func runHTTPProbes(t *testing.T, d *Dialer, ns *os.File, port, n int) {
 func TestKeptSocketsReused(t *testing.T) {
 	ns, l := newNetNSListener(t)
 	// No Content-Length: the answer is whole at the server's FIN, so the FIN is always seen.
-	go serveAnswers(l, "HTTP/1.0 200 OK\r\n\r\nin the pod", true, nil)
+	go testutil.AcceptEach(l, answering("HTTP/1.0 200 OK\r\n\r\nin the pod", true, nil))
 	d := NewDialer()
 	const n = 6
 	runHTTPProbes(t, d, ns, l.Addr().(*net.TCPAddr).Port, n)
@@ -96,7 +91,7 @@ func TestKeptSocketsReused(t *testing.T) {
 func TestKeptSocketsNotWhenServerHoldsOn(t *testing.T) {
 	ns, l := newNetNSListener(t)
 	ends := make(chan error, 10)
-	go serveAnswers(l, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, ends)
+	go testutil.AcceptEach(l, answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, ends))
 	d := NewDialer()
 	runHTTPProbes(t, d, ns, l.Addr().(*net.TCPAddr).Port, 3)
 	for i := range 3 {

@@ -69,14 +69,18 @@ func ServeEach(t testing.TB, handle func(net.Conn)) net.Listener {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go handle(c)
-		}
-	}()
+	go AcceptEach(l, handle)
 	return l
+}
+
+// AcceptEach hands each connection l accepts to handle, in a goroutine of its own, until l is
+// closed.
+func AcceptEach(l net.Listener, handle func(net.Conn)) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go handle(c)
+	}
 }
