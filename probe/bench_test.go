@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/podd/podd/bpf/probelat"
+	"github.com/podd/podd/internal/testutil"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -34,6 +36,10 @@ func TestHelperServer(t *testing.T) {
 	if kind == "" {
 		return
 	}
+	if n, _ := strconv.Atoi(os.Getenv("PROBE_HELPER_PODS")); n > 0 {
+		servePods(t, n)
+		return
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +54,86 @@ func TestHelperServer(t *testing.T) {
 	_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
 }
 
+// podPort is the port the helper serves HTTP on in each of its pods' namespaces.
+const podPort = 8080
+
+// servePods serves HTTP on podPort in n new network namespaces (as n pods) and prints the
+// port, then each namespace's path, a line each. The serving goroutines are not tied to a
+// thread (as a pod's server is not): a namespace is made on a thread that then goes back.
+func servePods(t *testing.T, n int) {
+	fmt.Println(podPort)
+	for range n {
+		ns, l := pod(t)
+		go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
+		fmt.Printf("/proc/%d/fd/%d\n", os.Getpid(), ns.Fd())
+	}
+	select {}
+}
+
+// pod makes a pod's network namespace (its loopback up) and listens on podPort there.
+func pod(t *testing.T) (*os.File, net.Listener) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	home, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer home.Close()
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := unix.Setns(int(home.Fd()), unix.CLONE_NEWNET); err != nil {
+			panic(err) // the thread cannot be used again
+		}
+	}()
+	lo, err := netlink.LinkByName("lo")
+	if err == nil {
+		err = netlink.LinkSetUp(lo)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(podPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, l
+}
+
+// startHelperPods starts the helper serving HTTP in n pods' namespaces and opens those.
+func startHelperPods(b *testing.B, n int) []*os.File {
+	_, out := startHelper(b, "http", "PROBE_HELPER_PODS="+strconv.Itoa(n))
+	var nss []*os.File
+	for range n {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			b.Fatal(err)
+		}
+		ns, err := os.Open(line[:len(line)-1])
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ns.Close() })
+		nss = append(nss, ns)
+	}
+	return nss
+}
+
 func startHelperServer(b testing.TB, kind string) int {
+	port, _ := startHelper(b, kind)
+	return port
+}
+
+// startHelper runs TestHelperServer in a process of its own, serving kind, with env added to
+// its environment; it returns the port it printed and the rest of its output.
+func startHelper(b testing.TB, kind string, env ...string) (int, *bufio.Reader) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServer$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), "PROBE_HELPER_SERVER="+kind)
+	cmd.Env = append(append(os.Environ(), "PROBE_HELPER_SERVER="+kind), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -59,12 +142,13 @@ func startHelperServer(b testing.TB, kind string) int {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
+	r := bufio.NewReader(out)
+	line, err := r.ReadString('\n')
 	port, perr := strconv.Atoi(line[:max(len(line)-1, 0)])
 	if err != nil || perr != nil {
 		b.Fatalf("helper server: %q %v %v", line, err, perr)
 	}
-	return port
+	return port, r
 }
 
 // startHelperFor starts the helper server the handler probes (grpc for a grpc probe, else
@@ -148,12 +232,22 @@ func cpuTime() time.Duration {
 //
 // As root the sockets are made through the socket thread (setns into a namespace and back),
 // the path of a real pod.
-func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
-	startHelperFor(b, &handler)
+//
+// With pods > 0 (as root), the probes are those of pods' containers, spread over pods network
+// namespaces, each with its own server (the helper's): each namespace's sockets are its own.
+func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler, pods int) {
+	var nss []*os.File
+	if pods > 0 {
+		testutil.RequireRoot(b)
+		nss = startHelperPods(b, pods)
+		handler.HTTPGet.Port = intstr.FromInt(podPort)
+	} else {
+		startHelperFor(b, &handler)
+	}
 	p := &corev1.Probe{ProbeHandler: handler, PeriodSeconds: 1}
 	SetDefaults(p)
 	target := &Target{PodIP: "127.0.0.1"}
-	if os.Geteuid() == 0 && os.Getenv("PROBE_BENCH_NO_NETNS") == "" {
+	if os.Geteuid() == 0 && os.Getenv("PROBE_BENCH_NO_NETNS") == "" && pods == 0 {
 		ns, err := os.Open("/proc/self/ns/net")
 		if err != nil {
 			b.Fatal(err)
@@ -177,8 +271,11 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
 	b.ResetTimer()
 	start := now()
 	var probers []*Prober
-	for range 1000 {
+	for i := range 1000 {
 		spec := &corev1.Container{Name: "c", ReadinessProbe: p}
+		if pods > 0 {
+			target.NetNS = nss[i%pods]
+		}
 		probers = append(probers, Start(s, d, spec, time.Now(), *target, Hooks{Result: c.result}))
 	}
 	<-c.warmed
@@ -193,6 +290,7 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler) {
 	b.ReportMetric(steady.perProbe(b.N), "cpu-ns/probe")
 	b.ReportMetric(float64(steady.csw)/float64(b.N), "ctxsw/probe")
 	b.ReportMetric(float64(b.N)/steady.wall.Seconds(), "probes/s")
+	b.ReportMetric(float64(d.sockets.reused.Load())/float64(c.done.Load()), "kept-reuse/probe")
 	b.ReportMetric(cold.share(), "cold-%cpu")
 	b.ReportMetric(cold.perProbe(b.N), "cold-cpu-ns/probe")
 	if f := c.failed.Load(); f > 0 {
@@ -214,13 +312,24 @@ func (s span) share() float64 { return float64(s.cpu) / float64(s.wall) * 100 }
 func (s span) perProbe(n int) float64 { return float64(s.cpu.Nanoseconds()) / float64(n) }
 
 func BenchmarkTCPProbes1000PerSecond(b *testing.B) {
-	benchmarkProbes(b, corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}})
+	benchmarkProbes(b, corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}}, 0)
 }
 
 func BenchmarkHTTPProbes1000PerSecond(b *testing.B) {
-	benchmarkProbes(b, corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}})
+	benchmarkProbes(b, corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}}, 0)
+}
+
+// BenchmarkHTTPProbes1000PerSecondPods: the same 1000 probes a second, the readiness probes of
+// 10 containers in each of 100 pods, or of one container in each of 1000 pods: each pod's
+// namespace entered for its sockets, and kept sockets (kept.go) kept for each.
+func BenchmarkHTTPProbes1000PerSecondPods(b *testing.B) {
+	for _, pods := range []int{100, 1000} {
+		b.Run(strconv.Itoa(pods), func(b *testing.B) {
+			benchmarkProbes(b, corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}}, pods)
+		})
+	}
 }
 
 func BenchmarkGRPCProbes1000PerSecond(b *testing.B) {
-	benchmarkProbes(b, corev1.ProbeHandler{GRPC: &corev1.GRPCAction{}})
+	benchmarkProbes(b, corev1.ProbeHandler{GRPC: &corev1.GRPCAction{}}, 0)
 }
