@@ -95,12 +95,15 @@ spec:
 	d.MustCtl("delete", "pod", "badinit")
 }
 
-// Two sidecars and an app container append a line to a shared file as they start and as they
-// get SIGTERM: the sidecars start in order before the app, and stop after it, last first.
+// Two sidecars and an app container append a line to a shared file as they start (their
+// postStart hook, which holds back the next container's start as the kubelet's does) and as
+// they get SIGTERM: the sidecars start in order before the app, and stop after it, last first.
+// (The start line was the command's own once: under load a sidecar's shell could write it after
+// the next container's, though podd had started them in order.)
 func TestSidecarStartStopOrder(t *testing.T) {
 	d := StartPodd(t)
 	ctr := func(name string) string {
-		return `/bin/sh, -c, 'echo start ` + name + ` >> /data/order; trap "echo stop ` + name + ` >> /data/order; exit 0" TERM; while :; do sleep 0.05; done'`
+		return `command: [/bin/sh, -c, 'trap "echo stop ` + name + ` >> /data/order; exit 0" TERM; while :; do sleep 0.05; done'], lifecycle: {postStart: {exec: {command: [/bin/sh, -c, 'echo start ` + name + ` >> /data/order']}}}`
 	}
 	d.Apply(`apiVersion: v1
 kind: Pod
@@ -109,10 +112,10 @@ spec:
   terminationGracePeriodSeconds: 10
   volumes: [{name: data, hostPath: {path: ` + t.TempDir() + `}}]
   initContainers:
-  - {name: s1, image: ` + testImage + `, restartPolicy: Always, volumeMounts: [{name: data, mountPath: /data}], command: [` + ctr("s1") + `]}
-  - {name: s2, image: ` + testImage + `, restartPolicy: Always, volumeMounts: [{name: data, mountPath: /data}], command: [` + ctr("s2") + `]}
+  - {name: s1, image: ` + testImage + `, restartPolicy: Always, volumeMounts: [{name: data, mountPath: /data}], ` + ctr("s1") + `}
+  - {name: s2, image: ` + testImage + `, restartPolicy: Always, volumeMounts: [{name: data, mountPath: /data}], ` + ctr("s2") + `}
   containers:
-  - {name: app, image: ` + testImage + `, volumeMounts: [{name: data, mountPath: /data}], command: [` + ctr("app") + `]}
+  - {name: app, image: ` + testImage + `, volumeMounts: [{name: data, mountPath: /data}], ` + ctr("app") + `}
 `)
 	d.WaitPod("sidecars", 20*time.Second, "Running", func(p *corev1.Pod) error {
 		if p.Status.Phase != corev1.PodRunning {
