@@ -34,15 +34,19 @@ const (
 
 // netLoop is a scheduler's epoll set of the probes waiting on the network.
 type netLoop struct {
-	mu       sync.Mutex
-	epfd     int // -1 until the first probe (or when epoll could not be had: failed)
-	evfd     int // an eventfd in the set: written to wake the waiter early
-	failed   bool
-	ops      map[int32]*netOp // by socket
-	wakeAt   time.Time        // when the waiter's wait ends at the latest; zero: none waits
-	kicked   chan struct{}    // wakes the waiter while it sleeps
-	timer    *time.Timer      // the waiter's sleep
-	noPwait2 bool             // the kernel has no epoll_pwait2 (before 5.11): epoll_wait, in ms
+	mu     sync.Mutex
+	epfd   int // -1 until the first probe (or when epoll could not be had: failed)
+	evfd   int // an eventfd in the set: written to wake the waiter early
+	failed bool
+	ops    map[int32]*netOp // by socket
+	wakeAt time.Time        // when the waiter's wait ends at the latest; zero: none waits
+	// earliest is no later than the deadline of every op in ops (zero: none), maybe an ended
+	// op's (expire sets it right): the waiter looks at every op only when it is reached.
+	earliest time.Time
+	flagged  bool          // a kick came while no waiter waited: the next wait looks at every op
+	kicked   chan struct{} // wakes the waiter while it sleeps
+	timer    *time.Timer   // the waiter's sleep
+	noPwait2 bool          // the kernel has no epoll_pwait2 (before 5.11): epoll_wait, in ms
 	events   [64]unix.EpollEvent
 }
 
@@ -111,10 +115,13 @@ func (l *netLoop) add(op *netOp, events uint32) error {
 	op.dialing, op.missed = false, false
 	if e == 0 {
 		l.ops[int32(fd)], op.mask = op, events
+		l.keepEarliest(op)
 	} else if l.ops[int32(fd)] == op { // published: out before the waiter sees it not dialing
 		delete(l.ops, int32(fd))
 	}
-	early := !l.wakeAt.IsZero() && (op.deadline.Before(l.wakeAt) || op.job.p.ctx.Err() != nil)
+	stopped := op.job.p.ctx.Err() != nil // its kick may have come before it was here
+	early := !l.wakeAt.IsZero() && (op.deadline.Before(l.wakeAt) || stopped)
+	l.flagged = l.flagged || (stopped && l.wakeAt.IsZero())
 	l.mu.Unlock()
 	if e != 0 {
 		return e
@@ -130,7 +137,22 @@ func (l *netLoop) add(op *netOp, events uint32) error {
 func (l *netLoop) publish(op *netOp) {
 	l.mu.Lock()
 	l.ops[int32(op.fd)], op.dialing = op, true
+	l.keepEarliest(op)
 	l.mu.Unlock()
+}
+
+// keepEarliest keeps l.earliest no later than op's deadline; l.mu is held.
+func (l *netLoop) keepEarliest(op *netOp) {
+	if l.earliest.IsZero() || op.deadline.Before(l.earliest) {
+		l.earliest = op.deadline
+	}
+}
+
+// dropped forgets l.earliest once no op is left; l.mu is held.
+func (l *netLoop) dropped() {
+	if len(l.ops) == 0 {
+		l.earliest = time.Time{}
+	}
 }
 
 // forget takes op, which was published for fd, out of ops.
@@ -141,6 +163,7 @@ func (l *netLoop) forget(op *netOp, fd int) {
 	l.mu.Lock()
 	if l.ops[int32(fd)] == op {
 		delete(l.ops, int32(fd))
+		l.dropped()
 	}
 	op.dialing = false
 	l.mu.Unlock()
@@ -150,6 +173,7 @@ func (l *netLoop) forget(op *netOp, fd int) {
 func (l *netLoop) kick() {
 	l.mu.Lock()
 	waiting := !l.wakeAt.IsZero()
+	l.flagged = l.flagged || !waiting
 	l.mu.Unlock()
 	if waiting {
 		one := uint64(1)
@@ -165,19 +189,14 @@ func (l *netLoop) kick() {
 // stopped) and appends them to done, their sockets closed. It looks without waiting first.
 func (l *netLoop) wait(done []*netOp) []*netOp {
 	l.mu.Lock()
-	next := time.Time{}
-	for _, op := range l.ops {
-		if next.IsZero() || op.deadline.Before(next) {
-			next = op.deadline
-		}
-		if op.job.p.ctx.Err() != nil { // stopped before wakeAt was set: no kick comes
-			next = time.Now()
-			break
-		}
-	}
-	if next.IsZero() { // nothing under way
+	if len(l.ops) == 0 { // nothing under way
+		l.flagged = false
 		l.mu.Unlock()
 		return done
+	}
+	next := l.earliest
+	if l.flagged { // a prober stopped before wakeAt was set: its kick woke no one
+		next, l.flagged = time.Now(), false
 	}
 	l.wakeAt = next
 	l.mu.Unlock()
@@ -266,17 +285,18 @@ func (l *netLoop) epollWait(d time.Duration) (uintptr, unix.Errno) {
 	return r, e
 }
 
-// expire ends the probes stopped or past their deadline.
+// expire ends the probes stopped or past their deadline, and sets l.earliest right.
 func (l *netLoop) expire(done []*netOp) []*netOp {
 	now := time.Now()
 	l.mu.Lock()
 	var over []*netOp
+	l.earliest = time.Time{}
 	for _, op := range l.ops {
-		if op.dialing {
-			continue // add looks at it
-		}
-		if op.job.p.ctx.Err() != nil || !now.Before(op.deadline) {
+		// A dialing op is left to add, which kicks the waiter if it is stopped.
+		if !op.dialing && (op.job.p.ctx.Err() != nil || !now.Before(op.deadline)) {
 			over = append(over, op)
+		} else {
+			l.keepEarliest(op)
 		}
 	}
 	l.mu.Unlock()
@@ -291,6 +311,7 @@ func (l *netLoop) expire(done []*netOp) []*netOp {
 func (l *netLoop) remove(op *netOp, done []*netOp) []*netOp {
 	l.mu.Lock()
 	delete(l.ops, int32(op.fd))
+	l.dropped()
 	l.mu.Unlock()
 	op.release()
 	return append(done, op)
