@@ -400,7 +400,15 @@ func rawWrite(fd int, b []byte) (int, unix.Errno) {
 // release closes the op's socket, or keeps it for another probe (kept.go): an HTTP probe's
 // whose server closed the connection first.
 func (op *netOp) release() {
-	if op.http == nil || !op.peerDone || !op.sockets.spares.keep(op.job.p.target.NetNS, familyOf(op.addr), op.fd, op.mask) {
+	keep := op.http != nil && op.job.p.target.NetNS != nil
+	if keep && !op.peerDone {
+		// The answer was whole before the server's FIN came (a server writes its answer, then
+		// closes: two segments). It has often come since: one read says (a close costs more).
+		var b [1]byte
+		n, e := rawRead(op.fd, b[:])
+		op.peerDone = n == 0 && e == 0
+	}
+	if !keep || !op.peerDone || !op.sockets.spares.keep(op.job.p.target.NetNS, familyOf(op.addr), op.fd, op.mask) {
 		rawClose(op.fd)
 	}
 	op.fd, op.inSet, op.peerDone = -1, false, false
