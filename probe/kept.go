@@ -85,17 +85,31 @@ func (sp *spares) takeKept(ns *os.File, family int) (int, uint32) {
 	return x.fd, x.mask
 }
 
-// keptCounts fills have (cleared first) with how many sockets are kept by namespace and
-// family, once those kept too long are closed.
-func (sp *spares) keptCounts(have map[spareKey]int) map[spareKey]int {
-	clear(have)
+// notCovered returns the jobs (of s's probers, dialing in a pod's namespace) that no kept
+// socket will meet, in pass.rest. It looks up only the jobs' namespaces, and closes the sockets
+// kept too long at most every keepFor/2: nothing here grows with the number of pods.
+func (sp *spares) notCovered(jobs []Job, s *Sockets, pass *preparePass) []*probeJob {
+	rest := pass.rest[:0]
+	clear(pass.used)
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	sp.expireKept(time.Now())
-	for k, list := range sp.kept {
-		have[k] = len(list)
+	if now := time.Now(); now.Sub(sp.expired) >= keepFor/2 {
+		sp.expireKept(now)
+		sp.expired = now
 	}
-	return have
+	for _, j := range jobs {
+		pj, ok := j.(*probeJob)
+		if !ok || pj.p.sockets != s || pj.family < 0 {
+			continue
+		}
+		k := spareKey{pj.p.target.NetNS, pj.family}
+		if n := pass.used[k]; n < len(sp.kept[k]) {
+			pass.used[k] = n + 1
+			continue
+		}
+		rest = append(rest, pj)
+	}
+	return rest
 }
 
 // expireKept closes the sockets kept for longer than keepFor. sp.mu is held.

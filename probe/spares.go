@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -27,8 +28,9 @@ type spares struct {
 	pass  uint64 // the number of the last preparing pass
 	// kept are sockets an HTTP probe used, disconnected and kept for another probe in their
 	// namespace (kept.go): still in the scheduler's epoll set, so only its probes take them.
-	kept  map[spareKey][]keptSocket
-	nKept int
+	kept    map[spareKey][]keptSocket
+	nKept   int
+	expired time.Time // when expireKept last ran
 }
 
 type spareKey struct {
@@ -53,19 +55,11 @@ type socketNeed struct {
 func (d *Dialer) Prepare(jobs []Job) {
 	pass := passes.Get().(*preparePass)
 	defer passes.Put(pass)
-	have := d.sockets.spares.keptCounts(pass.have)
+	rest := d.sockets.spares.notCovered(jobs, d.sockets, pass)
 	needs := pass.needs[:0]
-	defer func() { clear(needs); pass.needs = needs[:0] }()
-	for _, j := range jobs {
-		pj, ok := j.(*probeJob)
-		if !ok || pj.p.sockets != d.sockets || pj.family < 0 {
-			continue
-		}
-		if k := (spareKey{pj.p.target.NetNS, pj.family}); have[k] > 0 {
-			have[k]--
-			continue
-		}
-		if n, ok := pj.socketNeed(); ok {
+	defer func() { clear(rest); clear(needs); pass.rest, pass.needs = rest[:0], needs[:0] }()
+	for _, j := range rest {
+		if n, ok := j.socketNeed(); ok {
 			needs = append(needs, n)
 		}
 	}
@@ -77,11 +71,12 @@ func (d *Dialer) Prepare(jobs []Job) {
 // preparePass is what a Prepare call works with, kept from one call to the next: no
 // allocation per tick.
 type preparePass struct {
-	have  map[spareKey]int
+	used  map[spareKey]int // kept sockets counted for the pass's jobs, by namespace and family
+	rest  []*probeJob      // the jobs no kept socket meets
 	needs []socketNeed
 }
 
-var passes = sync.Pool{New: func() any { return &preparePass{have: map[spareKey]int{}} }}
+var passes = sync.Pool{New: func() any { return &preparePass{used: map[spareKey]int{}} }}
 
 // dialFamily is the address family of the job's dial in a pod's namespace, -1 when it dials
 // none (a name to look up, a handler that does not dial, no namespace).
