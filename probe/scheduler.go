@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"container/heap"
 	"context"
 	"math/rand/v2"
 	"sync"
@@ -129,7 +128,7 @@ func (e *Entry) Stop() {
 	defer s.mu.Unlock()
 	e.removed = true
 	if e.index >= 0 {
-		heap.Remove(&s.heap, e.index)
+		s.heap.remove(e.index)
 	}
 }
 
@@ -144,7 +143,7 @@ func (e *Entry) Trigger() {
 		e.trigger = true
 	default:
 		e.next = s.clock.Now()
-		heap.Fix(&s.heap, e.index)
+		s.heap.fix(e.index)
 		s.poke()
 	}
 }
@@ -164,12 +163,12 @@ func (s *Scheduler) Close() {
 func (s *Scheduler) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.heap.Len()
+	return len(s.heap)
 }
 
 // push adds e to the heap and wakes the loop when e is the new earliest; s.mu is held.
 func (s *Scheduler) push(e *Entry) {
-	heap.Push(&s.heap, e)
+	s.heap.push(e)
 	if e.index == 0 {
 		s.poke()
 	}
@@ -208,8 +207,8 @@ func (s *Scheduler) queueDue(last *progress) time.Time {
 	now := s.clock.Now()
 	// Stuck: the queue has not moved for a tick.
 	stuck := len(s.queue) > 0 && s.taken == last.taken && now.Sub(last.at) >= Granularity
-	for s.heap.Len() > 0 && !s.heap[0].next.After(now) {
-		s.queue = append(s.queue, heap.Pop(&s.heap).(*Entry))
+	for len(s.heap) > 0 && !s.heap[0].next.After(now) {
+		s.queue = append(s.queue, s.heap.pop())
 	}
 	if s.taken != last.taken || stuck || last.at.IsZero() {
 		*last = progress{taken: s.taken, at: now}
@@ -219,7 +218,7 @@ func (s *Scheduler) queueDue(last *progress) time.Time {
 		s.idle.Signal()
 	}
 	next := now.Add(time.Hour)
-	if s.heap.Len() > 0 {
+	if len(s.heap) > 0 {
 		next = s.heap[0].next
 	}
 	if len(s.queue) > 0 && now.Add(Granularity).Before(next) {
@@ -433,27 +432,4 @@ func (s *Scheduler) finished(e *Entry) {
 		e.next, e.trigger = now, false
 	}
 	s.push(e)
-}
-
-// entries is a min-heap by next run time.
-type entries []*Entry
-
-func (h entries) Len() int           { return len(h) }
-func (h entries) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
-func (h entries) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *entries) Push(x any) {
-	e := x.(*Entry)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *entries) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	e.index = -1
-	*h = old[:len(old)-1]
-	return e
 }
