@@ -50,7 +50,8 @@ func BenchmarkFloor(b *testing.B) {
 	req := []byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + strconv.Itoa(port) + "\r\nUser-Agent: kube-probe/1.34\r\nAccept: */*\r\nConnection: close\r\n\r\n")
 	b.Run("http-batch", func(b *testing.B) { floorBatches(b, addr, req, false) })
 	b.Run("http-batch-paced", func(b *testing.B) { floorBatches(b, addr, req, true) })
-	b.Run("http-reuse-paced", func(b *testing.B) { floorReuse(b, addr, req) })
+	b.Run("http-reuse-paced", func(b *testing.B) { floorReuse(b, addr, req, false) })
+	b.Run("http-reuse-deferack-paced", func(b *testing.B) { floorReuse(b, addr, req, true) })
 	b.Run("http-uring", func(b *testing.B) { floorURing(b, addr, req, false) })
 	b.Run("http-uring-paced", func(b *testing.B) { floorURing(b, addr, req, true) })
 	for _, kind := range []string{"tcp", "http"} {
@@ -79,11 +80,11 @@ func BenchmarkFloor(b *testing.B) {
 
 // floorExchange writes req on fd and reads until the server closes.
 func floorExchange(b *testing.B, fd int, req, buf []byte) {
-	if _, e := rawWrite(fd, req); e != 0 {
+	if _, e := rawSend(fd, req); e != 0 {
 		b.Fatal(e)
 	}
 	for {
-		n, e := rawRead(fd, buf)
+		n, e := rawRecv(fd, buf)
 		if e != 0 {
 			b.Fatal(e)
 		}
@@ -110,7 +111,7 @@ func floorBatches(b *testing.B, addr netip.AddrPort, req []byte, paced bool) {
 		if e := rawConnect(int(fd), addr); e != 0 && e != unix.EINPROGRESS {
 			b.Fatal(e)
 		}
-		if _, e := rawWrite(int(fd), req); e != 0 {
+		if _, e := rawSend(int(fd), req); e != 0 {
 			b.Fatal("write: ", e)
 		}
 		if fds = append(fds, int(fd)); len(fds) < cap(fds) {
@@ -140,7 +141,7 @@ func floorBatches(b *testing.B, addr netip.AddrPort, req []byte, paced bool) {
 // floorReuse is "http-batch-paced" with 50 sockets made once and used again (kept.go): each
 // probe's socket disconnected (connect to AF_UNSPEC) once its answer is read, instead of
 // closed, and connected again by the next batch.
-func floorReuse(b *testing.B, addr netip.AddrPort, req []byte) {
+func floorReuse(b *testing.B, addr netip.AddrPort, req []byte, deferAck bool) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	buf := make([]byte, 4096)
@@ -149,6 +150,9 @@ func floorReuse(b *testing.B, addr netip.AddrPort, req []byte) {
 		fd, err := rawSocket(unix.AF_INET)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if deferAck {
+			rawDeferAck(fd, true)
 		}
 		pool = append(pool, fd)
 	}
@@ -163,7 +167,7 @@ func floorReuse(b *testing.B, addr netip.AddrPort, req []byte) {
 		if e := rawConnect(fd, addr); e != 0 && e != unix.EINPROGRESS {
 			b.Fatal(e)
 		}
-		if _, e := rawWrite(fd, req); e != 0 {
+		if _, e := rawSend(fd, req); e != 0 {
 			b.Fatal("write: ", e)
 		}
 		if fds = append(fds, fd); len(fds) < len(pool) {
@@ -189,7 +193,7 @@ func floorReuse(b *testing.B, addr netip.AddrPort, req []byte) {
 // floorAnswered reads fd's answer (one segment: the server's "ok"): false when it is not there
 // yet. As podd, it judges the answer without waiting for the server's close.
 func floorAnswered(fd int, buf []byte) bool {
-	_, e := rawRead(fd, buf)
+	_, e := rawRecv(fd, buf)
 	return e != unix.EAGAIN
 }
 

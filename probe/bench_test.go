@@ -227,6 +227,9 @@ func cpuTime() time.Duration {
 // 1000 probers' Start to the b.N-th result, Start and the first period included (at b.N of a
 // few thousand, a large part of what they measure).
 //
+// As root, segs/probe is the TCP segments sent in the namespace (both ends of each connection
+// and the host's other traffic) a probe.
+//
 // With PROBE_BENCH_KERNEL_TIMES set, the kernel's connect times (bpf/probelat) are taken for
 // every probe, as podd does where BPF works.
 //
@@ -280,8 +283,16 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler, pods int) {
 	}
 	<-c.warmed
 	b.ResetTimer() // the steady state only, for ns/op
+	var segs int
+	if pods == 0 && target.NetNS != nil {
+		segs = -tcpOutSegs(b, target.NetNS)
+	}
 	<-c.finished
 	b.StopTimer()
+	if segs != 0 {
+		segs += tcpOutSegs(b, target.NetNS)
+		b.ReportMetric(float64(segs)/float64(b.N), "segs/probe")
+	}
 	for _, p := range probers {
 		p.Stop()
 	}

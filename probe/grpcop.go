@@ -73,7 +73,7 @@ func (g *grpcOp) step(op *netOp) bool {
 			}
 			b = slices.Grow(b, cap(b))
 		}
-		n, e := rawRead(op.fd, b[len(b):cap(b)])
+		n, e := rawRecv(op.fd, b[len(b):cap(b)])
 		var end error
 		switch {
 		case e == unix.EAGAIN:
@@ -182,7 +182,7 @@ func (w *ackWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	for {
-		n, e := rawWrite(w.fd, p)
+		n, e := rawSend(w.fd, p)
 		switch {
 		case e == unix.EINTR:
 			continue

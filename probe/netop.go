@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -257,7 +256,7 @@ func (op *netOp) finish(r Result) {
 // write writes what is left of the op's request, as much as the socket takes.
 func (op *netOp) write() error {
 	for op.written < len(op.req) {
-		n, e := rawWrite(op.fd, op.req[op.written:])
+		n, e := rawSend(op.fd, op.req[op.written:])
 		switch {
 		case e == unix.EAGAIN:
 			return nil
@@ -294,7 +293,7 @@ func (h *httpOp) step(op *netOp) bool {
 		buf := *h.raw
 		eof := h.n == len(buf) // full: the answer is judged on what came
 		if !eof {
-			n, e := rawRead(op.fd, buf[h.n:])
+			n, e := rawRecv(op.fd, buf[h.n:])
 			switch {
 			case e == unix.EAGAIN:
 				if h.n == 0 {
@@ -387,16 +386,6 @@ func (r *pendingReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func rawRead(fd int, b []byte) (int, unix.Errno) {
-	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	return int(n), e
-}
-
-func rawWrite(fd int, b []byte) (int, unix.Errno) {
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	return int(n), e
-}
-
 // release closes the op's socket, or keeps it for another probe (kept.go): an HTTP probe's
 // whose server closed the connection first.
 func (op *netOp) release() {
@@ -405,7 +394,7 @@ func (op *netOp) release() {
 		// The answer was whole before the server's FIN came (a server writes its answer, then
 		// closes: two segments). It has often come since: one read says (a close costs more).
 		var b [1]byte
-		n, e := rawRead(op.fd, b[:])
+		n, e := rawRecv(op.fd, b[:])
 		op.peerDone = n == 0 && e == 0
 	}
 	if !keep || !op.peerDone || !op.sockets.spares.keep(op.job.p.target.NetNS, familyOf(op.addr), op.fd, op.mask) {

@@ -64,6 +64,32 @@ func rawConnected(fd int) bool {
 	return e == 0
 }
 
+// rawRecv reads from the socket fd: recvfrom(2), not read(2), which goes through the file
+// layer first.
+func rawRecv(fd int, b []byte) (int, unix.Errno) {
+	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+	return int(n), e
+}
+
+// rawSend writes to the socket fd: sendto(2), not write(2), which goes through the file layer
+// first; and MSG_NOSIGNAL: a write to a reset connection is EPIPE, with no SIGPIPE to handle.
+func rawSend(fd int, b []byte) (int, unix.Errno) {
+	n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+	return int(n), e
+}
+
+// rawDeferAck sets TCP_DEFER_ACCEPT on the connecting socket fd (on) or clears it. On the
+// connecting side it holds the handshake's last ACK back (tcp_rcv_synsent_state_process: "Save
+// one ACK") until data goes out, for at most the delayed-ACK time (200 ms). It outlives a
+// disconnect (connect to AF_UNSPEC), unlike TCP_QUICKACK's.
+func rawDeferAck(fd int, on bool) {
+	v := int32(0)
+	if on {
+		v = 1
+	}
+	unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, uintptr(unsafe.Pointer(&v)), 4, 0)
+}
+
 func rawClose(fd int) {
 	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }

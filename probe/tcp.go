@@ -75,6 +75,19 @@ func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter
 	// close is a FIN either way, and TIME_WAIT stays: only a zero linger, an RST, would skip it);
 	// it only makes close(2) block until the FIN is acknowledged, which costs a blocked thread
 	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
+	//
+	// A probe that writes a request (HTTP, grpc: !look) writes it right after connect. With the
+	// handshake's last ACK held back (rawDeferAck), that ACK goes out with the request: one
+	// segment fewer, and podd's ACK of the answer too (the connection is then in delayed ACK
+	// mode). On a pod's loopback or veth, podd's thread handles each segment both ways. A kept
+	// socket had it set for its first probe (an HTTP probe's: kept.go); a tcpSocket probe that
+	// takes one clears it: its connection is opened and closed as the kubelet's, with no data.
+	switch {
+	case !look && kept < 0:
+		rawDeferAck(fd, true)
+	case look && kept >= 0:
+		rawDeferAck(fd, false)
+	}
 	m.begin(fd, s.kernel)
 	cerr := rawConnect(fd, addr)
 	if cerr != 0 && cerr != unix.EINPROGRESS {
