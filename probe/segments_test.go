@@ -1,46 +1,39 @@
 package probe
 
 import (
-	"bufio"
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/podd/podd/internal/nsthread"
 	"github.com/podd/podd/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
 // tcpOutSegs is the count of TCP segments sent in the network namespace ns (both ends of its
-// connections when they are both in it): OutSegs of its /proc/net/snmp.
+// connections when they are both in it): OutSegs of its /proc/net/snmp, read on a throwaway
+// thread that joined ns.
 func tcpOutSegs(t testing.TB, ns *os.File) int {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	home, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer home.Close()
-	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := unix.Setns(int(home.Fd()), unix.CLONE_NEWNET); err != nil {
-			panic(err) // the locked thread would go back to the pool in the wrong namespace
+	var snmp []byte
+	err := nsthread.Run(func() error {
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			return err
 		}
-	}()
-	f, err := os.Open("/proc/thread-self/net/snmp")
+		var err error
+		snmp, err = os.ReadFile("/proc/thread-self/net/snmp")
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var names []string
-	for s := bufio.NewScanner(f); s.Scan(); {
-		fields := strings.Fields(s.Text())
+	for _, line := range strings.Split(string(snmp), "\n") {
+		fields := strings.Fields(line)
 		if len(fields) == 0 || fields[0] != "Tcp:" {
 			continue
 		}
@@ -48,14 +41,12 @@ func tcpOutSegs(t testing.TB, ns *os.File) int {
 			names = fields
 			continue
 		}
-		for i, name := range names {
-			if name == "OutSegs" && i < len(fields) {
-				n, err := strconv.Atoi(fields[i])
-				if err != nil {
-					t.Fatal(err)
-				}
-				return n
+		if i := slices.Index(names, "OutSegs"); i > 0 && i < len(fields) {
+			n, err := strconv.Atoi(fields[i])
+			if err != nil {
+				t.Fatal(err)
 			}
+			return n
 		}
 	}
 	t.Fatal("no Tcp: OutSegs in /proc/net/snmp")
