@@ -283,15 +283,15 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler, pods int) {
 	}
 	<-c.warmed
 	b.ResetTimer() // the steady state only, for ns/op
-	var segs int
-	if pods == 0 && target.NetNS != nil {
-		segs = -tcpOutSegs(b, target.NetNS)
+	countSegs := pods == 0 && target.NetNS != nil
+	var segs0 int
+	if countSegs {
+		segs0 = tcpOutSegs(b, target.NetNS)
 	}
 	<-c.finished
 	b.StopTimer()
-	if segs != 0 {
-		segs += tcpOutSegs(b, target.NetNS)
-		b.ReportMetric(float64(segs)/float64(b.N), "segs/probe")
+	if countSegs {
+		b.ReportMetric(float64(tcpOutSegs(b, target.NetNS)-segs0)/float64(b.N), "segs/probe")
 	}
 	for _, p := range probers {
 		p.Stop()

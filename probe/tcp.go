@@ -61,10 +61,11 @@ func (s *Sockets) connect(ctx context.Context, ns *os.File, addr netip.AddrPort,
 }
 
 // startConnect makes a socket in ns and starts connecting it to addr, timed by m (nil: not
-// timed), or connects kept, a socket made there before (-1: none). connected: the connect is
-// over already (a local peer), else it is under way or, when look is not set, may be over
-// already (the caller finds out by writing).
-func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter, look bool, kept int) (fd int, connected bool, err error) {
+// timed), or connects kept, a socket made there before (-1: none). bare: no request follows
+// (a tcpSocket probe's connection), and whether the connect is over is looked at here; else
+// the caller writes its request at once, which finds that out. connected: the connect is over
+// already (a local peer), else it is under way or, when not bare, may be over already.
+func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter, bare bool, kept int) (fd int, connected bool, err error) {
 	fd = kept
 	if fd < 0 {
 		if fd, err = s.socket(ns, familyOf(addr)); err != nil {
@@ -76,16 +77,16 @@ func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter
 	// it only makes close(2) block until the FIN is acknowledged, which costs a blocked thread
 	// per probe (2-5 times the CPU of the probe, measured). So no linger here.
 	//
-	// A probe that writes a request (HTTP, grpc: !look) writes it right after connect. With the
+	// A probe that is not bare (HTTP, grpc) writes its request right after connect. With the
 	// handshake's last ACK held back (rawDeferAck), that ACK goes out with the request: one
 	// segment fewer, and podd's ACK of the answer too (the connection is then in delayed ACK
 	// mode). On a pod's loopback or veth, podd's thread handles each segment both ways. A kept
 	// socket had it set for its first probe (an HTTP probe's: kept.go); a tcpSocket probe that
 	// takes one clears it: its connection is opened and closed as the kubelet's, with no data.
 	switch {
-	case !look && kept < 0:
+	case !bare && kept < 0:
 		rawDeferAck(fd, true)
-	case look && kept >= 0:
+	case bare && kept >= 0:
 		rawDeferAck(fd, false)
 	}
 	m.begin(fd, s.kernel)
@@ -94,7 +95,7 @@ func (s *Sockets) startConnect(ns *os.File, addr netip.AddrPort, m *connectMeter
 		rawClose(fd)
 		return -1, false, os.NewSyscallError("connect", cerr)
 	}
-	if cerr == unix.EINPROGRESS && (!look || !rawConnected(fd)) {
+	if cerr == unix.EINPROGRESS && (!bare || !rawConnected(fd)) {
 		return fd, false, nil
 	}
 	m.end() // a local peer: the handshake is often over already
