@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
@@ -307,6 +308,31 @@ func benchmarkProbes(b *testing.B, handler corev1.ProbeHandler, pods int) {
 	if f := c.failed.Load(); f > 0 {
 		b.Fatalf("%d of %d probes failed, the first: %+v", f, c.done.Load(), *c.first.Load())
 	}
+	if pods == 0 {
+		reportFloor(b, handler, steady.perProbe(b.N))
+	}
+}
+
+// reportFloor runs, right after the probes, the same probes' system calls alone at the same pace
+// (BenchmarkFloor's tcp-paced, or http-reuse-deferack-paced for HTTP), at least 1000 of them,
+// and reports their CPU a probe and x-floor: podd's CPU a probe over theirs, a ratio the host's
+// speed moves less than the share of a core (which the floor alone can exceed on a slow host).
+// A grpc probe has no floor.
+func reportFloor(b *testing.B, h corev1.ProbeHandler, perProbe float64) {
+	localhost := netip.MustParseAddr("127.0.0.1")
+	n := max(b.N, 1000)
+	var floor float64
+	switch {
+	case h.TCPSocket != nil:
+		floor = floorTCP(b, netip.AddrPortFrom(localhost, uint16(h.TCPSocket.Port.IntValue())), n)
+	case h.HTTPGet != nil:
+		port := h.HTTPGet.Port.IntValue()
+		floor = floorReuse(b, netip.AddrPortFrom(localhost, uint16(port)), floorRequest(h.HTTPGet.Path, port), true, n)
+	default:
+		return
+	}
+	b.ReportMetric(floor, "floor-cpu-ns/probe")
+	b.ReportMetric(perProbe/floor, "x-floor")
 }
 
 // span is the CPU and wall time between two moments.
