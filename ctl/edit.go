@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/podd/podd/ctl/local"
 	"github.com/podd/podd/internal/cli"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 )
@@ -17,7 +20,8 @@ import (
 // edit-save, the half of podctl edit that podd runs: the change between the pod's YAML as the
 // editor was given it and as it was saved goes to podd as a merge patch (a field deleted in the
 // editor is deleted), refused as a conflict when the pod changed meanwhile (its
-// resourceVersion), as kubectl's edit is.
+// resourceVersion), as kubectl's edit is. A change refused as invalid ends with
+// local.EditInvalidStatus and the reasons on stdout: podctl reopens the editor with them.
 func editSaveAction(c *cli.Context) error {
 	name, err := patchTarget(c.Args().Slice())
 	if err != nil {
@@ -53,11 +57,43 @@ func editSaveAction(c *cli.Context) error {
 		return apierrors.NewConflict(schema.GroupResource{Resource: "pods"}, name,
 			errors.New("the object has been modified; please apply your changes to the latest version and try again"))
 	}
-	if _, err := cl.PatchAs(c.Context, ns, name, patchContentTypes["merge"], patch); err != nil {
+	_, err = cl.PatchAs(c.Context, ns, name, patchContentTypes["merge"], patch)
+	if apierrors.IsInvalid(err) {
+		fmt.Fprintln(c.App.ErrWriter, errorText(err, ""))
+		fmt.Fprint(c.App.Writer, invalidReasons(name, err))
+		return exitError{Code: local.EditInvalidStatus}
+	}
+	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(c.App.Writer, "pod/%s edited\n", name)
 	return err
+}
+
+// invalidReasons are the causes of an Invalid error as kubectl's edit lists them in the header
+// of the file it reopens: "# pods "web" was not valid:", then "# * FIELD: MESSAGE" each, every
+// line a comment.
+func invalidReasons(name string, err error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# pods %q was not valid:\n", name)
+	var causes []metav1.StatusCause
+	if st := (apierrors.APIStatus)(nil); errors.As(err, &st) && st.Status().Details != nil {
+		causes = st.Status().Details.Causes
+	}
+	for _, cause := range causes {
+		fmt.Fprintf(&b, "# * %s: %s\n", cause.Field, commented(cause.Message))
+	}
+	if len(causes) == 0 {
+		fmt.Fprintf(&b, "# * %s\n", commented(err.Error()))
+	}
+	b.WriteString("#\n")
+	return b.String()
+}
+
+// commented makes each line of a message after the first a comment line: a pod update's
+// Forbidden message spans lines (its diff), and a line left bare would be read back as YAML.
+func commented(msg string) string {
+	return strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", "\n#   ")
 }
 
 // editPatch is the merge patch from the original YAML to the edited one, and the

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,13 +18,20 @@ import (
 // ($KUBE_EDITOR, $EDITOR, else vi) under kubectl's header; what was saved (lines starting with
 // '#' dropped) goes back to podd with what the editor was given, as edit-save, which patches the
 // pod with the change. Nothing saved, or nothing changed: "Edit cancelled, no changes made.".
-// Saving failed: the error, and where a copy of the changes is.
+// A change podd refuses as invalid reopens the editor on what was saved, the reasons in the
+// header, until it is saved unchanged ("Edit cancelled, no valid changes were saved."). Any
+// other failure ends the edit. Either way the error is printed with where a copy of the
+// changes is.
 
 const editHeader = `# Please edit the object below. Lines beginning with a '#' will be ignored,
-# and an empty file will abort the edit. If an error occurs while saving, a copy of this
-# file is kept and its path printed.
+# and an empty file will abort the edit. If an error occurs while saving this file will be
+# reopened with the relevant failures.
 #
 `
+
+// EditInvalidStatus is edit-save's exit status when podd refused the change as invalid; its
+// stdout then holds the reasons, as comment lines for the header of the file reopened.
+const EditInvalidStatus = 3
 
 func EditCommand() *cli.Command {
 	return &cli.Command{
@@ -65,25 +73,36 @@ func editAction(c *cli.Context) error {
 	}
 	defer os.RemoveAll(dir)
 	before, after := filepath.Join(dir, "original.yaml"), filepath.Join(dir, name+".yaml")
-	saved, err := editFile(c, after, original.Bytes())
-	switch {
-	case err != nil:
-		return err
-	case len(bytes.TrimSpace(saved)) == 0 || bytes.Equal(saved, original.Bytes()):
-		fmt.Fprintln(c.App.Writer, "Edit cancelled, no changes made.")
-		return nil
-	}
 	if err := os.WriteFile(before, original.Bytes(), 0o600); err != nil {
 		return err
 	}
-	if err := os.WriteFile(after, saved, 0o600); err != nil {
-		return err
+	text, reasons, refused := original.Bytes(), "", []byte(nil)
+	for {
+		saved, err := editFile(c, after, reasons, text)
+		switch {
+		case err != nil:
+			return err
+		case len(bytes.TrimSpace(saved)) == 0 || bytes.Equal(saved, original.Bytes()):
+			fmt.Fprintln(c.App.Writer, "Edit cancelled, no changes made.")
+			return nil
+		case refused != nil && bytes.Equal(saved, refused):
+			return keepCopy(c, after, saved, errors.New("Edit cancelled, no valid changes were saved."))
+		}
+		if err := os.WriteFile(after, saved, 0o600); err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		err = runInPodd(c, []string{"podctl", ns, "edit-save", "pod", name, "-f", before, "-f", after}, []string{before, after}, &out)
+		if ee := (ExitError{}); errors.As(err, &ee) && ee.Code == EditInvalidStatus {
+			text, reasons, refused = saved, out.String(), saved
+			continue
+		}
+		c.App.Writer.Write(out.Bytes())
+		if err != nil {
+			return keepCopy(c, after, saved, err)
+		}
+		return nil
 	}
-	err = runInPodd(c, []string{"podctl", ns, "edit-save", "pod", name, "-f", before, "-f", after}, []string{before, after}, c.App.Writer)
-	if err != nil {
-		return keepCopy(c, after, saved, err)
-	}
-	return nil
 }
 
 // keepCopy stores what the user saved where it outlives the edit, says where, and returns err.
@@ -110,10 +129,10 @@ func editTarget(args []string) (string, error) {
 	return "", fmt.Errorf("edit takes one pod: pod NAME or pod/NAME")
 }
 
-// editFile writes text under the header to path, runs the editor on it and returns what was
-// saved, without the lines starting with '#'.
-func editFile(c *cli.Context, path string, text []byte) ([]byte, error) {
-	if err := os.WriteFile(path, append([]byte(editHeader), text...), 0o600); err != nil {
+// editFile writes text under the header and the reasons of the last refusal (comment lines) to
+// path, runs the editor on it and returns what was saved, without the lines starting with '#'.
+func editFile(c *cli.Context, path, reasons string, text []byte) ([]byte, error) {
+	if err := os.WriteFile(path, append([]byte(editHeader+reasons), text...), 0o600); err != nil {
 		return nil, err
 	}
 	editor := "vi"
