@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/podd/podd/api/client"
+	"github.com/podd/podd/ctl/local"
 	"github.com/podd/podd/internal/cli"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -20,7 +21,8 @@ import (
 // not exist) against what an apply would make of it (MERGED: podd's server dry run of that
 // apply), as YAML, in diff -u's format (kubectl runs diff -u -N on two directories; podd
 // compares in process, naming the files as kubectl's). Secret values are masked as kubectl
-// masks them. Exit status 0: no differences; 1: differences; 2: an error.
+// masks them. Exit status 0: no differences; 1: differences; 2: an error. With --sides it
+// prints each object's two sides for podctl to run KUBECTL_EXTERNAL_DIFF on (local/diff.go).
 
 func diffAction(c *cli.Context) error {
 	ctx, files, err := manifestFiles(c.Context, c.StringSlice("filename"), c.Bool("recursive"))
@@ -30,6 +32,9 @@ func diffAction(c *cli.Context) error {
 	cl := newClient(c)
 	d := &differ{cl: cl, dry: cl.DryRun(), namespace: c.String("namespace"), explicitNS: c.IsSet("namespace"),
 		live: fmt.Sprintf("/tmp/LIVE-%d", rand.Uint32()), merged: fmt.Sprintf("/tmp/MERGED-%d", rand.Uint32()), out: c.App.Writer}
+	if c.Bool("sides") {
+		d.sides = json.NewEncoder(c.App.Writer)
+	}
 	failed := false
 	for _, file := range files {
 		data, err := readFile(ctx, file, c.App.Reader)
@@ -61,6 +66,7 @@ type differ struct {
 	live, merged string // the directories kubectl would write each side to
 	out          io.Writer
 	differs      bool
+	sides        *json.Encoder // --sides: each object's sides as a local.DiffSide line, not compared
 }
 
 // diffDocument prints the difference of one object, if any.
@@ -99,11 +105,18 @@ func (d *differ) diffDocument(ctx context.Context, doc document) error {
 	if err != nil {
 		return err
 	}
+	name := fmt.Sprintf("v1.%s.%s.%s", kindOf(resource), ns, merged.Name)
+	if d.sides != nil {
+		side := local.DiffSide{Name: name, Merged: after}
+		if live != nil {
+			side.Live = &before
+		}
+		return d.sides.Encode(side)
+	}
 	if before == after {
 		return nil
 	}
 	d.differs = true
-	name := fmt.Sprintf("v1.%s.%s.%s", kindOf(resource), ns, merged.Name)
 	from, to := d.live+"/"+name, d.merged+"/"+name
 	text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: lines(before), B: lines(after), FromFile: from, ToFile: to, Context: 3,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,9 +193,10 @@ func serveRooted(t testing.TB, b api.Backend) string {
 // missing from podctlActions would be refused by podd, a local one added there would act on
 // podd's host.
 func TestRouteRunsWhatPodctlForwards(t *testing.T) {
-	forward := reflect.ValueOf(local.GetCommand().Action).Pointer()
+	// diff forwards its command line too, then runs KUBECTL_EXTERNAL_DIFF on the answer.
+	forwarders := []uintptr{reflect.ValueOf(local.GetCommand().Action).Pointer(), reflect.ValueOf(local.DiffCommand().Action).Pointer()}
 	for _, cmd := range local.Commands() {
-		forwarded := reflect.ValueOf(cmd.Action).Pointer() == forward
+		forwarded := slices.Contains(forwarders, reflect.ValueOf(cmd.Action).Pointer())
 		if runs := podctlActions[cmd.Name] != nil; runs != forwarded {
 			t.Errorf("%s: podd runs it %v, podctl forwards it %v", cmd.Name, runs, forwarded)
 		}

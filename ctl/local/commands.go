@@ -67,7 +67,8 @@ func SetCommand() *cli.Command {
 	}
 }
 
-// DiffCommand is diff's: what an apply of the files would change, as kubectl diff shows it.
+// DiffCommand is diff's: what an apply of the files would change, as kubectl diff shows it
+// (KUBECTL_EXTERNAL_DIFF: the program it names shows it, diff.go).
 func DiffCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "diff",
@@ -76,8 +77,9 @@ func DiffCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "manifest file or directory (YAML or JSON, several documents allowed; - reads stdin)", Required: true},
 			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "with -f DIR: the manifests of its subdirectories too"},
+			&cli.BoolFlag{Name: "sides", Usage: "print each object's LIVE and MERGED YAML as a JSON line (what podctl gives KUBECTL_EXTERNAL_DIFF)", Hidden: true},
 		},
-		Action: forward,
+		Action: diffAction,
 	}
 }
 

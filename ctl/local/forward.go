@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/podd/podd/api/wire"
@@ -43,16 +44,27 @@ func patchFile(c *cli.Context) ([]byte, error) {
 }
 
 func forwardWith(c *cli.Context, stdin []byte) error {
+	stdin, err := stdinOrFiles(c, stdin)
+	if err != nil {
+		return err
+	}
+	return forwardTo(c, stdin, c.App.Writer)
+}
+
+// stdinOrFiles is stdin, else podctl's own stdin when a -f flag is "-".
+func stdinOrFiles(c *cli.Context, stdin []byte) ([]byte, error) {
+	if stdin != nil || !slices.Contains(c.StringSlice("filename"), "-") {
+		return stdin, nil
+	}
+	return io.ReadAll(c.App.Reader)
+}
+
+// forwardTo has podd run c's command line with stdin and the files its -f flags name, podd's
+// stdout to stdout.
+func forwardTo(c *cli.Context, stdin []byte, stdout io.Writer) error {
 	req := wire.CommandRequest{Args: withoutSocket(c.Argv), TZ: os.Getenv("TZ"), Stdin: stdin}
 	for _, f := range c.StringSlice("filename") {
 		if f == "-" {
-			if req.Stdin == nil {
-				data, err := io.ReadAll(c.App.Reader)
-				if err != nil {
-					return err
-				}
-				req.Stdin = data
-			}
 			continue
 		}
 		if req.Files == nil {
@@ -62,7 +74,7 @@ func forwardWith(c *cli.Context, stdin []byte) error {
 	}
 	cl := newClient(c)
 	defer cl.CloseIdleConnections()
-	code, err := cl.RunCommand(c.Context, req, c.App.Writer, c.App.ErrWriter)
+	code, err := cl.RunCommand(c.Context, req, stdout, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}

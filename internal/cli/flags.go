@@ -34,13 +34,17 @@ type StringFlag struct {
 	Required bool
 }
 
-// BoolFlag is a switch; Value is its default (--flag=false turns a true one off).
+// BoolFlag is a switch; Value is its default (--flag=false turns a true one off). Hidden keeps
+// it out of the help (a flag podctl passes podd, not one for users).
 type BoolFlag struct {
 	Name    string
 	Aliases []string
 	Usage   string
 	Value   bool
+	Hidden  bool
 }
+
+func (f *BoolFlag) hidden() bool { return f.Hidden }
 
 // Int64Flag takes an integer.
 type Int64Flag struct {

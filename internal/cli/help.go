@@ -40,6 +40,9 @@ func (a *App) printCommandHelp(c *Command) error {
 
 func printFlags(w *tabwriter.Writer, flags []Flag) {
 	for _, f := range flags {
+		if h, ok := f.(interface{ hidden() bool }); ok && h.hidden() {
+			continue
+		}
 		var names []string
 		for _, n := range f.Names() {
 			dashes := "--"
