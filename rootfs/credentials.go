@@ -18,12 +18,15 @@ import (
 func (s *Store) credentials(ctx context.Context, repo name.Repository, secrets Keyring) ([]Credential, error) {
 	var out []Credential
 	var errs []error
-	for _, kr := range []Keyring{secrets, s.Providers} {
+	for i, kr := range []Keyring{secrets, s.Providers} {
 		if kr == nil {
 			continue
 		}
 		creds, err := kr.Lookup(ctx, repo)
-		out = append(out, creds...)
+		for _, c := range creds {
+			c.Pod = i == 0
+			out = append(out, c)
+		}
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -18,6 +18,7 @@ import (
 type Credential struct {
 	authn.AuthConfig
 	From string // named in a failed pull's message: `secret "regcred"`, `credential provider "ecr"`
+	Pod  bool   // one of the pod's image pull secrets' (not the node's): pullcreds.go
 }
 
 // Keyring gives the credentials to try for a repository, in the order to try them, as the

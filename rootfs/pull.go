@@ -32,6 +32,10 @@ type refRecord struct {
 	Manifest   string    `json:"manifest"`   // digest of the platform's image manifest (Image.ID)
 	RepoDigest string    `json:"repoDigest"` // repository@digest of what the reference pointed at
 	Pulled     time.Time `json:"pulled"`
+	// NeedsSecret: the image was pulled with a pod's credential, one of Secrets (their
+	// credentialIDs): another pod must have one of them to use it (pullcreds.go).
+	NeedsSecret bool     `json:"needsSecret,omitempty"`
+	Secrets     []string `json:"secrets,omitempty"`
 }
 
 // Pull fetches a registry image (always asking the registry what the reference names now),
@@ -101,11 +105,11 @@ const pullTimeout = 30 * time.Minute
 // is none), as the kubelet does.
 func (s *Store) pullTrying(r Ref, nref name.Reference, creds []Credential, report func(Progress)) (*Image, error) {
 	if len(creds) == 0 {
-		return s.pull(r, nref, authn.Anonymous, report)
+		return s.pull(r, nref, nil, report)
 	}
 	var errs []error
 	for _, c := range creds {
-		img, err := s.pull(r, nref, authn.FromConfig(c.AuthConfig), report)
+		img, err := s.pull(r, nref, &c, report)
 		if err == nil {
 			return img, nil
 		}
@@ -117,11 +121,16 @@ func (s *Store) pullTrying(r Ref, nref name.Reference, creds []Credential, repor
 	return nil, joinErrors(errs)
 }
 
-func (s *Store) pull(r Ref, nref name.Reference, auth authn.Authenticator, report func(Progress)) (*Image, error) {
+// pull pulls with cred (nil: anonymously) and records what it pulled and with what.
+func (s *Store) pull(r Ref, nref name.Reference, cred *Credential, report func(Progress)) (*Image, error) {
 	s.gc.RLock()
 	defer s.gc.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
 	defer cancel()
+	auth := authn.Anonymous
+	if cred != nil {
+		auth = authn.FromConfig(cred.AuthConfig)
+	}
 	desc, err := remote.Get(nref, s.remoteOptions(ctx, auth)...)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r.Name, err)
@@ -132,7 +141,11 @@ func (s *Store) pull(r Ref, nref name.Reference, auth authn.Authenticator, repor
 	}
 	img.RepoDigest = RepoName(nref.Context()) + "@" + desc.Digest.String()
 	rec := refRecord{Name: r.Name, Manifest: img.ID, RepoDigest: img.RepoDigest, Pulled: time.Now().UTC()}
-	if err := s.saveRef(rec); err != nil {
+	var old *refRecord
+	if o, ok := s.loadRef(r.Name); ok {
+		old = &o
+	}
+	if err := s.saveRef(withCredential(rec, old, cred)); err != nil {
 		return nil, err
 	}
 	return img, nil

@@ -42,7 +42,7 @@ func (p *pod) resolveImages(atApply bool) error {
 			if atApply && c.spec.ImagePullPolicy == corev1.PullAlways {
 				continue
 			}
-			if img, err := p.rt.images.Resolve(c.spec.Image); err == nil {
+			if img, err := c.resolvePresent(); err == nil {
 				c.setImage(img)
 				c.imagePresentEvent(atApply)
 			}
@@ -123,17 +123,20 @@ func (c *container) sleep(d time.Duration) bool {
 // getImage is one try: the image present here when the policy allows, else a pull. It
 // returns the container's Waiting reason with the error, "" when the pod is deleted.
 func (c *container) getImage() (*rootfs.Image, string, error) {
-	images, ref := c.p.rt.images, c.spec.Image
+	ref := c.spec.Image
 	policy := c.spec.ImagePullPolicy
 	if policy != corev1.PullAlways {
-		img, err := images.Resolve(ref)
+		img, err := c.resolvePresent()
 		if err == nil {
 			c.p.event(corev1.EventTypeNormal, reasonPulled, fmt.Sprintf("Container image %q already present on machine", ref))
 			return img, "", nil
 		}
 		if policy == corev1.PullNever {
 			msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", ref)
-			if !errors.Is(err, rootfs.ErrNotPresent) {
+			switch {
+			case errors.Is(err, rootfs.ErrNotVerified):
+				msg = fmt.Sprintf("Container image %q is present but was %v, and pull policy Never forbids pulling it with the pod's own", ref, rootfs.ErrNotVerified)
+			case !errors.Is(err, rootfs.ErrNotPresent):
 				msg += ": " + err.Error()
 			}
 			c.p.event(corev1.EventTypeWarning, reasonErrImageNeverPull, msg)

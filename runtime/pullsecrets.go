@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -17,6 +18,20 @@ const reasonFailedPullSecret = "FailedToRetrieveImagePullSecret"
 // event and the pull goes on without it; a Secret whose credentials do not parse fails the
 // pull, naming it.
 func (p *pod) pullAuth() (rootfs.Keyring, error) {
+	kr, missing, err := p.secretKeyring()
+	if len(missing) > 0 {
+		p.event(corev1.EventTypeWarning, reasonFailedPullSecret, fmt.Sprintf("Unable to retrieve some image "+
+			"pull secrets (%s); attempting to pull the image may not succeed.", strings.Join(missing, ", ")))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spec.imagePullSecrets: %w", err)
+	}
+	return kr, nil
+}
+
+// secretKeyring is the keyring of the pod's imagePullSecrets that exist now (nil: none), and
+// the names of those missing.
+func (p *pod) secretKeyring() (rootfs.Keyring, []string, error) {
 	var secrets []rootfs.PullSecret
 	var missing []string
 	for _, ref := range p.obj.Spec.ImagePullSecrets {
@@ -30,16 +45,18 @@ func (p *pod) pullAuth() (rootfs.Keyring, error) {
 		}
 		secrets = append(secrets, rootfs.PullSecret{Name: sec.Name, Type: string(sec.Type), Data: sec.Data})
 	}
-	if len(missing) > 0 {
-		p.event(corev1.EventTypeWarning, reasonFailedPullSecret, fmt.Sprintf("Unable to retrieve some image "+
-			"pull secrets (%s); attempting to pull the image may not succeed.", strings.Join(missing, ", ")))
-	}
 	if len(secrets) == 0 {
-		return nil, nil
+		return nil, missing, nil
 	}
 	kr, err := rootfs.SecretKeyring(secrets)
-	if err != nil {
-		return nil, fmt.Errorf("spec.imagePullSecrets: %w", err)
-	}
-	return kr, nil
+	return kr, missing, err
+}
+
+// resolvePresent is the container's registry image if this machine has it and the pod may use
+// it: rootfs.ErrNotVerified when it was pulled with a pod's credential the pod does not have
+// (it then pulls the image with its own, or, with pull policy Never, is refused). It never
+// asks the network, and sends no event.
+func (c *container) resolvePresent() (*rootfs.Image, error) {
+	kr, _, _ := c.p.secretKeyring() // an unreadable Secret proves nothing: the pull says why
+	return c.p.rt.images.ResolveFor(context.Background(), c.spec.Image, kr)
 }

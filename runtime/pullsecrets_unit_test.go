@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	rt "github.com/podd/podd/rootfs/registrytest"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 func dockerConfigSecret(name, registry, user, pass string) *corev1.Secret {
@@ -76,4 +78,62 @@ func TestImagePullSecretWrong(t *testing.T) {
 	}
 	clock.drain()
 	deleteLeavesNothing(t, r, h, "web")
+}
+
+// An image pulled with a pod's pull secret is not another pod's for the asking (KEP-2535, the
+// kubelet's default policy): a pod without the credential pulls it itself, and the registry
+// refuses it (ErrImagePull, 401); with pull policy Never it is refused outright
+// (ErrImageNeverPull). A pod whose Secret holds the same credential, under another name, uses
+// the image on this machine without asking the registry.
+func TestImagePulledWithASecretNeedsIt(t *testing.T) {
+	r, h := newTestRuntime(t)
+	clock := gate(r)
+	reg := rt.Start(t)
+	reg.RequireAuth("alice", "s3cret")
+	var gets getCounter
+	reg.Wrap(gets.wrap)
+	image := reg.Push(t, "private:1", simpleImage(t))
+	for _, name := range []string{"regcred", "copy"} {
+		if _, _, err := r.PutSecret(dockerConfigSecret(name, reg.Host, "alice", "s3cret")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withSecret := func(name, secret string, policy corev1.PullPolicy) *corev1.Pod {
+		in := registryPod(name, image, policy)
+		if secret != "" {
+			in.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: secret}}
+		}
+		return in
+	}
+	apply(t, r, withSecret("web", "regcred", corev1.PullIfNotPresent))
+	nextStart(t, h)
+
+	apply(t, r, withSecret("nosecret", "", corev1.PullIfNotPresent))
+	clock.wait(t, pullErrShown)
+	wantWaiting(t, r, "nosecret", reasonErrImagePull, "UNAUTHORIZED: authentication required")
+
+	manifests, _ := gets.counts()
+	apply(t, r, withSecret("same", "copy", corev1.PullIfNotPresent))
+	nextStart(t, h)
+	if n, _ := gets.counts(); n != manifests {
+		t.Errorf("the pod holding the credential asked the registry (%d manifest GETs)", n-manifests)
+	}
+
+	// Nor does a change of image let a pod use it (an update takes only images present).
+	local := testPod(t, "local", "c")
+	apply(t, r, local)
+	nextStart(t, h)
+	local.Spec.Containers[0].Image = image
+	if _, _, err := r.Apply(context.Background(), local); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "pulled with credentials this pod does not have") {
+		t.Errorf("an update to the image: %v, want it refused", err)
+	}
+
+	apply(t, r, withSecret("never", "", corev1.PullNever))
+	clock.wait(t, pullErrShown)
+	wantWaiting(t, r, "never", reasonErrImageNeverPull, "pulled with credentials this pod does not have")
+	clock.drain()
+	for _, name := range []string{"web", "nosecret", "same", "local"} {
+		deletePod(t, r, name, 0)
+	}
+	deleteLeavesNothing(t, r, h, "never")
 }

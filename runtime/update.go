@@ -134,6 +134,7 @@ func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 // (spec.containers), then init containers (spec.initContainers).
 func (p *pod) newImages(cur, in *corev1.Pod) (map[*container]*rootfs.Image, error) {
 	imgs := map[*container]*rootfs.Image{}
+	kr, _, _ := p.secretKeyring() // an image pulled with another pod's secret needs one of ours
 	for _, set := range []struct {
 		path    string
 		changed []int
@@ -149,7 +150,7 @@ func (p *pod) newImages(cur, in *corev1.Pod) (map[*container]*rootfs.Image, erro
 				continue
 			}
 			path := fmt.Sprintf("%s[%d].image", set.path, i)
-			img, err := p.rt.images.Resolve(set.specs[i].Image)
+			img, err := p.rt.images.ResolveFor(context.Background(), set.specs[i].Image, kr)
 			if err != nil {
 				return nil, invalid.Pod(in.Name, fmt.Sprintf("%s: %v", path, err), invalid.Field(path, err.Error()))
 			}

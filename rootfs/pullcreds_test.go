@@ -1,0 +1,78 @@
+package rootfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/podd/podd/internal/testutil"
+	rt "github.com/podd/podd/rootfs/registrytest"
+)
+
+// secretFor is a pod's keyring of one dockerconfigjson Secret for host.
+func secretFor(t *testing.T, host, user, pass string) Keyring {
+	t.Helper()
+	kr, err := SecretKeyring([]PullSecret{{Name: "s", Type: SecretTypeDockerConfigJSON, Data: map[string][]byte{
+		dockerConfigJSONKey: fmt.Appendf(nil, `{"auths":{%q:{"username":%q,"password":%q}}}`, host, user, pass)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kr
+}
+
+// An image a pull got with a pod's credential is, for ResolveFor, only for a pod with that
+// credential, after a restart too (the reference's record keeps it); other pods' pulls with
+// their own credentials add theirs; a pull without any (anonymous) makes it every pod's again.
+func TestPullRecordsPodCredential(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	reg := rt.Start(t)
+	reg.RequireAuth("alice", "s3cret")
+	ref := reg.Push(t, "private:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "x"))))
+	alice := secretFor(t, reg.Host, "alice", "s3cret")
+	s := &Store{Dir: t.TempDir()}
+	if _, err := s.PullWith(ctx, ref, PullOptions{Secrets: alice}); err != nil {
+		t.Fatal(err)
+	}
+	restarted := &Store{Dir: s.Dir}
+	for _, st := range []*Store{s, restarted} {
+		if _, err := st.Resolve(ref); err != nil {
+			t.Errorf("Resolve (no pod): %v", err)
+		}
+		if _, err := st.ResolveFor(ctx, ref, nil); !errors.Is(err, ErrNotVerified) {
+			t.Errorf("ResolveFor without a secret: %v, want ErrNotVerified", err)
+		}
+		if _, err := st.ResolveFor(ctx, ref, secretFor(t, reg.Host, "alice", "guess")); !errors.Is(err, ErrNotVerified) {
+			t.Errorf("ResolveFor with another password: %v, want ErrNotVerified", err)
+		}
+		if _, err := st.ResolveFor(ctx, ref, alice); err != nil {
+			t.Errorf("ResolveFor with the credential it was pulled with: %v", err)
+		}
+	}
+
+	// A registry that checks nothing: bob's pull records bob's credential too, and a pull with
+	// none makes the image every pod's.
+	open := rt.Start(t)
+	pub := open.Push(t, "app:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "y"))))
+	carol, bob := secretFor(t, open.Host, "carol", "c"), secretFor(t, open.Host, "bob", "b")
+	for _, kr := range []Keyring{carol, bob} {
+		if _, err := s.PullWith(ctx, pub, PullOptions{Secrets: kr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, kr := range map[string]Keyring{"carol": carol, "bob": bob} {
+		if _, err := s.ResolveFor(ctx, pub, kr); err != nil {
+			t.Errorf("%s, who pulled it: %v", name, err)
+		}
+	}
+	if _, err := s.ResolveFor(ctx, pub, nil); !errors.Is(err, ErrNotVerified) {
+		t.Errorf("no secret, before an anonymous pull: %v, want ErrNotVerified", err)
+	}
+	if _, err := s.Pull(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResolveFor(ctx, pub, nil); err != nil {
+		t.Errorf("no secret, after an anonymous pull: %v", err)
+	}
+}
