@@ -141,11 +141,7 @@ func (s *Store) pull(r Ref, nref name.Reference, cred *Credential, report func(P
 	}
 	img.RepoDigest = RepoName(nref.Context()) + "@" + desc.Digest.String()
 	rec := refRecord{Name: r.Name, Manifest: img.ID, RepoDigest: img.RepoDigest, Pulled: time.Now().UTC()}
-	var old *refRecord
-	if o, ok := s.loadRef(r.Name); ok {
-		old = &o
-	}
-	if err := s.saveRef(withCredential(rec, old, cred)); err != nil {
+	if err := s.recordPull(rec, cred); err != nil {
 		return nil, err
 	}
 	return img, nil

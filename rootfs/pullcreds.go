@@ -58,6 +58,19 @@ func (s *Store) holdsCredential(ctx context.Context, r Ref, secrets Keyring, ids
 // credentialID is the digest of one credential, what a record keeps of it.
 func credentialID(c Credential) string { return credentialsID([]Credential{c}) }
 
+// recordPull saves rec, a pull's new record, with the credential the pull used (nil: none),
+// keeping the credentials that pulled the same image before: pulls with other credentials run
+// side by side, and none loses another's.
+func (s *Store) recordPull(rec refRecord, cred *Credential) error {
+	s.recorded.Lock()
+	defer s.recorded.Unlock()
+	var old *refRecord
+	if o, ok := s.loadRef(rec.Name); ok {
+		old = &o
+	}
+	return s.saveRef(withCredential(rec, old, cred))
+}
+
 // withCredential is rec, a pull's new record, with the credential the pull used (nil: none).
 // A pod's credential makes the image need one; pulls of the same image with other pods'
 // credentials add theirs to old's (the reference's record before the pull, if any).

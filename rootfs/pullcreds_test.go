@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/podd/podd/internal/testutil"
@@ -74,5 +75,33 @@ func TestPullRecordsPodCredential(t *testing.T) {
 	}
 	if _, err := s.ResolveFor(ctx, pub, nil); err != nil {
 		t.Errorf("no secret, after an anonymous pull: %v", err)
+	}
+}
+
+// Pulls of one image with different pods' credentials at once each add theirs: none is lost
+// to another's save of the record.
+func TestConcurrentPullsKeepEveryCredential(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	open := rt.Start(t)
+	ref := open.Push(t, "app:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "z"))))
+	s := &Store{Dir: t.TempDir()}
+	krs := make([]Keyring, 16)
+	for i := range krs {
+		krs[i] = secretFor(t, open.Host, fmt.Sprint("user", i), "p")
+	}
+	var wg sync.WaitGroup
+	for _, kr := range krs {
+		wg.Go(func() {
+			if _, err := s.PullWith(ctx, ref, PullOptions{Secrets: kr}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, kr := range krs {
+		if _, err := s.ResolveFor(ctx, ref, kr); err != nil {
+			t.Errorf("user%d, who pulled it: %v", i, err)
+		}
 	}
 }

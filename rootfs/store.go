@@ -75,6 +75,7 @@ type Store struct {
 	pulls    singleflight.Group // reference -> pull in progress
 	progress progressHubs       // pull in progress -> who wants its progress
 	gc       sync.RWMutex       // held shared by unpacks, exclusively by Prune
+	recorded sync.Mutex         // held by a pull from reading a reference's record to saving it
 	mu       sync.Mutex
 	images   map[string]*Image      // manifest digest -> resolved image
 	refs     map[string]refRecord   // registry reference -> what it was pulled as
