@@ -7,34 +7,64 @@ import (
 	"slices"
 )
 
-// Images pulled with a pod's credentials, the kubelet's way since KEP-2535 with its default
-// policy (NeverVerifyPreloadedImages): an image that a pull got with a pod's image pull secret
-// is used by another pod only if that pod has one of the credentials it was pulled with; any
-// other pod pulls it again with its own (the registry decides), or, with pull policy Never, is
-// refused. An image pulled anonymously or with the node's credentials (credential providers,
-// docker's config.json), or loaded (podctl image load), is every pod's.
+// Images pulled with a pod's credentials, the kubelet's way since KEP-2535 (policies:
+// verifypolicy.go). With the default, NeverVerifyPreloadedImages, an image that a pull got with
+// a pod's image pull secret is used by another pod only if that pod has one of the credentials
+// it was pulled with; any other pod pulls it again with its own (the registry decides), or,
+// with pull policy Never, is refused. An image pulled anonymously or with the node's
+// credentials (credential providers, docker's config.json) is every pod's; a loaded one
+// (podctl image load) too, unless the policy says otherwise.
 
-// ErrNotVerified is ResolveFor's error for an image present here that was pulled with a pod's
-// credentials the caller does not have.
-var ErrNotVerified = errors.New("pulled with credentials this pod does not have")
+// ErrNotVerified is the cause of ResolveFor's error for an image present here that the pod
+// must pull with its own credentials before it may use it.
+var ErrNotVerified = errors.New("not verified for this pod")
 
-// ResolveFor is Resolve for a pod whose image pull secrets are secrets (nil: none): an image
-// pulled with a pod's credential is ErrNotVerified unless secrets give one it was pulled with.
-// It never asks the network.
+// notVerified is ResolveFor's error: why the image is ErrNotVerified.
+type notVerified struct{ ref, why string }
+
+func (e *notVerified) Error() string { return fmt.Sprintf("image %s: %s", e.ref, e.why) }
+func (e *notVerified) Unwrap() error { return ErrNotVerified }
+
+// ResolveFor is Resolve for a pod whose image pull secrets are secrets (nil: none): under the
+// store's Verify policy, an image the pod must pull with its own credentials first is an error
+// wrapping ErrNotVerified. It never asks the network.
 func (s *Store) ResolveFor(ctx context.Context, ref string, secrets Keyring) (*Image, error) {
 	img, err := s.Resolve(ref)
 	if err != nil {
 		return nil, err
 	}
 	r, err := ParseRef(ref)
-	if err != nil || r.Kind != KindRegistry {
+	if err != nil || r.Kind != KindRegistry || s.Verify == NeverVerify {
 		return img, err
 	}
 	rec, ok := s.loadRef(r.Name)
-	if !ok || !rec.NeedsSecret || s.holdsCredential(ctx, r, secrets, rec.Secrets) {
+	if !ok {
 		return img, nil
 	}
-	return nil, fmt.Errorf("image %s: %w", r.Name, ErrNotVerified)
+	if why := s.unverified(ctx, r, rec, secrets); why != "" {
+		return nil, &notVerified{ref: r.Name, why: why}
+	}
+	return img, nil
+}
+
+// unverified says why the pod holding secrets may not use rec's image without pulling it,
+// "" when it may.
+func (s *Store) unverified(ctx context.Context, r Ref, rec refRecord, secrets Keyring) string {
+	if rec.RepoDigest == "" { // loaded, not pulled
+		switch s.Verify {
+		case AlwaysVerify:
+			return "loaded onto this machine, and the AlwaysVerify policy has each pod pull an image itself"
+		case NeverVerifyAllowlistedImages:
+			if nref, err := s.parseRemote(r.Name); err != nil || !allowlisted(s.VerifyAllowlist, nref.Context().Name()) {
+				return "loaded onto this machine, and not on the preloaded images allowlist"
+			}
+		}
+		return ""
+	}
+	if rec.NeedsSecret && !s.holdsCredential(ctx, r, secrets, rec.Secrets) {
+		return "pulled with credentials this pod does not have"
+	}
+	return ""
 }
 
 // holdsCredential reports whether secrets give, for r's repository, a credential of ids.

@@ -1,12 +1,16 @@
 package rootfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/podd/podd/internal/testutil"
 	rt "github.com/podd/podd/rootfs/registrytest"
 )
@@ -102,6 +106,78 @@ func TestConcurrentPullsKeepEveryCredential(t *testing.T) {
 	for i, kr := range krs {
 		if _, err := s.ResolveFor(ctx, ref, kr); err != nil {
 			t.Errorf("user%d, who pulled it: %v", i, err)
+		}
+	}
+}
+
+// The policies on a loaded image (podctl image load) and on one pulled with a pod's secret:
+// NeverVerify lets every pod use both; the default only the loaded one; AlwaysVerify neither;
+// NeverVerifyAllowlistedImages the loaded one if its repository is on the allowlist (exactly, or
+// under an entry's /*).
+func TestVerifyPolicies(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	reg := rt.Start(t)
+	reg.RequireAuth("alice", "s3cret")
+	private := reg.Push(t, "private:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "p"))))
+	s := &Store{Dir: t.TempDir()}
+	if _, err := s.PullWith(ctx, private, PullOptions{Secrets: secretFor(t, reg.Host, "alice", "s3cret")}); err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := name.NewTag("example.com/team/app:1")
+	var archive bytes.Buffer
+	if err := tarball.Write(tag, rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "l"))), &archive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(&archive); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		policy           VerifyPolicy
+		allow            []string
+		loaded, pulledOK bool
+	}{
+		{NeverVerify, nil, true, true},
+		{"", nil, true, false},
+		{NeverVerifyPreloadedImages, nil, true, false},
+		{AlwaysVerify, nil, false, false},
+		{NeverVerifyAllowlistedImages, nil, false, false},
+		{NeverVerifyAllowlistedImages, []string{"example.com/team/app"}, true, false},
+		{NeverVerifyAllowlistedImages, []string{"example.com/team/*"}, true, false},
+		{NeverVerifyAllowlistedImages, []string{"example.com/*"}, true, false},
+		{NeverVerifyAllowlistedImages, []string{"example.com/team/app/*", "example.com/tea", "other.example.com/team/app"}, false, false},
+	} {
+		st := &Store{Dir: s.Dir, Verify: c.policy, VerifyAllowlist: c.allow}
+		for ref, want := range map[string]bool{"example.com/team/app:1": c.loaded, private: c.pulledOK} {
+			_, err := st.ResolveFor(ctx, ref, nil)
+			if got := err == nil; got != want || (err != nil && !errors.Is(err, ErrNotVerified)) {
+				t.Errorf("%s %q: %s usable without a secret: %v (%v), want %v", c.policy, c.allow, ref, got, err, want)
+			}
+		}
+	}
+}
+
+func TestCheckVerifyPolicy(t *testing.T) {
+	for _, c := range []struct {
+		policy VerifyPolicy
+		allow  []string
+		ok     bool
+	}{
+		{"", nil, true},
+		{AlwaysVerify, nil, true},
+		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause", "docker.io/library/*", "localhost:5000/team/app", "quay.io/*"}, true},
+		{NeverVerifyAllowlistedImages, []string{"quay.io"}, false},
+		{"Sometimes", nil, false},
+		{NeverVerify, []string{"registry.k8s.io/pause"}, false},
+		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause:3.10"}, false},
+		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause@sha256:" + strings.Repeat("a", 64)}, false},
+		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/*/pause"}, false},
+		{NeverVerifyAllowlistedImages, []string{"pause"}, false},
+		{NeverVerifyAllowlistedImages, []string{"*"}, false},
+		{NeverVerifyAllowlistedImages, []string{""}, false},
+	} {
+		if err := CheckVerifyPolicy(c.policy, c.allow); (err == nil) != c.ok {
+			t.Errorf("%q %q: %v, want ok %v", c.policy, c.allow, err, c.ok)
 		}
 	}
 }

@@ -71,6 +71,10 @@ type Store struct {
 	Transport http.RoundTripper
 	// Limits bound what one image may download and unpack (zero fields: the defaults).
 	Limits Limits
+	// Verify is the policy ResolveFor applies ("": NeverVerifyPreloadedImages), and
+	// VerifyAllowlist the repositories of NeverVerifyAllowlistedImages (CheckVerifyPolicy).
+	Verify          VerifyPolicy
+	VerifyAllowlist []string
 
 	pulls    singleflight.Group // reference -> pull in progress
 	progress progressHubs       // pull in progress -> who wants its progress

@@ -135,7 +135,7 @@ func (c *container) getImage() (*rootfs.Image, string, error) {
 			msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", ref)
 			switch {
 			case errors.Is(err, rootfs.ErrNotVerified):
-				msg = fmt.Sprintf("Container image %q is present but was %v, and pull policy Never forbids pulling it with the pod's own", ref, rootfs.ErrNotVerified)
+				msg = fmt.Sprintf("Container image %q must be pulled with the pod's credentials (%v), which pull policy Never forbids", ref, err)
 			case !errors.Is(err, rootfs.ErrNotPresent):
 				msg += ": " + err.Error()
 			}

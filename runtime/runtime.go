@@ -60,6 +60,11 @@ type Options struct {
 	InsecureRegistries []string
 	// ImageLimits bound what one image pull or load downloads and unpacks (zero: defaults).
 	ImageLimits rootfs.Limits
+	// ImageVerify is the kubelet's imagePullCredentialsVerificationPolicy ("": its default,
+	// NeverVerifyPreloadedImages) and ImageVerifyAllowlist its
+	// preloadedImagesVerificationAllowlist (rootfs.CheckVerifyPolicy).
+	ImageVerify          rootfs.VerifyPolicy
+	ImageVerifyAllowlist []string
 	// CredentialProviders give the node's registry credentials from the kubelet's credential
 	// provider plugins (--image-credential-provider-config); nil: none.
 	CredentialProviders *credprovider.Providers
@@ -161,7 +166,7 @@ func (rt *Runtime) startWatchers(useEBPF bool, oomProgram string) *sync.WaitGrou
 
 func newRuntime(opts Options) *Runtime {
 	images := &rootfs.Store{Dir: filepath.Join(opts.Root, "images"), Insecure: opts.InsecureRegistries,
-		Limits: opts.ImageLimits}
+		Limits: opts.ImageLimits, Verify: opts.ImageVerify, VerifyAllowlist: opts.ImageVerifyAllowlist}
 	if opts.CredentialProviders != nil {
 		images.Providers = opts.CredentialProviders
 		images.Warn = func(err error) { logf("image credentials: %v", err) }

@@ -38,6 +38,8 @@ func app(isInit bool) *command {
 			{[]string{"insecure-registry"}, []string(nil), "a registry (host[:port]) pulled from over plain HTTP; loopback registries always may be (repeat the flag for more)"},
 			{[]string{"image-credential-provider-config"}, "", "the kubelet's CredentialProviderConfig file (kubelet.config.k8s.io/v1): exec plugins giving registry credentials for the images their matchImages match"},
 			{[]string{"image-credential-provider-bin-dir"}, "", "the directory of the credential provider plugins the config names"},
+			{[]string{"image-pull-credentials-verification-policy"}, string(rootfs.NeverVerifyPreloadedImages), "the kubelet's imagePullCredentialsVerificationPolicy: which images present here a pod must show credentials for (else it pulls them itself): NeverVerify, NeverVerifyPreloadedImages (images pulled with a pod's pull secret), NeverVerifyAllowlistedImages (those and loaded images off the allowlist) or AlwaysVerify (loaded images too)"},
+			{[]string{"preloaded-images-verification-allowlist"}, []string(nil), "with NeverVerifyAllowlistedImages: a repository (HOST/PATH, or HOST/PATH/* for all under it) whose loaded images every pod may use (repeat the flag for more)"},
 			{[]string{"max-layer-bytes"}, "32Gi", "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
 			{[]string{"max-image-bytes"}, "64Gi", "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
 			{[]string{"max-image-files"}, int64(rootfs.DefaultMaxFiles), "the layers one pull or load unpacks may hold at most this many files"},
@@ -83,6 +85,11 @@ func options(c *config) (runtime.Options, error) {
 	}
 	if o.CredentialProviders, err = credentialProviders(c); err != nil {
 		return o, err
+	}
+	o.ImageVerify = rootfs.VerifyPolicy(c.String("image-pull-credentials-verification-policy"))
+	o.ImageVerifyAllowlist = c.StringSlice("preloaded-images-verification-allowlist")
+	if err := rootfs.CheckVerifyPolicy(o.ImageVerify, o.ImageVerifyAllowlist); err != nil {
+		return o, fmt.Errorf("--image-pull-credentials-verification-policy: %w", err)
 	}
 	if o.CgroupRoot == "" {
 		mnt, err := cgroupfs.V2Mount()
@@ -138,6 +145,10 @@ var flagChecks = map[string]func(string) error{
 	"root": absPath, "run-dir": absPath, "log-dir": absPath, "socket": absPath,
 	"cgroup-root": absPath, "manifests": absPath, "run": absPath,
 	"image-credential-provider-config": absPath, "image-credential-provider-bin-dir": absPath,
+	"image-pull-credentials-verification-policy": func(v string) error { return rootfs.CheckVerifyPolicy(rootfs.VerifyPolicy(v), nil) },
+	"preloaded-images-verification-allowlist": func(v string) error {
+		return rootfs.CheckVerifyPolicy(rootfs.NeverVerifyAllowlistedImages, []string{v})
+	},
 	"pod-cidr": func(v string) error {
 		_, err := netsetup.ParsePodCIDRs([]string{v})
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"github.com/podd/podd/rootfs"
+	"github.com/podd/podd/runtime"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -106,5 +108,47 @@ func TestPodCIDRFlags(t *testing.T) {
 	if got := kernelFlags(app(true), []string{"--pod-cidr=10.9.0.0/16,fd77::/64", "--pod-cidr=fd77::/64,fd78::/64"}, &report); len(got) != 1 ||
 		!strings.Contains(report.String(), "both IPv6") {
 		t.Errorf("kernel flags kept %q, report %q", got, report.String())
+	}
+}
+
+// TestImageVerifyFlags: the KEP-2535 policy and its allowlist reach the runtime's options; a
+// bad one stops podd naming the flag, and is dropped from the kernel command line.
+func TestImageVerifyFlags(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		want    rootfs.VerifyPolicy
+		allowed []string
+		err     string
+	}{
+		{nil, rootfs.NeverVerifyPreloadedImages, nil, ""},
+		{[]string{"--image-pull-credentials-verification-policy=AlwaysVerify"}, rootfs.AlwaysVerify, nil, ""},
+		{[]string{"--image-pull-credentials-verification-policy=NeverVerifyAllowlistedImages", "--preloaded-images-verification-allowlist=registry.k8s.io/pause",
+			"--preloaded-images-verification-allowlist=example.com/team/*"}, rootfs.NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause", "example.com/team/*"}, ""},
+		{[]string{"--image-pull-credentials-verification-policy=Sometimes"}, "", nil, `--image-pull-credentials-verification-policy: policy "Sometimes": want NeverVerify, `},
+		{[]string{"--preloaded-images-verification-allowlist=registry.k8s.io/pause"}, "", nil, "--image-pull-credentials-verification-policy: an allowlist is only for policy NeverVerifyAllowlistedImages, not NeverVerifyPreloadedImages"},
+	} {
+		a := app(false)
+		var got runtime.Options
+		a.Action = func(cf *config) error {
+			var err error
+			got, err = options(cf)
+			return err
+		}
+		err := a.Run(append([]string{"podd", "--cgroup-root=/x"}, c.args...))
+		if c.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("%v: %v, want %q", c.args, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got.ImageVerify != c.want || !reflect.DeepEqual(got.ImageVerifyAllowlist, c.allowed) {
+			t.Errorf("%v: %q %q %v, want %q %q", c.args, got.ImageVerify, got.ImageVerifyAllowlist, err, c.want, c.allowed)
+		}
+	}
+	var report bytes.Buffer
+	kept := kernelFlags(app(true), []string{"--image-pull-credentials-verification-policy=Sometimes",
+		"--preloaded-images-verification-allowlist=example.com/app:1", "--image-pull-credentials-verification-policy=NeverVerify"}, &report)
+	if !reflect.DeepEqual(kept, []string{"--image-pull-credentials-verification-policy=NeverVerify"}) || strings.Count(report.String(), "ignored") != 2 {
+		t.Errorf("kernel flags kept %q, report %q", kept, report.String())
 	}
 }
