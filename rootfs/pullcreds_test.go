@@ -145,6 +145,7 @@ func TestVerifyPolicies(t *testing.T) {
 		{NeverVerifyAllowlistedImages, []string{"example.com/team/app"}, true, false},
 		{NeverVerifyAllowlistedImages, []string{"example.com/team/*"}, true, false},
 		{NeverVerifyAllowlistedImages, []string{"example.com/*"}, true, false},
+		{NeverVerifyAllowlistedImages, []string{"alpine", "docker.io/library/*"}, false, false},
 		{NeverVerifyAllowlistedImages, []string{"example.com/team/app/*", "example.com/tea", "other.example.com/team/app"}, false, false},
 	} {
 		st := &Store{Dir: s.Dir, Verify: c.policy, VerifyAllowlist: c.allow}
@@ -167,12 +168,13 @@ func TestCheckVerifyPolicy(t *testing.T) {
 		{AlwaysVerify, nil, true},
 		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause", "docker.io/library/*", "localhost:5000/team/app", "quay.io/*"}, true},
 		{NeverVerifyAllowlistedImages, []string{"quay.io"}, false},
+		{NeverVerifyAllowlistedImages, []string{"alpine:3"}, false},
 		{"Sometimes", nil, false},
 		{NeverVerify, []string{"registry.k8s.io/pause"}, false},
 		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause:3.10"}, false},
 		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/pause@sha256:" + strings.Repeat("a", 64)}, false},
 		{NeverVerifyAllowlistedImages, []string{"registry.k8s.io/*/pause"}, false},
-		{NeverVerifyAllowlistedImages, []string{"pause"}, false},
+		{NeverVerifyAllowlistedImages, []string{"alpine", "library/alpine/*"}, true},
 		{NeverVerifyAllowlistedImages, []string{"*"}, false},
 		{NeverVerifyAllowlistedImages, []string{""}, false},
 	} {

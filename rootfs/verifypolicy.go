@@ -25,9 +25,10 @@ const (
 	AlwaysVerify VerifyPolicy = "AlwaysVerify"
 )
 
-// CheckVerifyPolicy checks a policy and its allowlist of repositories (each "HOST/PATH", or
-// "HOST/PATH/*" for every repository under it; no tag, no digest) as the kubelet checks its
-// configuration: the allowlist is only for NeverVerifyAllowlistedImages.
+// CheckVerifyPolicy checks a policy and its allowlist of repositories (each an image name
+// without tag or digest, such as "registry.k8s.io/pause" or "alpine", or with a "/*" suffix
+// for every repository under it, "HOST/*" included): the allowlist is only for
+// NeverVerifyAllowlistedImages.
 func CheckVerifyPolicy(p VerifyPolicy, allowlist []string) error {
 	switch p {
 	case "", NeverVerify, NeverVerifyPreloadedImages, AlwaysVerify:
@@ -47,7 +48,8 @@ func CheckVerifyPolicy(p VerifyPolicy, allowlist []string) error {
 }
 
 // allowlistEntry parses an allowlist entry: the repository it names as go-containerregistry
-// names it (docker.io is index.docker.io), or, for an entry ending in "/*", the registry or
+// names it (docker.io is index.docker.io; a familiar name such as "alpine" is Docker Hub's
+// library/alpine, as the kubelet matches it), or, for an entry ending in "/*", the registry or
 // repository path the repositories it stands for are under (under).
 func allowlistEntry(e string) (repo string, under bool, err error) {
 	path, under := strings.CutSuffix(e, "/*")
@@ -55,16 +57,15 @@ func allowlistEntry(e string) (repo string, under bool, err error) {
 	bad := func(why string) (string, bool, error) {
 		return "", false, fmt.Errorf("allowlist entry %q: want HOST/PATH or HOST/PATH/* (or HOST/*): %s", e, why)
 	}
+	isHost := strings.ContainsAny(host, ".:") || host == "localhost" // docker's rule: else a Docker Hub name
 	switch {
 	case strings.ContainsAny(path, "*@"):
 		return bad("no digest, no other wildcard")
-	case strings.Contains(path[len(host):], ":"):
+	case strings.Contains(path[len(host):], ":") || !isHost && strings.Contains(host, ":"):
 		return bad("no tag")
-	case !strings.ContainsAny(host, ".:") && host != "localhost":
-		return bad("no registry host")
-	case path == host && !under:
+	case path == host && isHost && !under:
 		return bad("a registry alone needs /*")
-	case path == host:
+	case path == host && isHost:
 		reg, err := name.NewRegistry(host)
 		if err != nil {
 			return bad(err.Error())

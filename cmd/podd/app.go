@@ -39,7 +39,7 @@ func app(isInit bool) *command {
 			{[]string{"image-credential-provider-config"}, "", "the kubelet's CredentialProviderConfig file (kubelet.config.k8s.io/v1): exec plugins giving registry credentials for the images their matchImages match"},
 			{[]string{"image-credential-provider-bin-dir"}, "", "the directory of the credential provider plugins the config names"},
 			{[]string{"image-pull-credentials-verification-policy"}, string(rootfs.NeverVerifyPreloadedImages), "the kubelet's imagePullCredentialsVerificationPolicy: which images present here a pod must show credentials for (else it pulls them itself): NeverVerify, NeverVerifyPreloadedImages (images pulled with a pod's pull secret), NeverVerifyAllowlistedImages (those and loaded images off the allowlist) or AlwaysVerify (loaded images too)"},
-			{[]string{"preloaded-images-verification-allowlist"}, []string(nil), "with NeverVerifyAllowlistedImages: a repository (HOST/PATH, or HOST/PATH/* for all under it) whose loaded images every pod may use (repeat the flag for more)"},
+			{[]string{"preloaded-images-verification-allowlist"}, []string(nil), "with NeverVerifyAllowlistedImages: an image name without tag or digest (registry.k8s.io/pause, alpine), or one ending in /* for all under it, whose loaded images every pod may use (repeat the flag for more)"},
 			{[]string{"max-layer-bytes"}, "32Gi", "a pulled or loaded image layer may unpack to at most this many bytes (its compressed size too); a larger one fails the pull"},
 			{[]string{"max-image-bytes"}, "64Gi", "the layers one pull or load unpacks may total at most this many bytes, compressed or not"},
 			{[]string{"max-image-files"}, int64(rootfs.DefaultMaxFiles), "the layers one pull or load unpacks may hold at most this many files"},
