@@ -26,20 +26,27 @@ func secretFor(t *testing.T, host, user, pass string) Keyring {
 	return kr
 }
 
+// pulledWithSecret is a store holding an image of a registry that wants alice's password,
+// pulled with a pod's Secret holding it (kr).
+func pulledWithSecret(t *testing.T) (s *Store, reg *rt.Registry, ref string, kr Keyring) {
+	testutil.RequireRoot(t)
+	reg = rt.Start(t)
+	reg.RequireAuth("alice", "s3cret")
+	ref = reg.Push(t, "private:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "x"))))
+	kr = secretFor(t, reg.Host, "alice", "s3cret")
+	s = &Store{Dir: t.TempDir()}
+	if _, err := s.PullWith(context.Background(), ref, PullOptions{Secrets: kr}); err != nil {
+		t.Fatal(err)
+	}
+	return s, reg, ref, kr
+}
+
 // An image a pull got with a pod's credential is, for ResolveFor, only for a pod with that
 // credential, after a restart too (the reference's record keeps it); other pods' pulls with
 // their own credentials add theirs; a pull without any (anonymous) makes it every pod's again.
 func TestPullRecordsPodCredential(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	reg := rt.Start(t)
-	reg.RequireAuth("alice", "s3cret")
-	ref := reg.Push(t, "private:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "x"))))
-	alice := secretFor(t, reg.Host, "alice", "s3cret")
-	s := &Store{Dir: t.TempDir()}
-	if _, err := s.PullWith(ctx, ref, PullOptions{Secrets: alice}); err != nil {
-		t.Fatal(err)
-	}
+	s, reg, ref, alice := pulledWithSecret(t)
 	restarted := &Store{Dir: s.Dir}
 	for _, st := range []*Store{s, restarted} {
 		if _, err := st.Resolve(ref); err != nil {
@@ -115,15 +122,8 @@ func TestConcurrentPullsKeepEveryCredential(t *testing.T) {
 // NeverVerifyAllowlistedImages the loaded one if its repository is on the allowlist (exactly, or
 // under an entry's /*).
 func TestVerifyPolicies(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	reg := rt.Start(t)
-	reg.RequireAuth("alice", "s3cret")
-	private := reg.Push(t, "private:1", rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "p"))))
-	s := &Store{Dir: t.TempDir()}
-	if _, err := s.PullWith(ctx, private, PullOptions{Secrets: secretFor(t, reg.Host, "alice", "s3cret")}); err != nil {
-		t.Fatal(err)
-	}
+	s, _, private, _ := pulledWithSecret(t)
 	tag, _ := name.NewTag("example.com/team/app:1")
 	var archive bytes.Buffer
 	if err := tarball.Write(tag, rt.Image(t, pullCfg, false, rt.Layer(t, rt.File("app", "l"))), &archive); err != nil {
