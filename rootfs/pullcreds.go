@@ -102,14 +102,16 @@ func (s *Store) recordPull(rec refRecord, cred *Credential) error {
 }
 
 // withCredential is rec, a pull's new record, with the credential the pull used (nil: none).
-// A pod's credential makes the image need one; pulls of the same image with other pods'
-// credentials add theirs to old's (the reference's record before the pull, if any).
+// A pod's credential makes the image need one, unless the same image was pulled without one
+// before (its content is public); pulls of the same image with other pods' credentials add
+// theirs to old's (the reference's record before the pull, if any).
 func withCredential(rec refRecord, old *refRecord, cred *Credential) refRecord {
-	if cred == nil || !cred.Pod {
-		return rec
+	sameImage := old != nil && old.Manifest == rec.Manifest
+	if cred == nil || !cred.Pod || sameImage && old.RepoDigest != "" && !old.NeedsSecret {
+		return rec // every pod's: pulled without a pod's credential, now or before
 	}
 	rec.NeedsSecret = true
-	if old != nil && old.NeedsSecret && old.Manifest == rec.Manifest {
+	if sameImage && old.NeedsSecret {
 		rec.Secrets = slices.Clone(old.Secrets)
 	}
 	if id := credentialID(*cred); !slices.Contains(rec.Secrets, id) {

@@ -43,7 +43,8 @@ func pulledWithSecret(t *testing.T) (s *Store, reg *rt.Registry, ref string, kr 
 
 // An image a pull got with a pod's credential is, for ResolveFor, only for a pod with that
 // credential, after a restart too (the reference's record keeps it); other pods' pulls with
-// their own credentials add theirs; a pull without any (anonymous) makes it every pod's again.
+// their own credentials add theirs; a pull without any (anonymous) makes it every pod's, for
+// good.
 func TestPullRecordsPodCredential(t *testing.T) {
 	ctx := context.Background()
 	s, reg, ref, alice := pulledWithSecret(t)
@@ -86,6 +87,12 @@ func TestPullRecordsPodCredential(t *testing.T) {
 	}
 	if _, err := s.ResolveFor(ctx, pub, nil); err != nil {
 		t.Errorf("no secret, after an anonymous pull: %v", err)
+	}
+	if _, err := s.PullWith(ctx, pub, PullOptions{Secrets: bob}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResolveFor(ctx, pub, nil); err != nil {
+		t.Errorf("no secret, after an anonymous pull and bob's again: %v", err)
 	}
 }
 
