@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -124,4 +125,23 @@ func hostLabels(hostport string) ([]string, string) {
 		host, port = hostport, ""
 	}
 	return strings.Split(host, "."), port
+}
+
+// LazyKeyring is a Keyring made by build when a lookup first needs it (nil: no credentials):
+// ResolveFor looks only for an image pulled with a pod's credential, so a pod's Secrets are
+// read and parsed only then, not at each apply.
+func LazyKeyring(build func() Keyring) Keyring { return &lazyKeyring{build: build} }
+
+type lazyKeyring struct {
+	build func() Keyring
+	once  sync.Once
+	kr    Keyring
+}
+
+func (l *lazyKeyring) Lookup(ctx context.Context, repo name.Repository) ([]Credential, error) {
+	l.once.Do(func() { l.kr = l.build() })
+	if l.kr == nil {
+		return nil, nil
+	}
+	return l.kr.Lookup(ctx, repo)
 }

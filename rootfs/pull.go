@@ -300,6 +300,11 @@ func (s *Store) resolveRegistry(r Ref) (*Image, error) {
 	if !ok {
 		return nil, fmt.Errorf("image %s: %w", r.Name, ErrNotPresent)
 	}
+	return s.resolveRecord(r, rec)
+}
+
+// resolveRecord is the image rec says r was pulled (or loaded) as.
+func (s *Store) resolveRecord(r Ref, rec refRecord) (*Image, error) {
 	img := s.cached(rec.Manifest)
 	if img == nil {
 		if img = s.loadImage(rec.Manifest); img == nil {

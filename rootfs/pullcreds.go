@@ -29,17 +29,17 @@ func (e *notVerified) Unwrap() error { return ErrNotVerified }
 // store's Verify policy, an image the pod must pull with its own credentials first is an error
 // wrapping ErrNotVerified. It never asks the network.
 func (s *Store) ResolveFor(ctx context.Context, ref string, secrets Keyring) (*Image, error) {
-	img, err := s.Resolve(ref)
-	if err != nil {
-		return nil, err
-	}
 	r, err := ParseRef(ref)
 	if err != nil || r.Kind != KindRegistry || s.Verify == NeverVerify {
-		return img, err
+		return s.Resolve(ref)
 	}
 	rec, ok := s.loadRef(r.Name)
 	if !ok {
-		return img, nil
+		return nil, fmt.Errorf("image %s: %w", r.Name, ErrNotPresent)
+	}
+	img, err := s.resolveRecord(r, rec)
+	if err != nil {
+		return nil, err
 	}
 	if why := s.unverified(ctx, r, rec, secrets); why != "" {
 		return nil, &notVerified{ref: r.Name, why: why}

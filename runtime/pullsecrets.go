@@ -57,6 +57,14 @@ func (p *pod) secretKeyring() (rootfs.Keyring, []string, error) {
 // (it then pulls the image with its own, or, with pull policy Never, is refused). It never
 // asks the network, and sends no event.
 func (c *container) resolvePresent() (*rootfs.Image, error) {
-	kr, _, _ := c.p.secretKeyring() // an unreadable Secret proves nothing: the pull says why
-	return c.p.rt.images.ResolveFor(context.Background(), c.spec.Image, kr)
+	return c.p.rt.images.ResolveFor(context.Background(), c.spec.Image, c.p.quietKeyring())
+}
+
+// quietKeyring is the pod's pull secrets' keyring, read only when an image needs them, without
+// events: an unreadable Secret proves nothing (a pull then says why).
+func (p *pod) quietKeyring() rootfs.Keyring {
+	return rootfs.LazyKeyring(func() rootfs.Keyring {
+		kr, _, _ := p.secretKeyring()
+		return kr
+	})
 }

@@ -134,7 +134,7 @@ func (p *pod) change(in *corev1.Pod, fromApply bool) error {
 // (spec.containers), then init containers (spec.initContainers).
 func (p *pod) newImages(cur, in *corev1.Pod) (map[*container]*rootfs.Image, error) {
 	imgs := map[*container]*rootfs.Image{}
-	kr, _, _ := p.secretKeyring() // an image pulled with another pod's secret needs one of ours
+	kr := p.quietKeyring() // an image pulled with another pod's secret needs one of ours
 	for _, set := range []struct {
 		path    string
 		changed []int
